@@ -1,0 +1,21 @@
+# Sourced by scripts/*: make sure .venv exists and holds the project with its dev extras and
+# the npm test servers. Re-installs only when pyproject.toml or package-lock.json changed.
+VENV="${FASTAGENT_VENV:-.venv}"
+PY="${PYTHON:-python3}"
+if [ ! -x "$VENV/bin/python" ]; then
+  echo "== creating $VENV"
+  "$PY" -m venv "$VENV"
+  "$VENV/bin/python" -m pip install -q --upgrade pip
+fi
+stamp="$VENV/.fastagent-installed"
+want="$(cat pyproject.toml package-lock.json 2>/dev/null | sha256sum | cut -d' ' -f1)"
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  echo "== installing fastagent[dev] into $VENV"
+  "$VENV/bin/python" -m pip install -q -e '.[dev]'
+  if [ -f package-lock.json ]; then
+    echo "== npm ci (MCP test servers)"
+    npm ci --silent --no-audit --no-fund
+  fi
+  echo "$want" > "$stamp"
+fi
+export PATH="$PWD/$VENV/bin:$PWD/node_modules/.bin:$PATH"
