@@ -111,6 +111,8 @@ class StopReason(enum.StrEnum):
     STOP_SEQUENCE = "stop_sequence"
     REFUSAL = "refusal"
     ERROR = "error"
+    MAX_ITERATIONS = "max_iterations"
+    """The tool loop stopped at `RequestParams.max_iterations` before the model finished."""
 
 
 class Usage(_Data):
