@@ -15,7 +15,9 @@ def test_every_name_in_the_docstring_tree() -> None:
 
 
 def test_hint_and_fields() -> None:
-    err = exc.MissingEnvVarError("TOKEN", key="mcp.servers.web.headers.Authorization", path="a.yaml")
+    err = exc.MissingEnvVarError(
+        "TOKEN", key="mcp.servers.web.headers.Authorization", path="a.yaml"
+    )
     assert "TOKEN" in str(err) and "mcp.servers.web.headers.Authorization" in str(err)
     assert err.hint is not None and "${TOKEN:-default}" in err.hint
     rl = exc.RateLimitError("slow down", retry_after=2.5, provider="openai")

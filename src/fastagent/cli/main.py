@@ -1,0 +1,200 @@
+"""The ``fastagent`` entry point: global options, lazy subcommands, error rendering.
+
+Building the parser imports only the standard library and the small command modules listed
+in `fastagent.cli.commands.COMMAND_MODULES`; a command imports its heavy dependencies when it
+runs, so ``fastagent --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Iterable, Sequence
+from typing import Any, Protocol, cast
+
+from fastagent._version import __version__
+from fastagent.cli.commands import COMMAND_MODULES
+from fastagent.cli.errors import EXIT_OK, report_exception
+
+__all__ = ["Command", "add_global_options", "build_parser", "load_commands", "main"]
+
+COMMANDS_PACKAGE = "fastagent.cli.commands"
+
+_DESCRIPTION = "Define, run, test and serve MCP-native LLM agents and workflows."
+_EPILOG = """\
+examples:
+  fastagent setup my-agent     scaffold a starter project in ./my-agent
+  fastagent check              diagnose config, API keys and optional extras
+
+Run 'fastagent COMMAND --help' for the options of one command.
+"""
+
+# Global options are declared on every (sub)parser with SUPPRESS defaults, so a flag given
+# before the subcommand is not reset by the subparser's default; the real defaults are
+# filled in after parsing.
+_GLOBAL_DEFAULTS: dict[str, Any] = {
+    "config": None,
+    "verbose": False,
+    "quiet": False,
+    "no_color": False,
+}
+
+
+class Command(Protocol):
+    """What a subcommand module provides (see `fastagent.cli.commands`)."""
+
+    def register(self, subparsers: argparse._SubParsersAction[Any]) -> None:
+        """Add this command's subparser(s)."""
+
+    def run(self, args: argparse.Namespace) -> int:
+        """Run the command and return its exit code."""
+
+
+def add_global_options(parser: argparse.ArgumentParser) -> None:
+    """Add ``--config``, ``--verbose``, ``--quiet`` and ``--no-color`` to a parser.
+
+    Args:
+        parser: The main parser or a subcommand's parser.
+    """
+    group = parser.add_argument_group("global options")
+    suppress = argparse.SUPPRESS
+    group.add_argument(
+        "--config",
+        metavar="PATH",
+        default=suppress,
+        help="use this config file instead of searching for fastagent.yaml",
+    )
+    group.add_argument(
+        "-v", "--verbose", action="store_true", default=suppress, help="more output, tracebacks"
+    )
+    group.add_argument(
+        "-q", "--quiet", action="store_true", default=suppress, help="only errors and results"
+    )
+    group.add_argument(
+        "--no-color",
+        action="store_true",
+        default=suppress,
+        help="plain output without colour (also: NO_COLOR=1)",
+    )
+
+
+class _CommandParser(argparse.ArgumentParser):
+    """A subcommand parser that also accepts the global options after the subcommand."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
+        super().__init__(*args, **kwargs)
+        add_global_options(self)
+
+
+def load_commands(
+    names: Iterable[str] = COMMAND_MODULES, *, package: str = COMMANDS_PACKAGE
+) -> list[Command]:
+    """Import the command modules, skipping those that do not exist (yet).
+
+    Args:
+        names: Module names inside ``package``.
+        package: The package holding the command modules.
+
+    Returns:
+        The modules found, in the order of ``names``.
+
+    Raises:
+        ModuleNotFoundError: A command module exists but imports a module that does not.
+    """
+    commands: list[Command] = []
+    for name in names:
+        qualified = f"{package}.{name}"
+        try:
+            module = importlib.import_module(qualified)
+        except ModuleNotFoundError as exc:
+            if exc.name != qualified:
+                raise
+            continue
+        commands.append(cast(Command, module))
+    return commands
+
+
+def build_parser(
+    commands: Sequence[Command],
+) -> tuple[argparse.ArgumentParser, dict[str, Command]]:
+    """Build the ``fastagent`` parser with every command registered.
+
+    Args:
+        commands: Command modules (or objects) to register, in help order.
+
+    Returns:
+        The parser, and which command owns each subcommand name (aliases included).
+    """
+    parser = argparse.ArgumentParser(
+        prog="fastagent",
+        description=_DESCRIPTION,
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"fastagent {__version__}")
+    add_global_options(parser)
+    subparsers = parser.add_subparsers(
+        dest="command", metavar="COMMAND", title="commands", parser_class=_CommandParser
+    )
+    owners: dict[str, Command] = {}
+    for command in commands:
+        before = set(subparsers.choices)
+        command.register(subparsers)
+        for name in set(subparsers.choices) - before:
+            owners[name] = command
+    return parser, owners
+
+
+def main(argv: list[str] | None = None, *, commands: Sequence[Command] | None = None) -> int:
+    """Run the ``fastagent`` command line.
+
+    Args:
+        argv: Arguments without the program name; ``sys.argv[1:]`` when None.
+        commands: Command modules to offer; the built-in list when None.
+
+    Returns:
+        The exit code: 0 success, 1 error, 2 usage error, 130 interrupted.
+    """
+    parser, owners = build_parser(load_commands() if commands is None else commands)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:  # --help, --version and usage errors
+        return _exit_code(exit_.code)
+    _fill_global_defaults(args)
+    command = owners.get(args.command) if args.command else None
+    if command is None:
+        parser.print_help()
+        return EXIT_OK
+    try:
+        return command.run(args)
+    except BrokenPipeError:
+        # The reader went away (`fastagent config show | head`): not a failure of ours.
+        _silence_stdout()
+        return EXIT_OK
+    except (Exception, KeyboardInterrupt) as exc:
+        return report_exception(exc, verbose=args.verbose, stream=sys.stderr)
+
+
+def _silence_stdout() -> None:
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
+def _fill_global_defaults(args: argparse.Namespace) -> None:
+    for name, default in _GLOBAL_DEFAULTS.items():
+        if not hasattr(args, name):
+            setattr(args, name, default)
+    if os.environ.get("NO_COLOR"):
+        args.no_color = True
+
+
+def _exit_code(code: str | int | None) -> int:
+    if code is None:
+        return EXIT_OK
+    if isinstance(code, int):
+        return code
+    return 1

@@ -1,0 +1,81 @@
+"""Turning pydantic validation errors into one `ConfigValidationError`.
+
+Each problem names its file (or variable), line and key, with a suggestion for misspelt keys.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from fastagent.config.layers import LayeredConfig
+from fastagent.config.models import Settings
+from fastagent.config.schema import field_names_at
+from fastagent.exceptions import ConfigValidationError
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+
+__all__ = ["dotted_key", "to_config_error"]
+
+_VALUE_ERROR_PREFIX = "Value error, "
+
+
+def dotted_key(path: Sequence[str | int]) -> str:
+    """Write a key path as ``mcp.servers.fetch.roots[0].uri``.
+
+    Args:
+        path: Keys and list indexes.
+
+    Returns:
+        The dotted key.
+    """
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else part
+    return text
+
+
+def to_config_error(error: ValidationError, layers: LayeredConfig) -> ConfigValidationError:
+    """Describe every problem of a failed `Settings` validation, one line each.
+
+    Args:
+        error: The pydantic error.
+        layers: The merged layers, to find the file/variable and line of each key.
+
+    Returns:
+        The error to raise.
+    """
+    problems: list[tuple[str, str, int | None, str]] = []
+    for detail in error.errors(include_url=False):
+        path = tuple(detail["loc"])
+        key = dotted_key(path)
+        origin = layers.origin_at(path)
+        where = origin.where if origin is not None else "configuration"
+        line = origin.line if origin is not None else None
+        if detail["type"] == "extra_forbidden":
+            text = f"unknown key '{key}'{_suggestion(path)}"
+        else:
+            message = detail["msg"].removeprefix(_VALUE_ERROR_PREFIX)
+            text = f"{key}: {message}" if key else message
+        problems.append((where, key, line, text))
+    problems.sort(key=lambda problem: (problem[0], problem[2] or 0))
+    lines = [
+        f"{where}: line {line}: {text}" if line is not None else f"{where}: {text}"
+        for where, _key, line, text in problems
+    ]
+    return ConfigValidationError(
+        "\n".join(lines),
+        problems=problems,
+        hint="fix the keys named above; docs/configuration.md lists every setting",
+    )
+
+
+def _suggestion(path: tuple[str | int, ...]) -> str:
+    allowed = field_names_at(Settings, path[:-1])
+    matches = difflib.get_close_matches(str(path[-1]), allowed, n=1)
+    return f" (did you mean '{matches[0]}'?)" if matches else ""

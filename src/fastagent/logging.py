@@ -1,0 +1,322 @@
+"""Namespaced stdlib logging: console and JSON-lines sinks, with secrets redacted in both.
+
+Every fastagent logger lives under ``fastagent`` (``fastagent.config``,
+``fastagent.mcp.<server>``, …); `get_logger` builds the names. `configure_logging` installs
+handlers on the ``fastagent`` logger only, never on the root logger, and returns a function
+that removes exactly what it installed. Every handler carries a `RedactingFilter`, so no sink
+ever sees a credential. `attach_event_log` writes `EventBus` events to the log under
+``fastagent.events``.
+
+``rich`` is imported only when a console sink is built, so importing this module stays cheap.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import threading
+import traceback
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from fastagent._redact import MASK, env_secrets, is_secret_key, redact
+from fastagent.events import (
+    ErrorOccurred,
+    Event,
+    EventBus,
+    ProgressUpdate,
+    RetryScheduled,
+    StreamDelta,
+)
+from fastagent.exceptions import ConfigError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from fastagent.config import LoggerSettings
+
+__all__ = [
+    "ROOT_LOGGER",
+    "ConsoleHandler",
+    "JsonLinesFormatter",
+    "RedactingFilter",
+    "attach_event_log",
+    "configure_logging",
+    "get_logger",
+]
+
+ROOT_LOGGER = "fastagent"
+"""The logger every fastagent logger descends from; the only one `configure_logging` touches."""
+
+_LEVELS = {
+    "debug": logging.DEBUG,
+    "info": logging.INFO,
+    "warning": logging.WARNING,
+    "error": logging.ERROR,
+}
+# Marks the handlers configure_logging installed, holding the level to restore on removal.
+_ORIGINAL_LEVEL = "_fastagent_original_level"
+_CONFIGURE_LOCK = threading.Lock()
+_RECORD_ATTRIBUTES = frozenset(
+    {
+        *logging.LogRecord("", 0, "", 0, "", (), None).__dict__,
+        "message",
+        "asctime",
+        "taskName",
+    }
+)
+
+
+def get_logger(name: str = "") -> logging.Logger:
+    """The logger ``fastagent.<name>`` (``fastagent`` itself for an empty name).
+
+    Args:
+        name: Dotted name below ``fastagent``, e.g. ``"config"`` or ``"mcp.fetch"``; a name
+            that already starts with ``fastagent`` is used as it is.
+    """
+    if not name or name == ROOT_LOGGER:
+        return logging.getLogger(ROOT_LOGGER)
+    if name.startswith(ROOT_LOGGER + "."):
+        return logging.getLogger(name)
+    return logging.getLogger(f"{ROOT_LOGGER}.{name}")
+
+
+def _redact_value(value: Any, secrets: frozenset[str]) -> Any:
+    if isinstance(value, str):
+        return redact(value, secrets=secrets)
+    if isinstance(value, dict):
+        return {
+            k: MASK if isinstance(v, str) and is_secret_key(str(k)) else _redact_value(v, secrets)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_redact_value(v, secrets) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_redact_value(v, secrets) for v in value)
+    return value
+
+
+def _extra_fields(record: logging.LogRecord) -> dict[str, Any]:
+    return {k: v for k, v in record.__dict__.items() if k not in _RECORD_ATTRIBUTES}
+
+
+class RedactingFilter(logging.Filter):
+    """Masks secrets in a record's message, arguments, extra fields and traceback.
+
+    The record is rewritten in place (message formatted, ``args`` cleared), so every handler
+    after this one sees the redacted text too. Redacting twice is harmless.
+
+    Args:
+        secrets: Literal values to hide besides the registered ones (e.g. `env_secrets()`).
+    """
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        super().__init__()
+        self.secrets = frozenset(secrets)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Redact `record` in place; always lets it through."""
+        try:
+            message = record.getMessage()
+        except Exception:
+            # A broken format string must not raise into the caller, nor leak its arguments.
+            message = f"{record.msg} (could not format arguments {record.args!r})"
+        record.msg = redact(message, secrets=self.secrets)
+        record.args = None
+        for key, value in _extra_fields(record).items():
+            setattr(record, key, _redact_value(value, self.secrets))
+        if record.exc_info and not record.exc_text:
+            record.exc_text = "".join(traceback.format_exception(*record.exc_info)).rstrip()
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text, secrets=self.secrets)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info, secrets=self.secrets)
+        return True
+
+
+class JsonLinesFormatter(logging.Formatter):
+    """One JSON object per record, on one line.
+
+    Keys: ``ts`` (ISO-8601, UTC, milliseconds), ``level`` (lower case), ``logger`` (the
+    namespace), ``message``, every ``extra=`` field, and ``exc`` / ``stack`` when present.
+    An extra field named like a base key never overwrites it. Values JSON cannot encode are
+    written as their (redacted) ``str``.
+    """
+
+    def format(self, record: logging.LogRecord) -> str:
+        """Render `record` as one JSON line (no trailing newline)."""
+        payload: dict[str, Any] = _extra_fields(record)
+        payload.update(
+            ts=datetime.fromtimestamp(record.created, tz=UTC).isoformat(timespec="milliseconds"),
+            level=record.levelname.lower(),
+            logger=record.name,
+            message=record.getMessage(),
+        )
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            payload["exc"] = record.exc_text
+        if record.stack_info:
+            payload["stack"] = record.stack_info
+        return json.dumps(payload, ensure_ascii=False, default=_json_fallback)
+
+
+def _json_fallback(value: object) -> str:
+    return redact(str(value))
+
+
+_LEVEL_STYLES = {
+    "debug": "dim",
+    "info": "cyan",
+    "warning": "yellow",
+    "error": "bold red",
+    "critical": "bold white on red",
+}
+
+
+class ConsoleHandler(logging.Handler):
+    """Compact, one-line-per-record output on a rich `Console` (stderr by default).
+
+    Lines look like ``warning fastagent.config: message``. Colors follow the console, so a
+    console built with ``no_color=True`` (or with ``NO_COLOR`` set) prints plain text.
+
+    Args:
+        console: Where to print; a new stderr console when omitted.
+    """
+
+    def __init__(self, console: Console | None = None) -> None:
+        super().__init__()
+        from rich.console import Console
+
+        self.console = console if console is not None else Console(stderr=True)
+        self.setFormatter(logging.Formatter("%(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Print `record` on the console."""
+        from rich.text import Text
+
+        try:
+            level = record.levelname.lower()
+            line = Text.assemble(
+                (f"{level:<7}", _LEVEL_STYLES.get(level, "")),
+                " ",
+                (record.name, "dim"),
+                ": ",
+                self.format(record),
+            )
+            self.console.print(line, soft_wrap=True)
+        except Exception:
+            self.handleError(record)
+
+
+def _file_handler(path: str) -> logging.FileHandler:
+    target = Path(path)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(target, mode="a", encoding="utf-8")
+    except OSError as error:
+        raise ConfigError(
+            f"cannot open the log file {path} (logger.path): {error.strerror}",
+            hint="set logger.path to a writable file, or logger.type to console",
+        ) from error
+    handler.setFormatter(JsonLinesFormatter())
+    return handler
+
+
+def _resolve_level(level: str, *, verbose: bool, quiet: bool) -> int:
+    if verbose:
+        return logging.DEBUG
+    if quiet:
+        return logging.ERROR
+    return _LEVELS.get(level.lower(), logging.WARNING)
+
+
+def configure_logging(
+    settings: LoggerSettings,
+    *,
+    verbose: bool = False,
+    quiet: bool = False,
+    console: Console | None = None,
+) -> Callable[[], None]:
+    """Install the sink chosen by `settings` on the ``fastagent`` logger.
+
+    Handlers installed by an earlier call are removed (and closed) first, so configuring twice
+    never duplicates output. The root logger is not touched; records still propagate to it.
+
+    Args:
+        settings: ``level``, ``type`` (``console``, ``file`` or ``none``) and ``path``.
+        verbose: Log at debug level, whatever `settings` says (wins over `quiet`).
+        quiet: Log errors only.
+        console: The rich console for the console sink (stderr when omitted).
+
+    Returns:
+        A function that removes and closes exactly the handlers this call installed and
+        restores the previous level. Calling it again does nothing.
+
+    Raises:
+        ConfigError: The log file cannot be opened.
+    """
+    root = logging.getLogger(ROOT_LOGGER)
+    if settings.type == "file":
+        handler: logging.Handler = _file_handler(settings.path)
+    elif settings.type == "console":
+        handler = ConsoleHandler(console)
+    else:
+        handler = logging.NullHandler()
+    handler.addFilter(RedactingFilter(env_secrets()))
+
+    with _CONFIGURE_LOCK:
+        replaced = [h for h in root.handlers if hasattr(h, _ORIGINAL_LEVEL)]
+        original_level = getattr(replaced[0], _ORIGINAL_LEVEL) if replaced else root.level
+        for previous in replaced:
+            root.removeHandler(previous)
+            previous.close()
+        setattr(handler, _ORIGINAL_LEVEL, original_level)
+        root.setLevel(_resolve_level(settings.level, verbose=verbose, quiet=quiet))
+        root.addHandler(handler)
+
+    def remove() -> None:
+        with _CONFIGURE_LOCK:
+            if handler in root.handlers:
+                root.removeHandler(handler)
+                root.setLevel(original_level)
+        handler.close()
+
+    return remove
+
+
+_EVENT_LEVELS: dict[type[Event], int] = {
+    StreamDelta: logging.DEBUG,
+    ProgressUpdate: logging.DEBUG,
+    RetryScheduled: logging.WARNING,
+    ErrorOccurred: logging.WARNING,
+}
+
+
+def attach_event_log(bus: EventBus, logger: logging.Logger | None = None) -> Callable[[], None]:
+    """Write every event published on `bus` to the log, one record per event.
+
+    A record's message is the event type; its extra fields are ``event`` (the type) and
+    ``data`` (the event's fields). Streamed text and progress log at debug level, retries and
+    errors at warning, everything else at info.
+
+    Args:
+        bus: The bus to observe.
+        logger: Where to write; ``fastagent.events`` when omitted.
+
+    Returns:
+        A function that stops writing.
+    """
+    target = logger if logger is not None else get_logger("events")
+
+    def write(event: Event) -> None:
+        level = _EVENT_LEVELS.get(type(event), logging.INFO)
+        if not target.isEnabledFor(level):
+            return
+        name = type(event).__name__
+        target.log(level, name, extra={"event": name, "data": dataclasses.asdict(event)})
+
+    return bus.subscribe(write)
