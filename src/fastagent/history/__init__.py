@@ -1,0 +1,111 @@
+"""Save and load conversations as JSON, YAML or delimited text.
+
+The file's extension picks the format (``.json``, ``.yaml``/``.yml``, ``.md``/``.txt``);
+``format=`` overrides it. JSON is canonical and versioned (see `schema`); YAML holds the same
+document; the text format (see `text_format`) is for people to read and edit, and is lossless
+too. Every round trip gives back equal messages. Writes are atomic.
+
+Not imported by ``import fastagent``; PyYAML is imported only for YAML files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+
+from fastagent.history._errors import history_error
+from fastagent.history.atomic import write_atomic
+from fastagent.history.formats import EXTENSIONS, FORMATS, HistoryFormat, resolve_format
+from fastagent.history.json_format import iter_json, parse_json
+from fastagent.history.schema import HISTORY_VERSION
+from fastagent.history.text_format import iter_text, parse_text
+from fastagent.history.yaml_format import iter_yaml, parse_yaml
+from fastagent.messages import Message
+
+__all__ = [
+    "EXTENSIONS",
+    "FORMATS",
+    "HISTORY_VERSION",
+    "HistoryFormat",
+    "dumps_history",
+    "load_history",
+    "loads_history",
+    "save_history",
+]
+
+_WRITERS: dict[HistoryFormat, Callable[[Iterable[Message]], Iterator[str]]] = {
+    "json": iter_json,
+    "yaml": iter_yaml,
+    "text": iter_text,
+}
+_READERS: dict[HistoryFormat, Callable[..., list[Message]]] = {
+    "json": parse_json,
+    "yaml": parse_yaml,
+    "text": parse_text,
+}
+
+
+def save_history(
+    path: str | Path, messages: Sequence[Message], *, format: str | None = None
+) -> None:
+    """Write a conversation to ``path`` atomically, in the format its extension names.
+
+    Args:
+        path: The file; missing parent directories are created.
+        messages: The conversation.
+        format: ``"json"``, ``"yaml"`` or ``"text"``; overrides the extension.
+
+    Raises:
+        HistoryFormatError: The format is unknown or cannot be told from the extension.
+    """
+    chosen = resolve_format(path, format)
+    write_atomic(path, _WRITERS[chosen](messages))
+
+
+def load_history(path: str | Path, *, format: str | None = None) -> list[Message]:
+    """Read a conversation saved by `save_history` (any schema version) or written by hand.
+
+    Args:
+        path: The file.
+        format: ``"json"``, ``"yaml"`` or ``"text"``; overrides the extension.
+
+    Raises:
+        HistoryFormatError: The format is unknown, or the file cannot be parsed (the error
+            names the file and 1-based line).
+        OSError: The file cannot be read.
+    """
+    chosen = resolve_format(path, format)
+    data = Path(path).read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise history_error(
+            "the file is not valid UTF-8",
+            source=str(path),
+            line=data.count(b"\n", 0, error.start) + 1,
+            hint="save the file as UTF-8",
+        ) from None
+    return _READERS[chosen](text, source=str(path))
+
+
+def dumps_history(messages: Sequence[Message], format: str) -> str:
+    """Serialize a conversation to a string in ``format`` (``"json"``, ``"yaml"``, ``"text"``).
+
+    Raises:
+        HistoryFormatError: ``format`` is not a format name.
+    """
+    return "".join(_WRITERS[resolve_format(None, format)](messages))
+
+
+def loads_history(text: str, format: str, *, source: str | None = None) -> list[Message]:
+    """Parse a conversation from a string in ``format``.
+
+    Args:
+        text: The serialized conversation.
+        format: ``"json"``, ``"yaml"`` or ``"text"``.
+        source: Where the text came from, named in error messages.
+
+    Raises:
+        HistoryFormatError: ``format`` is unknown or the text cannot be parsed.
+    """
+    return _READERS[resolve_format(None, format)](text, source=source)

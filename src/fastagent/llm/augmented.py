@@ -1,0 +1,321 @@
+"""`AugmentedLLM`: a provider plus memory, tools and the tool loop.
+
+One *turn* takes the user's new message(s), calls the model, runs the tools it asks for, sends
+their results back, and repeats until the model answers without tool calls or
+`RequestParams.max_iterations` model calls were made. The turn is written to memory only when
+it completes: a provider error or a cancellation leaves memory exactly as it was, so the same
+message can simply be sent again. Turns on one memory are serialized by its `turn_lock`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncGenerator, Sequence
+from contextlib import aclosing
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, TypeVar
+
+from fastagent.events import (
+    AgentFinished,
+    AgentStarted,
+    ErrorOccurred,
+    EventBus,
+    ModelRequest,
+    ModelResponse,
+    StreamDelta,
+)
+from fastagent.exceptions import ProviderError
+from fastagent.llm.memory import Memory, SimpleMemory
+from fastagent.llm.params import RequestParams
+from fastagent.llm.streaming import LLMStreamEvent, StreamDone, TextDelta, ToolResultEvent
+from fastagent.llm.structured import json_instruction, parse_structured
+from fastagent.messages import Message, StopReason, ToolCall, ToolResult, Usage
+from fastagent.providers.base import CompletionRequest, Provider
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from fastagent.tools.toolset import ToolSet
+
+    M = TypeVar("M", bound=BaseModel)
+
+__all__ = ["AugmentedLLM", "MessageInput"]
+
+MessageInput = str | Message | Sequence[str | Message]
+"""What `generate` accepts: text, one message, or several."""
+
+_log = logging.getLogger("fastagent.llm")
+
+
+class AugmentedLLM:
+    """A model with memory and tools: runs the tool loop for each turn.
+
+    Args:
+        provider: Makes the model calls.
+        name: The agent's name (in events and logs).
+        instruction: The system prompt.
+        tools: The tools the model may call.
+        memory: Where the conversation is kept (a new `SimpleMemory` by default).
+        params: Default request parameters; per-call params override the fields they set.
+        events: Where to publish `AgentStarted`, `ModelRequest`, ... events.
+    """
+
+    def __init__(
+        self,
+        provider: Provider,
+        *,
+        name: str = "agent",
+        instruction: str | None = None,
+        tools: ToolSet | None = None,
+        memory: Memory | None = None,
+        params: RequestParams | None = None,
+        events: EventBus | None = None,
+    ) -> None:
+        self.provider = provider
+        self.name = name
+        self.instruction = instruction
+        self.tools = tools
+        self.memory: Memory = memory if memory is not None else SimpleMemory()
+        self.params = params if params is not None else RequestParams()
+        self.events = events
+        self._usage = Usage()
+
+    @property
+    def usage(self) -> Usage:
+        """Tokens and model calls summed over every completed turn of this agent."""
+        return self._usage
+
+    async def generate(
+        self, messages: MessageInput, params: RequestParams | None = None
+    ) -> Message:
+        """Run one turn of the tool loop and return the final assistant message.
+
+        Args:
+            messages: The new user message(s): text, a `Message`, or a sequence of them.
+            params: Overrides for this turn (only the fields it sets).
+
+        Returns:
+            The final assistant message. Its `usage` is summed over the turn's model calls
+            (``usage.requests`` is their number). At `max_iterations` it is a message with
+            ``stop_reason=StopReason.MAX_ITERATIONS`` saying which tools were still called.
+
+        Raises:
+            ProviderError: A model call failed; memory is left as before the turn.
+        """
+        return await self._complete_turn(messages, self.params.merged(params), None)
+
+    def stream(
+        self, messages: MessageInput, params: RequestParams | None = None
+    ) -> AsyncGenerator[LLMStreamEvent, None]:
+        """Run one turn like `generate`, yielding events as they arrive.
+
+        Yields the provider's events (text and tool-call deltas, usage), a `ToolResultEvent`
+        per result after each tool round, and finally one `StreamDone` with the message
+        `generate` would have returned. Leaving the iteration early abandons the turn
+        (nothing is stored). Do not start another turn on the same memory inside the loop.
+        """
+        return self._turn(messages, self.params.merged(params), None, streaming=True)
+
+    async def structured(
+        self, messages: MessageInput, model_cls: type[M], params: RequestParams | None = None
+    ) -> M:
+        """Run one turn asking for JSON matching `model_cls`, and return it validated.
+
+        Sets ``response_format=model_cls`` for providers that enforce schemas natively; for
+        the others the schema goes into the system prompt.
+
+        Raises:
+            ModelOutputError: The final reply is not valid JSON for `model_cls`.
+        """
+        merged = self.params.merged(params).merged({"response_format": model_cls})
+        native = getattr(self.provider, "native_structured_output", False)
+        suffix = None if native else json_instruction(model_cls)
+        final = await self._complete_turn(messages, merged, suffix)
+        return parse_structured(final.text, model_cls)
+
+    async def _complete_turn(
+        self, messages: MessageInput, params: RequestParams, system_suffix: str | None
+    ) -> Message:
+        final: Message | None = None
+        turn = self._turn(messages, params, system_suffix, streaming=False)
+        async with aclosing(turn):
+            async for event in turn:
+                if type(event) is StreamDone:
+                    final = event.message
+        assert final is not None  # _turn always ends with StreamDone or raises
+        return final
+
+    async def _turn(
+        self,
+        messages: MessageInput,
+        params: RequestParams,
+        system_suffix: str | None,
+        *,
+        streaming: bool,
+    ) -> AsyncGenerator[LLMStreamEvent, None]:
+        new = _as_messages(messages)
+        bus = self.events if self.events is not None and self.events.has_subscribers else None
+        started = time.perf_counter()
+        if bus is not None:
+            bus.publish(AgentStarted(agent=self.name))
+        try:
+            memory = self.memory
+            if params.use_history:
+                async with memory.turn_lock:
+                    turn = new
+                    loop = self._loop(
+                        memory.messages(), turn, params, system_suffix, bus, streaming
+                    )
+                    async with aclosing(loop):
+                        async for event in loop:
+                            if type(event) is StreamDone:
+                                memory.extend(turn)
+                            yield event
+            else:
+                loop = self._loop(memory.prompt(), new, params, system_suffix, bus, streaming)
+                async with aclosing(loop):
+                    async for event in loop:
+                        yield event
+        except Exception as exc:
+            if bus is not None:
+                bus.publish(
+                    ErrorOccurred(source=self.name, error=str(exc), error_type=type(exc).__name__)
+                )
+            raise
+        finally:
+            if bus is not None:
+                bus.publish(AgentFinished(agent=self.name, duration=time.perf_counter() - started))
+
+    async def _loop(
+        self,
+        context: list[Message],
+        turn: list[Message],
+        params: RequestParams,
+        system_suffix: str | None,
+        bus: EventBus | None,
+        streaming: bool,
+    ) -> AsyncGenerator[LLMStreamEvent, None]:
+        """The tool loop; appends every message of the turn to `turn` as it goes."""
+        provider = self.provider
+        model = params.model or provider.model
+        system = _join_system(self.instruction, system_suffix)
+        definitions = self.tools.definitions() if self.tools is not None else []
+        total = Usage()
+        calls = 0
+        while True:
+            request = CompletionRequest([*context, *turn], system, definitions, params)
+            calls += 1
+            if bus is not None:
+                bus.publish(ModelRequest(agent=self.name, model=model, iteration=calls))
+            call_started = time.perf_counter()
+            if streaming:
+                reply: Message | None = None
+                events = provider.stream(request)
+                try:
+                    async for event in events:
+                        if type(event) is StreamDone:
+                            reply = event.message
+                            continue
+                        if bus is not None and type(event) is TextDelta:
+                            bus.publish(StreamDelta(agent=self.name, text=event.text))
+                        yield event
+                finally:
+                    close = getattr(events, "aclose", None)
+                    if close is not None:
+                        await close()
+                if reply is None:
+                    raise ProviderError(
+                        f"the {provider.name} stream ended without a StreamDone event",
+                        provider=provider.name,
+                        hint="this is a bug in the provider; report it with the model name",
+                    )
+            else:
+                reply = await provider.complete(request)
+            usage = reply.usage
+            if usage is None or usage.requests != 1:
+                usage = (usage or Usage()).model_copy(update={"requests": 1})
+            total = total + usage
+            self._usage = self._usage + usage  # spent even if the turn fails later
+            if bus is not None:
+                bus.publish(
+                    ModelResponse(
+                        agent=self.name,
+                        model=model,
+                        stop_reason=reply.stop_reason,
+                        input_tokens=usage.input_tokens,
+                        output_tokens=usage.output_tokens,
+                        duration=time.perf_counter() - call_started,
+                    )
+                )
+            turn.append(reply)
+            if not reply.tool_calls:
+                final = reply
+                break
+            results = await self._call_tools(reply.tool_calls, params)
+            turn.append(Message(role="user", tool_results=results, timestamp=datetime.now(UTC)))
+            if streaming:
+                for result in results:
+                    yield ToolResultEvent(result)
+            if calls >= params.max_iterations:
+                final = _max_iterations_message(calls, reply)
+                turn.append(final)
+                break
+        yield StreamDone(final.model_copy(update={"usage": total}))
+
+    async def _call_tools(self, calls: list[ToolCall], params: RequestParams) -> list[ToolResult]:
+        if len(calls) == 1:
+            return [await self._call_tool(calls[0])]
+        if params.parallel_tool_calls:
+            return list(await asyncio.gather(*(self._call_tool(c) for c in calls)))
+        return [await self._call_tool(c) for c in calls]
+
+    async def _call_tool(self, call: ToolCall) -> ToolResult:
+        tools = self.tools
+        if tools is None:
+            return ToolResult.error(
+                call.id,
+                f"there is no tool '{call.name}': this agent has no tools; answer without them",
+                tool_name=call.name,
+            )
+        try:
+            return await tools.call(call)
+        except Exception as exc:  # ToolSet.call should not raise; keep the loop alive anyway
+            _log.exception("tool set raised on call %s of %r", call.id, call.name)
+            return ToolResult.error(
+                call.id, f"tool '{call.name}' failed: {exc}", tool_name=call.name
+            )
+
+
+def _as_messages(messages: MessageInput) -> list[Message]:
+    if isinstance(messages, str):
+        return [_user(messages)]
+    if isinstance(messages, Message):
+        return [messages]
+    return [_user(m) if isinstance(m, str) else m for m in messages]
+
+
+def _user(text: str) -> Message:
+    message = Message.user(text)
+    message.timestamp = datetime.now(UTC)
+    return message
+
+
+def _join_system(instruction: str | None, suffix: str | None) -> str | None:
+    if suffix is None:
+        return instruction
+    if not instruction:
+        return suffix
+    return f"{instruction}\n\n{suffix}"
+
+
+def _max_iterations_message(calls: int, last: Message) -> Message:
+    names = ", ".join(dict.fromkeys(c.name for c in last.tool_calls))
+    message = Message.assistant(
+        f"stopped after {calls} iterations: the model was still calling tools ({names})",
+        stop_reason=StopReason.MAX_ITERATIONS,
+    )
+    message.model = last.model
+    message.timestamp = datetime.now(UTC)
+    return message

@@ -1,0 +1,61 @@
+"""Providers: the `Provider` protocol, the registry of model strings, and the providers.
+
+Names are imported lazily on first access; a provider's module (and its SDK) is imported only
+when a model of that provider is built through `create_provider`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from fastagent.providers.base import BaseProvider, CompletionRequest, Provider
+    from fastagent.providers.passthrough import PassthroughProvider
+    from fastagent.providers.playback import PlaybackProvider
+    from fastagent.providers.registry import (
+        ModelSpec,
+        ProviderEntry,
+        ProviderRegistry,
+        create_provider,
+        parse_model_string,
+    )
+
+__all__ = [
+    "BaseProvider",
+    "CompletionRequest",
+    "ModelSpec",
+    "PassthroughProvider",
+    "PlaybackProvider",
+    "Provider",
+    "ProviderEntry",
+    "ProviderRegistry",
+    "create_provider",
+    "parse_model_string",
+]
+
+_LAZY: dict[str, str] = {
+    "BaseProvider": "fastagent.providers.base",
+    "CompletionRequest": "fastagent.providers.base",
+    "Provider": "fastagent.providers.base",
+    "PassthroughProvider": "fastagent.providers.passthrough",
+    "PlaybackProvider": "fastagent.providers.playback",
+    "ModelSpec": "fastagent.providers.registry",
+    "ProviderEntry": "fastagent.providers.registry",
+    "ProviderRegistry": "fastagent.providers.registry",
+    "create_provider": "fastagent.providers.registry",
+    "parse_model_string": "fastagent.providers.registry",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'fastagent.providers' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
