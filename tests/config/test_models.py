@@ -131,3 +131,13 @@ def test_unknown_keys_are_forbidden_at_every_level() -> None:
 def test_agents_is_a_loose_mapping_for_now() -> None:
     settings = Settings.model_validate({"agents": {"helper": {"anything": [1, 2]}}})
     assert settings.agents == {"helper": {"anything": [1, 2]}}
+
+
+def test_inferred_transport_is_not_marked_as_written() -> None:
+    from fastagent.config import MCPServerSettings
+
+    inferred = MCPServerSettings(url="http://127.0.0.1:1/mcp")
+    written = MCPServerSettings(url="http://127.0.0.1:1/mcp", transport="http")
+    assert inferred.transport == written.transport == "http"
+    assert "transport" not in inferred.model_fields_set
+    assert "transport" in written.model_fields_set

@@ -118,10 +118,9 @@ class MCPServerSettings(BaseModel):
 
     @model_validator(mode="before")
     @classmethod
-    def _infer_transport(cls, data: Any) -> Any:
-        if isinstance(data, dict) and data.get("transport") is None:
+    def _drop_null_transport(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "transport" in data and data["transport"] is None:
             data = {k: v for k, v in data.items() if k != "transport"}
-            data["transport"] = "http" if data.get("url") else "stdio"
         return data
 
     @field_validator("args", mode="before")
@@ -138,6 +137,10 @@ class MCPServerSettings(BaseModel):
 
     @model_validator(mode="after")
     def _check_transport_fields(self) -> MCPServerSettings:
+        if "transport" not in self.model_fields_set and self.url:
+            # Inferred, not written: kept out of model_fields_set so the client may still
+            # fall back from streamable HTTP to legacy SSE.
+            object.__setattr__(self, "transport", "http")
         if self.transport == "stdio" and not self.command:
             raise ValueError(
                 "a stdio server needs 'command' (the program to start); "

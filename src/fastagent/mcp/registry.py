@@ -1,0 +1,163 @@
+"""`ServerRegistry`: the MCP servers of one run, by configured name, connected on demand.
+
+One `ServerConnection` per server is shared by every agent of the run. `get` connects lazily
+(concurrent callers share one connect); `start` connects the ``load_on_start`` servers
+concurrently; `aclose` stops them all. Use it as ``async with ServerRegistry(...) as servers:``
+or attach it to a `Context` with `attach_server_registry`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable
+from types import TracebackType
+from typing import TYPE_CHECKING, Self
+
+from fastagent.exceptions import UserError
+from fastagent.logging import get_logger
+
+if TYPE_CHECKING:
+    from fastagent.config.mcp_settings import MCPServerSettings, MCPSettings
+    from fastagent.context import Context
+    from fastagent.events import EventBus
+    from fastagent.mcp.connection import ClientCallbacksLike, ServerConnection
+
+__all__ = ["CallbacksFactory", "ServerRegistry", "attach_server_registry"]
+
+CallbacksFactory = Callable[[str, "MCPServerSettings"], "ClientCallbacksLike | None"]
+"""Builds the client callbacks (sampling, elicitation, roots, ...) of one server."""
+
+_log = get_logger("mcp")
+
+
+class ServerRegistry:
+    """The configured MCP servers, each connected once, on first use.
+
+    Args:
+        settings: The ``mcp`` section of the settings.
+        events: Bus the connections publish their events on.
+        callbacks_factory: Builds each server's client callbacks (e.g.
+            ``fastagent.mcp.callbacks.build_client_callbacks``); None: SDK defaults.
+    """
+
+    def __init__(
+        self,
+        settings: MCPSettings,
+        *,
+        events: EventBus | None = None,
+        callbacks_factory: CallbacksFactory | None = None,
+    ) -> None:
+        self.settings = settings
+        self.events = events
+        self.callbacks_factory = callbacks_factory
+        self._connections: dict[str, ServerConnection] = {}
+
+    @property
+    def names(self) -> list[str]:
+        """The configured server names, in config order."""
+        return list(self.settings.servers)
+
+    def server_settings(self, name: str) -> MCPServerSettings:
+        """The settings of server `name`.
+
+        Raises:
+            UserError: No server of that name is configured (the message lists the names).
+        """
+        found = self.settings.servers.get(name)
+        if found is None:
+            configured = ", ".join(self.names) or "none"
+            raise UserError(
+                f"unknown MCP server '{name}' (configured: {configured})",
+                hint=f"add it under mcp.servers.{name} in fastagent.yaml, or fix the name",
+            )
+        return found
+
+    def connection(self, name: str) -> ServerConnection:
+        """The connection object of server `name` (not necessarily connected yet).
+
+        Raises:
+            UserError: Unknown server name.
+        """
+        existing = self._connections.get(name)
+        if existing is not None:
+            return existing
+        settings = self.server_settings(name)
+        from fastagent.mcp.connection import ServerConnection
+
+        callbacks = self.callbacks_factory(name, settings) if self.callbacks_factory else None
+        created = ServerConnection(name, settings, events=self.events, callbacks=callbacks)
+        self._connections[name] = created
+        return created
+
+    async def get(self, name: str) -> ServerConnection:
+        """The connected server `name`, connecting it first when needed.
+
+        Raises:
+            UserError: Unknown server name.
+            MCPServerError: The server failed to start or is unavailable.
+        """
+        connection = self.connection(name)
+        await connection.connect()
+        return connection
+
+    async def start(self, names: Iterable[str] | None = None) -> list[str]:
+        """Connect, concurrently, the servers among `names` (default: all) with ``load_on_start``.
+
+        Returns:
+            The names of the servers connected.
+
+        Raises:
+            UserError: An unknown server name.
+            MCPServerError: A server failed to start (the first failure; others are logged).
+        """
+        wanted = self.names if names is None else list(dict.fromkeys(names))
+        chosen = [name for name in wanted if self.server_settings(name).load_on_start]
+        results = await asyncio.gather(*(self.get(name) for name in chosen), return_exceptions=True)
+        failures = [r for r in results if isinstance(r, BaseException)]
+        for failure in failures[1:]:
+            _log.error("%s", failure)
+        if failures:
+            raise failures[0]
+        return chosen
+
+    async def aclose(self) -> None:
+        """Close every connection and stop every server process (concurrently)."""
+        connections = list(self._connections.values())
+        results = await asyncio.gather(*(c.aclose() for c in connections), return_exceptions=True)
+        for connection, result in zip(connections, results, strict=True):
+            if isinstance(result, Exception):
+                _log.error("closing MCP server '%s' failed: %s", connection.name, result)
+        for result in results:
+            if isinstance(result, BaseException) and not isinstance(result, Exception):
+                raise result
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def __repr__(self) -> str:
+        return f"ServerRegistry({self.names!r})"
+
+
+def attach_server_registry(
+    ctx: Context, *, callbacks_factory: CallbacksFactory | None = None
+) -> ServerRegistry:
+    """Create the run's `ServerRegistry`, set it as ``ctx.servers`` and close it with `ctx`.
+
+    Returns:
+        The registry (not connected: call `ServerRegistry.start` to connect the
+        ``load_on_start`` servers).
+    """
+    registry = ServerRegistry(
+        ctx.settings.mcp, events=ctx.events, callbacks_factory=callbacks_factory
+    )
+    ctx.servers = registry
+    ctx.push_cleanup(registry.aclose)
+    return registry

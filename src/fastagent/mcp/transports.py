@@ -1,0 +1,159 @@
+"""Opening the SDK transport a server's settings ask for: stdio, streamable HTTP or SSE.
+
+Each opener is an async context manager yielding the SDK's ``(read_stream, write_stream)``
+pair; leaving it closes the connection (for stdio: stdin closed, then SIGTERM, then SIGKILL to
+the server's whole process group, which the SDK starts in a session of its own).
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import IO, TYPE_CHECKING, Any, TextIO, cast
+from urllib.parse import urlsplit, urlunsplit
+
+from fastagent._redact import redact
+from fastagent.exceptions import MCPServerError
+
+if TYPE_CHECKING:
+    from mcp.client._transport import TransportStreams
+
+    from fastagent.config.mcp_settings import MCPServerSettings
+
+__all__ = [
+    "EXTRA_INHERITED_ENV_VARS",
+    "describe_target",
+    "open_transport",
+    "server_environment",
+]
+
+EXTRA_INHERITED_ENV_VARS = ("LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "TZ")
+"""Inherited by stdio servers on top of the SDK's safe set (HOME, PATH, USER, ...)."""
+
+_HTTP_TIMEOUT = 30.0
+_SSE_READ_TIMEOUT = 300.0
+
+
+def describe_target(settings: MCPServerSettings, transport: str | None = None) -> str:
+    """``command: <command line>`` or ``url: <url>`` for messages (no query, no secrets)."""
+    if (transport or settings.transport) == "stdio":
+        return "command: " + redact(shlex.join([settings.command or "", *settings.args]))
+    parts = urlsplit(settings.url or "")
+    host = parts.hostname or ""
+    if parts.port is not None:
+        host = f"{host}:{parts.port}"
+    return "url: " + redact(urlunsplit((parts.scheme, host, parts.path, "", "")))
+
+
+def server_environment(settings: MCPServerSettings) -> dict[str, str]:
+    """The environment of a stdio server: a safe inherited set, then the configured `env`."""
+    from mcp.client.stdio import get_default_environment
+
+    env = get_default_environment()
+    for key in EXTRA_INHERITED_ENV_VARS:
+        value = os.environ.get(key)
+        if value is not None:
+            env[key] = value
+    env.update(settings.env)
+    return env
+
+
+def _resolve_command(name: str, settings: MCPServerSettings, env: dict[str, str]) -> str:
+    command = settings.command or ""
+    if os.sep in command:
+        base = settings.cwd or os.getcwd()
+        path = command if os.path.isabs(command) else os.path.join(base, command)
+        found = path if os.path.isfile(path) and os.access(path, os.X_OK) else None
+    else:
+        found = shutil.which(command, path=env.get("PATH", os.defpath))
+    if found is None:
+        raise MCPServerError(
+            f"MCP server '{name}': command '{command}' was not found or is not executable",
+            server=name,
+            hint=(
+                f"install it, or fix mcp.servers.{name}.command "
+                "(give a full path or a program on the server's PATH)"
+            ),
+        )
+    return command
+
+
+@asynccontextmanager
+async def open_transport(
+    name: str,
+    settings: MCPServerSettings,
+    transport: str,
+    *,
+    errlog: IO[str] | None = None,
+    http_statuses: list[int] | None = None,
+) -> AsyncIterator[TransportStreams]:
+    """Open the SDK transport `transport` to server `name`.
+
+    Args:
+        name: The server's configured name (for messages).
+        settings: Its settings.
+        transport: ``stdio``, ``http`` or ``sse`` (may differ from the settings after fallback).
+        errlog: The file a stdio server's stderr goes to.
+        http_statuses: Receives the HTTP status of every POST (to detect a server that does not
+            speak streamable HTTP).
+
+    Raises:
+        MCPServerError: A stdio command that does not exist.
+    """
+    if transport == "stdio":
+        async with _open_stdio(name, settings, errlog) as streams:
+            yield streams
+    elif transport == "sse":
+        from mcp.client.sse import sse_client
+
+        async with sse_client(
+            settings.url or "",
+            headers=dict(settings.headers),
+            timeout=settings.init_timeout,
+            sse_read_timeout=_SSE_READ_TIMEOUT,
+        ) as streams:
+            yield streams
+    else:
+        async with _open_http(settings, http_statuses) as streams:
+            yield streams
+
+
+@asynccontextmanager
+async def _open_stdio(
+    name: str, settings: MCPServerSettings, errlog: IO[str] | None
+) -> AsyncIterator[TransportStreams]:
+    import sys
+
+    from mcp.client.stdio import StdioServerParameters, stdio_client
+
+    env = server_environment(settings)
+    command = _resolve_command(name, settings, env)
+    params = StdioServerParameters(
+        command=command, args=list(settings.args), env=env, cwd=settings.cwd
+    )
+    sink = cast(TextIO, errlog) if errlog is not None else sys.stderr
+    async with stdio_client(params, errlog=sink) as streams:
+        yield streams
+
+
+@asynccontextmanager
+async def _open_http(
+    settings: MCPServerSettings, http_statuses: list[int] | None
+) -> AsyncIterator[TransportStreams]:
+    import httpx2
+    from mcp.client.streamable_http import streamable_http_client
+
+    async def record(response: Any) -> None:
+        if http_statuses is not None and response.request.method == "POST":
+            http_statuses.append(response.status_code)
+
+    client = httpx2.AsyncClient(
+        headers=dict(settings.headers),
+        timeout=httpx2.Timeout(_HTTP_TIMEOUT, read=_SSE_READ_TIMEOUT),
+        event_hooks={"response": [record]},
+    )
+    async with client, streamable_http_client(settings.url or "", http_client=client) as streams:
+        yield streams

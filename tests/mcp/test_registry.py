@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from fastagent.config import Settings
+from fastagent.context import Context
+from fastagent.mcp.registry import ServerRegistry, attach_server_registry
+
+from .conftest import fixture_server, live_children
+
+
+async def test_attach_server_registry_closes_servers_with_the_context() -> None:
+    settings = Settings.model_validate({"mcp": {"servers": {"fx": fixture_server("ok")}}})
+    async with Context.create(settings) as ctx:
+        registry = attach_server_registry(ctx)
+        assert ctx.servers is registry
+        assert isinstance(registry, ServerRegistry)
+        await registry.get("fx")
+        assert live_children()
+    assert not live_children()
+
+
+def test_importing_fastagent_mcp_does_not_import_the_sdk() -> None:
+    code = "import sys, fastagent.mcp; print('mcp' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
