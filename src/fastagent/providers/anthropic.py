@@ -1,0 +1,359 @@
+"""The Anthropic provider: Claude models through the official `anthropic` SDK.
+
+`AnthropicProvider` sends a `CompletionRequest` to the Messages API, complete or streamed, and
+returns an assistant `Message`. The wire conversion lives in `_anthropic_convert` (requests,
+replies) and `_anthropic_stream` (streaming events). The SDK is imported only when the first
+call is made; every SDK exception becomes a `fastagent.exceptions` error.
+
+Model-string options (``anthropic.claude-sonnet-4-6?cache=true&reasoning=low``):
+``max_tokens``, ``reasoning`` (minimal/low/medium/high: extended thinking with a budget of
+1024/2048/8192/16384 tokens) and ``cache`` (prompt caching of the system prompt, the tools and
+the last message). ``temperature`` is accepted but never sent: API version 2026-10-21, the
+default of SDK 2.x, rejects sampling parameters.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Mapping
+from typing import TYPE_CHECKING, Any, Final
+
+from fastagent._redact import redact, register_secret
+from fastagent.exceptions import (
+    MissingAPIKeyError,
+    MissingDependencyError,
+    ProviderConnectionError,
+    ProviderError,
+    ProviderTimeoutError,
+    UserError,
+)
+from fastagent.llm.params import REASONING_LEVELS
+from fastagent.llm.streaming import StreamDone, StreamEvent
+from fastagent.logging import get_logger
+from fastagent.providers._anthropic_convert import (
+    RequestOptions,
+    build_request,
+    message_from_response,
+)
+from fastagent.providers._anthropic_stream import StreamAssembler
+from fastagent.providers.base import BaseProvider, CompletionRequest
+from fastagent.providers.errors import API_KEY_ENV_VARS, error_for_status
+
+if TYPE_CHECKING:
+    import anthropic
+    import httpx
+    import httpx2
+
+    from fastagent.config.models import AnthropicSettings
+    from fastagent.messages import Message
+
+__all__ = ["DEFAULT_MODEL", "DEFAULT_TIMEOUT", "AnthropicProvider"]
+
+DEFAULT_MODEL: Final = "claude-sonnet-4-6"
+"""The model used when a model string names only the provider."""
+
+DEFAULT_TIMEOUT: Final = 600.0
+"""Seconds to wait for one call when neither the argument nor the settings say."""
+
+_ENV_VAR: Final = API_KEY_ENV_VARS["anthropic"]
+_OPTIONS: Final = ("cache", "max_tokens", "reasoning", "temperature")
+_THINKING_MEMORY: Final = 256
+"""How many replies' thinking blocks are kept for resending in the tool loop."""
+
+# the SDK sends these on HTTP errors inside a 200 stream; map them to their usual status
+_ERROR_TYPE_STATUS: Final[Mapping[str, int]] = {
+    "invalid_request_error": 400,
+    "authentication_error": 401,
+    "permission_error": 403,
+    "not_found_error": 404,
+    "request_too_large": 413,
+    "rate_limit_error": 429,
+    "api_error": 500,
+    "overloaded_error": 529,
+}
+
+_log = get_logger("providers.anthropic")
+
+
+class AnthropicProvider(BaseProvider):
+    """Calls Claude models through the Anthropic Messages API.
+
+    Args:
+        model: The model to call, e.g. ``claude-sonnet-4-6``.
+        api_key: The API key; else ``settings.api_key``, else ``ANTHROPIC_API_KEY``.
+        base_url: Endpoint override (else ``settings.base_url``, else the SDK default).
+        timeout: Seconds to wait for one call (else ``settings.timeout``, else 600).
+        settings: The ``anthropic`` section of the configuration.
+        client: A ready `anthropic.AsyncAnthropic` to use instead of building one.
+        http_client: An `httpx.AsyncClient` (or `httpx2.AsyncClient`) to send requests with.
+        default_headers: Extra HTTP headers for every request (added to the settings' ones).
+        **options: Model-string options: ``max_tokens``, ``temperature``, ``reasoning``,
+            ``cache`` (strings are accepted and converted).
+
+    Raises:
+        UserError: An unknown or invalid option.
+        MissingAPIKeyError: No key from the argument, the settings or the environment (raised
+            when the key is needed: at construction, unless a client was given).
+    """
+
+    name = "anthropic"
+    native_structured_output = True
+
+    def __init__(
+        self,
+        model: str = DEFAULT_MODEL,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        timeout: float | None = None,
+        settings: AnthropicSettings | None = None,
+        client: anthropic.AsyncAnthropic | None = None,
+        http_client: httpx.AsyncClient | httpx2.AsyncClient | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        **options: Any,
+    ) -> None:
+        super().__init__(model)
+        self.options = _parse_options(options, settings)
+        self.base_url = base_url or (settings.base_url if settings else None)
+        self.timeout = timeout or (settings.timeout if settings else None) or DEFAULT_TIMEOUT
+        self.default_headers = {
+            **(settings.default_headers if settings else {}),
+            **(default_headers or {}),
+        }
+        self._client = client
+        self._owns_client = client is None
+        self._http_client = http_client
+        self._api_key = None if client is not None else _resolve_api_key(api_key, settings)
+        self._thinking: OrderedDict[str, list[dict[str, Any]]] = OrderedDict()
+
+    async def complete(self, request: CompletionRequest) -> Message:
+        """Make one Messages API call and return the assistant message.
+
+        Raises:
+            ProviderError: The call failed (a typed subclass for HTTP status, timeout or
+                connection failures).
+        """
+        wire = build_request(self.model, request, self.options, self._thinking)
+        client = self._get_client()
+        _log.debug(
+            "anthropic request: model=%s messages=%d",
+            wire.body["model"],
+            len(wire.body["messages"]),
+        )
+        try:
+            response = await client.messages.create(**wire.body, **self._call_options(request))
+        except Exception as exc:
+            raise self._translate(exc) from exc
+        reply, thinking = message_from_response(
+            response.model_dump(mode="json", exclude_none=True), structured=wire.structured
+        )
+        self._remember_thinking(reply, thinking)
+        return reply
+
+    async def stream(self, request: CompletionRequest) -> AsyncIterator[StreamEvent]:
+        """Make one streamed Messages API call, yielding events; the last is `StreamDone`.
+
+        Raises:
+            ProviderError: The call failed, before or during the stream.
+        """
+        wire = build_request(self.model, request, self.options, self._thinking)
+        client = self._get_client()
+        assembler = StreamAssembler(structured=wire.structured)
+        try:
+            raw_stream = await client.messages.create(
+                **wire.body, stream=True, **self._call_options(request)
+            )
+        except Exception as exc:
+            raise self._translate(exc) from exc
+        try:
+            while True:
+                try:
+                    raw = await raw_stream.__anext__()
+                except StopAsyncIteration:
+                    break
+                except Exception as exc:
+                    raise self._translate(exc) from exc
+                for event in assembler.feed(raw.model_dump(mode="json", exclude_none=True)):
+                    yield event
+        finally:
+            await raw_stream.close()
+        reply, thinking = assembler.finish()
+        self._remember_thinking(reply, thinking)
+        yield StreamDone(reply)
+
+    async def aclose(self) -> None:
+        """Close the SDK client if this provider created it."""
+        if self._client is not None and self._owns_client:
+            await self._client.close()
+        self._client = None
+
+    def _call_options(self, request: CompletionRequest) -> dict[str, Any]:
+        params = request.params
+        if "timeout" in params.explicit and params.timeout is not None:
+            return {"timeout": params.timeout}
+        return {}
+
+    def _get_client(self) -> anthropic.AsyncAnthropic:
+        if self._client is None:
+            self._client = self._build_client()
+        return self._client
+
+    def _build_client(self) -> anthropic.AsyncAnthropic:
+        try:
+            import anthropic
+        except ImportError:
+            raise MissingDependencyError("anthropic", "anthropic") from None
+        http_client = self._http_client
+        if http_client is not None and not _is_httpx2(http_client):
+            from fastagent.providers._anthropic_httpx import bridged_client
+
+            http_client = bridged_client(http_client)  # type: ignore[arg-type]
+        return anthropic.AsyncAnthropic(
+            api_key=self._api_key,
+            base_url=self.base_url,
+            timeout=self.timeout,
+            max_retries=0,
+            default_headers=self.default_headers or None,
+            http_client=http_client,  # type: ignore[arg-type]
+        )
+
+    def _remember_thinking(self, reply: Message, thinking: list[dict[str, Any]]) -> None:
+        if not thinking or not reply.tool_calls:
+            return
+        self._thinking[reply.tool_calls[0].id] = thinking
+        while len(self._thinking) > _THINKING_MEMORY:
+            self._thinking.popitem(last=False)
+
+    def _translate(self, exc: Exception) -> ProviderError:
+        import anthropic
+
+        if isinstance(exc, ProviderError):
+            return exc
+        if isinstance(exc, anthropic.APITimeoutError):
+            return ProviderTimeoutError(
+                f"anthropic did not answer within {self.timeout:g}s (model {self.model})",
+                provider=self.name,
+                hint="retry, or raise anthropic.timeout in fastagent.yaml",
+            )
+        if isinstance(exc, anthropic.APIConnectionError):
+            where = self.base_url or "the Anthropic API"
+            return ProviderConnectionError(
+                f"could not connect to {where}: {redact(str(exc))}",
+                provider=self.name,
+                hint="check your network connection and anthropic.base_url",
+            )
+        if isinstance(exc, anthropic.APIStatusError):
+            return self._status_error(exc)
+        return ProviderError(
+            f"anthropic call failed: {redact(str(exc), secrets=self._secrets())}",
+            provider=self.name,
+            hint="check the request parameters; run with --verbose for details",
+        )
+
+    def _status_error(self, exc: anthropic.APIStatusError) -> ProviderError:
+        body = exc.body
+        error = body.get("error") if isinstance(body, dict) else None
+        message = exc.api_message or (str(error.get("message")) if error else "") or str(exc)
+        status = exc.status_code
+        if status < 400:
+            status = _ERROR_TYPE_STATUS.get(exc.type or "", 500)
+        raw_body = json.dumps(body) if body is not None else None
+        secrets = self._secrets()
+        return error_for_status(
+            status,
+            redact(message, secrets=secrets),
+            provider=self.name,
+            body=redact(raw_body, secrets=secrets) if raw_body else None,
+            headers=dict(exc.response.headers),
+        )
+
+    def _secrets(self) -> tuple[str, ...]:
+        return (self._api_key,) if self._api_key else ()
+
+
+def _is_httpx2(client: object) -> bool:
+    return type(client).__module__.partition(".")[0] == "httpx2"
+
+
+def _resolve_api_key(api_key: str | None, settings: AnthropicSettings | None) -> str:
+    key = api_key
+    if not key and settings is not None and settings.api_key is not None:
+        key = settings.api_key.get_secret_value()
+    if not key:
+        key = os.environ.get(_ENV_VAR)
+    if not key:
+        raise MissingAPIKeyError("anthropic", _ENV_VAR)
+    register_secret(key)
+    return key
+
+
+def _parse_options(options: Mapping[str, Any], settings: object | None) -> RequestOptions:
+    unknown = sorted(set(options) - set(_OPTIONS))
+    if unknown:
+        raise UserError(
+            f"anthropic: unknown option(s) {', '.join(repr(u) for u in unknown)}",
+            hint=f"valid options: {', '.join(_OPTIONS)}",
+        )
+    cache_default = bool(getattr(settings, "cache", False))
+    return RequestOptions(
+        max_tokens=_as_int("max_tokens", options.get("max_tokens")),
+        temperature=_as_float("temperature", options.get("temperature")),
+        reasoning=_as_reasoning(options.get("reasoning")),
+        cache=_as_bool("cache", options.get("cache"), default=cache_default),
+    )
+
+
+def _as_int(name: str, value: Any) -> int | None:
+    if value is None:
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = 0
+    if number < 1:
+        raise UserError(
+            f"anthropic: option {name} must be a positive integer, got {value!r}",
+            hint=f"write e.g. ?{name}=4096",
+        )
+    return number
+
+
+def _as_float(name: str, value: Any) -> float | None:
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise UserError(
+            f"anthropic: option {name} must be a number, got {value!r}",
+            hint=f"write e.g. ?{name}=0.2",
+        ) from None
+
+
+def _as_reasoning(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if value not in REASONING_LEVELS:
+        raise UserError(
+            f"anthropic: unknown reasoning level {value!r}",
+            hint=f"use one of: {', '.join(REASONING_LEVELS)}",
+        )
+    return str(value)
+
+
+def _as_bool(name: str, value: Any, *, default: bool) -> bool:
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise UserError(
+        f"anthropic: option {name} must be true or false, got {value!r}",
+        hint=f"write ?{name}=true or ?{name}=false",
+    )
