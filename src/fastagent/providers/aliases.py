@@ -1,0 +1,63 @@
+"""Built-in model aliases (``sonnet``, ``gpt-4.1``, ``o3``) and model-family inference.
+
+An alias stands for a full model string. Config ``model_aliases`` adds aliases and wins over
+these. A bare model id of a known family resolves to its provider without an alias:
+``claude-…`` to ``anthropic``, ``gpt-…``, ``chatgpt-…``, ``o1…``, ``o3…``, ``o4…`` to
+``openai``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+__all__ = ["BUILTIN_ALIASES", "infer_provider"]
+
+BUILTIN_ALIASES: Final[dict[str, str]] = {
+    # Anthropic: the family names follow the newest model of each family.
+    "sonnet": "anthropic.claude-sonnet-4-6",
+    "opus": "anthropic.claude-opus-4-6",
+    "haiku": "anthropic.claude-haiku-4-5",
+    "sonnet46": "anthropic.claude-sonnet-4-6",
+    "sonnet45": "anthropic.claude-sonnet-4-5",
+    "sonnet4": "anthropic.claude-sonnet-4-0",
+    "sonnet37": "anthropic.claude-3-7-sonnet-latest",
+    "opus46": "anthropic.claude-opus-4-6",
+    "opus45": "anthropic.claude-opus-4-5",
+    "opus41": "anthropic.claude-opus-4-1",
+    "opus4": "anthropic.claude-opus-4-0",
+    "haiku45": "anthropic.claude-haiku-4-5",
+    "haiku35": "anthropic.claude-3-5-haiku-latest",
+    # OpenAI: the model ids themselves, so `gpt-4.1` and `openai.gpt-4.1` are the same.
+    "gpt-5": "openai.gpt-5",
+    "gpt-5-mini": "openai.gpt-5-mini",
+    "gpt-5-nano": "openai.gpt-5-nano",
+    "gpt-5.1": "openai.gpt-5.1",
+    "gpt-4.1": "openai.gpt-4.1",
+    "gpt-4.1-mini": "openai.gpt-4.1-mini",
+    "gpt-4.1-nano": "openai.gpt-4.1-nano",
+    "gpt-4o": "openai.gpt-4o",
+    "gpt-4o-mini": "openai.gpt-4o-mini",
+    "o1": "openai.o1",
+    "o3": "openai.o3",
+    "o3-mini": "openai.o3-mini",
+    "o4-mini": "openai.o4-mini",
+}
+"""Alias -> model string, for current Anthropic and OpenAI models."""
+
+_FAMILIES: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
+    (re.compile(r"claude-"), "anthropic"),
+    (re.compile(r"(?:gpt-|chatgpt-|o[134](?:$|-))"), "openai"),
+)
+
+
+def infer_provider(model_id: str) -> str | None:
+    """The provider of a bare model id of a known family, e.g. ``claude-opus-4-1``.
+
+    Returns:
+        ``anthropic`` or ``openai``, or None when the id belongs to no known family.
+    """
+    for pattern, provider in _FAMILIES:
+        if pattern.match(model_id):
+            return provider
+    return None

@@ -1,0 +1,125 @@
+import email.utils
+
+import pytest
+
+from fastagent.exceptions import (
+    AuthenticationError,
+    BadRequestError,
+    ContextWindowExceededError,
+    ProviderHTTPError,
+    ProviderServerError,
+    RateLimitError,
+)
+from fastagent.providers.errors import (
+    API_KEY_ENV_VARS,
+    error_for_status,
+    is_context_window_message,
+    retry_after,
+)
+
+
+@pytest.mark.parametrize(
+    ("status", "kind"),
+    [
+        (400, BadRequestError),
+        (401, AuthenticationError),
+        (403, AuthenticationError),
+        (404, BadRequestError),
+        (422, BadRequestError),
+        (429, RateLimitError),
+        (500, ProviderServerError),
+        (502, ProviderServerError),
+        (503, ProviderServerError),
+        (529, ProviderServerError),
+        (302, ProviderHTTPError),
+    ],
+)
+def test_every_status_maps_to_its_type(status, kind):
+    error = error_for_status(status, "boom", provider="openai")
+    assert type(error) is kind
+    assert error.status_code == status
+    assert error.provider == "openai"
+    assert str(error) == f"openai returned HTTP {status}: boom"
+    assert error.hint
+
+
+def test_authentication_hint_names_the_key_variable():
+    assert "ANTHROPIC_API_KEY" in (error_for_status(401, "x", provider="anthropic").hint or "")
+    assert "GROQ_API_KEY" in (error_for_status(403, "x", provider="groq").hint or "")
+    assert API_KEY_ENV_VARS["openai"] == "OPENAI_API_KEY"
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "This model's maximum context length is 128000 tokens",
+        "prompt is too long: 210000 tokens > 200000 maximum",
+        "input exceeds the context window",
+        "Error code: context_length_exceeded",
+        "Request has too many tokens",
+    ],
+)
+def test_context_window_messages_are_detected(message):
+    assert is_context_window_message(message)
+    error = error_for_status(400, message, provider="openai")
+    assert isinstance(error, ContextWindowExceededError)
+    assert isinstance(error, BadRequestError)
+
+
+def test_ordinary_bad_request_is_not_a_context_window_error():
+    assert not is_context_window_message("messages: field required")
+    assert type(error_for_status(400, "field required", provider="x")) is BadRequestError
+
+
+def test_context_window_text_on_a_server_error_stays_a_server_error():
+    assert type(error_for_status(500, "context length", provider="x")) is ProviderServerError
+
+
+def test_retry_after_seconds_ms_and_http_date():
+    assert retry_after({"Retry-After": "7"}) == 7.0
+    assert retry_after({"retry-after": "1.5"}) == 1.5
+    assert retry_after({"retry-after-ms": "250"}) == 0.25
+    assert retry_after({"retry-after-ms": "250", "retry-after": "9"}) == 0.25
+    assert retry_after({"retry-after-ms": "soon", "retry-after": "9"}) == 9.0
+    now = 1_700_000_000.0
+    date = email.utils.formatdate(now + 30, usegmt=True)
+    assert retry_after({"Retry-After": date}, now=now) == pytest.approx(30.0)
+    past = email.utils.formatdate(now - 30, usegmt=True)
+    assert retry_after({"Retry-After": past}, now=now) == 0.0
+
+
+@pytest.mark.parametrize(
+    "headers", [None, {}, {"x-other": "1"}, {"retry-after": "whenever"}, {"retry-after": "-3"}]
+)
+def test_retry_after_absent_or_unusable(headers):
+    value = retry_after(headers)
+    assert value is None or value == 0.0
+
+
+def test_rate_limit_error_carries_retry_after_in_field_and_hint():
+    error = error_for_status(429, "slow down", provider="anthropic", headers={"retry-after": "12"})
+    assert isinstance(error, RateLimitError)
+    assert error.retry_after == 12.0
+    assert error.hint == "retry after 12s"
+    bare = error_for_status(429, "slow down", provider="anthropic")
+    assert isinstance(bare, RateLimitError)
+    assert bare.retry_after is None
+    assert "slow down" in (bare.hint or "")
+
+
+def test_body_is_truncated():
+    body = "x" * 10_000
+    error = error_for_status(500, "oops", provider="openai", body=body)
+    assert error.body is not None
+    assert len(error.body) == 2000
+    assert error_for_status(500, "oops", provider="openai").body is None
+
+
+def test_messages_and_hints_never_contain_the_key():
+    key = "sk-ant-api03-" + "A" * 40
+    error = error_for_status(
+        401, "invalid x-api-key", provider="anthropic", body='{"error": "invalid x-api-key"}'
+    )
+    for text in (str(error), error.hint or "", error.body or ""):
+        assert key not in text
+    assert "ANTHROPIC_API_KEY" in (error.hint or "")
