@@ -1,1 +1,3 @@
-"""Shared pytest fixtures."""
+"""Shared pytest configuration: `pytester` is used by the scenario plugin tests."""
+
+pytest_plugins = ["pytester"]

@@ -2,6 +2,10 @@
 
 The public names below are imported lazily on first access, so ``import fastagent`` costs
 next to nothing and never imports a provider SDK or ``mcp``.
+
+Example:
+    >>> from fastagent import FastAgent
+    >>> fast = FastAgent("hello")
 """
 
 from __future__ import annotations
@@ -12,26 +16,68 @@ from typing import TYPE_CHECKING, Any
 from fastagent._version import __version__
 
 if TYPE_CHECKING:
+    from fastagent.agents.agent import Agent
+    from fastagent.agents.agent_app import AgentApp
+    from fastagent.agents.app import FastAgent
+    from fastagent.context import Context, current_context
     from fastagent.events import EventBus
+    from fastagent.history import load_history, save_history
+    from fastagent.llm.augmented import AugmentedLLM
+    from fastagent.llm.memory import SimpleMemory
+    from fastagent.llm.params import RequestParams
     from fastagent.messages import Message, StopReason, ToolCall, ToolResult, Usage
+    from fastagent.providers.factory import ModelFactory
+    from fastagent.providers.registry import create_provider
+    from fastagent.tools.function_tool import FunctionTool, tool
+    from fastagent.tools.toolset import ToolSet
 
 __all__ = [
+    "Agent",
+    "AgentApp",
+    "AugmentedLLM",
+    "Context",
     "EventBus",
+    "FastAgent",
+    "FunctionTool",
     "Message",
+    "ModelFactory",
+    "RequestParams",
+    "SimpleMemory",
     "StopReason",
     "ToolCall",
     "ToolResult",
+    "ToolSet",
     "Usage",
     "__version__",
+    "create_provider",
+    "current_context",
+    "load_history",
+    "save_history",
+    "tool",
 ]
 
 _LAZY: dict[str, str] = {
+    "Agent": "fastagent.agents.agent",
+    "AgentApp": "fastagent.agents.agent_app",
+    "AugmentedLLM": "fastagent.llm.augmented",
+    "Context": "fastagent.context",
     "EventBus": "fastagent.events",
+    "FastAgent": "fastagent.agents.app",
+    "FunctionTool": "fastagent.tools.function_tool",
     "Message": "fastagent.messages",
+    "ModelFactory": "fastagent.providers.factory",
+    "RequestParams": "fastagent.llm.params",
+    "SimpleMemory": "fastagent.llm.memory",
     "StopReason": "fastagent.messages",
     "ToolCall": "fastagent.messages",
     "ToolResult": "fastagent.messages",
+    "ToolSet": "fastagent.tools.toolset",
     "Usage": "fastagent.messages",
+    "create_provider": "fastagent.providers.registry",
+    "current_context": "fastagent.context",
+    "load_history": "fastagent.history",
+    "save_history": "fastagent.history",
+    "tool": "fastagent.tools.function_tool",
 }
 
 

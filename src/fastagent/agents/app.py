@@ -1,0 +1,318 @@
+"""`FastAgent`: declare agents and tools with decorators, then run them.
+
+```python
+import asyncio
+from fastagent import FastAgent
+
+fast = FastAgent("demo")
+
+@fast.tool
+def get_weather(city: str) -> str:
+    \"\"\"Today's weather in a city.\"\"\"
+    return f"sunny in {city}"
+
+@fast.agent("weather", "You answer weather questions.", tools=[get_weather])
+async def main() -> None:
+    async with fast.run() as app:
+        print(await app.send("How is Paris?"))
+
+asyncio.run(main())
+```
+
+`run()` loads the config, checks the agent graph (every problem at once), builds the agents
+and, when the script was started with ``--message``, answers that message and exits.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar, overload
+
+from fastagent.agents import cli_args
+from fastagent.agents.cli_args import CliOptions
+from fastagent.agents.spec import DEFAULT_INSTRUCTION, BasicAgentSpec
+from fastagent.agents.tool_catalog import ToolCatalog
+from fastagent.exceptions import UserError
+
+if TYPE_CHECKING:
+    from contextlib import AbstractAsyncContextManager
+
+    from fastagent.agents.agent import Agent
+    from fastagent.agents.agent_app import AgentApp
+    from fastagent.agents.spec import AgentSpec
+    from fastagent.agents.tool_catalog import ToolRef
+    from fastagent.config import Settings
+    from fastagent.context import Context
+    from fastagent.llm.params import RequestParams
+    from fastagent.tools.function_tool import FunctionTool
+
+__all__ = ["FastAgent"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class FastAgent:
+    """An app: agents and tools declared with decorators, run with ``async with fast.run()``.
+
+    Args:
+        name: The app's name.
+        config_path: The config file; found from the working directory when None.
+        parse_cli_args: Read ``--model``, ``--agent``, ``--message`` and ``--quiet`` from
+            ``sys.argv`` (other arguments are left alone).
+        settings: Ready settings instead of loading a config file.
+        argv: Read the fastagent flags from these arguments instead of ``sys.argv[1:]``
+            (even when `parse_cli_args` is False).
+        quiet: Print only results and errors (as ``--quiet`` does).
+
+    Raises:
+        UserError: Both `settings` and `config_path` were given.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        config_path: str | Path | None = None,
+        parse_cli_args: bool = True,
+        settings: Settings | None = None,
+        argv: Sequence[str] | None = None,
+        quiet: bool = False,
+    ) -> None:
+        if settings is not None and config_path is not None:
+            raise UserError(
+                f"FastAgent('{name}') got both settings and config_path",
+                hint="pass ready settings, or a config_path to load them from",
+            )
+        self.name = name
+        self.config_path = config_path
+        self.settings = settings
+        self._specs: list[AgentSpec] = []
+        self._tools = ToolCatalog()
+        if argv is not None:
+            self.options = cli_args.parse_cli_args(argv)
+        elif parse_cli_args:
+            self.options = cli_args.parse_cli_args(
+                sys.argv[1:], prog=Path(sys.argv[0]).name or None
+            )
+        else:
+            self.options = CliOptions()
+        self.quiet = quiet or self.options.quiet
+
+    @overload
+    def agent(self, name: F, /) -> F: ...
+
+    @overload
+    def agent(
+        self,
+        name: str = "default",
+        instruction: str = DEFAULT_INSTRUCTION,
+        *,
+        servers: Sequence[str] = (),
+        tools: Sequence[ToolRef] = (),
+        agents: Sequence[str] = (),
+        model: str | None = None,
+        use_history: bool = True,
+        request_params: RequestParams | Mapping[str, Any] | None = None,
+        human_input: bool = False,
+        default: bool = False,
+    ) -> Callable[[F], F]: ...
+
+    def agent(
+        self,
+        name: str | F = "default",
+        instruction: str = DEFAULT_INSTRUCTION,
+        *,
+        servers: Sequence[str] = (),
+        tools: Sequence[ToolRef] = (),
+        agents: Sequence[str] = (),
+        model: str | None = None,
+        use_history: bool = True,
+        request_params: RequestParams | Mapping[str, Any] | None = None,
+        human_input: bool = False,
+        default: bool = False,
+    ) -> F | Callable[[F], F]:
+        """Declare an agent; the decorated function is returned unchanged.
+
+        Example:
+            >>> @fast.agent("researcher", "You find facts.", tools=[search], model="sonnet")
+            ... async def main() -> None: ...
+
+        Args:
+            name: Unique name (``app.<name>``, ``--agent <name>``, the tool name when
+                another agent uses it). Plain ``@fast.agent`` names it ``default``.
+            instruction: The system prompt.
+            servers: MCP servers from ``mcp.servers`` whose tools it may call.
+            tools: ``@fast.tool`` functions (or their names), other tools or callables.
+            agents: Other agents it may call, each offered as a tool named after the agent
+                with one ``message`` argument.
+            model: Model string; ``--model`` wins over it, and it wins over the config's
+                ``default_model``.
+            use_history: Keep the conversation between sends.
+            request_params: Default request parameters (`RequestParams` or a mapping).
+            human_input: Reserved for the human-input tool (arrives with the interactive UI).
+            default: Make it the agent `AgentApp.send` talks to.
+
+        Returns:
+            A decorator that registers the agent and returns the function unchanged.
+        """
+        if callable(name):
+            self.add_spec(BasicAgentSpec(name="default", source=_caller_source()))
+            return name
+        spec = BasicAgentSpec(
+            name=name,
+            instruction=instruction,
+            servers=tuple(servers),
+            tools=tuple(tools),
+            agents=tuple(agents),
+            model=model,
+            use_history=use_history,
+            request_params=request_params,
+            human_input=human_input,
+            default=default,
+            source=_caller_source(),
+        )
+        self.add_spec(spec)
+
+        def register(fn: F) -> F:
+            return fn
+
+        return register
+
+    @overload
+    def tool(self, fn: Callable[..., Any], /) -> FunctionTool: ...
+
+    @overload
+    def tool(
+        self,
+        fn: None = None,
+        /,
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        timeout: float | None = None,
+    ) -> Callable[[Callable[..., Any]], FunctionTool]: ...
+
+    def tool(
+        self,
+        fn: Callable[..., Any] | None = None,
+        /,
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        timeout: float | None = None,
+    ) -> FunctionTool | Callable[[Callable[..., Any]], FunctionTool]:
+        """Register a function as a tool agents can list in ``tools=``.
+
+        Use as ``@fast.tool`` or ``@fast.tool(name=..., description=..., timeout=...)``.
+        The result is a `FunctionTool`, still callable like the function.
+
+        Example:
+            >>> @fast.tool
+            ... def get_weather(city: str) -> str:
+            ...     \"\"\"Today's weather in a city.\"\"\"
+            ...     return "sunny"
+
+        Returns:
+            The tool, or a decorator that makes one.
+        """
+        from fastagent.tools.function_tool import FunctionTool
+
+        def make(target: Callable[..., Any]) -> FunctionTool:
+            made = FunctionTool(target, name=name, description=description, timeout=timeout)
+            self._tools.register(made)
+            return made
+
+        return make if fn is None else make(fn)
+
+    def add_spec(self, spec: AgentSpec) -> None:
+        """Add an agent declaration (what the decorators and workflows use)."""
+        self._specs.append(spec)
+
+    @property
+    def specs(self) -> list[AgentSpec]:
+        """The agents declared in code so far (config agents are added by `run`)."""
+        return list(self._specs)
+
+    @property
+    def tools(self) -> list[str]:
+        """The names of the registered ``@fast.tool`` tools."""
+        return self._tools.names()
+
+    def run(self) -> AbstractAsyncContextManager[AgentApp]:
+        """Start the app: ``async with fast.run() as app:``.
+
+        Opens a `Context` (loads the config), adds the agents declared under ``agents:`` in
+        the config, checks the graph, and builds every agent. Everything is released when the
+        block ends, however it ends. With ``--message`` the message is sent to the agent
+        (``--agent`` or the default), the reply printed, and `SystemExit(0)` raised after
+        cleanup, so the body never runs.
+
+        Raises:
+            AgentGraphError: The agents refer to unknown agents, tools or servers, names
+                repeat, or agents use each other in a cycle (every problem listed).
+            ConfigError: The config file, or its ``agents:`` section, is invalid.
+            UnknownModelError: A model string is unknown.
+        """
+        return self._open()
+
+    @contextlib.asynccontextmanager
+    async def _open(self) -> AsyncIterator[AgentApp]:
+        from fastagent.context import Context
+        from fastagent.exceptions import FastAgentError
+
+        message = self.options.message
+        if self.settings is not None:
+            opened = Context.create(self.settings, quiet=self.quiet)
+        else:
+            opened = Context.create(config_path=self.config_path, quiet=self.quiet)
+        try:
+            async with opened as ctx:
+                app = await self._build(ctx)
+                if message is None:
+                    yield app
+                    return
+                reply = await app.send(message)
+                sys.stdout.write(reply + "\n")
+                sys.stdout.flush()
+        except FastAgentError as exc:
+            if message is None:
+                raise
+            from fastagent.cli.errors import report_exception
+
+            raise SystemExit(report_exception(exc, verbose=False, stream=sys.stderr)) from None
+        raise SystemExit(0)
+
+    async def _build(self, ctx: Context) -> AgentApp:
+        from fastagent.agents.agent_app import AgentApp
+        from fastagent.agents.config_agents import specs_from_config
+        from fastagent.agents.graph import validate_graph
+        from fastagent.agents.models import FALLBACK_NOTICE
+        from fastagent.agents.spec import BuildContext
+
+        config_file = ctx.config.config_file if ctx.config is not None else None
+        specs = [*self._specs, *specs_from_config(ctx.settings.agents, config_file=config_file)]
+        requested = [self.options.agent] if self.options.agent else []
+        order = validate_graph(
+            specs, tools=self._tools, servers=ctx.settings.mcp.servers.keys(), requested=requested
+        )
+        fell_back: list[str] = []
+        built: dict[str, Agent] = {}
+        build = BuildContext(
+            ctx, built, self._tools, cli_model=self.options.model, on_fallback=fell_back.append
+        )
+        for spec in order:
+            built[spec.name] = await spec.build(build)
+        if fell_back and not self.quiet:
+            sys.stderr.write(FALLBACK_NOTICE + "\n")
+            sys.stderr.flush()
+        default = self.options.agent or next((s.name for s in specs if s.default), None)
+        return AgentApp({s.name: built[s.name] for s in specs}, default=default, context=ctx)
+
+
+def _caller_source() -> str:
+    """``file:line`` of the code that called the decorator (for duplicate-name errors)."""
+    frame = sys._getframe(2)
+    return f"{Path(frame.f_code.co_filename).name}:{frame.f_lineno}"

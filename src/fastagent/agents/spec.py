@@ -1,0 +1,166 @@
+"""Agent specs: what the app knows about an agent before it is built.
+
+A spec names its agent, the other agents, tools and MCP servers it uses (so the graph can be
+checked before anything is built), and builds the `Agent` with `build`. `BasicAgentSpec` is
+the spec of ``@fast.agent`` and of agents declared in ``fastagent.yaml``; workflows add their
+own spec classes that satisfy the same `AgentSpec` protocol.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from fastagent.exceptions import UserError
+
+if TYPE_CHECKING:
+    from fastagent.agents.agent import Agent
+    from fastagent.agents.tool_catalog import ToolCatalog, ToolRef
+    from fastagent.config import Settings
+    from fastagent.context import Context
+    from fastagent.llm.params import RequestParams
+    from fastagent.tools.toolset import ToolSet
+
+__all__ = ["DEFAULT_INSTRUCTION", "AgentSpec", "BasicAgentSpec", "BuildContext"]
+
+DEFAULT_INSTRUCTION = "You are a helpful AI agent."
+"""The instruction of an agent declared without one."""
+
+
+@dataclass
+class BuildContext:
+    """What a spec needs to build its agent.
+
+    Attributes:
+        context: The running app's `Context` (settings, events, usage, servers).
+        agents: The agents built so far, by name (a spec's dependencies are always built
+            before it).
+        tools: The app's ``@fast.tool`` tools.
+        cli_model: ``--model`` from the command line, overriding every agent's model.
+        on_fallback: Called with the agent's name when it falls back to the built-in model.
+    """
+
+    context: Context
+    agents: dict[str, Agent]
+    tools: ToolCatalog
+    cli_model: str | None = None
+    on_fallback: Callable[[str], None] = lambda _name: None
+
+    @property
+    def settings(self) -> Settings:
+        """The app's settings."""
+        return self.context.settings
+
+
+class AgentSpec(Protocol):
+    """What the app needs from any agent declaration: names for validation, and `build`.
+
+    Attributes:
+        name: The agent's unique name.
+        default: Whether this is the app's default agent.
+        agents: Names of the agents it uses (built before it).
+        tools: Tool references (see `ToolRef`).
+        servers: Names of the MCP servers it uses (keys of ``mcp.servers``).
+    """
+
+    name: str
+    default: bool
+    agents: tuple[str, ...]
+    tools: tuple[ToolRef, ...]
+    servers: tuple[str, ...]
+
+    async def build(self, build: BuildContext) -> Agent:
+        """Build the agent; its dependencies are in ``build.agents`` already."""
+        ...
+
+
+@dataclass
+class BasicAgentSpec:
+    """One model with an instruction, tools, servers and helper agents.
+
+    Attributes:
+        name: The agent's unique name.
+        instruction: Its system prompt.
+        servers: MCP server names.
+        tools: Tool references.
+        agents: Other agents it may call, each offered as a tool named after the agent.
+        model: Its model string, or None for the config's default.
+        use_history: Keep the conversation between sends.
+        request_params: Default request parameters (a `RequestParams` or a mapping).
+        human_input: Reserved: a tool for asking the user arrives with the interactive UI.
+        default: Whether it is the app's default agent.
+        source: Where it was declared (shown in errors).
+    """
+
+    name: str
+    instruction: str = DEFAULT_INSTRUCTION
+    servers: tuple[str, ...] = ()
+    tools: tuple[ToolRef, ...] = ()
+    agents: tuple[str, ...] = ()
+    model: str | None = None
+    use_history: bool = True
+    request_params: RequestParams | Mapping[str, Any] | None = None
+    human_input: bool = False
+    default: bool = False
+    source: str = field(default="", compare=False)
+
+    async def build(self, build: BuildContext) -> Agent:
+        """Pick the model, assemble the tools and return the `Agent`.
+
+        Raises:
+            UnknownModelError: The selected model string is unknown.
+            UserError: The agent uses MCP servers but no server registry is running.
+        """
+        from fastagent.agents.agent import Agent
+        from fastagent.agents.agent_tool import AgentTool
+        from fastagent.agents.models import create_agent_provider, select_model
+        from fastagent.llm.augmented import AugmentedLLM
+        from fastagent.llm.params import RequestParams
+        from fastagent.tools.toolset import ToolSet
+
+        ctx = build.context
+        model, fell_back = select_model(
+            cli_model=build.cli_model,
+            agent_model=self.model,
+            default_model=build.settings.default_model,
+        )
+        if fell_back:
+            build.on_fallback(self.name)
+        provider = create_agent_provider(model, build.settings)
+        toolset = ToolSet(events=ctx.events, agent=self.name)
+        for ref in self.tools:
+            toolset.add(build.tools.resolve(ref))
+        for helper in self.agents:
+            toolset.add(AgentTool(build.agents[helper]))
+        if self.servers:
+            await attach_servers(toolset, self.servers, ctx, agent=self.name)
+        base = RequestParams() if self.use_history else RequestParams(use_history=False)
+        llm = AugmentedLLM(
+            provider,
+            name=self.name,
+            instruction=self.instruction,
+            tools=toolset,
+            params=base.merged(self.request_params),
+            events=ctx.events,
+        )
+        return Agent(self.name, llm, model=model)
+
+
+async def attach_servers(
+    toolset: ToolSet, servers: tuple[str, ...], context: Context, *, agent: str
+) -> None:
+    """Add the tools of `servers` to `toolset`, through the context's server registry.
+
+    Raises:
+        UserError: No MCP server registry is available in this context.
+    """
+    registry = context.servers
+    attach = getattr(registry, "attach_tools", None)
+    if attach is None:
+        raise UserError(
+            f"agent '{agent}' uses MCP server(s) {', '.join(servers)}, "
+            "but MCP server support is not available in this build",
+            hint=f"remove servers= from agent '{agent}' for now",
+        )
+    await attach(toolset, servers)

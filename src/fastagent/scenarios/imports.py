@@ -1,0 +1,180 @@
+"""Finding the Python a scenario names: ``module:attr`` tools and FastAgent app scripts.
+
+Modules are imported with the scenario's folder and the working directory on ``sys.path``
+(for the duration of the import), so ``my_tools:get_weather`` next to the scenario works, and
+so does ``examples.scenarios.weather_tools:get_weather`` from the project root.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import hashlib
+import importlib
+import importlib.util
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from fastagent.exceptions import UserError
+
+if TYPE_CHECKING:
+    from fastagent.agents.app import FastAgent
+    from fastagent.tools.base import Tool
+
+__all__ = ["import_object", "import_tool", "load_app", "search_path"]
+
+_IMPORT_HINT = (
+    "check the import path: modules are found relative to the scenario's folder and the "
+    "working directory"
+)
+
+
+@contextlib.contextmanager
+def search_path(folders: Sequence[Path]) -> Iterator[None]:
+    """Put `folders` at the front of ``sys.path`` while the block runs."""
+    added = [str(f) for f in dict.fromkeys(p.resolve() for p in folders)]
+    added = [f for f in added if f not in sys.path]
+    sys.path[:0] = added
+    try:
+        yield
+    finally:
+        for folder in added:
+            with contextlib.suppress(ValueError):
+                sys.path.remove(folder)
+
+
+def import_object(path: str, *, base_dir: Path, where: str) -> Any:
+    """Import ``module:attr`` (``attr`` may be dotted) and return the attribute.
+
+    Args:
+        path: The import path.
+        base_dir: The scenario's folder, searched before the working directory.
+        where: Where the path was written, for errors (``weather.yaml, agent.tools[0]``).
+
+    Raises:
+        UserError: The module cannot be imported or has no such attribute.
+    """
+    module_name, _, attr = path.partition(":")
+    with search_path([base_dir, Path.cwd()]):
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            raise UserError(
+                f"{where}: cannot import '{module_name}': {exc}", hint=_IMPORT_HINT
+            ) from exc
+        except Exception as exc:
+            raise UserError(
+                f"{where}: importing '{module_name}' failed: {type(exc).__name__}: {exc}",
+                hint=f"fix the error in module '{module_name}'",
+            ) from exc
+    value: Any = module
+    for part in attr.split("."):
+        if not hasattr(value, part):
+            names = [n for n in dir(value) if not n.startswith("_")]
+            close = difflib.get_close_matches(part, names, n=1)
+            suggestion = f" (did you mean '{close[0]}'?)" if close else ""
+            raise UserError(
+                f"{where}: '{module_name}' has no attribute '{attr}'{suggestion}",
+                hint=f"define {attr} in {module_name}, or fix the name after the ':'",
+            )
+        value = getattr(value, part)
+    return value
+
+
+def import_tool(path: str, *, base_dir: Path, where: str) -> Tool:
+    """Import a tool: a `Tool` object as it is, a plain callable as a `FunctionTool`.
+
+    Raises:
+        UserError: The import fails, or the object is neither a tool nor callable.
+    """
+    from fastagent.tools.base import Tool
+    from fastagent.tools.function_tool import FunctionTool
+
+    value = import_object(path, base_dir=base_dir, where=where)
+    if isinstance(value, Tool):
+        return value
+    if callable(value):
+        return FunctionTool(value)
+    raise UserError(
+        f"{where}: '{path}' is a {type(value).__name__}, not a tool or a function",
+        hint="point at a function, an @tool function or a Tool object",
+    )
+
+
+def load_app(reference: str, *, base_dir: Path, where: str) -> FastAgent:
+    """Import a FastAgent script without running its main code and return its app.
+
+    The script is executed as a module (so ``if __name__ == "__main__":`` blocks do not run)
+    with its own folder on ``sys.path``.
+
+    Args:
+        reference: ``agent.py`` (the one `FastAgent` in it) or ``agent.py:fast``.
+        base_dir: The folder relative paths start from.
+        where: Where the reference was written, for errors.
+
+    Raises:
+        UserError: The script is missing, fails to import, or holds no (or several)
+            FastAgent apps.
+    """
+    from fastagent.agents.app import FastAgent
+
+    file_part, _, attr = reference.partition(":")
+    script = (base_dir / file_part).resolve()
+    if not script.is_file():
+        raise UserError(
+            f"{where}: the app script {script} does not exist",
+            hint="give the path of a FastAgent script relative to the scenario file",
+        )
+    module = _exec_script(script, where)
+    if attr:
+        app = getattr(module, attr, None)
+        if not isinstance(app, FastAgent):
+            raise UserError(
+                f"{where}: {file_part} has no FastAgent app named '{attr}'",
+                hint=f"define {attr} = FastAgent(...) in {file_part}, or fix the name",
+            )
+        return app
+    apps = {name: v for name, v in vars(module).items() if isinstance(v, FastAgent)}
+    if len(apps) == 1:
+        return next(iter(apps.values()))
+    if not apps:
+        raise UserError(
+            f"{where}: {file_part} defines no FastAgent app",
+            hint="create one at module level: fast = FastAgent('my-app')",
+        )
+    raise UserError(
+        f"{where}: {file_part} defines several FastAgent apps ({', '.join(sorted(apps))})",
+        hint=f"name the one to test: app: {file_part}:{sorted(apps)[0]}",
+    )
+
+
+def _exec_script(script: Path, where: str) -> Any:
+    digest = hashlib.sha1(os.fsencode(script), usedforsecurity=False).hexdigest()[:12]
+    name = f"_fastagent_scenario_app_{digest}"
+    spec = importlib.util.spec_from_file_location(name, script)
+    if spec is None or spec.loader is None:
+        raise UserError(
+            f"{where}: cannot load {script} as a Python module",
+            hint="the app script must be a .py file",
+        )
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        with search_path([script.parent, Path.cwd()]):
+            spec.loader.exec_module(module)
+    except SystemExit as exc:
+        del sys.modules[name]
+        raise UserError(
+            f"{where}: importing {script.name} exited (SystemExit {exc.code})",
+            hint="keep the script's run code under: if __name__ == '__main__':",
+        ) from None
+    except Exception as exc:
+        del sys.modules[name]
+        raise UserError(
+            f"{where}: importing {script.name} failed: {type(exc).__name__}: {exc}",
+            hint=f"fix the error in {script}",
+        ) from exc
+    return module

@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from fastagent.agents.models import FALLBACK_NOTICE
+
+from .conftest import CliRunner, clean_env
+
+
+def test_one_shot_prints_the_reply_and_notes_the_fallback(run_cli: CliRunner) -> None:
+    result = run_cli("go", "-m", "hello there")
+    assert (result.returncode, result.stdout) == (0, "hello there\n"), result.stderr
+    assert result.stderr == FALLBACK_NOTICE + "\n"
+
+
+def test_quiet_and_model_silence_the_notice(run_cli: CliRunner) -> None:
+    quiet = run_cli("go", "--message", "hi", "--quiet")
+    assert (quiet.returncode, quiet.stdout, quiet.stderr) == (0, "hi\n", "")
+    chosen = run_cli("go", "--model", "passthrough", "-m", "hi")
+    assert (chosen.returncode, chosen.stdout, chosen.stderr) == (0, "hi\n", "")
+
+
+def test_prompt_file_sends_the_file_text(run_cli: CliRunner, project: Path) -> None:
+    (project / "task.md").write_text("Summarize\nthis file.\n", encoding="utf-8")
+    result = run_cli("go", "--prompt-file", "task.md", "--quiet")
+    assert (result.returncode, result.stdout) == (0, "Summarize\nthis file.\n\n"), result.stderr
+
+
+def test_missing_prompt_file_is_a_clean_error(run_cli: CliRunner) -> None:
+    result = run_cli("go", "--prompt-file", "missing.md")
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: cannot read --prompt-file missing.md: ")
+    assert "hint: pass the path of a UTF-8 text file" in result.stderr
+
+
+def test_message_and_prompt_file_exclude_each_other(run_cli: CliRunner) -> None:
+    result = run_cli("go", "-m", "a", "--prompt-file", "b")
+    assert result.returncode == 2
+    assert "not allowed with argument" in result.stderr
+
+
+def test_chat_loop_over_stdin(project: Path, tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "fastagent", "go", "--quiet"],
+        cwd=project,
+        env=clean_env(tmp_path),
+        input="one\n\ntwo\n/exit\nnever sent\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert (result.returncode, result.stdout, result.stderr) == (0, "one\ntwo\n", "")
+
+
+def test_agent_from_config_is_used(run_cli: CliRunner, project: Path) -> None:
+    (project / "fastagent.yaml").write_text(
+        "agents:\n  helper:\n    instruction: Help.\n    model: passthrough\n", encoding="utf-8"
+    )
+    result = run_cli("go", "--agent", "helper", "-m", "hi")
+    # helper names its own model, so nothing falls back to the built-in default
+    assert (result.returncode, result.stdout, result.stderr) == (0, "hi\n", "")
+    refused = run_cli("go", "--agent", "helper", "--instruction", "Other.", "-m", "hi")
+    assert refused.returncode == 1
+    assert "error: agent 'helper' is declared in fastagent.yaml" in refused.stderr
+    assert "hint: edit agents.helper in fastagent.yaml" in refused.stderr
+
+
+def test_named_go_agent_and_unknown_server(run_cli: CliRunner) -> None:
+    named = run_cli("go", "--agent", "mine", "--instruction", "Be brief.", "-m", "ok", "-q")
+    assert (named.returncode, named.stdout) == (0, "ok\n"), named.stderr
+    result = run_cli("go", "--servers", "fetch, time", "-m", "hi")
+    assert result.returncode == 1
+    assert "error: invalid agent graph (2 problem(s)):" in result.stderr
+    assert "agent 'agent' uses unknown MCP server 'fetch'" in result.stderr
+    assert "agent 'agent' uses unknown MCP server 'time'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unknown_model_is_a_clean_error(run_cli: CliRunner) -> None:
+    result = run_cli("go", "--model", "no-such-model", "-m", "hi")
+    assert result.returncode == 1
+    assert "error: unknown model 'no-such-model'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_provider_failure_is_a_clean_error(run_cli: CliRunner) -> None:
+    result = run_cli("go", "-q", "-m", "***RAISE ProviderServerError upstream down")
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr.startswith("error: upstream down\n")
+
+
+def test_go_is_listed_and_its_module_imports_only_the_standard_library(
+    run_cli: CliRunner, run_python: CliRunner
+) -> None:
+    assert "go " in run_cli("--help").stdout
+    probe = run_python(
+        "import sys, fastagent.cli.commands.go\n"
+        "heavy = [m for m in sys.modules if m.split('.')[0] in ('pydantic', 'yaml', 'rich')"
+        " or m.startswith(('fastagent.agents', 'fastagent.config', 'asyncio'))]\n"
+        "print(heavy)"
+    )
+    assert probe.stdout.strip() == "[]", probe.stderr
