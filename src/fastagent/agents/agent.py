@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 from typing import TYPE_CHECKING, TypeVar
 
+from fastagent.agents.base import BaseAgent
+
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
@@ -23,7 +25,7 @@ if TYPE_CHECKING:
 __all__ = ["Agent"]
 
 
-class Agent:
+class Agent(BaseAgent):
     """A named agent: send it messages, read its replies, history and usage.
 
     Example:
@@ -57,17 +59,6 @@ class Agent:
     def instruction(self) -> str | None:
         """The system prompt."""
         return self.llm.instruction
-
-    async def send(self, message: str | Message) -> str:
-        """Send one message and return the text of the reply.
-
-        Runs the whole tool loop: tools the model asks for are called before the reply.
-
-        Example:
-            >>> await app.researcher.send("Summarize MCP in one line")  # doctest: +SKIP
-        """
-        reply = await self.llm.generate(message)
-        return reply.text
 
     async def generate(
         self, messages: MessageInput, params: RequestParams | None = None
@@ -109,6 +100,3 @@ class Agent:
     def usage(self) -> Usage:
         """Tokens and model calls this agent has spent so far."""
         return self.llm.usage
-
-    def __repr__(self) -> str:
-        return f"Agent(name={self.name!r}, model={self.model!r})"

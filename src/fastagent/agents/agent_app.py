@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from fastagent.exceptions import UnknownAgentError
 
 if TYPE_CHECKING:
-    from fastagent.agents.agent import Agent
+    from fastagent.agents.base import BaseAgent
     from fastagent.context import Context
     from fastagent.messages import Message, Usage
 
@@ -40,7 +40,7 @@ class AgentApp:
     """
 
     def __init__(
-        self, agents: Mapping[str, Agent], *, default: str | None = None, context: Context
+        self, agents: Mapping[str, BaseAgent], *, default: str | None = None, context: Context
     ) -> None:
         self._agents = dict(agents)
         self._default = default if default is not None else next(iter(self._agents), None)
@@ -52,12 +52,12 @@ class AgentApp:
         return self._context
 
     @property
-    def agents(self) -> dict[str, Agent]:
+    def agents(self) -> dict[str, BaseAgent]:
         """Every agent by name, in declaration order (a copy)."""
         return dict(self._agents)
 
     @property
-    def default(self) -> Agent:
+    def default(self) -> BaseAgent:
         """The default agent: ``--agent``, else the one marked ``default=True``, else the first.
 
         Raises:
@@ -70,13 +70,13 @@ class AgentApp:
             )
         return self._agents[self._default]
 
-    def __getitem__(self, name: str) -> Agent:
+    def __getitem__(self, name: str) -> BaseAgent:
         agent = self._agents.get(name)
         if agent is None:
             raise self._unknown(name, UnknownAgentError)
         return agent
 
-    def __getattr__(self, name: str) -> Agent:
+    def __getattr__(self, name: str) -> BaseAgent:
         if name.startswith("_"):
             raise AttributeError(name)
         agent = self._agents.get(name)

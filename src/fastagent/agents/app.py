@@ -35,13 +35,14 @@ from fastagent.agents import cli_args
 from fastagent.agents.cli_args import CliOptions
 from fastagent.agents.spec import DEFAULT_INSTRUCTION, BasicAgentSpec
 from fastagent.agents.tool_catalog import ToolCatalog
+from fastagent.agents.workflows.decorators import WorkflowDecorators
 from fastagent.exceptions import UserError
 
 if TYPE_CHECKING:
     from contextlib import AbstractAsyncContextManager
 
-    from fastagent.agents.agent import Agent
     from fastagent.agents.agent_app import AgentApp
+    from fastagent.agents.base import BaseAgent
     from fastagent.agents.spec import AgentSpec
     from fastagent.agents.tool_catalog import ToolRef
     from fastagent.config import Settings
@@ -54,7 +55,7 @@ __all__ = ["FastAgent"]
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class FastAgent:
+class FastAgent(WorkflowDecorators):
     """An app: agents and tools declared with decorators, run with ``async with fast.run()``.
 
     Args:
@@ -299,7 +300,7 @@ class FastAgent:
             specs, tools=self._tools, servers=ctx.settings.mcp.servers.keys(), requested=requested
         )
         fell_back: list[str] = []
-        built: dict[str, Agent] = {}
+        built: dict[str, BaseAgent] = {}
         build = BuildContext(
             ctx, built, self._tools, cli_model=self.options.model, on_fallback=fell_back.append
         )

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from fastagent.exceptions import UserError
 
 if TYPE_CHECKING:
-    from fastagent.agents.agent import Agent
+    from fastagent.agents.base import BaseAgent
     from fastagent.agents.tool_catalog import ToolCatalog, ToolRef
     from fastagent.config import Settings
     from fastagent.context import Context
@@ -42,7 +42,7 @@ class BuildContext:
     """
 
     context: Context
-    agents: dict[str, Agent]
+    agents: dict[str, BaseAgent]
     tools: ToolCatalog
     cli_model: str | None = None
     on_fallback: Callable[[str], None] = lambda _name: None
@@ -70,7 +70,7 @@ class AgentSpec(Protocol):
     tools: tuple[ToolRef, ...]
     servers: tuple[str, ...]
 
-    async def build(self, build: BuildContext) -> Agent:
+    async def build(self, build: BuildContext) -> BaseAgent:
         """Build the agent; its dependencies are in ``build.agents`` already."""
         ...
 
@@ -105,7 +105,7 @@ class BasicAgentSpec:
     default: bool = False
     source: str = field(default="", compare=False)
 
-    async def build(self, build: BuildContext) -> Agent:
+    async def build(self, build: BuildContext) -> BaseAgent:
         """Pick the model, assemble the tools and return the `Agent`.
 
         Raises:
