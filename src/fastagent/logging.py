@@ -189,10 +189,17 @@ class ConsoleHandler(logging.Handler):
 
     def __init__(self, console: Console | None = None) -> None:
         super().__init__()
-        from rich.console import Console
-
-        self.console = console if console is not None else Console(stderr=True)
+        self._console = console
         self.setFormatter(logging.Formatter("%(message)s"))
+
+    @property
+    def console(self) -> Console:
+        """The console records are printed on (rich is imported on first use only)."""
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(stderr=True)
+        return self._console
 
     def emit(self, record: logging.LogRecord) -> None:
         """Print `record` on the console."""
