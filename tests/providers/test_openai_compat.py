@@ -325,6 +325,22 @@ async def test_structured_output_json_schema_option(api, http):
     assert fmt["json_schema"]["schema"]["required"] == ["name"]
 
 
+async def test_structured_output_json_object_schema_option(api, http):
+    reply = {
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": '{"name": "Oslo"}'}}]
+    }
+    route = api.post("/chat/completions").respond(200, json=reply)
+    provider = make(http, json_object_schema="true")
+    assert provider.native_structured_output is True
+    result = await AugmentedLLM(provider).structured("Capital of Norway?", City)
+    assert result == City(name="Oslo")
+    body = sent(route)
+    assert body["response_format"]["type"] == "json_object"
+    assert body["response_format"]["schema"]["required"] == ["name"]
+    assert "json_schema" not in body["response_format"]
+    assert all("JSON Schema" not in str(m.get("content")) for m in body["messages"])
+
+
 def test_generic_options_are_validated():
     with pytest.raises(UserError, match="option 'stream_tools' must be bool"):
         GenericProvider("m", stream_tools="maybe")

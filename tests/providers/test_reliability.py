@@ -294,3 +294,19 @@ async def test_wrapper_speaks_the_provider_protocol():
     assert ReliableProvider(Scripted()).name == "scripted"
     assert not ReliableProvider(Blocking()).native_structured_output
     assert provider.policy.max_retries == 3
+
+
+async def test_aclose_closes_the_wrapped_provider() -> None:
+    from fastagent.providers.passthrough import PassthroughProvider
+    from fastagent.providers.reliability import ReliableProvider
+
+    class Closable(PassthroughProvider):
+        closed = 0
+
+        async def aclose(self) -> None:
+            self.closed += 1
+
+    inner = Closable("passthrough")
+    await ReliableProvider(inner).aclose()
+    assert inner.closed == 1
+    await ReliableProvider(PassthroughProvider("passthrough")).aclose()  # nothing to close

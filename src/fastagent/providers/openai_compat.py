@@ -22,6 +22,9 @@ Options (model-string query parameters or keyword arguments), besides OpenAI's:
 - ``json_schema`` (default false): true when the server supports ``response_format``
   ``json_schema``; structured output then uses it (``native_structured_output``), otherwise
   the tool loop asks for JSON in the system prompt and validates the reply.
+- ``json_object_schema`` (default false): for servers that take the schema in the older
+  ``{"type": "json_object", "schema": ...}`` form instead (llama-cpp-python's server answers
+  500 to ``json_schema``); structured output then uses that form, natively.
 """
 
 from __future__ import annotations
@@ -65,8 +68,8 @@ class GenericProvider(OpenAIProvider):
         http_client: The HTTP client the SDK client should use.
         default_headers: Extra headers for every request.
         name: The provider name shown in errors (a preset's name, e.g. ``ollama``).
-        **options: OpenAI's options, plus ``force_tool_choice``, ``stream_tools`` and
-            ``json_schema`` (see the module docs).
+        **options: OpenAI's options, plus ``force_tool_choice``, ``stream_tools``,
+            ``json_schema`` and ``json_object_schema`` (see the module docs).
     """
 
     name = "generic"
@@ -79,6 +82,7 @@ class GenericProvider(OpenAIProvider):
         "force_tool_choice": bool,
         "stream_tools": bool,
         "json_schema": bool,
+        "json_object_schema": bool,
     }
 
     def __init__(
@@ -111,7 +115,19 @@ class GenericProvider(OpenAIProvider):
         self.base_url = self.base_url or _DEFAULT_BASE_URL
         self.force_tool_choice: bool = self.options.get("force_tool_choice", False)
         self.stream_tools: bool = self.options.get("stream_tools", True)
-        self.native_structured_output = self.options.get("json_schema", False)
+        self.json_object_schema: bool = self.options.get("json_object_schema", False)
+        self.native_structured_output = (
+            self.options.get("json_schema", False) or self.json_object_schema
+        )
+
+    def request_body(self, request: CompletionRequest, *, stream: bool) -> dict[str, Any]:
+        """The Chat Completions body; the schema in ``json_object`` form when so configured."""
+        body = super().request_body(request, stream=stream)
+        response_format = body.get("response_format")
+        if self.json_object_schema and response_format and "json_schema" in response_format:
+            schema = response_format["json_schema"]["schema"]
+            body["response_format"] = {"type": "json_object", "schema": schema}
+        return body
 
     def _resolve_api_key(self, api_key: str | None, settings: ProviderSettings | None) -> str:
         if api_key:

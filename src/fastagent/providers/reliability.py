@@ -144,5 +144,11 @@ class ReliableProvider:
             )
         await self.policy.sleep(delay)
 
+    async def aclose(self) -> None:
+        """Close the wrapped provider's resources (its SDK client), if it has any."""
+        close = getattr(self.inner, "aclose", None)
+        if close is not None:
+            await close()
+
     def __repr__(self) -> str:
         return f"ReliableProvider({self.inner!r}, max_retries={self.policy.max_retries})"
