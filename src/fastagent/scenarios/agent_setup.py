@@ -121,6 +121,7 @@ async def _attach_servers(
 async def _app_agent(
     scenario: Scenario, provider: Provider, config_path: str | Path | None
 ) -> AsyncIterator[AugmentedLLM]:
+    from fastagent.agents.agent import Agent
     from fastagent.agents.cli_args import CliOptions
 
     assert scenario.app is not None
@@ -133,5 +134,11 @@ async def _app_agent(
     async with fast.run() as app:
         name = scenario.agent.name
         agent = app[name] if name is not None else app.default
+        if not isinstance(agent, Agent):
+            raise UserError(
+                f"{_where(scenario, 'agent')}: '{agent.name}' is a workflow; "
+                "scenarios script the model of a single agent",
+                hint="name one of the workflow's member agents in `agent:`",
+            )
         agent.llm.provider = provider
         yield agent.llm
