@@ -44,9 +44,10 @@ async def test_connect_call_close_publishes_lifecycle_events() -> None:
 
 async def test_concurrent_connects_share_one_process() -> None:
     conn = connection("ok")
+    before = descendants(os.getpid())  # e.g. a session-wide model server started earlier
     try:
         await asyncio.gather(*(conn.connect() for _ in range(5)))
-        assert len(descendants(os.getpid())) == 1
+        assert len(descendants(os.getpid()) - before) == 1
     finally:
         await conn.aclose()
 
@@ -142,10 +143,11 @@ async def test_ping_failure_publishes_disconnect() -> None:
     lost = asyncio.Event()
     bus.subscribe(lambda e: lost.set(), ServerDisconnected)
     conn = connection("ok", events=bus, ping_interval=0.05)
+    before = descendants(os.getpid())
     try:
         await conn.connect()
         await conn.ping()
-        pid = next(iter(descendants(os.getpid())))
+        (pid,) = descendants(os.getpid()) - before
         os.kill(pid, 9)
         await asyncio.wait_for(lost.wait(), 10)
         assert not conn.is_connected
