@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -78,3 +79,18 @@ def no_leaked_child_processes() -> Iterator[None]:
     while (leaked := descendants(os.getpid()) - before) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not leaked, f"child processes outlived the test: {_describe(leaked)}"
+
+
+_PROGRESS_LINE = re.compile(
+    r"^\[[^\]\n]+\] (calling tool|tool|model|retry|connected|disconnected|progress) "
+)
+
+
+def without_progress(stderr: str) -> str:
+    """`stderr` without the plain progress lines a run prints when stderr is not a terminal.
+
+    Those lines (``[agent] model passthrough 0.0s 7->1 tokens``) are the display's job and are
+    tested in tests/ui; script and CLI tests compare the rest exactly.
+    """
+    kept = [line for line in stderr.splitlines(keepends=True) if not _PROGRESS_LINE.match(line)]
+    return "".join(kept)

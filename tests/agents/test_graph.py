@@ -123,16 +123,19 @@ async def test_app_checks_servers_against_config() -> None:
             pass
 
 
-async def test_configured_server_passes_validation_but_needs_mcp_support() -> None:
+async def test_configured_server_passes_validation_and_is_started() -> None:
     from fastagent.agents import FastAgent
-    from fastagent.exceptions import UserError
+    from fastagent.exceptions import MCPServerError
 
     fast = FastAgent(
         "t",
         parse_cli_args=False,
-        settings=settings(mcp={"servers": {"fetch": {"command": "uvx", "args": ["x"]}}}),
+        settings=settings(
+            mcp={"servers": {"fetch": {"command": "no-such-mcp-server-xyz", "args": ["x"]}}}
+        ),
     )
     fast.agent("a", servers=["fetch"])
-    with pytest.raises(UserError, match="MCP server support is not available"):
+    with pytest.raises(MCPServerError, match="'no-such-mcp-server-xyz' was not found") as info:
         async with fast.run():
             pass
+    assert info.value.server == "fetch"

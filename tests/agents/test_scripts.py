@@ -13,6 +13,8 @@ import pytest
 from fastagent.agents.models import FALLBACK_NOTICE
 from fastagent.cli.commands.setup import scaffold
 
+from ..conftest import without_progress
+
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 SCRIPT = textwrap.dedent(
@@ -69,7 +71,7 @@ def test_script_body_runs_without_flags(project: Path) -> None:
     result = run(["agent.py"], project)
     assert result.returncode == 0, result.stderr
     assert result.stdout == "body ran: from body passthrough\n"
-    assert result.stderr == FALLBACK_NOTICE + "\n"
+    assert without_progress(result.stderr) == FALLBACK_NOTICE + "\n"
 
 
 def test_message_agent_model_and_quiet_flags(project: Path) -> None:
@@ -81,10 +83,10 @@ def test_message_agent_model_and_quiet_flags(project: Path) -> None:
     assert (result.returncode, result.stdout) == (0, "HEY\n"), result.stderr
     assert FALLBACK_NOTICE in result.stderr
     quiet = run(["agent.py", "--agent", "second", "--message", "hi", "--quiet"], project)
-    assert (quiet.returncode, quiet.stdout, quiet.stderr) == (0, "hi\n", "")
+    assert (quiet.returncode, quiet.stdout, without_progress(quiet.stderr)) == (0, "hi\n", "")
     # --model wins over every agent's own model, so nothing falls back
     forced = run(["agent.py", "--model", "passthrough.cli", "--message", "x"], project)
-    assert (forced.returncode, forced.stdout, forced.stderr) == (0, "x\n", "")
+    assert (forced.returncode, forced.stdout, without_progress(forced.stderr)) == (0, "x\n", "")
 
 
 def test_unknown_agent_flag_is_a_clean_error(project: Path) -> None:
@@ -99,7 +101,11 @@ def test_unknown_agent_flag_is_a_clean_error(project: Path) -> None:
 
 def test_hello_example(project: Path) -> None:
     result = run([str(EXAMPLES / "hello.py"), "--message", "Hi there", "--quiet"], project)
-    assert (result.returncode, result.stdout, result.stderr) == (0, "Hi there\n", "")
+    assert (result.returncode, result.stdout, without_progress(result.stderr)) == (
+        0,
+        "Hi there\n",
+        "",
+    )
 
 
 def test_hello_example_chats_over_stdin(project: Path) -> None:

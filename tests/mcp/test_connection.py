@@ -175,8 +175,9 @@ async def test_session_property_before_connect_is_an_error() -> None:
 
 
 async def _grandchild_pids(conn: ServerConnection) -> tuple[int, int]:
+    before = live_children()  # e.g. a session-wide model server started earlier
     await conn.connect()
-    [server_pid] = live_children()
+    [server_pid] = live_children() - before
     match = re.search(r"grandchild pid (\d+)", conn.stderr_tail)
     for _ in range(100):
         if match:

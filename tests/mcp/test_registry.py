@@ -12,13 +12,14 @@ from .conftest import fixture_server, live_children
 
 async def test_attach_server_registry_closes_servers_with_the_context() -> None:
     settings = Settings.model_validate({"mcp": {"servers": {"fx": fixture_server("ok")}}})
+    before = live_children()  # e.g. a session-wide model server started earlier
     async with Context.create(settings) as ctx:
         registry = attach_server_registry(ctx)
         assert ctx.servers is registry
         assert isinstance(registry, ServerRegistry)
         await registry.get("fx")
-        assert live_children()
-    assert not live_children()
+        assert live_children() - before
+    assert not live_children() - before
 
 
 def test_importing_fastagent_mcp_does_not_import_the_sdk() -> None:

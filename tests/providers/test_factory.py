@@ -233,3 +233,35 @@ def test_provider_modules_are_imported_only_when_a_model_is_built():
         "    assert name not in sys.modules, name\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+async def test_context_close_closes_the_providers_it_built():
+    from fastagent.providers.openai_compat import GenericProvider
+
+    async with Context.create(Settings()) as ctx:
+        factory = attach_model_factory(ctx)
+        provider = factory.create("generic.local-model")
+        assert isinstance(provider.inner, GenericProvider)
+        closed: list[str] = []
+        original = provider.inner.aclose
+
+        async def tracking_close() -> None:
+            closed.append(provider.inner.model)
+            await original()
+
+        provider.inner.aclose = tracking_close  # type: ignore[method-assign]
+    assert closed == ["local-model"]
+
+
+def test_same_model_shares_one_provider_when_shareable():
+    factory = ModelFactory(Settings())
+    first = factory.create("generic.local-model")
+    assert factory.create("generic.local-model") is first  # one SDK client for both agents
+    assert factory.create("generic.other-model") is not first
+    assert factory.create("generic.local-model?temperature=0.5") is not first
+
+
+def test_scripted_test_models_are_never_shared():
+    factory = ModelFactory(Settings())
+    assert factory.create("passthrough") is not factory.create("passthrough")
+    assert factory.create("playback") is not factory.create("playback")

@@ -1,13 +1,17 @@
 """`Agent`: a named model with memory and tools, the thing users talk to.
 
 An agent is a thin, friendly face over an `AugmentedLLM`: ``await agent.send("hi")`` returns
-the reply text, `generate` returns the whole `Message`. Workflows (chain, router, ...) will be
+the reply text, `generate` returns the whole `Message`. Workflows (chain, router, ...) are
 agents too, exposing the same methods, so they nest.
+
+An agent built with MCP servers also reaches their resources and prompts: `attach` reads a
+resource as a content block to send, `apply_prompt` plays a server's prompt as conversation
+turns, `list_resources` and `list_prompts` say what is on offer.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Mapping, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
 from fastagent.agents.base import BaseAgent
@@ -15,10 +19,12 @@ from fastagent.agents.base import BaseAgent
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
+    from fastagent.agents.mcp_wiring import AgentServers
     from fastagent.llm.augmented import AugmentedLLM, MessageInput
     from fastagent.llm.params import RequestParams
     from fastagent.llm.streaming import LLMStreamEvent
-    from fastagent.messages import Message, Usage
+    from fastagent.mcp.features import PromptInfo, ResourceInfo
+    from fastagent.messages import EmbeddedResource, Message, Usage
 
     M = TypeVar("M", bound=BaseModel)
 
@@ -39,6 +45,7 @@ class Agent(BaseAgent):
         instruction: The system prompt; defaults to the one `llm` already has.
         model: The model string it was built from, for display; defaults to the provider's
             model name.
+        servers: Its MCP servers (resources and prompts); None when it has none.
     """
 
     def __init__(
@@ -48,9 +55,11 @@ class Agent(BaseAgent):
         *,
         instruction: str | None = None,
         model: str | None = None,
+        servers: AgentServers | None = None,
     ) -> None:
         self.name = name
         self.llm = llm
+        self._servers = servers
         if instruction is not None:
             llm.instruction = instruction
         self.model: str = model if model is not None else llm.provider.model
@@ -100,3 +109,100 @@ class Agent(BaseAgent):
     def usage(self) -> Usage:
         """Tokens and model calls this agent has spent so far."""
         return self.llm.usage
+
+    async def send(self, message: str | Message, *, resources: Sequence[str] = ()) -> str:
+        """Send one message, with MCP resources attached, and return the reply text.
+
+        Args:
+            message: Text or a `Message`.
+            resources: URIs of resources of the agent's servers, read and appended to the
+                message (in order).
+
+        Raises:
+            UserError: Resources were given but the agent has no servers, or a URI is unknown.
+        """
+        if resources:
+            from fastagent.messages import Message
+
+            blocks = [block for uri in resources for block in await self._resource_blocks(uri)]
+            base = Message.user(message) if isinstance(message, str) else message
+            message = base.model_copy(update={"content": [*base.content, *blocks]})
+        reply = await self.generate(message)
+        return reply.text
+
+    @property
+    def servers(self) -> list[str]:
+        """The names of the agent's MCP servers."""
+        return list(self._servers.names) if self._servers is not None else []
+
+    async def attach(self, uri: str, server: str | None = None) -> EmbeddedResource:
+        """Read an MCP resource as a block to send: ``Message.user("Sum up:", block)``.
+
+        Args:
+            uri: The resource's URI.
+            server: The server to read it from; by default the first of the agent's servers
+                that has it.
+
+        Returns:
+            The resource (its first part, when the server returns several).
+
+        Raises:
+            UserError: The agent has no servers, `server` is not one of them, or no server
+                has `uri`.
+            MCPServerError: The server failed to read it.
+        """
+        return (await self._resource_blocks(uri, server))[0]
+
+    async def apply_prompt(
+        self,
+        name: str,
+        arguments: Mapping[str, str] | None = None,
+        server: str | None = None,
+    ) -> str:
+        """Play an MCP prompt as conversation turns and return the model's reply text.
+
+        Args:
+            name: The prompt's name.
+            arguments: Its arguments.
+            server: The server offering it; found among the agent's servers when None.
+
+        Raises:
+            UserError: The agent has no servers, the prompt is unknown or offered by several
+                servers, or a required argument is missing.
+            MCPServerError: The server failed.
+        """
+        turns = await self._require_servers("apply_prompt").get_prompt(name, arguments, server)
+        reply = await self.generate(turns)
+        return reply.text
+
+    async def list_prompts(self) -> list[PromptInfo]:
+        """The prompts the agent's servers offer.
+
+        Raises:
+            UserError: The agent has no servers.
+        """
+        return await self._require_servers("list_prompts").list_prompts()
+
+    async def list_resources(self) -> list[ResourceInfo]:
+        """The resources the agent's servers list (templated resources are not listed).
+
+        Raises:
+            UserError: The agent has no servers.
+        """
+        return await self._require_servers("list_resources").list_resources()
+
+    async def _resource_blocks(self, uri: str, server: str | None = None) -> list[EmbeddedResource]:
+        from fastagent.mcp.features import resource_as_block
+
+        parts = await self._require_servers("attach").read_resource(uri, server)
+        return [resource_as_block(part) for part in parts]
+
+    def _require_servers(self, action: str) -> AgentServers:
+        if self._servers is None or not self._servers.names:
+            from fastagent.exceptions import UserError
+
+            raise UserError(
+                f"agent '{self.name}' has no MCP servers, so it cannot {action.replace('_', ' ')}",
+                hint="declare the agent with servers=[...] naming servers from mcp.servers",
+            )
+        return self._servers

@@ -7,7 +7,7 @@ reach one by name; ``app.usage`` says what each has spent.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
 from fastagent.exceptions import UnknownAgentError
@@ -111,23 +111,29 @@ class AgentApp:
         self,
         agent: str | None = None,
         *,
-        read: Callable[[str], str] = input,
-        write: Callable[[str], object] = print,
+        read: Callable[[str], str | Awaitable[str]] | None = None,
+        write: Callable[[str], object] | None = None,
     ) -> int:
         """Chat with `agent` (default agent when None) until end of input or ``/exit``.
 
+        In a terminal this is the full prompt (multi-line input, history, completion, slash
+        commands, markdown replies, a usage summary at the end); with piped input, or when
+        `read` or `write` is given, it reads and writes plain lines. See docs/interactive.md.
+
         Args:
             agent: The agent's name.
-            read: Reads one line (``input`` by default).
-            write: Shows one reply (``print`` by default).
+            read: Reads one line (``input`` by default); may return an awaitable.
+            write: Shows one reply or line of command output (``print`` by default).
 
         Returns:
             How many messages were sent.
-        """
-        from fastagent.agents.interactive import chat_loop
 
-        target = self.default if agent is None else self[agent]
-        return await chat_loop(target, read=read, write=write)
+        Raises:
+            UnknownAgentError: No agent has that name.
+        """
+        from fastagent.agents.interactive import run_interactive
+
+        return await run_interactive(self, agent, read=read, write=write)
 
     def _unknown(self, name: str, error: type[UnknownAgentError]) -> UnknownAgentError:
         names = list(self._agents)

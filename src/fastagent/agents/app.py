@@ -19,8 +19,10 @@ async def main() -> None:
 asyncio.run(main())
 ```
 
-`run()` loads the config, checks the agent graph (every problem at once), builds the agents
-and, when the script was started with ``--message``, answers that message and exits.
+`run()` loads the config, checks the agent graph (every problem at once), starts the MCP
+servers the agents use (one session per server, shared), builds the agents and, when the
+script was started with ``--message``, answers that message and exits. Servers, providers
+and the display are released when the block ends, however it ends.
 """
 
 from __future__ import annotations
@@ -67,9 +69,11 @@ class FastAgent(WorkflowDecorators):
         argv: Read the fastagent flags from these arguments instead of ``sys.argv[1:]``
             (even when `parse_cli_args` is False).
         quiet: Print only results and errors (as ``--quiet`` does).
+        overrides: Config values that win over files and environment, as `load_config`
+            takes them (``fastagent go`` adds its ``--url``/``--npx``/``--uvx`` servers so).
 
     Raises:
-        UserError: Both `settings` and `config_path` were given.
+        UserError: `settings` was given together with `config_path` or `overrides`.
     """
 
     def __init__(
@@ -81,15 +85,18 @@ class FastAgent(WorkflowDecorators):
         settings: Settings | None = None,
         argv: Sequence[str] | None = None,
         quiet: bool = False,
+        overrides: Mapping[str, Any] | None = None,
     ) -> None:
-        if settings is not None and config_path is not None:
+        if settings is not None and (config_path is not None or overrides is not None):
+            other = "config_path" if config_path is not None else "overrides"
             raise UserError(
-                f"FastAgent('{name}') got both settings and config_path",
-                hint="pass ready settings, or a config_path to load them from",
+                f"FastAgent('{name}') got both settings and {other}",
+                hint=f"pass ready settings, or {other} to load them with",
             )
         self.name = name
         self.config_path = config_path
         self.settings = settings
+        self.overrides = dict(overrides) if overrides is not None else None
         self._specs: list[AgentSpec] = []
         self._tools = ToolCatalog()
         if argv is not None:
@@ -145,7 +152,8 @@ class FastAgent(WorkflowDecorators):
             name: Unique name (``app.<name>``, ``--agent <name>``, the tool name when
                 another agent uses it). Plain ``@fast.agent`` names it ``default``.
             instruction: The system prompt.
-            servers: MCP servers from ``mcp.servers`` whose tools it may call.
+            servers: MCP servers from ``mcp.servers`` whose tools it may call (as
+                ``server__tool``), and whose resources and prompts it may use.
             tools: ``@fast.tool`` functions (or their names), other tools or callables.
             agents: Other agents it may call, each offered as a tool named after the agent
                 with one ``message`` argument.
@@ -268,9 +276,12 @@ class FastAgent(WorkflowDecorators):
         if self.settings is not None:
             opened = Context.create(self.settings, quiet=self.quiet)
         else:
-            opened = Context.create(config_path=self.config_path, quiet=self.quiet)
+            opened = Context.create(
+                config_path=self.config_path, overrides=self.overrides, quiet=self.quiet
+            )
         try:
             async with opened as ctx:
+                self._attach_runtime(ctx)
                 app = await self._build(ctx)
                 if message is None:
                     yield app
@@ -286,10 +297,18 @@ class FastAgent(WorkflowDecorators):
             raise SystemExit(report_exception(exc, verbose=False, stream=sys.stderr)) from None
         raise SystemExit(0)
 
+    def _attach_runtime(self, ctx: Context) -> None:
+        from fastagent.providers.factory import attach_model_factory
+        from fastagent.ui.display import attach_display
+
+        ctx.push_cleanup(attach_display(ctx, quiet=self.quiet))
+        attach_model_factory(ctx)
+
     async def _build(self, ctx: Context) -> AgentApp:
         from fastagent.agents.agent_app import AgentApp
         from fastagent.agents.config_agents import specs_from_config
         from fastagent.agents.graph import validate_graph
+        from fastagent.agents.mcp_wiring import attach_app_servers
         from fastagent.agents.models import FALLBACK_NOTICE
         from fastagent.agents.spec import BuildContext
 
@@ -299,6 +318,7 @@ class FastAgent(WorkflowDecorators):
         order = validate_graph(
             specs, tools=self._tools, servers=ctx.settings.mcp.servers.keys(), requested=requested
         )
+        await attach_app_servers(ctx, specs, cli_model=self.options.model)
         fell_back: list[str] = []
         built: dict[str, BaseAgent] = {}
         build = BuildContext(

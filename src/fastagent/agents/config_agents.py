@@ -8,22 +8,31 @@ agents:
     servers: [fetch]
     tools: [get_weather]      # names of @fast.tool functions
     agents: [researcher]      # other agents, offered as tools
+  post:
+    type: chain               # chain, parallel, router, orchestrator, evaluator_optimizer
+    sequence: [helper, writer]
 ```
 
-Each entry is validated by `AgentDeclaration`; problems name the config key
-(``agents.helper.instruction``).
+An entry without ``type:`` (or ``type: agent``) is validated by `AgentDeclaration`; a
+workflow entry by the model for its type in
+`fastagent.agents.workflows.declarations.WORKFLOW_DECLARATIONS`, whose keys are the
+decorator's keyword arguments. Problems name the config key (``agents.helper.instruction``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from fastagent.agents.spec import DEFAULT_INSTRUCTION, BasicAgentSpec
-from fastagent.exceptions import ConfigValidationError
+from fastagent.agents.workflows.declarations import WORKFLOW_DECLARATIONS, WorkflowDeclaration
+from fastagent.exceptions import ConfigValidationError, UserError
+
+if TYPE_CHECKING:
+    from fastagent.agents.spec import AgentSpec
 
 __all__ = ["AgentDeclaration", "specs_from_config"]
 
@@ -40,6 +49,7 @@ class AgentDeclaration(BaseModel):
         use_history: Keep the conversation between sends.
         default: Make it the app's default agent.
         request_params: Default request parameters (``max_tokens``, ``temperature``, ...).
+        type: Always ``agent`` (the default); workflows have their own types.
     """
 
     model_config = ConfigDict(extra="forbid", defer_build=True)
@@ -52,11 +62,12 @@ class AgentDeclaration(BaseModel):
     use_history: bool = True
     default: bool = False
     request_params: dict[str, Any] = Field(default_factory=dict)
+    type: Literal["agent"] = "agent"
 
 
 def specs_from_config(
     agents: Mapping[str, Any], *, config_file: Path | None = None
-) -> list[BasicAgentSpec]:
+) -> list[AgentSpec]:
     """Validate the config's ``agents:`` mapping and turn it into agent specs.
 
     Args:
@@ -67,7 +78,7 @@ def specs_from_config(
         ConfigValidationError: Listing every invalid key as ``agents.<name>.<key>``.
     """
     where = str(config_file) if config_file is not None else "configuration"
-    specs: list[BasicAgentSpec] = []
+    specs: list[AgentSpec] = []
     problems: list[tuple[str, str, int | None, str]] = []
     for name, raw in agents.items():
         prefix = f"agents.{name}"
@@ -76,11 +87,26 @@ def specs_from_config(
         if not isinstance(raw, Mapping):
             problems.append((where, prefix, None, f"{prefix}: must be a mapping of settings"))
             continue
-        try:
-            declared = AgentDeclaration.model_validate(raw)
-        except ValidationError as exc:
-            problems.extend(_problems(exc, prefix, where))
+        kind = raw.get("type", "agent")
+        model = _declaration_model(kind)
+        if model is None:
+            key = f"{prefix}.type"
+            valid = ", ".join(["agent", *WORKFLOW_DECLARATIONS])
+            problems.append((where, key, None, f"{key}: unknown type {kind!r} (valid: {valid})"))
             continue
+        try:
+            declared = model.model_validate(raw)
+        except ValidationError as exc:
+            problems.extend(_problems(exc, prefix, where, model))
+            continue
+        source = f"{where}: {prefix}"
+        if isinstance(declared, WorkflowDeclaration):
+            try:
+                specs.append(declared.to_spec(str(name), source))
+            except UserError as exc:
+                problems.append((where, prefix, None, f"{prefix}: {exc.message}"))
+            continue
+        assert isinstance(declared, AgentDeclaration)
         params_problem = _request_params_problem(declared.request_params)
         if params_problem is not None:
             key = f"{prefix}.request_params"
@@ -97,7 +123,7 @@ def specs_from_config(
                 use_history=declared.use_history,
                 request_params=declared.request_params or None,
                 default=declared.default,
-                source=f"{where}: {prefix}",
+                source=source,
             )
         )
     if problems:
@@ -107,6 +133,12 @@ def specs_from_config(
             hint="fix the agents: entries named above; docs/agents.md lists their keys",
         )
     return specs
+
+
+def _declaration_model(kind: object) -> type[BaseModel] | None:
+    if kind == "agent":
+        return AgentDeclaration
+    return WORKFLOW_DECLARATIONS.get(kind) if isinstance(kind, str) else None
 
 
 def _request_params_problem(params: dict[str, Any]) -> str | None:
@@ -121,10 +153,10 @@ def _request_params_problem(params: dict[str, Any]) -> str | None:
 
 
 def _problems(
-    error: ValidationError, prefix: str, where: str
+    error: ValidationError, prefix: str, where: str, model: type[BaseModel]
 ) -> list[tuple[str, str, int | None, str]]:
     found: list[tuple[str, str, int | None, str]] = []
-    allowed = ", ".join(AgentDeclaration.model_fields)
+    allowed = ", ".join(model.model_fields)
     for detail in error.errors(include_url=False):
         key = prefix + "".join(
             f"[{part}]" if isinstance(part, int) else f".{part}" for part in detail["loc"]

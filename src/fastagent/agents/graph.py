@@ -2,6 +2,11 @@
 
 Every problem is collected (duplicate names, unknown agents, tools and servers, cycles, more
 than one default) and raised together as one `AgentGraphError`, so one run shows them all.
+
+A spec may also check itself: a ``problems()`` method returning one line per problem (a
+chain with an empty sequence, a parallel without branches, ...) is called here too, and a
+``kind`` attribute (``"chain"``, ``"parallel"``, ...) names it in messages instead of
+``agent``.
 """
 
 from __future__ import annotations
@@ -62,7 +67,10 @@ def graph_problems(
             places = f" ({', '.join(w for w in where if w)})" if any(where) else ""
             problems.append(f"agent '{name}' is defined {count} times{places}")
     for spec in specs:
-        label = f"agent '{spec.name}'"
+        label = f"{getattr(spec, 'kind', 'agent')} '{spec.name}'"
+        own_problems = getattr(spec, "problems", None)
+        if callable(own_problems):
+            problems.extend(own_problems())
         for helper in spec.agents:
             if helper not in known:
                 problems.append(f"{label} uses unknown agent '{helper}'{_suggest(helper, names)}")

@@ -1,8 +1,10 @@
 """Which model an agent gets, and the one place its provider is built.
 
 Precedence, highest first: the command line's ``--model``, the agent's ``model=``, the
-config's ``default_model``, then the built-in default ``passthrough`` (an echo model, so
-everything runs without an API key; a one-line notice says so).
+config's ``default_model`` (or ``FASTAGENT_DEFAULT_MODEL``), then the built-in default
+``passthrough`` (an echo model, so everything runs without an API key; a one-line notice says
+so). Providers come from the run's `ModelFactory` (``ctx.models``), so they get the retries and
+rate limits of their settings block, and agents of one provider share its rate limiter.
 """
 
 from __future__ import annotations
@@ -11,9 +13,18 @@ from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
     from fastagent.config import Settings
+    from fastagent.context import Context
     from fastagent.providers.base import Provider
+    from fastagent.providers.factory import ModelFactory
 
-__all__ = ["BUILTIN_DEFAULT_MODEL", "FALLBACK_NOTICE", "create_agent_provider", "select_model"]
+__all__ = [
+    "BUILTIN_DEFAULT_MODEL",
+    "FALLBACK_NOTICE",
+    "build_agent_provider",
+    "create_agent_provider",
+    "model_factory",
+    "select_model",
+]
 
 BUILTIN_DEFAULT_MODEL: Final = "passthrough"
 """The model used when neither the command line, the agent nor the config names one."""
@@ -28,7 +39,7 @@ FALLBACK_NOTICE: Final = (
 def select_model(
     *, cli_model: str | None, agent_model: str | None, default_model: str | None
 ) -> tuple[str, bool]:
-    """Pick an agent's model string by precedence.
+    """Pick an agent's model string by precedence (without the environment step).
 
     Args:
         cli_model: ``--model`` from the command line.
@@ -44,12 +55,56 @@ def select_model(
     return BUILTIN_DEFAULT_MODEL, True
 
 
-def create_agent_provider(model: str, settings: Settings) -> Provider:
-    """Build the provider for one agent (the config's ``model_aliases`` apply).
+def model_factory(ctx: Context) -> ModelFactory:
+    """The run's model factory, ``ctx.models``; attached to `ctx` on first use."""
+    from fastagent.providers.factory import ModelFactory, attach_model_factory
+
+    factory = ctx.models
+    if isinstance(factory, ModelFactory):
+        return factory
+    return attach_model_factory(ctx)
+
+
+def build_agent_provider(
+    ctx: Context, *, cli_model: str | None, agent_model: str | None
+) -> tuple[Provider, str, bool]:
+    """Resolve an agent's model by precedence and build its provider with ``ctx.models``.
+
+    Args:
+        ctx: The running context (its model factory is attached when missing).
+        cli_model: ``--model`` from the command line.
+        agent_model: The agent's own ``model=``.
+
+    Returns:
+        The provider, the model string it was built from, and whether that is the built-in
+        fallback (the caller shows `FALLBACK_NOTICE`).
+
+    Raises:
+        UnknownModelError: The chosen model string is unknown.
+        MissingAPIKeyError: The provider needs a key that is not configured.
+    """
+    factory = model_factory(ctx)
+    spec = factory.resolve(agent_model=agent_model, cli_model=cli_model)
+    provider = factory.build(spec)
+    return provider, spec.source or spec.qualified_name, spec.chosen_by == "builtin"
+
+
+def create_agent_provider(
+    model: str, settings: Settings, *, factory: ModelFactory | None = None
+) -> Provider:
+    """Build the provider of `model` (the config's ``model_aliases`` apply).
+
+    Args:
+        model: A model string or alias.
+        settings: The app's settings.
+        factory: The run's factory (``ctx.models``); a new one for `settings` when None, in
+            which case rate limits are not shared with other agents.
 
     Raises:
         UnknownModelError: `model` names no known provider or alias.
     """
-    from fastagent.providers.registry import ProviderRegistry, create_provider
+    if factory is None:
+        from fastagent.providers.factory import ModelFactory
 
-    return create_provider(model, registry=ProviderRegistry(aliases=settings.model_aliases))
+        factory = ModelFactory(settings)
+    return factory.create(model)

@@ -12,15 +12,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from fastagent.exceptions import UserError
-
 if TYPE_CHECKING:
     from fastagent.agents.base import BaseAgent
     from fastagent.agents.tool_catalog import ToolCatalog, ToolRef
     from fastagent.config import Settings
     from fastagent.context import Context
     from fastagent.llm.params import RequestParams
-    from fastagent.tools.toolset import ToolSet
+    from fastagent.mcp.registry import ServerRegistry
+    from fastagent.providers.base import Provider
 
 __all__ = ["DEFAULT_INSTRUCTION", "AgentSpec", "BasicAgentSpec", "BuildContext"]
 
@@ -51,6 +50,35 @@ class BuildContext:
     def settings(self) -> Settings:
         """The app's settings."""
         return self.context.settings
+
+    def provider(self, agent: str, model: str | None) -> tuple[Provider, str]:
+        """Build the provider of agent `agent`, whose declaration asks for `model`.
+
+        The model is chosen by precedence (``--model``, `model`, the default model, the
+        built-in ``passthrough``, which also calls `on_fallback`) and built by the run's
+        model factory (retries and rate limits from the settings).
+
+        Returns:
+            The provider and the model string it was built from.
+
+        Raises:
+            UnknownModelError: The chosen model string is unknown.
+            MissingAPIKeyError: The provider needs a key that is not configured.
+        """
+        from fastagent.agents.models import build_agent_provider
+
+        provider, chosen, fell_back = build_agent_provider(
+            self.context, cli_model=self.cli_model, agent_model=model
+        )
+        if fell_back:
+            self.on_fallback(agent)
+        return provider, chosen
+
+    def server_registry(self) -> ServerRegistry:
+        """The run's MCP server registry (``context.servers``), attached when missing."""
+        from fastagent.agents.mcp_wiring import server_registry
+
+        return server_registry(self.context, cli_model=self.cli_model)
 
 
 class AgentSpec(Protocol):
@@ -106,35 +134,34 @@ class BasicAgentSpec:
     source: str = field(default="", compare=False)
 
     async def build(self, build: BuildContext) -> BaseAgent:
-        """Pick the model, assemble the tools and return the `Agent`.
+        """Pick the model, assemble the tools (MCP servers' included) and return the `Agent`.
 
         Raises:
             UnknownModelError: The selected model string is unknown.
-            UserError: The agent uses MCP servers but no server registry is running.
+            UserError: An unknown MCP server name.
+            MCPServerError: A server failed to start or to list its tools.
         """
         from fastagent.agents.agent import Agent
         from fastagent.agents.agent_tool import AgentTool
-        from fastagent.agents.models import create_agent_provider, select_model
         from fastagent.llm.augmented import AugmentedLLM
         from fastagent.llm.params import RequestParams
         from fastagent.tools.toolset import ToolSet
 
         ctx = build.context
-        model, fell_back = select_model(
-            cli_model=build.cli_model,
-            agent_model=self.model,
-            default_model=build.settings.default_model,
-        )
-        if fell_back:
-            build.on_fallback(self.name)
-        provider = create_agent_provider(model, build.settings)
+        provider, model = build.provider(self.name, self.model)
         toolset = ToolSet(events=ctx.events, agent=self.name)
         for ref in self.tools:
             toolset.add(build.tools.resolve(ref))
         for helper in self.agents:
             toolset.add(AgentTool(build.agents[helper]))
+        servers = None
         if self.servers:
-            await attach_servers(toolset, self.servers, ctx, agent=self.name)
+            from fastagent.agents.mcp_wiring import AgentServers
+            from fastagent.mcp.aggregator import attach_servers
+
+            registry = build.server_registry()
+            await attach_servers(toolset, registry, self.servers, agent=self.name)
+            servers = AgentServers(self.name, registry, self.servers)
         base = RequestParams() if self.use_history else RequestParams(use_history=False)
         llm = AugmentedLLM(
             provider,
@@ -144,23 +171,4 @@ class BasicAgentSpec:
             params=base.merged(self.request_params),
             events=ctx.events,
         )
-        return Agent(self.name, llm, model=model)
-
-
-async def attach_servers(
-    toolset: ToolSet, servers: tuple[str, ...], context: Context, *, agent: str
-) -> None:
-    """Add the tools of `servers` to `toolset`, through the context's server registry.
-
-    Raises:
-        UserError: No MCP server registry is available in this context.
-    """
-    registry = context.servers
-    attach = getattr(registry, "attach_tools", None)
-    if attach is None:
-        raise UserError(
-            f"agent '{agent}' uses MCP server(s) {', '.join(servers)}, "
-            "but MCP server support is not available in this build",
-            hint=f"remove servers= from agent '{agent}' for now",
-        )
-    await attach(toolset, servers)
+        return Agent(self.name, llm, model=model, servers=servers)

@@ -1,4 +1,4 @@
-"""MCP servers: connections, their lifecycle, and their tools in a `ToolSet`.
+"""MCP servers: connections, their lifecycle, their tools in a `ToolSet`, and client callbacks.
 
 Importing this package is cheap: the names below (and the `mcp` SDK under them) are imported
 on first access.
@@ -11,25 +11,63 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from fastagent.mcp.aggregator import MCPAggregator, MCPTool, attach_servers
+    from fastagent.mcp.callbacks import ClientCallbacks, build_client_callbacks
     from fastagent.mcp.connection import ServerConnection
+    from fastagent.mcp.elicitation import Elicitor, TerminalElicitor
+    from fastagent.mcp.features import (
+        PromptInfo,
+        ResourceInfo,
+        get_prompt,
+        list_prompts,
+        list_resources,
+        read_resource,
+        resource_as_block,
+    )
     from fastagent.mcp.registry import ServerRegistry, attach_server_registry
+    from fastagent.mcp.sampling import ProviderSampler, Sampler
 
 __all__ = [
+    "ClientCallbacks",
+    "Elicitor",
     "MCPAggregator",
     "MCPTool",
+    "PromptInfo",
+    "ProviderSampler",
+    "ResourceInfo",
+    "Sampler",
     "ServerConnection",
     "ServerRegistry",
+    "TerminalElicitor",
     "attach_server_registry",
     "attach_servers",
+    "build_client_callbacks",
+    "get_prompt",
+    "list_prompts",
+    "list_resources",
+    "read_resource",
+    "resource_as_block",
 ]
 
 _LAZY: dict[str, str] = {
+    "ClientCallbacks": "fastagent.mcp.callbacks",
+    "Elicitor": "fastagent.mcp.elicitation",
     "MCPAggregator": "fastagent.mcp.aggregator",
     "MCPTool": "fastagent.mcp.aggregator",
+    "PromptInfo": "fastagent.mcp.features",
+    "ProviderSampler": "fastagent.mcp.sampling",
+    "ResourceInfo": "fastagent.mcp.features",
+    "Sampler": "fastagent.mcp.sampling",
     "ServerConnection": "fastagent.mcp.connection",
     "ServerRegistry": "fastagent.mcp.registry",
+    "TerminalElicitor": "fastagent.mcp.elicitation",
     "attach_server_registry": "fastagent.mcp.registry",
     "attach_servers": "fastagent.mcp.aggregator",
+    "build_client_callbacks": "fastagent.mcp.callbacks",
+    "get_prompt": "fastagent.mcp.features",
+    "list_prompts": "fastagent.mcp.features",
+    "list_resources": "fastagent.mcp.features",
+    "read_resource": "fastagent.mcp.features",
+    "resource_as_block": "fastagent.mcp.features",
 }
 
 

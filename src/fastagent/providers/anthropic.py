@@ -100,6 +100,7 @@ class AnthropicProvider(BaseProvider):
 
     name = "anthropic"
     native_structured_output = True
+    shareable = True
 
     def __init__(
         self,

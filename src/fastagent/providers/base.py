@@ -94,10 +94,15 @@ class BaseProvider(abc.ABC):
         native_structured_output: Whether the provider enforces
             `RequestParams.response_format` itself. When False the tool loop adds a JSON
             instruction to the system prompt instead.
+        shareable: Whether one instance may serve many agents at once (it keeps no state
+            between calls), so a model factory can give agents of the same model one
+            instance, and so one SDK client and connection pool. Test models that script
+            their replies (passthrough, playback) are not.
     """
 
     name: str = "base"
     native_structured_output: bool = False
+    shareable: bool = False
 
     def __init__(self, model: str) -> None:
         self.model = model

@@ -97,6 +97,8 @@ class ModelFactory:
         )
         self._limiters: dict[str, RateLimiter | None] = {}
         self._preset_settings: dict[str, GenericSettings] = {}
+        self._built: list[ReliableProvider] = []
+        self._shared: dict[tuple[str, str, tuple[tuple[str, str], ...]], ReliableProvider] = {}
 
     @property
     def default_model(self) -> str:
@@ -156,21 +158,40 @@ class ModelFactory:
             **options: Keyword options for the provider (e.g. ``http_client``); they override
                 the settings the factory passes and the model string's options.
 
+        Returns:
+            A provider. Agents asking for the same model string (and no `options`) get the
+            same instance when the provider is `shareable`, so they share one SDK client,
+            connection pool and rate limiter.
+
         Raises:
             UnknownModelError: The spec names no known provider.
             MissingAPIKeyError: A hosted preset has no key in config or its variable.
             MissingDependencyError: The provider's SDK is not installed.
             UserError: An option the provider does not accept.
         """
+        key = (spec.provider, spec.model, tuple(sorted(spec.options.items())))
+        if not options and (shared := self._shared.get(key)) is not None:
+            return shared
         block = self.settings_for(spec.provider)
         inner = self.registry.build(spec, **{**self._provider_kwargs(spec.provider), **options})
-        return ReliableProvider(
+        provider = ReliableProvider(
             inner,
             policy=RetryPolicy(max_retries=block.max_retries if block is not None else 0),
             limiter=self.limiter(spec.provider),
             events=self.events,
             name=spec.provider,
         )
+        self._built.append(provider)
+        if not options and getattr(inner, "shareable", False):
+            self._shared[key] = provider
+        return provider
+
+    async def aclose(self) -> None:
+        """Close every provider this factory built (their SDK clients and connections)."""
+        built, self._built = self._built, []
+        self._shared.clear()
+        for provider in built:
+            await provider.aclose()
 
     def model_info(self, spec: ModelSpec) -> ModelInfo:
         """What the catalogue knows about the model of `spec`."""
@@ -259,10 +280,13 @@ def _key_env_var(preset_name: str) -> str:
 def attach_model_factory(ctx: Context) -> ModelFactory:
     """Give `ctx` its model factory (``ctx.models``), fed by its settings, events and sources.
 
+    The providers it builds are closed when the context closes.
+
     Returns:
         The factory now in ``ctx.models``.
     """
     sources = ctx.config.sources if ctx.config is not None else None
     factory = ModelFactory(ctx.settings, events=ctx.events, sources=sources)
     ctx.models = factory
+    ctx.push_cleanup(factory.aclose)
     return factory

@@ -114,6 +114,7 @@ class OpenAIProvider(BaseProvider):
 
     name = "openai"
     native_structured_output = True
+    shareable = True
     api_key_env_var: ClassVar[str] = "OPENAI_API_KEY"
     placeholder_api_key: ClassVar[str | None] = None
     """A key sent when none is configured (not a secret); None means a key is required."""

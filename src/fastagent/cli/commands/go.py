@@ -3,16 +3,38 @@
 One-shot with ``-m TEXT`` or ``--prompt-file FILE`` (the reply goes to stdout), otherwise a
 read-send-print chat loop. ``--agent NAME`` talks to an agent declared under ``agents:`` in
 fastagent.yaml; when no such agent exists, go declares one with that name (default ``agent``)
-from ``--instruction`` and ``--servers``.
+from ``--instruction`` and its MCP servers: ``--servers`` names configured ones, while
+``--url``, ``--npx`` and ``--uvx`` add servers for this run only (no config needed):
+
+- ``--url http://127.0.0.1:8080/mcp``: an HTTP server named after its host and port
+  (``127_0_0_1_8080``);
+- ``--npx "@scope/pkg args"``: a stdio server started by ``npx -y @scope/pkg args``, named
+  after the package (``pkg``);
+- ``--uvx "pkg args"``: a stdio server started by ``uvx pkg args`` (named ``pkg``).
+
+Each flag may repeat; ``--url`` also takes comma-separated URLs. A name already taken gets a
+``_2``, ``_3``... suffix.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
+import shlex
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-__all__ = ["DEFAULT_AGENT", "DEFAULT_GO_INSTRUCTION", "register", "run"]
+__all__ = [
+    "DEFAULT_AGENT",
+    "DEFAULT_GO_INSTRUCTION",
+    "flag_servers",
+    "package_server_name",
+    "register",
+    "run",
+    "url_server_name",
+]
 
 DEFAULT_AGENT = "agent"
 """The name of the agent go declares when ``--agent`` is not given."""
@@ -34,6 +56,8 @@ examples:
   fastagent go --prompt-file task.md            send a file's text
   fastagent go --agent helper                   chat with agents.helper from fastagent.yaml
   fastagent go --instruction "Be brief." --servers fetch,time
+  fastagent go --url http://127.0.0.1:8080/mcp  tools of an HTTP server (127_0_0_1_8080__*)
+  fastagent go --npx "@modelcontextprotocol/server-everything" --uvx mcp-server-time
 """
 
 
@@ -60,6 +84,27 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     parser.add_argument(
         "--servers", metavar="A,B", help="comma-separated MCP servers from mcp.servers"
     )
+    parser.add_argument(
+        "--url",
+        metavar="URL",
+        action="append",
+        default=[],
+        help="an HTTP MCP server for this run, named host_port (repeatable, or comma-separated)",
+    )
+    parser.add_argument(
+        "--npx",
+        metavar='"PKG ARGS"',
+        action="append",
+        default=[],
+        help="a stdio MCP server started with 'npx -y PKG ARGS' (repeatable)",
+    )
+    parser.add_argument(
+        "--uvx",
+        metavar='"PKG ARGS"',
+        action="append",
+        default=[],
+        help="a stdio MCP server started with 'uvx PKG ARGS' (repeatable)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -76,11 +121,17 @@ async def _go(args: argparse.Namespace) -> int:
     from fastagent.exceptions import UserError
 
     text = _message_text(args)
-    servers = tuple(s.strip() for s in (args.servers or "").split(",") if s.strip())
+    configured = tuple(s.strip() for s in (args.servers or "").split(",") if s.strip())
     name = args.agent or DEFAULT_AGENT
-    declared = load_config(args.config).settings.agents
+    loaded = load_config(args.config).settings
+    declared = loaded.agents
+    added = flag_servers(urls=args.url, npx=args.npx, uvx=args.uvx, taken=loaded.mcp.servers.keys())
+    servers = (*configured, *added)
     argv = ["--model", args.model] if args.model else []
-    fast = FastAgent("go", config_path=args.config, argv=argv, quiet=args.quiet)
+    overrides = {"mcp": {"servers": added}} if added else None
+    fast = FastAgent(
+        "go", config_path=args.config, argv=argv, quiet=args.quiet, overrides=overrides
+    )
     if name not in declared:
         fast.add_spec(
             BasicAgentSpec(
@@ -92,8 +143,8 @@ async def _go(args: argparse.Namespace) -> int:
         )
     elif args.instruction or servers:
         raise UserError(
-            f"agent '{name}' is declared in fastagent.yaml; --instruction and --servers "
-            "cannot change it",
+            f"agent '{name}' is declared in fastagent.yaml; --instruction and server flags "
+            "(--servers, --url, --npx, --uvx) cannot change it",
             hint=f"edit agents.{name} in fastagent.yaml, or choose another --agent name",
         )
     async with fast.run() as app:
@@ -121,3 +172,86 @@ def _message_text(args: argparse.Namespace) -> str | None:
             f"cannot read --prompt-file {path}: {reason}",
             hint="pass the path of a UTF-8 text file",
         ) from exc
+
+
+def url_server_name(url: str) -> str:
+    """The server name of ``--url URL``: its host and port, e.g. ``127_0_0_1_8080``.
+
+    Raises:
+        UserError: `url` is not an http(s) URL with a host.
+    """
+    from fastagent.exceptions import UserError
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UserError(
+            f"--url {url!r} is not an http(s) URL",
+            hint="give the server's endpoint, e.g. --url http://127.0.0.1:8080/mcp",
+        )
+    host = parts.hostname if parts.port is None else f"{parts.hostname}_{parts.port}"
+    return re.sub(r"[^A-Za-z0-9]+", "_", host).strip("_") or "server"
+
+
+def package_server_name(package: str) -> str:
+    """The server name of a package: without scope, version or extras.
+
+    ``@modelcontextprotocol/server-everything@1.0`` is ``server-everything``;
+    ``mcp-server-time==1.2`` is ``mcp-server-time``.
+    """
+    bare = package.rsplit("/", 1)[-1]
+    bare = re.split(r"[@=<>!~\[;]", bare, maxsplit=1)[0]
+    return re.sub(r"[^A-Za-z0-9_-]+", "_", bare).strip("_") or "server"
+
+
+def flag_servers(
+    *,
+    urls: Sequence[str] = (),
+    npx: Sequence[str] = (),
+    uvx: Sequence[str] = (),
+    taken: Collection[str] = (),
+) -> dict[str, dict[str, Any]]:
+    """The ``mcp.servers`` entries of go's ``--url``, ``--npx`` and ``--uvx`` flags.
+
+    Args:
+        urls: ``--url`` values (each may hold comma-separated URLs).
+        npx: ``--npx`` values: a package and its arguments, shell-quoted.
+        uvx: ``--uvx`` values: a package and its arguments, shell-quoted.
+        taken: Server names already configured; a clash gets a ``_2``... suffix.
+
+    Returns:
+        Server settings by name, in flag order (urls, then npx, then uvx).
+
+    Raises:
+        UserError: A URL is not http(s), or a package value is empty or badly quoted.
+    """
+    found: dict[str, dict[str, Any]] = {}
+
+    def add(name: str, settings: dict[str, Any]) -> None:
+        unique, number = name, 2
+        while unique in found or unique in taken:
+            unique, number = f"{name}_{number}", number + 1
+        found[unique] = settings
+
+    for value in urls:
+        for url in (u.strip() for u in value.split(",")):
+            if url:
+                add(url_server_name(url), {"url": url})
+    for flag, command, prefix in (("--npx", "npx", ["-y"]), ("--uvx", "uvx", [])):
+        for value in npx if command == "npx" else uvx:
+            words = _split_package(flag, value)
+            add(package_server_name(words[0]), {"command": command, "args": [*prefix, *words]})
+    return found
+
+
+def _split_package(flag: str, value: str) -> list[str]:
+    from fastagent.exceptions import UserError
+
+    try:
+        words = shlex.split(value)
+    except ValueError as exc:
+        raise UserError(
+            f"{flag} {value!r}: {exc}", hint=f'quote it as one argument: {flag} "PKG ARGS"'
+        ) from exc
+    if not words:
+        raise UserError(f"{flag} needs a package name", hint=f'e.g. {flag} "PKG ARGS"')
+    return words

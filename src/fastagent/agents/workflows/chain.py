@@ -1,0 +1,171 @@
+"""The chain workflow: agents one after another, each reading the previous one's reply.
+
+The first member gets the message sent to the chain; each next member gets the previous
+member's reply text, and the chain's reply is the last member's reply.
+
+With ``cumulative=True`` every member after the first gets the whole transcript so far
+instead, and the chain replies with the full transcript. The transcript is one block per
+turn, blocks separated by a blank line, each ``<name>: <text>``; the first block is the
+request, named ``user``::
+
+    user: Write about Paris.
+
+    researcher: Paris is the capital of France.
+
+    writer: Paris, capital of France, ...
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar
+
+from fastagent.agents.base import BaseAgent
+from fastagent.exceptions import UserError
+
+if TYPE_CHECKING:
+    from fastagent.agents.spec import BuildContext
+    from fastagent.agents.tool_catalog import ToolRef
+    from fastagent.llm.augmented import MessageInput
+    from fastagent.llm.params import RequestParams
+    from fastagent.messages import Message, Usage
+
+__all__ = ["ChainAgent", "ChainSpec", "transcript_block"]
+
+
+def transcript_block(name: str, text: str) -> str:
+    """One block of a cumulative chain's transcript: ``<name>: <text>``."""
+    return f"{name}: {text}"
+
+
+class ChainAgent(BaseAgent):
+    """Runs its members in sequence, passing each reply on to the next member.
+
+    Args:
+        name: The chain's name.
+        sequence: The members, in order (one agent may appear more than once).
+        cumulative: Pass (and reply with) the whole transcript instead of the last reply.
+        instruction: A description of what the chain does (shown when it is nested in a
+            router or orchestrator); by default it names its members.
+
+    Raises:
+        UserError: The sequence is empty.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        sequence: Sequence[BaseAgent],
+        *,
+        cumulative: bool = False,
+        instruction: str | None = None,
+    ) -> None:
+        if not sequence:
+            raise UserError(
+                f"chain '{name}' has no agents", hint="give the chain a sequence of agent names"
+            )
+        self.name = name
+        self.model = "chain"
+        self.sequence = list(sequence)
+        self.cumulative = cumulative
+        self._instruction = instruction
+        self._spent: Usage | None = None
+
+    @property
+    def instruction(self) -> str | None:
+        """The declared description, or one naming the members in order."""
+        if self._instruction is not None:
+            return self._instruction
+        return f"Runs {' -> '.join(a.name for a in self.sequence)}, each on the previous reply."
+
+    async def generate(
+        self, messages: MessageInput, params: RequestParams | None = None
+    ) -> Message:
+        """Run every member in order and return the last reply (or the transcript).
+
+        `params` go to every member. The reply's usage is the sum of the members' replies.
+        Cancelling the call cancels the member running at the time.
+
+        Raises:
+            FastAgentError: A member failed (raised as is; later members do not run).
+        """
+        from fastagent.agents.workflows._common import sum_usage
+        from fastagent.agents.workflows._workflow_llm import request_text
+        from fastagent.messages import Message
+
+        replies: list[Message] = []
+        blocks = [transcript_block("user", request_text(messages))]
+        current: MessageInput = messages
+        for member in self.sequence:
+            reply = await member.generate(current, params)
+            replies.append(reply)
+            blocks.append(transcript_block(member.name, reply.text))
+            current = "\n\n".join(blocks) if self.cumulative else reply.text
+        spent = sum_usage(replies)
+        self._add_usage(spent)
+        if self.cumulative:
+            result = Message.assistant("\n\n".join(blocks))
+            result.model = self.model
+            result.usage = spent
+            return result
+        return replies[-1].model_copy(update={"usage": spent})
+
+    @property
+    def usage(self) -> Usage:
+        """The usage of every member reply this chain has received."""
+        from fastagent.agents.workflows._common import zero_usage
+
+        return self._spent if self._spent is not None else zero_usage()
+
+    def _add_usage(self, spent: Usage) -> None:
+        self._spent = spent if self._spent is None else self._spent + spent
+
+
+@dataclass
+class ChainSpec:
+    """A chain declaration (``@fast.chain`` or ``type: chain`` in YAML).
+
+    Attributes:
+        name: The chain's unique name.
+        sequence: Member agent names, in order.
+        cumulative: Pass the whole transcript to each member (see the module docs).
+        instruction: A description of what the chain does.
+        default: Whether it is the app's default agent.
+        source: Where it was declared (shown in errors).
+        kind: ``"chain"``, used in graph problems.
+        agents: The distinct members (what the graph checks and builds first).
+        tools: Always empty: a chain has no tools of its own.
+        servers: Always empty: a chain uses no MCP servers itself.
+    """
+
+    kind: ClassVar[str] = "chain"
+
+    name: str
+    sequence: tuple[str, ...]
+    cumulative: bool = False
+    instruction: str | None = None
+    default: bool = False
+    source: str = field(default="", compare=False)
+    agents: tuple[str, ...] = field(default=(), init=False)
+    tools: tuple[ToolRef, ...] = field(default=(), init=False)
+    servers: tuple[str, ...] = field(default=(), init=False)
+
+    def __post_init__(self) -> None:
+        self.sequence = tuple(self.sequence)
+        self.agents = tuple(dict.fromkeys(self.sequence))
+
+    def problems(self) -> list[str]:
+        """What is wrong with the declaration itself (checked with the graph)."""
+        if not self.sequence:
+            return [f"chain '{self.name}' has an empty sequence (give it one or more agents)"]
+        return []
+
+    async def build(self, build: BuildContext) -> BaseAgent:
+        """Build the `ChainAgent` over its already built members."""
+        return ChainAgent(
+            self.name,
+            [build.agents[name] for name in self.sequence],
+            cumulative=self.cumulative,
+            instruction=self.instruction,
+        )

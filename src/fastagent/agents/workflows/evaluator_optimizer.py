@@ -1,0 +1,281 @@
+"""The evaluator-optimizer workflow: a generator drafts, an evaluator rates, the draft improves.
+
+The generator answers the request; the evaluator rates the answer with structured output (an
+`Evaluation`: rating ``EXCELLENT``/``GOOD``/``FAIR``/``POOR``, feedback, needs_improvement).
+Until a rating reaches ``min_rating`` (and at most ``max_refinements`` times) the generator
+is sent the request, its previous answer and the feedback, and the new answer is rated again.
+The reply is the best-rated answer (on a tie, the later one); `EvaluatorOptimizerAgent.rounds`
+keeps every answer with its evaluation.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar, Final
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from fastagent.agents.base import BaseAgent
+from fastagent.exceptions import UserError
+
+if TYPE_CHECKING:
+    from fastagent.agents.spec import BuildContext
+    from fastagent.agents.tool_catalog import ToolRef
+    from fastagent.llm.augmented import MessageInput
+    from fastagent.llm.params import RequestParams
+    from fastagent.messages import Message, Usage
+
+__all__ = [
+    "DEFAULT_MAX_REFINEMENTS",
+    "Evaluation",
+    "EvaluatorOptimizerAgent",
+    "EvaluatorOptimizerSpec",
+    "QualityRating",
+    "Round",
+    "evaluation_prompt",
+    "parse_rating",
+    "refinement_prompt",
+]
+
+DEFAULT_MAX_REFINEMENTS: Final = 3
+"""How many times the generator may refine its first answer, by default."""
+
+
+class QualityRating(enum.StrEnum):
+    """How good an answer is, from best to worst; compare with `rank`."""
+
+    EXCELLENT = "EXCELLENT"
+    GOOD = "GOOD"
+    FAIR = "FAIR"
+    POOR = "POOR"
+
+    @property
+    def rank(self) -> int:
+        """3 for EXCELLENT down to 0 for POOR."""
+        return _RANKS[self]
+
+
+_RANKS: Final = {
+    QualityRating.EXCELLENT: 3,
+    QualityRating.GOOD: 2,
+    QualityRating.FAIR: 1,
+    QualityRating.POOR: 0,
+}
+
+
+class Evaluation(BaseModel):
+    """The evaluator's verdict on one answer (its structured output)."""
+
+    model_config = ConfigDict(defer_build=True)
+
+    rating: QualityRating = Field(description="EXCELLENT, GOOD, FAIR or POOR")
+    feedback: str = Field(description="What to improve, specifically")
+    needs_improvement: bool = Field(description="Whether the answer should be revised")
+
+
+@dataclass
+class Round:
+    """One answer and its evaluation.
+
+    Attributes:
+        response: The generator's answer.
+        evaluation: The evaluator's verdict on it.
+    """
+
+    response: Message
+    evaluation: Evaluation
+
+
+def parse_rating(value: str | QualityRating, *, owner: str) -> QualityRating:
+    """`value` as a `QualityRating` (case-insensitive).
+
+    Raises:
+        UserError: It names no rating; the message names `owner`.
+    """
+    try:
+        return QualityRating(str(value).upper())
+    except ValueError:
+        valid = ", ".join(QualityRating)
+        raise UserError(
+            f"{owner} has unknown min_rating {value!r}", hint=f"use one of: {valid}"
+        ) from None
+
+
+def evaluation_prompt(request: str, response: str, attempt: int) -> str:
+    """What the evaluator is sent: the request and the answer to rate."""
+    return (
+        f"Rate this answer (attempt {attempt}) to the request below.\n\n"
+        f"<request>\n{request}\n</request>\n\n<answer>\n{response}\n</answer>\n\n"
+        "Give a rating (EXCELLENT, GOOD, FAIR or POOR), specific feedback, and whether "
+        "the answer needs improvement."
+    )
+
+
+def refinement_prompt(request: str, response: str, evaluation: Evaluation) -> str:
+    """What the generator is sent to improve its answer."""
+    return (
+        "Improve your answer to the request below using the feedback.\n\n"
+        f"<request>\n{request}\n</request>\n\n<previous_answer>\n{response}\n"
+        f'</previous_answer>\n\n<feedback rating="{evaluation.rating}">\n'
+        f"{evaluation.feedback}\n</feedback>\n\nReply with the improved answer only."
+    )
+
+
+class EvaluatorOptimizerAgent(BaseAgent):
+    """Generates an answer and refines it until the evaluator rates it highly enough.
+
+    Args:
+        name: The workflow's name.
+        generator: The agent writing (and refining) answers.
+        evaluator: The agent rating them (asked via `BaseAgent.structured`).
+        min_rating: The rating that ends the loop.
+        max_refinements: The most refinements after the first answer (0: rate once).
+
+    Raises:
+        UserError: An unknown `min_rating` or a negative `max_refinements`.
+
+    Attributes:
+        rounds: Every answer of the latest message with its evaluation, in order.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        generator: BaseAgent,
+        evaluator: BaseAgent,
+        *,
+        min_rating: str | QualityRating = QualityRating.GOOD,
+        max_refinements: int = DEFAULT_MAX_REFINEMENTS,
+    ) -> None:
+        owner = f"evaluator_optimizer '{name}'"
+        self.min_rating = parse_rating(min_rating, owner=owner)
+        if max_refinements < 0:
+            raise UserError(f"{owner} has max_refinements={max_refinements}", hint="use 0 or more")
+        self.name = name
+        self.model = "evaluator_optimizer"
+        self.generator = generator
+        self.evaluator = evaluator
+        self.max_refinements = max_refinements
+        self.rounds: list[Round] = []
+        self._spent: Usage | None = None
+
+    @property
+    def instruction(self) -> str | None:
+        """What the workflow does, naming its two agents."""
+        return (
+            f"{self.generator.name} answers; {self.evaluator.name} rates and asks for "
+            f"refinements until the answer is {self.min_rating} or better."
+        )
+
+    async def generate(
+        self, messages: MessageInput, params: RequestParams | None = None
+    ) -> Message:
+        """Generate, evaluate and refine; return the best-rated answer.
+
+        `params` go to the generator. The reply's usage covers every generator reply and
+        every evaluation.
+
+        Raises:
+            ModelOutputError: The evaluator's reply is not a valid `Evaluation`.
+            FastAgentError: The generator or evaluator failed (raised as is).
+        """
+        from fastagent.agents.workflows._common import sum_usage
+        from fastagent.agents.workflows._workflow_llm import request_text
+
+        request = request_text(messages)
+        rounds: list[Round] = []
+        self.rounds = rounds
+        drafts: list[Message] = []
+        evaluator_before = self.evaluator.usage
+        try:
+            drafts.append(await self.generator.generate(messages, params))
+            while True:
+                prompt = evaluation_prompt(request, drafts[-1].text, len(drafts))
+                evaluation = await self.evaluator.structured(prompt, Evaluation)
+                rounds.append(Round(drafts[-1], evaluation))
+                if evaluation.rating.rank >= self.min_rating.rank:
+                    break
+                if len(rounds) > self.max_refinements:
+                    break
+                feedback = refinement_prompt(request, drafts[-1].text, evaluation)
+                drafts.append(await self.generator.generate(feedback, params))
+        finally:
+            spent = sum_usage(drafts) + _difference(self.evaluator.usage, evaluator_before)
+            self._spent = spent if self._spent is None else self._spent + spent
+        best = max(reversed(rounds), key=lambda r: r.evaluation.rating.rank)
+        return best.response.model_copy(update={"usage": spent})
+
+    @property
+    def usage(self) -> Usage:
+        """The usage of every generator reply and evaluation this workflow has made."""
+        from fastagent.agents.workflows._common import zero_usage
+
+        return self._spent if self._spent is not None else zero_usage()
+
+
+def _difference(after: Usage, before: Usage) -> Usage:
+    """What was spent between two readings of a usage counter."""
+    from fastagent.messages import Usage
+
+    fields = after.model_dump()
+    earlier = before.model_dump()
+    return Usage(**{key: max(0, value - earlier[key]) for key, value in fields.items()})
+
+
+@dataclass
+class EvaluatorOptimizerSpec:
+    """An evaluator-optimizer declaration (``@fast.evaluator_optimizer`` or YAML).
+
+    Attributes:
+        name: The workflow's unique name.
+        generator: The agent writing answers.
+        evaluator: The agent rating them.
+        min_rating: The rating that ends the loop (``EXCELLENT``, ``GOOD``, ``FAIR``,
+            ``POOR``).
+        max_refinements: The most refinements after the first answer.
+        default: Whether it is the app's default agent.
+        source: Where it was declared (shown in errors).
+        kind: ``"evaluator_optimizer"``, used in graph problems.
+        agents: The generator and the evaluator (built first).
+        tools: Always empty: the workflow has no tools of its own.
+        servers: Always empty: the workflow uses no MCP servers itself.
+    """
+
+    kind: ClassVar[str] = "evaluator_optimizer"
+
+    name: str
+    generator: str
+    evaluator: str
+    min_rating: str = QualityRating.GOOD.value
+    max_refinements: int = DEFAULT_MAX_REFINEMENTS
+    default: bool = False
+    source: str = field(default="", compare=False)
+    agents: tuple[str, ...] = field(default=(), init=False)
+    tools: tuple[ToolRef, ...] = field(default=(), init=False)
+    servers: tuple[str, ...] = field(default=(), init=False)
+
+    def __post_init__(self) -> None:
+        self.agents = tuple(dict.fromkeys((self.generator, self.evaluator)))
+
+    def problems(self) -> list[str]:
+        """What is wrong with the declaration itself (checked with the graph)."""
+        label = f"evaluator_optimizer '{self.name}'"
+        found: list[str] = []
+        try:
+            parse_rating(self.min_rating, owner=label)
+        except UserError as exc:
+            found.append(f"{exc.message} ({exc.hint})")
+        if self.max_refinements < 0:
+            found.append(f"{label} has max_refinements={self.max_refinements} (use 0 or more)")
+        return found
+
+    async def build(self, build: BuildContext) -> BaseAgent:
+        """Build the workflow over its already built generator and evaluator."""
+        return EvaluatorOptimizerAgent(
+            self.name,
+            build.agents[self.generator],
+            build.agents[self.evaluator],
+            min_rating=self.min_rating,
+            max_refinements=self.max_refinements,
+        )

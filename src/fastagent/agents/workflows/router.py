@@ -1,0 +1,260 @@
+"""The router workflow: a model picks the one member agent best suited to a message.
+
+The routing model sees every member's name and description (its instruction) and answers
+with a `RoutingDecision`; the message then goes to that agent and its reply is the router's
+reply. A name that is not a member (or an unreadable answer) goes to the ``fallback`` agent
+when one is set, and otherwise raises `ModelOutputError`. A router with one member skips the
+model altogether.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Final
+
+from fastagent.agents.base import BaseAgent
+from fastagent.exceptions import ModelOutputError, UserError
+
+if TYPE_CHECKING:
+    from fastagent.agents.spec import BuildContext
+    from fastagent.agents.tool_catalog import ToolRef
+    from fastagent.agents.workflows.router_decision import RoutingDecision
+    from fastagent.llm.augmented import AugmentedLLM, MessageInput
+    from fastagent.llm.params import RequestParams
+    from fastagent.messages import Message, Usage
+
+__all__ = [
+    "ROUTER_INSTRUCTION",
+    "RouterAgent",
+    "RouterSpec",
+    "RoutingDecision",
+    "routing_prompt",
+]
+
+ROUTER_INSTRUCTION: Final = (
+    "You route requests. Given a request and a list of agents with their descriptions, "
+    "choose the one agent best able to handle the request."
+)
+"""The routing model's system prompt when the router is declared without an instruction."""
+
+_log = logging.getLogger("fastagent.workflows.router")
+
+
+class RouterAgent(BaseAgent):
+    """Forwards each message to the member agent its routing model picks.
+
+    Args:
+        name: The router's name.
+        agents: The member agents (at least one), in the order they are described.
+        llm: The routing model; may be None only when there is exactly one member.
+        fallback: The member to use when the model names no member; None to raise instead.
+        model: The routing model's string, for display.
+
+    Raises:
+        UserError: No members, a fallback that is not a member, or no `llm` for several
+            members.
+
+    Attributes:
+        last_decision: The decision behind the latest routed message (None before the
+            first); after a fallback it names the fallback agent.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        agents: Sequence[BaseAgent],
+        *,
+        llm: AugmentedLLM | None = None,
+        fallback: str | None = None,
+        model: str | None = None,
+    ) -> None:
+        self.name = name
+        self.members: dict[str, BaseAgent] = {agent.name: agent for agent in agents}
+        if not self.members:
+            raise UserError(
+                f"router '{name}' has no agents", hint="give the router one or more agents"
+            )
+        if fallback is not None and fallback not in self.members:
+            raise UserError(
+                f"router '{name}' has fallback '{fallback}', which is not one of its agents",
+                hint=f"use one of: {', '.join(self.members)}",
+            )
+        if llm is None and len(self.members) > 1:
+            raise UserError(
+                f"router '{name}' needs a routing model to choose among {len(self.members)} agents",
+                hint="pass llm=AugmentedLLM(...) or give the router a model",
+            )
+        self.llm = llm
+        self.fallback = fallback
+        self.model = model or (llm.provider.model if llm is not None else "router")
+        self.last_decision: RoutingDecision | None = None
+        self._forwarded = _zero_usage()
+
+    @property
+    def instruction(self) -> str | None:
+        """What the router does, naming its members (for routers nested in workflows)."""
+        return f"Routes each request to the best of: {', '.join(self.members)}."
+
+    async def route(self, messages: MessageInput) -> tuple[RoutingDecision, Usage]:
+        """Choose the member for `messages` without sending them.
+
+        Returns:
+            The decision (naming a member) and what the routing call cost.
+
+        Raises:
+            ModelOutputError: The model named no member (or answered unreadably) and
+                there is no fallback.
+            ProviderError: The routing call failed.
+        """
+        from fastagent.agents.workflows._workflow_llm import request_text, structured_reply
+        from fastagent.agents.workflows.router_decision import RoutingDecision
+
+        if self.llm is None:
+            only = next(iter(self.members))
+            only_one = RoutingDecision(agent=only, confidence="high", reasoning="the only agent")
+            return only_one, _zero_usage()
+        prompt = routing_prompt(request_text(messages), self.members)
+        decision, reply, problem = await structured_reply(self.llm, prompt, RoutingDecision)
+        cost = reply.usage or _zero_usage()
+        if decision is not None:
+            chosen = self._member_named(decision.agent)
+            if chosen is not None:
+                return decision.model_copy(update={"agent": chosen}), cost
+            problem = f"router '{self.name}' chose unknown agent '{decision.agent}'"
+        else:
+            problem = f"router '{self.name}' got an unreadable routing decision: {problem}"
+        valid = ", ".join(self.members)
+        if self.fallback is None:
+            raise ModelOutputError(
+                f"{problem}; valid agents: {valid}",
+                raw=reply.text,
+                hint=f"set fallback= on router '{self.name}', or describe its agents better",
+            )
+        _log.warning("%s; using fallback agent '%s'", problem, self.fallback)
+        reasoning = f"fallback: {problem}"
+        return RoutingDecision(agent=self.fallback, confidence="low", reasoning=reasoning), cost
+
+    async def generate(
+        self, messages: MessageInput, params: RequestParams | None = None
+    ) -> Message:
+        """Route `messages` to one member and return its reply.
+
+        The reply's usage includes the routing call. `params` go to the chosen member.
+
+        Raises:
+            ModelOutputError: The model named no member and there is no fallback.
+            ProviderError: The routing call or the member's call failed.
+        """
+        decision, cost = await self.route(messages)
+        self.last_decision = decision
+        _log.info("router '%s' -> '%s' (%s)", self.name, decision.agent, decision.confidence)
+        reply = await self.members[decision.agent].generate(messages, params)
+        spent = reply.usage or _zero_usage()
+        self._forwarded = self._forwarded + spent
+        return reply.model_copy(update={"usage": spent + cost})
+
+    @property
+    def usage(self) -> Usage:
+        """The routing calls plus every member reply this router returned."""
+        own = self.llm.usage if self.llm is not None else _zero_usage()
+        return own + self._forwarded
+
+    def _member_named(self, name: str) -> str | None:
+        if name in self.members:
+            return name
+        wanted = name.strip().strip("'\"`").casefold()
+        return next((m for m in self.members if m.casefold() == wanted), None)
+
+
+def routing_prompt(request: str, members: Mapping[str, BaseAgent]) -> str:
+    """The routing model's prompt: the agents with their descriptions, then the request."""
+    from fastagent.agents.workflows._workflow_llm import describe_agents
+
+    lines = [
+        "Choose the agent for this request. The agents:",
+        "",
+        describe_agents(members),
+        "",
+        "The request:",
+        "<request>",
+        request,
+        "</request>",
+        "",
+        f"Set `agent` to exactly one of: {', '.join(members)}.",
+    ]
+    return "\n".join(lines)
+
+
+@dataclass
+class RouterSpec:
+    """A router declaration (``@fast.router``): what `FastAgent` validates and builds.
+
+    Attributes:
+        name: The router's unique name.
+        agents: Its members; the fallback is added when missing, so it is built first.
+        model: The routing model's string, or None for the config's default.
+        instruction: The routing model's system prompt (default `ROUTER_INSTRUCTION`).
+        fallback: The member used when the model names no member.
+        default: Whether it is the app's default agent.
+        source: Where it was declared (shown in errors).
+        tools: Always empty: a router has no tools of its own.
+        servers: Always empty: a router uses no MCP servers itself.
+
+    Raises:
+        UserError: No agents are given.
+    """
+
+    name: str
+    agents: tuple[str, ...]
+    model: str | None = None
+    instruction: str | None = None
+    fallback: str | None = None
+    default: bool = False
+    source: str = field(default="", compare=False)
+    tools: tuple[ToolRef, ...] = field(default=(), init=False)
+    servers: tuple[str, ...] = field(default=(), init=False)
+
+    def __post_init__(self) -> None:
+        self.agents = tuple(self.agents)
+        if not self.agents:
+            raise UserError(
+                f"router '{self.name}' has no agents",
+                hint="pass the names of the agents it routes between, e.g. agents=['a', 'b']",
+            )
+        if self.fallback is not None and self.fallback not in self.agents:
+            self.agents = (*self.agents, self.fallback)
+
+    async def build(self, build: BuildContext) -> BaseAgent:
+        """Build the `RouterAgent` over its already built members.
+
+        Raises:
+            UnknownModelError: The routing model string is unknown.
+        """
+        from fastagent.agents.workflows._workflow_llm import build_workflow_llm
+
+        members = [build.agents[name] for name in self.agents]
+        if len(set(self.agents)) == 1:
+            return RouterAgent(self.name, members[:1], fallback=self.fallback)
+        llm, model = build_workflow_llm(
+            build,
+            name=self.name,
+            model=self.model,
+            instruction=self.instruction or ROUTER_INSTRUCTION,
+        )
+        return RouterAgent(self.name, members, llm=llm, fallback=self.fallback, model=model)
+
+
+def _zero_usage() -> Usage:
+    from fastagent.messages import Usage
+
+    return Usage()
+
+
+def __getattr__(name: str) -> Any:
+    if name == "RoutingDecision":
+        from fastagent.agents.workflows.router_decision import RoutingDecision
+
+        return RoutingDecision
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

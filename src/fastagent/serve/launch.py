@@ -1,0 +1,135 @@
+"""`serve_app`: start a FastAgent app and serve its agents over MCP until told to stop.
+
+The app's `Context` is opened once (config, MCP server connections, usage totals) and its
+agents built once to check them; every client session then gets its own fresh set of agents
+built against that running context (see
+`fastagent.serve.sessions`). When serving ends, however it ends, the app's context closes,
+and with it every MCP server the agents used.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    import anyio
+
+    from fastagent.agents.agent_app import AgentApp
+    from fastagent.agents.app import FastAgent
+    from fastagent.agents.base import BaseAgent
+    from fastagent.context import Context
+
+__all__ = ["Transport", "serve_app"]
+
+Transport = Literal["stdio", "http"]
+"""How clients reach the server."""
+
+
+async def serve_app(
+    fast: FastAgent,
+    *,
+    agents: Sequence[str] = (),
+    transport: Transport = "stdio",
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    stop: anyio.Event | None = None,
+    handle_signals: bool = True,
+    on_ready: Callable[[str], object] | None = None,
+) -> None:
+    """Serve the agents of `fast` as MCP tools until `stop`, a signal, or end of stdin.
+
+    Args:
+        fast: The app; its ``options`` (``--model``) and config apply, ``--message`` does not.
+        agents: The agents to offer; all of them when empty.
+        transport: ``stdio`` (one client) or ``http`` (streamable HTTP, many clients).
+        host: HTTP: the address to listen on.
+        port: HTTP: the port (0 picks a free one).
+        stop: Set it to stop serving.
+        handle_signals: Stop on SIGINT and SIGTERM (main thread only).
+        on_ready: Called with a one-line description (the URL, for HTTP) once clients can
+            connect.
+
+    Raises:
+        UnknownAgentError: A name in `agents` is not an agent of the app, or it has none.
+        OSError: The HTTP address cannot be bound.
+    """
+    import anyio
+
+    from fastagent._version import __version__
+    from fastagent.serve.server import (
+        build_server,
+        http_session_key,
+        served_agents,
+        stdio_session_key,
+    )
+    from fastagent.serve.sessions import SessionStore
+    from fastagent.serve.transports import MCP_PATH, bind_socket, serve_http, serve_stdio
+
+    stop = stop if stop is not None else anyio.Event()
+    async with _started(fast) as (context, first):
+        offered = served_agents(first.agents, agents)
+        fast.quiet = True  # the fallback notice was shown for the first build
+
+        async def fresh_agents() -> Mapping[str, BaseAgent]:
+            built = await fast._build(context)
+            return built.agents
+
+        store = SessionStore(fresh_agents)
+        names = ", ".join(a.name for a in offered)
+        with _stop_on_signals(stop, enabled=handle_signals):
+            if transport == "stdio":
+                server = build_server(
+                    fast.name, offered, store, session_key=stdio_session_key, version=__version__
+                )
+                if on_ready is not None:
+                    on_ready(f"serving {names} over stdio")
+                await serve_stdio(server, stop=stop)
+                return
+            server = build_server(
+                fast.name, offered, store, session_key=http_session_key, version=__version__
+            )
+            sock = bind_socket(host, port)
+            bound = sock.getsockname()[1]
+            shown = f"[{host}]" if ":" in host else host
+            if on_ready is not None:
+                on_ready(f"serving {names} on http://{shown}:{bound}{MCP_PATH}")
+            await serve_http(server, store, sock=sock, host=host, stop=stop)
+
+
+@contextlib.asynccontextmanager
+async def _started(fast: FastAgent) -> AsyncIterator[tuple[Context, AgentApp]]:
+    """Open the app's context, connect its load_on_start MCP servers, build the agents once."""
+    from fastagent.context import Context
+
+    if fast.settings is not None:
+        opened = Context.create(fast.settings, quiet=fast.quiet)
+    else:
+        opened = Context.create(config_path=fast.config_path, quiet=fast.quiet)
+    async with opened as context:
+        if context.servers is None:
+            from fastagent.mcp.registry import attach_server_registry
+
+            await attach_server_registry(context).start()
+        yield context, await fast._build(context)
+
+
+@contextlib.contextmanager
+def _stop_on_signals(stop: anyio.Event, *, enabled: bool) -> Iterator[None]:
+    import asyncio
+    import threading
+
+    if not enabled or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    loop = asyncio.get_running_loop()
+    handled = (signal.SIGINT, signal.SIGTERM)
+    for sig in handled:
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        yield
+    finally:
+        for sig in handled:
+            loop.remove_signal_handler(sig)

@@ -1,0 +1,44 @@
+"""The terminal UI: progress display, chat rendering, interactive prompt, usage summary.
+
+Modules:
+    display: `attach_display` (live progress in a terminal, log lines otherwise).
+    progress: `ProgressState` kept from events, and its rich rendering.
+    chat_render: replies, tool calls and history as terminal text.
+    usage_table: tokens and cost per agent (`usage_table`, `print_usage_summary`).
+    session: `ChatSession`, the state of one interactive chat.
+    commands: slash commands and how a typed line is understood.
+    prompt: the prompt_toolkit prompt (multi-line, history, completion).
+
+Importing this package imports none of them; rich and prompt_toolkit are imported only when
+something is displayed.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from fastagent.ui.display import attach_display
+    from fastagent.ui.usage_table import print_usage_summary, usage_table
+
+__all__ = ["attach_display", "print_usage_summary", "usage_table"]
+
+_LAZY: dict[str, str] = {
+    "attach_display": "fastagent.ui.display",
+    "print_usage_summary": "fastagent.ui.usage_table",
+    "usage_table": "fastagent.ui.usage_table",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'fastagent.ui' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

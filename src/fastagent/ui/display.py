@@ -1,0 +1,253 @@
+"""Show what a running app does: a live progress display in a terminal, log lines otherwise.
+
+`attach_display` subscribes to a context's `EventBus` and picks the form:
+
+- quiet: nothing at all;
+- a terminal: a rich live display (agent, model step, model, running tools, tokens, elapsed)
+  while agents work, tool calls as compact lines (``logger.show_tools``), and text streamed
+  by the model printed as markdown when the agent finishes (``logger.show_chat``);
+  ``logger.progress_display: false`` turns the live part off;
+- anything else: plain lines on standard error, such as ``[agent] calling tool x`` and
+  ``[agent] model gpt-4.1 1.2s 120->35 tokens`` (nothing for streamed text).
+
+rich is imported only when a terminal display is actually built.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TextIO
+
+from fastagent.events import (
+    AgentFinished,
+    Event,
+    ModelResponse,
+    ProgressUpdate,
+    RetryScheduled,
+    ServerConnected,
+    ServerDisconnected,
+    StreamDelta,
+    ToolCallFinished,
+    ToolCallStarted,
+)
+
+if TYPE_CHECKING:
+    from rich.console import Console, RenderableType
+    from rich.live import Live
+
+    from fastagent.config import LoggerSettings
+    from fastagent.context import Context
+    from fastagent.ui.progress import ProgressState
+
+__all__ = ["LiveDisplay", "PlainDisplay", "attach_display", "plain_line"]
+
+_STREAM_TAIL_LINES = 6
+
+
+def attach_display(
+    ctx: Context, *, quiet: bool, stream: TextIO | Console | None = None, tty: bool | None = None
+) -> Callable[[], None]:
+    """Render the events of `ctx` until the returned function is called.
+
+    Args:
+        ctx: The running context (its ``settings.logger`` picks what is shown).
+        quiet: Show nothing (the returned function then does nothing).
+        stream: Where to draw: a text stream or a rich `Console` (standard error when None).
+        tty: Whether `stream` is a terminal; found out from the stream when None.
+
+    Returns:
+        A function that unsubscribes and stops the live display; calling it twice is fine.
+    """
+    if quiet:
+        return _nothing
+    logger = ctx.settings.logger
+    target: Any = stream if stream is not None else sys.stderr
+    is_console = hasattr(target, "is_terminal") and hasattr(target, "print")
+    if tty is None:
+        tty = bool(target.is_terminal) if is_console else _isatty(target)
+    display: LiveDisplay | PlainDisplay
+    if tty:
+        if not (logger.progress_display or logger.show_tools or logger.show_chat):
+            return _nothing
+        console = target if is_console else _console_for(target)
+        display = LiveDisplay(console, logger)
+    else:
+        display = PlainDisplay(target.file if is_console else target, logger)
+    unsubscribe = ctx.events.subscribe(display.handle)
+    detached = False
+
+    def detach() -> None:
+        nonlocal detached
+        if not detached:
+            detached = True
+            unsubscribe()
+            display.close()
+
+    return detach
+
+
+class PlainDisplay:
+    """Log-style lines for output that is not a terminal.
+
+    Args:
+        stream: Where the lines go.
+        logger: Which lines: ``progress_display`` (model calls, servers, progress) and
+            ``show_tools`` (tool calls).
+    """
+
+    def __init__(self, stream: TextIO, logger: LoggerSettings) -> None:
+        self.stream = stream
+        self.progress = logger.progress_display
+        self.show_tools = logger.show_tools
+
+    def handle(self, event: Event) -> None:
+        """Write the line for `event`, if it has one."""
+        line = plain_line(event, progress=self.progress, show_tools=self.show_tools)
+        if line is not None:
+            self.stream.write(line + "\n")
+            self.stream.flush()
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+def plain_line(event: Event, *, progress: bool = True, show_tools: bool = True) -> str | None:
+    """The log line for `event`, or None when it gets none.
+
+    Args:
+        event: Any event.
+        progress: Include model calls, server connections, retries and progress reports.
+        show_tools: Include tool calls.
+    """
+    if show_tools and isinstance(event, ToolCallStarted):
+        return f"[{event.agent}] calling tool {event.tool}"
+    if show_tools and isinstance(event, ToolCallFinished):
+        outcome = "failed" if event.is_error else "done"
+        return f"[{event.agent}] tool {event.tool} {outcome} {event.duration:.2f}s"
+    if not progress:
+        return None
+    if isinstance(event, ModelResponse):
+        return (
+            f"[{event.agent}] model {event.model} {event.duration:.1f}s "
+            f"{event.input_tokens}->{event.output_tokens} tokens"
+        )
+    if isinstance(event, RetryScheduled):
+        return f"[{event.source}] retry {event.attempt} in {event.delay:.1f}s: {event.reason}"
+    if isinstance(event, ServerConnected):
+        return f"[{event.server}] connected {event.duration:.1f}s"
+    if isinstance(event, ServerDisconnected) and event.reason:
+        return f"[{event.server}] disconnected: {event.reason}"
+    if isinstance(event, ProgressUpdate):
+        total = f"/{event.total:g}" if event.total is not None else ""
+        message = f" {event.message}" if event.message else ""
+        return f"[{event.source}] progress {event.progress:g}{total}{message}"
+    return None
+
+
+class LiveDisplay:
+    """The terminal display: a transient rich `Live` while agents work, plus printed lines.
+
+    Args:
+        console: The rich console to draw on.
+        logger: What to show (``progress_display``, ``show_tools``, ``show_chat``).
+        clock: The time source for elapsed times.
+    """
+
+    def __init__(
+        self, console: Console, logger: LoggerSettings, *, clock: Callable[[], float] = time.time
+    ) -> None:
+        from fastagent.ui.progress import ProgressState
+
+        self.console = console
+        self.progress = logger.progress_display
+        self.show_tools = logger.show_tools
+        self.show_chat = logger.show_chat
+        self.state: ProgressState = ProgressState(clock=clock)
+        self._streamed: dict[str, list[str]] = {}
+        self._live: Live | None = None
+
+    def handle(self, event: Event) -> None:
+        """Update the live part and print what `event` shows."""
+        from fastagent.ui.chat_render import (
+            print_reply,
+            print_tool_line,
+            tool_call_text,
+            tool_finished_text,
+        )
+
+        self.state.apply(event)
+        if self.progress and self.state.idle:
+            self._stop()
+        if isinstance(event, StreamDelta):
+            if self.show_chat:
+                self._streamed.setdefault(event.agent, []).append(event.text)
+        elif isinstance(event, ToolCallStarted) and self.show_tools:
+            print_tool_line(self.console, tool_call_text(event))
+        elif isinstance(event, ToolCallFinished) and self.show_tools:
+            print_tool_line(self.console, tool_finished_text(event), is_error=event.is_error)
+        elif isinstance(event, RetryScheduled):
+            print_tool_line(self.console, plain_line(event) or "", is_error=True)
+        elif isinstance(event, AgentFinished):
+            text = "".join(self._streamed.pop(event.agent, []))
+            if text.strip():
+                print_reply(self.console, event.agent, text)
+        if self.progress and not self.state.idle:
+            self._refresh()
+
+    def close(self) -> None:
+        """Stop the live part (leaving the terminal as it was)."""
+        self._stop()
+
+    def renderable(self) -> RenderableType:
+        """What the live part shows now: the progress table and the streamed text's tail."""
+        from rich.console import Group
+        from rich.text import Text
+
+        from fastagent.ui.progress import render_progress
+
+        parts: list[RenderableType] = [render_progress(self.state)]
+        for chunks in list(self._streamed.values()):
+            tail = "".join(chunks).splitlines()[-_STREAM_TAIL_LINES:]
+            if tail:
+                parts.append(Text("\n".join(tail), style="dim"))
+        return Group(*parts)
+
+    def _refresh(self) -> None:
+        if self._live is None:
+            from rich.live import Live
+
+            self._live = Live(
+                get_renderable=self.renderable,
+                console=self.console,
+                transient=True,
+                refresh_per_second=8,
+                redirect_stdout=False,
+                redirect_stderr=False,
+            )
+            self._live.start()
+        self._live.refresh()
+
+    def _stop(self) -> None:
+        live, self._live = self._live, None
+        if live is not None:
+            live.stop()
+
+
+def _console_for(stream: TextIO) -> Console:
+    from rich.console import Console
+
+    return Console(file=stream, highlight=False, soft_wrap=False)
+
+
+def _isatty(stream: Any) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    try:
+        return bool(isatty()) if callable(isatty) else False
+    except (OSError, ValueError):
+        return False
+
+
+def _nothing() -> None:
+    return None

@@ -1,0 +1,151 @@
+"""Shared helpers for app-level MCP tests: real server commands and the no-orphan check.
+
+Imported by tests/agents/test_mcp_agents.py (relative import) and tests/e2e/test_mcp_app.py
+(by path: test directories are not packages under --import-mode=importlib).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+EVERYTHING = ROOT / "node_modules" / ".bin" / "mcp-server-everything"
+TIME_SERVER = ROOT / ".venv" / "bin" / "mcp-server-time"
+FIXTURE = ROOT / "tests" / "mcp" / "servers" / "fixture_server.py"
+
+EVERYTHING_SERVER: dict[str, Any] = {"command": str(EVERYTHING), "args": ["stdio"]}
+TIME_SERVER_SETTINGS: dict[str, Any] = {"command": str(TIME_SERVER), "args": []}
+
+
+def fixture_server(mode: str = "tools") -> dict[str, Any]:
+    """Settings of the FastMCP fixture server of tests/mcp."""
+    return {"command": sys.executable, "args": [str(FIXTURE), mode]}
+
+
+def free_port() -> int:
+    """A TCP port free right now on 127.0.0.1."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _stat(pid: int) -> list[str] | None:
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return text[text.rindex(")") + 2 :].split()
+
+
+def is_alive(pid: int) -> bool:
+    """True when `pid` exists and is not a zombie."""
+    fields = _stat(pid)
+    return fields is not None and fields[0] != "Z"
+
+
+def live_children(parent: int | None = None) -> set[int]:
+    """Live (non-zombie) processes whose parent is `parent` (default: this process)."""
+    parent = os.getpid() if parent is None else parent
+    found: set[int] = set()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            fields = _stat(int(entry))
+            if fields is not None and fields[0] != "Z" and int(fields[1]) == parent:
+                found.add(int(entry))
+    return found
+
+
+def descendants(parent: int | None = None) -> set[int]:
+    """Every live descendant of `parent` (default: this process)."""
+    found: set[int] = set()
+    todo = [os.getpid() if parent is None else parent]
+    while todo:
+        for child in live_children(todo.pop()):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+@pytest.fixture
+def no_orphans() -> Iterator[None]:
+    """Fail when a process started during the test (at any depth) outlives it."""
+    before = descendants()
+    yield
+    survivors = descendants() - before
+    assert not survivors, f"processes survived the test: {sorted(survivors)}"
+
+
+@pytest.fixture
+def everything_http() -> Iterator[str]:
+    """server-everything over streamable HTTP on a free port; yields its ``/mcp`` URL."""
+    port = free_port()
+    process = subprocess.Popen(
+        [str(EVERYTHING), "streamableHttp"],
+        env={**os.environ, "PORT": str(port)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        with httpx.Client() as client:
+            for _ in range(600):
+                try:
+                    client.get(f"http://127.0.0.1:{port}/", timeout=0.2)
+                    break
+                except httpx.TransportError:
+                    if process.poll() is not None:
+                        raise RuntimeError("server-everything exited") from None
+                    # Polls readiness: the server has no other way to say it is listening.
+                    process_wait(process, 0.05)
+        yield f"http://127.0.0.1:{port}/mcp"
+    finally:
+        os.killpg(process.pid, 15)
+        process.wait(10)
+
+
+def process_wait(process: subprocess.Popen[bytes], seconds: float) -> None:
+    """Wait up to `seconds` for `process` to exit (returns either way)."""
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(seconds)
+
+
+def clean_env(home: Path) -> dict[str, str]:
+    """The environment for subprocesses: no FASTAGENT_* or API keys, HOME at `home`."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("FASTAGENT_") and not k.endswith("_API_KEY")
+    }
+    env["HOME"] = str(home)
+    return env
+
+
+__all__ = [
+    "EVERYTHING",
+    "EVERYTHING_SERVER",
+    "FIXTURE",
+    "ROOT",
+    "TIME_SERVER",
+    "TIME_SERVER_SETTINGS",
+    "clean_env",
+    "descendants",
+    "everything_http",
+    "fixture_server",
+    "free_port",
+    "is_alive",
+    "live_children",
+    "no_orphans",
+    "process_wait",
+]

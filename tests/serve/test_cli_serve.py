@@ -1,0 +1,189 @@
+"""``fastagent serve`` in a subprocess, driven by the official MCP SDK client."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import signal
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from mcp.client.stdio import StdioServerParameters, stdio_client
+
+from mcp import Client
+
+from .conftest import EXAMPLE, PID_SERVER, descendants, fastagent, is_alive, serve_env
+
+HISTORY = "fastagent://history/"
+
+
+@contextlib.asynccontextmanager
+async def stdio_session(cwd: Path, *args: str) -> AsyncIterator[Client]:
+    params = StdioServerParameters(
+        command=sys.executable,
+        args=["-m", "fastagent", "serve", *args],
+        cwd=str(cwd),
+        env=serve_env(cwd),
+    )
+    with (cwd / "serve-stderr.log").open("a") as errlog:
+        async with Client(stdio_client(params, errlog=errlog)) as client:
+            yield client
+
+
+async def history(client: Client, agent: str) -> list[str]:
+    result = await client.read_resource(HISTORY + agent)
+    document = json.loads(result.contents[0].text)  # type: ignore[union-attr]
+    return [m["content"][0]["text"] for m in document["messages"] if m["role"] == "user"]
+
+
+async def reply(client: Client, agent: str, message: str) -> str:
+    result = await client.call_tool(agent, {"message": message})
+    assert result.is_error is False, result
+    return str(result.content[0].text)  # type: ignore[union-attr]
+
+
+async def test_stdio_serves_each_agent_as_a_tool_with_history_per_session(project: Path) -> None:
+    async with stdio_session(project, str(EXAMPLE)) as client:
+        tools = (await client.list_tools()).tools
+        assert [t.name for t in tools] == ["echo", "counter"]
+        assert tools[0].description == "Repeats your message back."
+        assert await reply(client, "echo", "first") == "first"
+        assert await reply(client, "echo", "second") == "second"
+        counted = '***CALL_TOOL word_count {"text": "one two three"}'
+        assert await reply(client, "counter", counted) == "3"
+        assert await history(client, "echo") == ["first", "second"]
+    async with stdio_session(project, str(EXAMPLE)) as client:
+        assert await reply(client, "echo", "new session") == "new session"
+        assert await history(client, "echo") == ["new session"]
+        assert await history(client, "counter") == []
+
+
+async def test_agent_filter_serves_only_the_named_agents(project: Path) -> None:
+    async with stdio_session(project, str(EXAMPLE), "--agent", "counter") as client:
+        assert [t.name for t in (await client.list_tools()).tools] == ["counter"]
+
+
+async def test_without_script_serves_the_config_agents(project: Path) -> None:
+    (project / "fastagent.yaml").write_text(
+        "agents:\n  helper:\n    instruction: You help.\n    model: passthrough\n"
+    )
+    async with stdio_session(project) as client:
+        tools = (await client.list_tools()).tools
+        assert [(t.name, t.description) for t in tools] == [("helper", "You help.")]
+        assert await reply(client, "helper", "hi") == "hi"
+
+
+def write_mcp_config(project: Path) -> None:
+    (project / "fastagent.yaml").write_text(
+        "mcp:\n  servers:\n    pid:\n"
+        f"      command: {json.dumps(sys.executable)}\n"
+        f"      args: [{json.dumps(str(PID_SERVER))}]\n"
+    )
+
+
+def start_serve(project: Path, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "fastagent", "serve", *args],
+        cwd=project,
+        env=serve_env(project),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def wait_ready(proc: subprocess.Popen[str]) -> str:
+    assert proc.stderr is not None
+    line = proc.stderr.readline()
+    assert line.startswith("serving "), line + proc.stderr.read()
+    return line.strip()
+
+
+@pytest.mark.parametrize("stop", ["eof", "sigterm", "sigint"])
+def test_stops_cleanly_and_closes_the_mcp_servers(
+    project: Path, processes: list[subprocess.Popen[str]], stop: str
+) -> None:
+    write_mcp_config(project)
+    proc = start_serve(project, str(EXAMPLE))
+    processes.append(proc)
+    assert wait_ready(proc) == "serving echo, counter over stdio"
+    children = descendants(proc.pid)
+    assert children, "the configured MCP server should be running"
+    assert proc.stdin is not None
+    if stop == "eof":
+        proc.stdin.close()
+    else:
+        proc.send_signal(signal.SIGTERM if stop == "sigterm" else signal.SIGINT)
+    assert proc.wait(timeout=30) == 0
+    assert [pid for pid in children if is_alive(pid)] == []
+
+
+async def test_http_sessions_have_their_own_history(
+    project: Path, processes: list[subprocess.Popen[str]]
+) -> None:
+    proc = start_serve(project, str(EXAMPLE), "--transport", "http", "--port", "0")
+    processes.append(proc)
+    ready = wait_ready(proc)
+    prefix = "serving echo, counter on http://127.0.0.1:"
+    assert ready.startswith(prefix) and ready.endswith("/mcp"), ready
+    url = ready.split(" on ")[1]
+
+    async def conversation(tag: str) -> list[str]:
+        async with Client(url) as client:
+            assert [t.name for t in (await client.list_tools()).tools] == ["echo", "counter"]
+            for turn in range(3):
+                assert await reply(client, "echo", f"{tag}{turn}") == f"{tag}{turn}"
+            return await history(client, "echo")
+
+    first, second = await asyncio.gather(conversation("a"), conversation("b"))
+    assert first == ["a0", "a1", "a2"]
+    assert second == ["b0", "b1", "b2"]
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=30) == 0
+
+
+def test_http_port_in_use_is_an_error(project: Path) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = fastagent(
+            "serve", str(EXAMPLE), "--transport", "http", "--port", str(port), cwd=project
+        )
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: "), result.stderr
+
+
+def test_unknown_agent_is_an_error(project: Path) -> None:
+    result = fastagent("serve", str(EXAMPLE), "--agent", "nope", cwd=project)
+    assert result.returncode == 1
+    assert "error: unknown agent(s) 'nope' (agents: echo, counter)" in result.stderr
+    assert "hint: pass --agent with one of the names listed" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_script_without_an_app_is_an_error(project: Path) -> None:
+    (project / "plain.py").write_text("x = 1\n")
+    result = fastagent("serve", "plain.py", cwd=project)
+    assert result.returncode == 1
+    assert "error: fastagent serve: plain.py defines no FastAgent app" in result.stderr
+    assert "hint: create one at module level" in result.stderr
+
+
+def test_missing_script_is_an_error(project: Path) -> None:
+    result = fastagent("serve", "missing.py", cwd=project)
+    assert result.returncode == 1
+    assert "missing.py does not exist" in result.stderr
+
+
+def test_config_without_agents_is_an_error(project: Path) -> None:
+    result = fastagent("serve", cwd=project)
+    assert result.returncode == 1
+    assert "error: the app has no agents to serve" in result.stderr
