@@ -130,11 +130,11 @@ def test_ctrl_c_stops_the_servers(held_app: tuple[subprocess.Popen[str], set[int
     assert not [pid for pid in servers if helpers.is_alive(pid)]
 
 
-def test_mcp_chain_example_runs_offline() -> None:
+def test_mcp_chain_example_runs_offline(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "mcp_chain.py", "--message", ECHO],
         cwd=EXAMPLES,
-        env=helpers.clean_env(EXAMPLES),
+        env=helpers.clean_env(tmp_path),  # HOME: npx keeps its cache out of the repository
         capture_output=True,
         text=True,
         timeout=60,
