@@ -8,6 +8,7 @@ the schema) rather than what the model says.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -300,3 +301,23 @@ def test_local_model_example_reports_an_unreachable_server_in_one_line(
     assert url in completed.stderr
     assert "Traceback" not in completed.stderr
     assert completed.stdout == ""
+
+
+def test_go_one_shot_answers_from_the_local_server(llama_base_url: str, tmp_path: Path) -> None:
+    """`fastagent go --model generic.<model> -m hi` gets a real answer from llama.cpp."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FASTAGENT_")}
+    env["FASTAGENT_GENERIC__BASE_URL"] = llama_base_url
+    completed = subprocess.run(
+        [sys.executable, "-m", "fastagent", "go", "--model", f"generic.{MODEL}", "-m", "hi"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.strip()
+    assert completed.stdout.strip() != "hi"  # a model's answer, not the passthrough echo
+    assert f"[agent] model {MODEL}" in completed.stderr  # the progress line names the model
+    assert "Traceback" not in completed.stderr
