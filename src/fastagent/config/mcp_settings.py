@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 __all__ = [
     "ElicitationSettings",
     "MCPRootSettings",
     "MCPServerSettings",
     "MCPSettings",
+    "OAuthSettings",
     "SamplingSettings",
     "Transport",
 ]
@@ -68,6 +69,45 @@ class ElicitationSettings(BaseModel):
     mode: Literal["auto", "decline", "prompt"] = "auto"
 
 
+class OAuthSettings(BaseModel):
+    """OAuth 2.1 authorization (PKCE, metadata discovery) for an HTTP or SSE server.
+
+    Tokens and the client registration are kept per server in
+    ``$XDG_CONFIG_HOME/fastagent/tokens/<server>.json`` (or ``token_dir``), mode 0600.
+
+    Attributes:
+        type: Always ``oauth``.
+        client_name: The name the client registers under (shown on the consent page).
+        scopes: Scopes to request; empty means the ones the server advertises.
+        redirect_port: Local port of the redirect listener on 127.0.0.1; None picks a free one
+            (and reuses the port of an earlier registration).
+        client_id: A pre-registered client's id; None registers dynamically.
+        client_secret: A pre-registered client's secret (confidential clients).
+        token_dir: Folder of the token files instead of the default.
+    """
+
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+    type: Literal["oauth"] = "oauth"
+    client_name: str = "fastagent"
+    scopes: list[str] = Field(default_factory=list)
+    redirect_port: int | None = Field(default=None, ge=1, le=65535)
+    client_id: SecretStr | None = None
+    client_secret: SecretStr | None = None
+    token_dir: str | None = None
+
+    @field_validator("scopes", mode="before")
+    @classmethod
+    def _split_scopes(cls, value: Any) -> Any:
+        return value.split() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _secret_needs_id(self) -> OAuthSettings:
+        if self.client_secret is not None and self.client_id is None:
+            raise ValueError("client_secret needs client_id (the pre-registered client's id)")
+        return self
+
+
 class MCPServerSettings(BaseModel):
     """One MCP server.
 
@@ -93,6 +133,7 @@ class MCPServerSettings(BaseModel):
         exclude_tools: Glob patterns of tools never exposed.
         reconnect: Restart/reconnect the server after it fails.
         ping_interval: Seconds between keep-alive pings; None disables pings.
+        auth: OAuth 2.1 authorization (http, sse); None sends only the static headers.
     """
 
     model_config = ConfigDict(extra="forbid", defer_build=True)
@@ -115,6 +156,7 @@ class MCPServerSettings(BaseModel):
     exclude_tools: list[str] = Field(default_factory=list)
     reconnect: bool = False
     ping_interval: float | None = Field(default=None, gt=0)
+    auth: OAuthSettings | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -151,6 +193,8 @@ class MCPServerSettings(BaseModel):
                 f"an {self.transport} server needs 'url'; set url, "
                 "or set command (transport: stdio) to start a local server"
             )
+        if self.auth is not None and self.transport == "stdio":
+            raise ValueError("'auth' (OAuth) applies to http and sse servers only; remove it")
         return self
 
 

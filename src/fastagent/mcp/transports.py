@@ -101,7 +101,8 @@ async def open_transport(
             speak streamable HTTP).
 
     Raises:
-        MCPServerError: A stdio command that does not exist.
+        MCPServerError: A stdio command that does not exist; an OAuth server that needs
+            authorizing in a run without a terminal.
     """
     if transport == "stdio":
         async with _open_stdio(name, settings, errlog) as streams:
@@ -114,11 +115,21 @@ async def open_transport(
             headers=dict(settings.headers),
             timeout=settings.init_timeout,
             sse_read_timeout=_SSE_READ_TIMEOUT,
+            auth=_oauth(name, settings),
         ) as streams:
             yield streams
     else:
-        async with _open_http(settings, http_statuses) as streams:
+        async with _open_http(name, settings, http_statuses) as streams:
             yield streams
+
+
+def _oauth(name: str, settings: MCPServerSettings) -> Any:
+    """The OAuth ``httpx2.Auth`` of a server with ``auth`` set, else None."""
+    if settings.auth is None:
+        return None
+    from fastagent.mcp.oauth import build_oauth_provider
+
+    return build_oauth_provider(name, settings)
 
 
 @asynccontextmanager
@@ -141,7 +152,7 @@ async def _open_stdio(
 
 @asynccontextmanager
 async def _open_http(
-    settings: MCPServerSettings, http_statuses: list[int] | None
+    name: str, settings: MCPServerSettings, http_statuses: list[int] | None
 ) -> AsyncIterator[TransportStreams]:
     import httpx2
     from mcp.client.streamable_http import streamable_http_client
@@ -154,6 +165,7 @@ async def _open_http(
         headers=dict(settings.headers),
         timeout=httpx2.Timeout(_HTTP_TIMEOUT, read=_SSE_READ_TIMEOUT),
         event_hooks={"response": [record]},
+        auth=_oauth(name, settings),
     )
     async with client, streamable_http_client(settings.url or "", http_client=client) as streams:
         yield streams
