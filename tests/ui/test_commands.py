@@ -7,7 +7,7 @@ import pytest
 
 from fastagent.exceptions import UnknownAgentError, UserError
 from fastagent.history import load_history, save_history
-from fastagent.messages import Message
+from fastagent.messages import EmbeddedResource, Message, ResourceContents
 from fastagent.ui.commands import (
     COMMANDS,
     Command,
@@ -155,8 +155,12 @@ class McpEcho:
         agent.list_prompts = self.list_prompts
         agent.apply_prompt = self.apply_prompt
         agent.list_resources = self.list_resources
-        agent.attach = self.attached.append  # a plain function works too
+        agent.attach = self.attach  # a plain function works too
         return agent
+
+    def attach(self, uri: str) -> EmbeddedResource:
+        self.attached.append(uri)
+        return EmbeddedResource(resource=ResourceContents(uri=uri, text="# Notes\nbuy milk"))
 
     async def list_prompts(self) -> list[Prompt]:
         args = [Argument("name", True), Argument("tone", False)]
@@ -184,6 +188,19 @@ async def test_mcp_commands_call_the_agents_methods() -> None:
     await run(session, "/attach file:///notes.md")
     assert fake.attached == ["file:///notes.md"]
     assert rec.lines[-1] == "attached file:///notes.md; it goes with your next message"
+
+
+async def test_attached_resource_goes_with_the_next_message_only() -> None:
+    fake = McpEcho()
+    rec = Recorder()
+    session = rec.session(fake.install())
+    await run(session, "/attach file:///notes.md")
+    await session.send("mcp", "summarize")
+    await session.send("mcp", "thanks")
+    sent = [m for m in fake.agent.history if m.role == "user"]
+    assert [m.text for m in sent] == ["summarize\n# Notes\nbuy milk", "thanks"]
+    assert isinstance(sent[0].content[1], EmbeddedResource)
+    assert session.attachments == []
 
 
 @pytest.mark.parametrize(

@@ -100,11 +100,10 @@ async def run_chat(session: ChatSession, read: Reader, *, prompt: bool | None = 
                 session.switch(parsed.agent)
                 session.write(f"talking to {session.current} [{session.agent.model}]")
             elif isinstance(parsed, DirectMessage):
-                name = session.resolve(parsed.agent)
-                session.show_reply(name, await session.agents[name].send(parsed.text))
+                await session.send(session.resolve(parsed.agent), parsed.text)
                 sent += 1
             else:
-                session.show_reply(session.current, await session.agent.send(parsed))
+                await session.send(session.current, parsed)
                 sent += 1
         except Exception as exc:
             _log_unexpected(exc)

@@ -177,7 +177,8 @@ async def _resources(session: ChatSession, argument: str) -> None:
 async def _attach(session: ChatSession, argument: str) -> None:
     if not argument:
         raise UserError("/attach needs a resource URI", hint="type /resources to list them")
-    await _call_feature(session, "attach", "/attach", argument)
+    block = await _call_feature(session, "attach", "/attach", argument)
+    session.attachments.append(block)
     session.write(f"attached {argument}; it goes with your next message")
 
 

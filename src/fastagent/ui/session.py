@@ -14,6 +14,7 @@ from fastagent.exceptions import UnknownAgentError
 
 if TYPE_CHECKING:
     from fastagent.agents.base import BaseAgent
+    from fastagent.messages import ContentBlock, Message
 
 __all__ = ["ChatSession"]
 
@@ -55,6 +56,7 @@ class ChatSession:
         self._show_usage = show_usage
         self.current = self.resolve(current)
         self.finished = False
+        self.attachments: list[ContentBlock] = []
 
     @property
     def agent(self) -> BaseAgent:
@@ -83,6 +85,23 @@ class ChatSession:
             UnknownAgentError: No agent has that name.
         """
         self.current = self.resolve(name)
+
+    def outgoing(self, text: str) -> str | Message:
+        """What to send for `text`: the text itself, or a message carrying the attachments."""
+        if not self.attachments:
+            return text
+        from fastagent.messages import Message
+
+        return Message.user(text, *self.attachments)
+
+    async def send(self, agent: str, text: str) -> None:
+        """Send `text` (with any attached resources) to `agent` and show the reply.
+
+        Attachments go with one message: they are dropped once it was answered.
+        """
+        reply = await self.agents[agent].send(self.outgoing(text))
+        self.attachments.clear()
+        self.show_reply(agent, reply)
 
     def show_reply(self, agent: str, text: str) -> None:
         """Show the reply `text` of `agent`."""
