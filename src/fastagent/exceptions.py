@@ -28,6 +28,7 @@ went wrong)::
         ├── PlaybackExhaustedError     playback has no more recorded turns
         ├── ModelOutputError           the model's output cannot be used (e.g. bad JSON)
         ├── ToolError                  a tool failed (the tool loop turns it into a result)
+        ├── WorkflowTimeoutError       a workflow member gave no answer in time
         ├── MCPServerError             an MCP server failed to start, crashed or timed out
         └── HistoryFormatError         a history file cannot be parsed
 
@@ -65,6 +66,7 @@ __all__ = [
     "UnknownAgentError",
     "UnknownModelError",
     "UserError",
+    "WorkflowTimeoutError",
 ]
 
 
@@ -330,6 +332,25 @@ class ModelOutputError(RuntimeFailure):
 
 class ToolError(RuntimeFailure):
     """A tool failed. The tool loop turns this into an error result for the model."""
+
+
+class WorkflowTimeoutError(RuntimeFailure):
+    """A member of a workflow (e.g. a parallel branch) gave no answer in time.
+
+    Args:
+        message: What went wrong.
+        workflow: The workflow's name.
+        member: The member agent that timed out.
+        timeout: The limit, in seconds.
+    """
+
+    def __init__(
+        self, message: str, *, workflow: str, member: str, timeout: float, hint: str | None = None
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.workflow = workflow
+        self.member = member
+        self.timeout = timeout
 
 
 class MCPServerError(RuntimeFailure):

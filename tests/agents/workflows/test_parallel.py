@@ -15,7 +15,7 @@ from fastagent.agents.workflows.parallel import (
     fan_in_message,
     response_block,
 )
-from fastagent.exceptions import ProviderServerError, ProviderTimeoutError, UserError
+from fastagent.exceptions import ProviderServerError, UserError, WorkflowTimeoutError
 from fastagent.llm import AugmentedLLM, RequestParams
 from fastagent.llm.augmented import MessageInput
 from fastagent.messages import Message, TextContent
@@ -179,14 +179,15 @@ async def test_collect_mode_turns_errors_into_entries_and_keeps_the_rest() -> No
     )
 
 
-async def test_branch_timeout_fail_fast_raises_provider_timeout() -> None:
+async def test_branch_timeout_fail_fast_raises_workflow_timeout() -> None:
     blocker = Blocker()
     fan = ParallelAgent(
         "p", [agent("fast", "quick"), agent("slow", tools=blocker.tools)], branch_timeout=0.05
     )
-    with pytest.raises(ProviderTimeoutError) as caught:
+    with pytest.raises(WorkflowTimeoutError) as caught:
         await fan.generate("***CALL_TOOL wait")
     assert caught.value.message == "parallel 'p': branch 'slow' gave no answer within 0.05 s"
+    assert (caught.value.workflow, caught.value.member, caught.value.timeout) == ("p", "slow", 0.05)
     assert caught.value.hint is not None and "branch_timeout" in caught.value.hint
     assert blocker.cancelled.is_set()
 
@@ -202,7 +203,7 @@ async def test_branch_timeout_collect_keeps_the_other_results() -> None:
     reply = await fan.generate("***CALL_TOOL wait")
     assert [r.text for r in fan.last_results] == [
         "quick",
-        "error: ProviderTimeoutError: parallel 'p': branch 'slow' gave no answer within 0.05 s",
+        "error: WorkflowTimeoutError: parallel 'p': branch 'slow' gave no answer within 0.05 s",
     ]
     assert reply.usage is not None and reply.usage.requests == 2  # fast: tool round + reply
 

@@ -4,7 +4,7 @@ Every branch (``fan_out`` member) gets the message concurrently, at most ``max_c
 at a time, each within ``branch_timeout`` seconds. Failures follow ``on_error``:
 
 - ``"fail_fast"`` (default): the first failure cancels the other branches and is raised as is
-  (a timeout as `ProviderTimeoutError`).
+  (a timeout as `WorkflowTimeoutError`).
 - ``"collect"``: a failed branch's result reads ``error: <ErrorType>: <message>`` and the
   other branches carry on.
 
@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, Final, Literal
 
 from fastagent.agents.base import BaseAgent
-from fastagent.exceptions import ProviderTimeoutError, UserError
+from fastagent.exceptions import UserError, WorkflowTimeoutError
 
 if TYPE_CHECKING:
     from fastagent.agents.spec import BuildContext
@@ -168,7 +168,7 @@ class ParallelAgent(BaseAgent):
 
         Raises:
             FastAgentError: In fail-fast mode, the first branch failure (as is).
-            ProviderTimeoutError: In fail-fast mode, a branch exceeded ``branch_timeout``.
+            WorkflowTimeoutError: In fail-fast mode, a branch exceeded ``branch_timeout``.
         """
         from fastagent.agents.workflows._common import sum_usage
         from fastagent.agents.workflows._workflow_llm import request_text
@@ -230,9 +230,12 @@ class ParallelAgent(BaseAgent):
             async with asyncio.timeout(self.branch_timeout):
                 return await agent.generate(messages, params)
         except TimeoutError:
-            raise ProviderTimeoutError(
+            raise WorkflowTimeoutError(
                 f"parallel '{self.name}': branch '{agent.name}' gave no answer within "
                 f"{self.branch_timeout:g} s",
+                workflow=self.name,
+                member=agent.name,
+                timeout=self.branch_timeout,
                 hint=f"raise branch_timeout= of parallel '{self.name}', or use "
                 "on_error='collect' to keep the other branches' results",
             ) from None
