@@ -297,6 +297,20 @@ class FastAgent(WorkflowDecorators):
             raise SystemExit(report_exception(exc, verbose=False, stream=sys.stderr)) from None
         raise SystemExit(0)
 
+    async def build(self, ctx: Context) -> AgentApp:
+        """Build a fresh set of the app's agents inside an already open `ctx`.
+
+        For hosts that own the `Context` and need several independent agent sets, such as
+        ``fastagent serve`` (one set, so one conversation, per client session). `run()` is
+        the way for everything else.
+
+        Raises:
+            AgentGraphError: As for `run`.
+            ConfigError: As for `run`.
+            UnknownModelError: As for `run`.
+        """
+        return await self._build(ctx)
+
     def _attach_runtime(self, ctx: Context) -> None:
         from fastagent.providers.factory import attach_model_factory
         from fastagent.ui.display import attach_display

@@ -74,7 +74,7 @@ async def serve_app(
         fast.quiet = True  # the fallback notice was shown for the first build
 
         async def fresh_agents() -> Mapping[str, BaseAgent]:
-            built = await fast._build(context)
+            built = await fast.build(context)
             return built.agents
 
         store = SessionStore(fresh_agents)
@@ -113,7 +113,7 @@ async def _started(fast: FastAgent) -> AsyncIterator[tuple[Context, AgentApp]]:
             from fastagent.mcp.registry import attach_server_registry
 
             await attach_server_registry(context).start()
-        yield context, await fast._build(context)
+        yield context, await fast.build(context)
 
 
 @contextlib.contextmanager
