@@ -141,7 +141,7 @@ class AgentServers:
         self.names = list(names)
 
     async def list_resources(self) -> list[ResourceInfo]:
-        """Every resource of every server of the agent (server order, then server order).
+        """Every resource of every server of the agent, in the order of its servers.
 
         Raises:
             MCPServerError: A server failed to list them.
