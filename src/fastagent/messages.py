@@ -180,6 +180,10 @@ class Message(_Data):
     A user message carries the user's content and, after a tool round, the tool results.
     An assistant message carries the model's content, its tool calls, why it stopped and
     what it cost.
+
+    ``provider_data`` is opaque data keyed by provider name that must survive a save and load
+    of the conversation so the provider can send it back on later requests, for example
+    ``{"anthropic": {"thinking": [...]}}``. Only the provider that wrote a key reads it.
     """
 
     role: Role
@@ -190,6 +194,7 @@ class Message(_Data):
     usage: Usage | None = None
     model: str | None = None
     timestamp: datetime | None = None
+    provider_data: dict[str, Any] | None = Field(default=None, alias="providerData")
 
     @classmethod
     def user(cls, *parts: str | ContentBlock) -> Self:

@@ -59,3 +59,15 @@ def test_validation_error_line_in_compact_json() -> None:
     assert caught.value.line == 4
     assert caught.value.path is None
     assert "messages[1].role" in str(caught.value)
+
+
+def test_provider_data_is_written_under_its_alias_and_read_back() -> None:
+    message = Message(role="assistant", provider_data={"anthropic": {"thinking": []}})
+    text = "".join(iter_json([message]))
+    assert '"providerData"' in text and "provider_data" not in text
+    assert parse_json(text) == [message]
+
+
+def test_messages_without_provider_data_omit_the_key() -> None:
+    text = "".join(iter_json([Message.user("hi")]))
+    assert "providerData" not in text

@@ -151,6 +151,7 @@ messages = st.builds(
     usage=st.none() | usages,
     model=st.none() | short_text,
     timestamp=st.none() | timestamps,
+    provider_data=st.none() | json_objects,
 )
 conversations = st.lists(messages, max_size=4)
 

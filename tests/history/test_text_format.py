@@ -228,3 +228,22 @@ def test_examples_in_the_format_docs_load() -> None:
     ]
     assert tool_round[3].text.endswith("\n---USER")
     assert [m.role for m in hand_written] == ["user", "assistant"]
+
+
+def test_provider_data_travels_in_meta() -> None:
+    thinking = [{"type": "thinking", "thinking": "hmm\n---USER", "signature": "EqQB=="}]
+    message = Message.assistant(
+        tool_calls=[ToolCall(id="t1", name="get")],
+    ).model_copy(update={"provider_data": {"anthropic": {"thinking": thinking}}})
+    text = dumps([message])
+    meta = text[text.index("---META\n") + len("---META\n") :]
+    assert '"providerData": {' in meta
+    [loaded] = parse_text(text)
+    assert loaded.provider_data == {"anthropic": {"thinking": thinking}}
+    assert loaded == message
+
+
+def test_hand_written_meta_with_provider_data_loads() -> None:
+    [message] = parse_text('---ASSISTANT\nhi\n---META\n{"providerData": {"x": [1, null]}}\n')
+    assert message.provider_data == {"x": [1, None]}
+    assert message.stop_reason is None

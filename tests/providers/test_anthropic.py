@@ -26,6 +26,7 @@ from fastagent.exceptions import (
     RateLimitError,
     UserError,
 )
+from fastagent.history import load_history, save_history
 from fastagent.llm.params import RequestParams
 from fastagent.messages import (
     EmbeddedResource,
@@ -429,6 +430,65 @@ async def test_thinking_blocks_are_resent_before_their_tool_calls(api: Api) -> N
         {"type": "tool_result", "tool_use_id": "toolu_01Thinking0000000000001"}
     ]
     assert body["thinking"] == {"type": "enabled", "budget_tokens": 2048}
+
+
+async def test_thinking_blocks_are_kept_exactly_in_provider_data(api: Api) -> None:
+    api.reply("message_thinking_tool_use.json")
+    assistant = await api.provider(reasoning="low").complete(
+        ask(Message.user("Weather in Paris?"), tools=[WEATHER])
+    )
+    returned = payload("message_thinking_tool_use.json")["content"][:2]
+    assert assistant.provider_data == {"anthropic": {"thinking": returned}}
+
+
+@pytest.mark.parametrize("fmt", ["json", "yaml", "text"])
+async def test_thinking_survives_save_and_load_of_the_history(
+    api: Api, tmp_path: Path, fmt: str
+) -> None:
+    api.replies("message_thinking_tool_use.json", "message_text.json")
+    first = Message.user("Weather in Paris?")
+    assistant = await api.provider(reasoning="low").complete(ask(first, tools=[WEATHER]))
+    results = Message(
+        role="user",
+        tool_results=[ToolResult(call_id=assistant.tool_calls[0].id, content=[])],
+    )
+    path = tmp_path / "conversation.history"
+    save_history(path, [first, assistant, results], format=fmt)
+    loaded = load_history(path, format=fmt)
+    assert loaded[1].provider_data == assistant.provider_data
+
+    fresh = api.provider(reasoning="low")  # a new process: nothing cached in memory
+    await fresh.complete(ask(*loaded, tools=[WEATHER]))
+    body = api.body()
+    returned = payload("message_thinking_tool_use.json")["content"]
+    assert body["messages"][1]["content"] == returned
+    assert body["thinking"] == {"type": "enabled", "budget_tokens": 2048}
+
+
+async def test_thinking_is_not_resent_without_reasoning(api: Api) -> None:
+    api.replies("message_thinking_tool_use.json", "message_text.json")
+    first = Message.user("Weather in Paris?")
+    assistant = await api.provider(reasoning="low").complete(ask(first, tools=[WEATHER]))
+    results = Message(role="user", tool_results=[ToolResult(call_id=assistant.tool_calls[0].id)])
+    await api.provider().complete(ask(first, assistant, results, tools=[WEATHER]))
+    body = api.body()
+    assert [b["type"] for b in body["messages"][1]["content"]] == ["tool_use"]
+    assert "thinking" not in body
+
+
+async def test_malformed_provider_data_counts_as_lost_thinking(api: Api) -> None:
+    api.reply("message_text.json")
+    assistant = Message(
+        role="assistant",
+        tool_calls=[ToolCall(id="toolu_old", name="get_weather")],
+        provider_data={"anthropic": {"thinking": "not a list"}, "openai": {"x": 1}},
+    )
+    results = Message(role="user", tool_results=[ToolResult(call_id="toolu_old")])
+    provider = api.provider(reasoning="low")
+    await provider.complete(ask(Message.user("x"), assistant, results, tools=[WEATHER]))
+    body = api.body()
+    assert "thinking" not in body
+    assert [b["type"] for b in body["messages"][1]["content"]] == ["tool_use"]
 
 
 async def test_thinking_is_dropped_when_a_tool_turn_has_lost_its_thinking(api: Api) -> None:

@@ -13,6 +13,7 @@ import respx
 from pydantic import BaseModel
 
 from fastagent.exceptions import ProviderServerError, RateLimitError
+from fastagent.history import load_history, save_history
 from fastagent.llm.params import RequestParams
 from fastagent.llm.streaming import (
     StreamDone,
@@ -130,6 +131,33 @@ async def test_streamed_thinking_is_kept_out_of_content_and_resent(
         "signature": "EqQBCgIYAhIMStreamSig",
     }
     assert sent[1]["type"] == "tool_use"
+    assert assistant.provider_data == {"anthropic": {"thinking": [sent[0]]}}
+
+
+async def test_streamed_thinking_survives_a_text_history_round_trip(
+    router: respx.MockRouter, client: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    route = router.post(URL).mock(
+        side_effect=[sse("stream_thinking_tool_use.sse"), sse("stream_text.sse")]
+    )
+    params = RequestParams(reasoning="minimal")
+    first = Message.user("weather?")
+    provider = AnthropicProvider("claude-sonnet-4-6", api_key=KEY, http_client=client)
+    events = await collect(provider, CompletionRequest([first], tools=TOOLS, params=params))
+    assistant = events[-1].message  # type: ignore[union-attr]
+    results = Message(role="user", tool_results=[ToolResult(call_id=assistant.tool_calls[0].id)])
+    save_history(tmp_path / "chat.md", [first, assistant, results])
+
+    fresh = AnthropicProvider("claude-sonnet-4-6", api_key=KEY, http_client=client)
+    loaded = load_history(tmp_path / "chat.md")
+    await collect(fresh, CompletionRequest(loaded, tools=TOOLS, params=params))
+    sent = json.loads(route.calls[1].request.content)["messages"][1]["content"]
+    assert sent[0] == {
+        "type": "thinking",
+        "thinking": "I need the weather, so I call the tool.",
+        "signature": "EqQBCgIYAhIMStreamSig",
+    }
+    assert [b["type"] for b in sent] == ["thinking", "tool_use"]
 
 
 class City(BaseModel):

@@ -65,6 +65,7 @@ class _Meta(BaseModel):
     usage: Usage | None = None
     model: str | None = None
     timestamp: datetime | None = None
+    provider_data: dict[str, Any] | None = Field(default=None, alias="providerData")
 
 
 # --------------------------------------------------------------------------- writing
@@ -92,6 +93,7 @@ def iter_text(messages: Iterable[Message]) -> Iterator[str]:
             usage=message.usage,
             model=message.model,
             timestamp=message.timestamp,
+            provider_data=message.provider_data,
         ).model_dump(mode="json", by_alias=True, exclude_none=True)
         if meta:
             _write_section(lines, "META", _json_lines(meta))
@@ -340,6 +342,7 @@ def _build(draft: _Draft) -> Message:
         usage=meta.usage,
         model=meta.model,
         timestamp=meta.timestamp,
+        provider_data=meta.provider_data,
     )
 
 

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_MAX_TOKENS",
+    "PROVIDER_KEY",
     "STRUCTURED_TOOL_NAME",
     "THINKING_BUDGETS",
     "RequestOptions",
@@ -41,6 +42,8 @@ __all__ = [
     "map_stop_reason",
     "map_usage",
     "message_from_response",
+    "thinking_of",
+    "with_thinking",
 ]
 
 DEFAULT_MAX_TOKENS: Final = 4096
@@ -79,6 +82,9 @@ _STOP_REASONS: Final[Mapping[str, StopReason]] = {
     "refusal": StopReason.REFUSAL,
     "pause_turn": StopReason.END_TURN,
 }
+
+PROVIDER_KEY: Final = "anthropic"
+"""The key of this provider's entry in `Message.provider_data`."""
 
 _THINKING_TYPES: Final = frozenset({"thinking", "redacted_thinking"})
 _EPHEMERAL: Final[Mapping[str, str]] = {"type": "ephemeral"}
@@ -123,20 +129,16 @@ class WireRequest:
     structured: bool = False
 
 
-def build_request(
-    model: str,
-    request: CompletionRequest,
-    options: RequestOptions,
-    thinking_blocks: Mapping[str, list[dict[str, Any]]],
-) -> WireRequest:
+def build_request(model: str, request: CompletionRequest, options: RequestOptions) -> WireRequest:
     """The ``messages.create`` arguments for one call.
+
+    With extended thinking on, an assistant tool turn is resent with the thinking blocks kept
+    in its ``provider_data`` (the API requires them ahead of the tool calls).
 
     Args:
         model: The model to call (``request.params.model`` wins when set).
         request: The conversation, system prompt, tools and parameters.
         options: Provider-level defaults.
-        thinking_blocks: Thinking blocks of earlier replies, by the id of their first tool
-            call, to resend ahead of those tool calls (the API requires it).
     """
     params = request.params
     explicit = params.explicit
@@ -150,9 +152,7 @@ def build_request(
     structured = schema is not None
     budget = THINKING_BUDGETS.get(reasoning or "") if not structured else None
 
-    messages = [
-        _message_to_wire(m, thinking_blocks if budget is not None else {}) for m in request.messages
-    ]
+    messages = [_message_to_wire(m, resend_thinking=budget is not None) for m in request.messages]
     if budget is not None and _needs_missing_thinking(messages):
         budget = None  # the API rejects thinking when an earlier tool turn lost its thinking
     body: dict[str, Any] = {"model": params.model or model, "messages": messages}
@@ -246,12 +246,10 @@ def _needs_missing_thinking(messages: Sequence[dict[str, Any]]) -> bool:
     return False
 
 
-def _message_to_wire(
-    message: Message, thinking_blocks: Mapping[str, list[dict[str, Any]]]
-) -> dict[str, Any]:
+def _message_to_wire(message: Message, *, resend_thinking: bool) -> dict[str, Any]:
     content: list[dict[str, Any]] = []
-    if message.role == "assistant" and message.tool_calls:
-        content.extend(thinking_blocks.get(message.tool_calls[0].id, []))
+    if resend_thinking and message.role == "assistant" and message.tool_calls:
+        content.extend(thinking_of(message))
     if message.role == "user":
         content.extend(_tool_result_to_wire(r) for r in message.tool_results)
     blocks = [_block_to_wire(b) for b in message.content]
@@ -340,10 +338,30 @@ def map_usage(usage: Mapping[str, Any] | None) -> Usage:
     )
 
 
-def message_from_response(
-    response: Mapping[str, Any], *, structured: bool
-) -> tuple[Message, list[dict[str, Any]]]:
-    """Our assistant `Message` for the API's reply, and the reply's thinking blocks.
+def thinking_of(message: Message) -> list[dict[str, Any]]:
+    """The thinking blocks kept in ``message.provider_data`` (none if absent or malformed)."""
+    entry = (message.provider_data or {}).get(PROVIDER_KEY)
+    blocks = entry.get("thinking") if isinstance(entry, dict) else None
+    if not isinstance(blocks, list):
+        return []
+    return [dict(b) for b in blocks if isinstance(b, dict) and b.get("type") in _THINKING_TYPES]
+
+
+def with_thinking(message: Message, thinking: Sequence[Mapping[str, Any]]) -> Message:
+    """`message` with `thinking` (blocks exactly as the API sent them) in its provider_data."""
+    if not thinking:
+        return message
+    data = dict(message.provider_data or {})
+    entry = data.get(PROVIDER_KEY)
+    data[PROVIDER_KEY] = {
+        **(entry if isinstance(entry, dict) else {}),
+        "thinking": [dict(b) for b in thinking],
+    }
+    return message.model_copy(update={"provider_data": data})
+
+
+def message_from_response(response: Mapping[str, Any], *, structured: bool) -> Message:
+    """Our assistant `Message` for the API's reply; thinking blocks go in its provider_data.
 
     When `structured`, the forced tool's input becomes the message text (JSON) instead of a
     tool call.
@@ -374,4 +392,4 @@ def message_from_response(
         usage=map_usage(response.get("usage")),
         model=response.get("model"),
     )
-    return message, thinking
+    return with_thinking(message, thinking)

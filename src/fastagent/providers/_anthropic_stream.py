@@ -26,6 +26,7 @@ from fastagent.providers._anthropic_convert import (
     STRUCTURED_TOOL_NAME,
     map_stop_reason,
     map_usage,
+    with_thinking,
 )
 
 __all__ = ["StreamAssembler"]
@@ -75,8 +76,8 @@ class StreamAssembler:
             return [UsageUpdate(map_usage(self._usage))]
         return []
 
-    def finish(self) -> tuple[Message, list[dict[str, Any]]]:
-        """The complete assistant message and the reply's thinking blocks."""
+    def finish(self) -> Message:
+        """The complete assistant message; thinking blocks go in its provider_data."""
         content: list[ContentBlock] = []
         calls: list[ToolCall] = []
         thinking: list[dict[str, Any]] = []
@@ -104,7 +105,7 @@ class StreamAssembler:
             usage=map_usage(self._usage),
             model=self.model,
         )
-        return message, thinking
+        return with_thinking(message, thinking)
 
     def _merge_usage(self, usage: dict[str, Any] | None) -> None:
         for key, value in (usage or {}).items():

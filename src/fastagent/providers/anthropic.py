@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
@@ -59,8 +58,6 @@ DEFAULT_TIMEOUT: Final = 600.0
 
 _ENV_VAR: Final = API_KEY_ENV_VARS["anthropic"]
 _OPTIONS: Final = ("cache", "max_tokens", "reasoning", "temperature")
-_THINKING_MEMORY: Final = 256
-"""How many replies' thinking blocks are kept for resending in the tool loop."""
 
 # the SDK sends these on HTTP errors inside a 200 stream; map them to their usual status
 _ERROR_TYPE_STATUS: Final[Mapping[str, int]] = {
@@ -127,7 +124,6 @@ class AnthropicProvider(BaseProvider):
         self._owns_client = client is None
         self._http_client = http_client
         self._api_key = None if client is not None else _resolve_api_key(api_key, settings)
-        self._thinking: OrderedDict[str, list[dict[str, Any]]] = OrderedDict()
 
     async def complete(self, request: CompletionRequest) -> Message:
         """Make one Messages API call and return the assistant message.
@@ -136,7 +132,7 @@ class AnthropicProvider(BaseProvider):
             ProviderError: The call failed (a typed subclass for HTTP status, timeout or
                 connection failures).
         """
-        wire = build_request(self.model, request, self.options, self._thinking)
+        wire = build_request(self.model, request, self.options)
         client = self._get_client()
         _log.debug(
             "anthropic request: model=%s messages=%d",
@@ -147,11 +143,9 @@ class AnthropicProvider(BaseProvider):
             response = await client.messages.create(**wire.body, **self._call_options(request))
         except Exception as exc:
             raise self._translate(exc) from exc
-        reply, thinking = message_from_response(
+        return message_from_response(
             response.model_dump(mode="json", exclude_none=True), structured=wire.structured
         )
-        self._remember_thinking(reply, thinking)
-        return reply
 
     async def stream(self, request: CompletionRequest) -> AsyncIterator[StreamEvent]:
         """Make one streamed Messages API call, yielding events; the last is `StreamDone`.
@@ -159,7 +153,7 @@ class AnthropicProvider(BaseProvider):
         Raises:
             ProviderError: The call failed, before or during the stream.
         """
-        wire = build_request(self.model, request, self.options, self._thinking)
+        wire = build_request(self.model, request, self.options)
         client = self._get_client()
         assembler = StreamAssembler(structured=wire.structured)
         try:
@@ -180,9 +174,7 @@ class AnthropicProvider(BaseProvider):
                     yield event
         finally:
             await raw_stream.close()
-        reply, thinking = assembler.finish()
-        self._remember_thinking(reply, thinking)
-        yield StreamDone(reply)
+        yield StreamDone(assembler.finish())
 
     async def aclose(self) -> None:
         """Close the SDK client if this provider created it."""
@@ -219,13 +211,6 @@ class AnthropicProvider(BaseProvider):
             default_headers=self.default_headers or None,
             http_client=http_client,  # type: ignore[arg-type]
         )
-
-    def _remember_thinking(self, reply: Message, thinking: list[dict[str, Any]]) -> None:
-        if not thinking or not reply.tool_calls:
-            return
-        self._thinking[reply.tool_calls[0].id] = thinking
-        while len(self._thinking) > _THINKING_MEMORY:
-            self._thinking.popitem(last=False)
 
     def _translate(self, exc: Exception) -> ProviderError:
         import anthropic
