@@ -12,62 +12,14 @@ import os
 import re
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+
+from process_helpers import descendants, describe
 
 pytest_plugins = ["pytester"]
 
 _EXIT_GRACE_SECONDS = 3.0
-
-
-def _stat(pid: int) -> list[str] | None:
-    try:
-        text = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    return text[text.rindex(")") + 2 :].split()
-
-
-def is_alive(pid: int) -> bool:
-    """True when `pid` exists and is not a zombie."""
-    fields = _stat(pid)
-    return fields is not None and fields[0] != "Z"
-
-
-def live_children(parent: int | None = None) -> set[int]:
-    """Live (non-zombie) processes whose parent is `parent` (default: this process)."""
-    parent = os.getpid() if parent is None else parent
-    found: set[int] = set()
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            fields = _stat(int(entry))
-            if fields is not None and fields[0] != "Z" and int(fields[1]) == parent:
-                found.add(int(entry))
-    return found
-
-
-def descendants(parent: int) -> set[int]:
-    """Every live descendant of `parent`."""
-    found: set[int] = set()
-    todo = [parent]
-    while todo:
-        for child in live_children(todo.pop()):
-            if child not in found:
-                found.add(child)
-                todo.append(child)
-    return found
-
-
-def _describe(pids: set[int]) -> str:
-    parts = []
-    for pid in sorted(pids):
-        try:
-            cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except OSError:
-            cmd = "?"
-        parts.append(f"{pid} ({cmd.strip()[:120]})")
-    return ", ".join(parts)
 
 
 @pytest.fixture(autouse=True)
@@ -78,7 +30,7 @@ def no_leaked_child_processes() -> Iterator[None]:
     deadline = time.monotonic() + _EXIT_GRACE_SECONDS
     while (leaked := descendants(os.getpid()) - before) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not leaked, f"child processes outlived the test: {_describe(leaked)}"
+    assert not leaked, f"child processes outlived the test: {describe(leaked)}"
 
 
 _PROGRESS_LINE = re.compile(

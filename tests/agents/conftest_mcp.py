@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -17,6 +16,8 @@ from typing import Any
 
 import httpx
 import pytest
+
+from process_helpers import descendants, free_port, is_alive, live_children
 
 ROOT = Path(__file__).resolve().parents[2]
 EVERYTHING = ROOT / "node_modules" / ".bin" / "mcp-server-everything"
@@ -30,52 +31,6 @@ TIME_SERVER_SETTINGS: dict[str, Any] = {"command": str(TIME_SERVER), "args": []}
 def fixture_server(mode: str = "tools") -> dict[str, Any]:
     """Settings of the FastMCP fixture server of tests/mcp."""
     return {"command": sys.executable, "args": [str(FIXTURE), mode]}
-
-
-def free_port() -> int:
-    """A TCP port free right now on 127.0.0.1."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _stat(pid: int) -> list[str] | None:
-    try:
-        text = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    return text[text.rindex(")") + 2 :].split()
-
-
-def is_alive(pid: int) -> bool:
-    """True when `pid` exists and is not a zombie."""
-    fields = _stat(pid)
-    return fields is not None and fields[0] != "Z"
-
-
-def live_children(parent: int | None = None) -> set[int]:
-    """Live (non-zombie) processes whose parent is `parent` (default: this process)."""
-    parent = os.getpid() if parent is None else parent
-    found: set[int] = set()
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            fields = _stat(int(entry))
-            if fields is not None and fields[0] != "Z" and int(fields[1]) == parent:
-                found.add(int(entry))
-    return found
-
-
-def descendants(parent: int | None = None) -> set[int]:
-    """Every live descendant of `parent` (default: this process)."""
-    found: set[int] = set()
-    todo = [os.getpid() if parent is None else parent]
-    while todo:
-        for child in live_children(todo.pop()):
-            if child not in found:
-                found.add(child)
-                todo.append(child)
-    return found
 
 
 @pytest.fixture

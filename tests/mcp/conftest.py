@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import socket
 import sys
 from pathlib import Path
 from typing import Any
 
 from fastagent.config.mcp_settings import MCPServerSettings, MCPSettings
+from process_helpers import descendants, free_port, is_alive, live_children
 
-from ..conftest import descendants, is_alive, live_children
-
-__all__ = ["descendants", "is_alive", "live_children"]
+__all__ = ["descendants", "free_port", "is_alive", "live_children"]
 
 ROOT = Path(__file__).resolve().parents[2]
 EVERYTHING = ROOT / "node_modules" / ".bin" / "mcp-server-everything"
@@ -30,10 +28,3 @@ def mcp_settings(**servers: dict[str, Any]) -> MCPSettings:
 
 def server_settings(**values: Any) -> MCPServerSettings:
     return MCPServerSettings.model_validate(values)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port

@@ -49,36 +49,6 @@ def fastagent(*args: str, cwd: Path, timeout: float = 60) -> subprocess.Complete
     )
 
 
-def _stat(pid: int) -> list[str] | None:
-    try:
-        text = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    return text[text.rindex(")") + 2 :].split()
-
-
-def is_alive(pid: int) -> bool:
-    """True when `pid` exists and is not a zombie."""
-    fields = _stat(pid)
-    return fields is not None and fields[0] != "Z"
-
-
-def descendants(parent: int) -> set[int]:
-    """Every live descendant process of `parent`."""
-    found: set[int] = set()
-    todo = [parent]
-    while todo:
-        current = todo.pop()
-        for entry in os.listdir("/proc"):
-            if entry.isdigit():
-                fields = _stat(int(entry))
-                child = int(entry)
-                if fields and fields[0] != "Z" and int(fields[1]) == current and child not in found:
-                    found.add(child)
-                    todo.append(child)
-    return found
-
-
 @pytest.fixture
 def processes() -> Iterator[list[subprocess.Popen[str]]]:
     """Popen objects to kill (and reap) if a test leaves them running."""

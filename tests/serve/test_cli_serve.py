@@ -15,8 +15,9 @@ import pytest
 from mcp.client.stdio import StdioServerParameters, stdio_client
 
 from mcp import Client
+from process_helpers import descendants, is_alive
 
-from .conftest import EXAMPLE, PID_SERVER, descendants, fastagent, is_alive, serve_env
+from .conftest import EXAMPLE, PID_SERVER, fastagent, serve_env
 
 HISTORY = "fastagent://history/"
 
