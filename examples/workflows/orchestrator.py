@@ -13,7 +13,6 @@ from pathlib import Path
 from urllib.parse import quote
 
 from fastagent import FastAgent
-from fastagent.agents.workflows.orchestrator import OrchestratorSpec
 
 PLANNER_SCRIPT = quote(str(Path(__file__).with_name("orchestrator.playback.md")))
 
@@ -34,13 +33,11 @@ fast.agent(
     "You write clear, short texts.",
     model="passthrough?fixed_response=MCP connects models to tools; use it with care.",
 )
-fast.add_spec(
-    OrchestratorSpec(
-        "editor",
-        ("researcher", "critic", "writer"),
-        model=f"playback?file={PLANNER_SCRIPT}",
-        default=True,
-    )
+fast.orchestrator(
+    "editor",
+    agents=["researcher", "critic", "writer"],
+    model=f"playback?file={PLANNER_SCRIPT}",
+    default=True,
 )
 
 

@@ -13,7 +13,6 @@ from pathlib import Path
 from urllib.parse import quote
 
 from fastagent import FastAgent
-from fastagent.agents.workflows.router import RouterSpec
 
 ROUTING_SCRIPT = quote(str(Path(__file__).with_name("router.playback.md")))
 
@@ -29,14 +28,12 @@ fast.agent(
     "You solve technical problems with the app.",
     model="passthrough?fixed_response=Tech: update the app; version 2.1 fixes uploads.",
 )
-fast.add_spec(
-    RouterSpec(
-        "support",
-        ("billing", "tech"),
-        model=f"playback?file={ROUTING_SCRIPT}",
-        fallback="tech",
-        default=True,
-    )
+fast.router(
+    "support",
+    agents=["billing", "tech"],
+    model=f"playback?file={ROUTING_SCRIPT}",
+    fallback="tech",
+    default=True,
 )
 
 

@@ -10,10 +10,10 @@ from pydantic import BaseModel
 from fastagent.agents import Agent
 from fastagent.agents.workflows._workflow_llm import request_text
 from fastagent.agents.workflows.chain import ChainAgent
+from fastagent.agents.workflows.declarations import EvaluatorOptimizerDeclaration
 from fastagent.agents.workflows.evaluator_optimizer import (
     Evaluation,
     EvaluatorOptimizerAgent,
-    EvaluatorOptimizerSpec,
     QualityRating,
     evaluation_prompt,
     parse_rating,
@@ -206,7 +206,7 @@ def test_invalid_arguments_are_rejected_and_instruction_names_members() -> None:
 
 
 def test_spec_members_and_problems() -> None:
-    spec = EvaluatorOptimizerSpec("e", "writer", "critic")
+    spec = EvaluatorOptimizerDeclaration(name="e", generator="writer", evaluator="critic")
     assert (spec.agents, spec.kind, spec.min_rating, spec.max_refinements) == (
         ("writer", "critic"),
         "evaluator_optimizer",
@@ -214,10 +214,8 @@ def test_spec_members_and_problems() -> None:
         3,
     )
     assert spec.problems() == []
-    bad = EvaluatorOptimizerSpec("e", "w", "w", min_rating="meh", max_refinements=-2)
-    assert bad.agents == ("w",)
-    assert bad.problems() == [
-        "evaluator_optimizer 'e' has unknown min_rating 'meh' "
-        "(use one of: EXCELLENT, GOOD, FAIR, POOR)",
-        "evaluator_optimizer 'e' has max_refinements=-2 (use 0 or more)",
-    ]
+    bad = EvaluatorOptimizerDeclaration(
+        name="e", generator="w", evaluator="w", min_rating="fair", max_refinements=-2
+    )
+    assert bad.agents == ("w",) and bad.min_rating == "FAIR"
+    assert bad.problems() == ["evaluator_optimizer 'e' has max_refinements=-2 (use 0 or more)"]

@@ -11,14 +11,11 @@ from typing import Any
 
 import pytest
 
-from fastagent.agents import Agent, BasicAgentSpec, FastAgent
+from fastagent.agents import Agent, AgentDeclaration, FastAgent
 from fastagent.agents.base import BaseAgent
 from fastagent.agents.workflows._workflow_llm import describe_agents
-from fastagent.agents.workflows.orchestrator import (
-    DEFAULT_MAX_TASKS,
-    OrchestratorAgent,
-    OrchestratorSpec,
-)
+from fastagent.agents.workflows.declarations import OrchestratorDeclaration
+from fastagent.agents.workflows.orchestrator import DEFAULT_MAX_TASKS, OrchestratorAgent
 from fastagent.agents.workflows.orchestrator_plan import (
     ORCHESTRATOR_INSTRUCTION,
     Plan,
@@ -333,10 +330,10 @@ def test_orchestrator_rejects_bad_settings() -> None:
     with pytest.raises(UserError, match="unknown plan_type 'some'"):
         OrchestratorAgent("o", workers(), llm=llm, plan_type="some")  # type: ignore[arg-type]
     with pytest.raises(UserError, match="plan_iterations=0"):
-        OrchestratorSpec("o", ("a",), plan_iterations=0)
+        OrchestratorDeclaration(name="o", agents=("a",), plan_iterations=0)
     with pytest.raises(UserError, match="max_tasks=0"):
         OrchestratorAgent("o", workers(), llm=llm, max_tasks=0)
-    spec = OrchestratorSpec("o", ["a", "b"])  # type: ignore[arg-type]
+    spec = OrchestratorDeclaration(name="o", agents=["a", "b"])  # type: ignore[arg-type]
     assert spec.agents == ("a", "b") and spec.tools == () and spec.servers == ()
     assert (spec.plan_type, spec.plan_iterations) == ("full", 5)
 
@@ -346,11 +343,13 @@ async def test_spec_builds_an_iterative_orchestrator_in_an_app(tmp_path: Path) -
     turns = [next_step("only", task("helper", "help"), complete=True), "DONE"]
     save_history(script, [m for t in turns for m in (Message.user("x"), recorded(t))])
     fast = FastAgent("t", parse_cli_args=False, settings=settings())
-    fast.add_spec(BasicAgentSpec("helper", "You help.", model="passthrough"))
-    fast.add_spec(
-        OrchestratorSpec(
-            "boss",
-            ("helper",),
+    fast.add_declaration(
+        AgentDeclaration(name="helper", instruction="You help.", model="passthrough")
+    )
+    fast.add_declaration(
+        OrchestratorDeclaration(
+            name="boss",
+            agents=("helper",),
             model=f"playback?file={script}",
             instruction="Plan well.",
             plan_type="iterative",
@@ -372,8 +371,10 @@ async def test_spec_uses_the_default_instruction_and_cli_model(tmp_path: Path) -
         script, [Message.user("x"), recorded(plan(step("s", task("a", "go")))), recorded("END")]
     )
     fast = FastAgent("t", argv=["--model", f"playback?file={script}"], settings=settings())
-    fast.add_spec(BasicAgentSpec("a", "A."))
-    fast.add_spec(OrchestratorSpec("boss", ("a",), model="nosuchprovider.model"))
+    fast.add_declaration(AgentDeclaration(name="a", instruction="A."))
+    fast.add_declaration(
+        OrchestratorDeclaration(name="boss", agents=("a",), model="nosuchprovider.model")
+    )
     async with fast.run() as app:
         boss = app.boss
         assert isinstance(boss, OrchestratorAgent)

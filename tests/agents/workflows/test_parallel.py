@@ -8,10 +8,10 @@ import pytest
 from fastagent.agents import Agent
 from fastagent.agents.base import BaseAgent
 from fastagent.agents.workflows.chain import ChainAgent
+from fastagent.agents.workflows.declarations import ParallelDeclaration
 from fastagent.agents.workflows.parallel import (
     BranchResult,
     ParallelAgent,
-    ParallelSpec,
     fan_in_message,
     response_block,
 )
@@ -251,7 +251,7 @@ def test_invalid_settings_are_rejected() -> None:
 
 
 def test_spec_members_and_problems() -> None:
-    spec = ParallelSpec("p", ("a", "b"), fan_in="s")
+    spec = ParallelDeclaration(name="p", fan_out=("a", "b"), fan_in="s")
     assert (spec.agents, spec.tools, spec.servers, spec.kind) == (
         ("a", "b", "s"),
         (),
@@ -259,21 +259,19 @@ def test_spec_members_and_problems() -> None:
         "parallel",
     )
     assert spec.problems() == []
-    bad = ParallelSpec(
-        "q",
-        ("a", "a"),
+    bad = ParallelDeclaration(
+        name="q",
+        fan_out=("a", "a"),
         fan_in="a",
         max_concurrency=0,
         branch_timeout=-1,
-        on_error="ignore",  # type: ignore[arg-type]
     )
     assert bad.problems() == [
         "parallel 'q' lists a more than once in fan_out",
         "parallel 'q' uses 'a' both in fan_out and as fan_in",
         "parallel 'q' has max_concurrency=0 (use 1 or more)",
         "parallel 'q' has branch_timeout=-1 (use seconds > 0)",
-        "parallel 'q' has unknown on_error 'ignore' (use one of: fail_fast, collect)",
     ]
-    assert ParallelSpec("e", ()).problems() == [
+    assert ParallelDeclaration(name="e", fan_out=()).problems() == [
         "parallel 'e' has no fan_out agents (give it one or more)"
     ]

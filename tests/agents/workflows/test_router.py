@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from fastagent.agents import Agent, BasicAgentSpec, FastAgent
+from fastagent.agents import Agent, AgentDeclaration, FastAgent
 from fastagent.agents.base import BaseAgent
+from fastagent.agents.workflows.declarations import RouterDeclaration
 from fastagent.agents.workflows.router import (
     ROUTER_INSTRUCTION,
     RouterAgent,
-    RouterSpec,
     RoutingDecision,
     routing_prompt,
 )
@@ -213,22 +213,26 @@ def test_router_agent_rejects_bad_arguments() -> None:
 
 
 def test_spec_adds_fallback_to_agents_and_has_no_tools_or_servers() -> None:
-    spec = RouterSpec("r", ["a", "b"], fallback="c")  # type: ignore[arg-type]
+    spec = RouterDeclaration(name="r", agents=["a", "b"], fallback="c")  # type: ignore[arg-type]
     assert spec.agents == ("a", "b", "c")
     assert spec.tools == () and spec.servers == () and spec.default is False
-    assert RouterSpec("r", ("a",), fallback="a").agents == ("a",)
+    assert RouterDeclaration(name="r", agents=("a",), fallback="a").agents == ("a",)
     with pytest.raises(UserError, match="router 'r' has no agents"):
-        RouterSpec("r", ())
+        RouterDeclaration(name="r", agents=())
 
 
 async def test_spec_builds_a_router_in_an_app(tmp_path: Path) -> None:
     script = tmp_path / "routing.json"
     save_history(script, [Message.user("x"), recorded(decision("tech"))])
     fast = FastAgent("t", parse_cli_args=False, settings=settings())
-    fast.add_spec(BasicAgentSpec("billing", "Invoices.", model="passthrough"))
-    fast.add_spec(BasicAgentSpec("tech", "Bugs.", model="passthrough"))
-    fast.add_spec(
-        RouterSpec("triage", ("billing", "tech"), model=f"playback?file={script}", default=True)
+    fast.add_declaration(
+        AgentDeclaration(name="billing", instruction="Invoices.", model="passthrough")
+    )
+    fast.add_declaration(AgentDeclaration(name="tech", instruction="Bugs.", model="passthrough"))
+    fast.add_declaration(
+        RouterDeclaration(
+            name="triage", agents=("billing", "tech"), model=f"playback?file={script}", default=True
+        )
     )
     async with fast.run() as app:
         router = app.triage
@@ -242,7 +246,9 @@ async def test_spec_builds_a_router_in_an_app(tmp_path: Path) -> None:
 async def test_spec_with_one_member_builds_no_model(tmp_path: Path) -> None:
     fast = FastAgent("t", parse_cli_args=False, settings=settings())
     fast.agent("only", model="passthrough")
-    fast.add_spec(RouterSpec("solo", ("only",), model="nosuchprovider.model"))
+    fast.add_declaration(
+        RouterDeclaration(name="solo", agents=("only",), model="nosuchprovider.model")
+    )
     async with fast.run() as app:
         assert await app.send("hi", agent="solo") == "hi"
 
@@ -251,9 +257,13 @@ async def test_cli_model_wins_over_the_router_model(tmp_path: Path) -> None:
     script = tmp_path / "routing.json"
     save_history(script, [Message.user("x"), recorded(decision("b"))])
     fast = FastAgent("t", argv=["--model", f"playback?file={script}"], settings=settings())
-    fast.add_spec(BasicAgentSpec("a", "A."))
-    fast.add_spec(BasicAgentSpec("b", "B."))
-    fast.add_spec(RouterSpec("r", ("a", "b"), model="nosuchprovider.model", instruction="Pick."))
+    fast.add_declaration(AgentDeclaration(name="a", instruction="A."))
+    fast.add_declaration(AgentDeclaration(name="b", instruction="B."))
+    fast.add_declaration(
+        RouterDeclaration(
+            name="r", agents=("a", "b"), model="nosuchprovider.model", instruction="Pick."
+        )
+    )
     async with fast.run() as app:
         router = app.r
         assert isinstance(router, RouterAgent)

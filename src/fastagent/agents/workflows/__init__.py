@@ -11,40 +11,47 @@ from typing import TYPE_CHECKING
 from fastagent._lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from fastagent.agents.workflows.chain import ChainAgent, ChainSpec
+    from fastagent.agents.workflows.chain import ChainAgent
+    from fastagent.agents.workflows.declarations import (
+        ChainDeclaration,
+        EvaluatorOptimizerDeclaration,
+        OrchestratorDeclaration,
+        ParallelDeclaration,
+        RouterDeclaration,
+    )
     from fastagent.agents.workflows.evaluator_optimizer import (
         Evaluation,
         EvaluatorOptimizerAgent,
-        EvaluatorOptimizerSpec,
         QualityRating,
     )
-    from fastagent.agents.workflows.orchestrator import OrchestratorAgent, OrchestratorSpec
-    from fastagent.agents.workflows.parallel import BranchResult, ParallelAgent, ParallelSpec
-    from fastagent.agents.workflows.router import RouterAgent, RouterSpec
+    from fastagent.agents.workflows.orchestrator import OrchestratorAgent
+    from fastagent.agents.workflows.parallel import BranchResult, ParallelAgent
+    from fastagent.agents.workflows.router import RouterAgent
 
 __all__ = [
     "BranchResult",
     "ChainAgent",
-    "ChainSpec",
+    "ChainDeclaration",
     "Evaluation",
     "EvaluatorOptimizerAgent",
-    "EvaluatorOptimizerSpec",
+    "EvaluatorOptimizerDeclaration",
     "OrchestratorAgent",
-    "OrchestratorSpec",
+    "OrchestratorDeclaration",
     "ParallelAgent",
-    "ParallelSpec",
+    "ParallelDeclaration",
     "QualityRating",
     "RouterAgent",
-    "RouterSpec",
+    "RouterDeclaration",
 ]
 
 _MODULES: dict[str, str] = {
-    "chain": "ChainAgent ChainSpec",
-    "parallel": "BranchResult ParallelAgent ParallelSpec",
-    "evaluator_optimizer": "Evaluation EvaluatorOptimizerAgent EvaluatorOptimizerSpec "
-    "QualityRating",
-    "router": "RouterAgent RouterSpec",
-    "orchestrator": "OrchestratorAgent OrchestratorSpec",
+    "chain": "ChainAgent",
+    "parallel": "BranchResult ParallelAgent",
+    "evaluator_optimizer": "Evaluation EvaluatorOptimizerAgent QualityRating",
+    "router": "RouterAgent",
+    "orchestrator": "OrchestratorAgent",
+    "declarations": "ChainDeclaration EvaluatorOptimizerDeclaration OrchestratorDeclaration "
+    "ParallelDeclaration RouterDeclaration",
 }
 _LAZY: dict[str, str] = {
     name: f"fastagent.agents.workflows.{module}"

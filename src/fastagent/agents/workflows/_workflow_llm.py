@@ -20,7 +20,7 @@ from fastagent.llm.structured import json_instruction, parse_structured
 
 if TYPE_CHECKING:
     from fastagent.agents.base import BaseAgent
-    from fastagent.agents.spec import BuildContext
+    from fastagent.agents.declaration import BuildContext
     from fastagent.llm.augmented import AugmentedLLM, MessageInput
     from fastagent.messages import Message
 

@@ -18,20 +18,17 @@ request, named ``user``::
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING
 
 from fastagent.agents.base import BaseAgent
 from fastagent.exceptions import UserError
 
 if TYPE_CHECKING:
-    from fastagent.agents.spec import BuildContext
-    from fastagent.agents.tool_catalog import ToolRef
     from fastagent.llm.augmented import MessageInput
     from fastagent.llm.params import RequestParams
     from fastagent.messages import Message, Usage
 
-__all__ = ["ChainAgent", "ChainSpec", "transcript_block"]
+__all__ = ["ChainAgent", "transcript_block"]
 
 
 def transcript_block(name: str, text: str) -> str:
@@ -120,52 +117,3 @@ class ChainAgent(BaseAgent):
 
     def _add_usage(self, spent: Usage) -> None:
         self._spent = spent if self._spent is None else self._spent + spent
-
-
-@dataclass
-class ChainSpec:
-    """A chain declaration (``@fast.chain`` or ``type: chain`` in YAML).
-
-    Attributes:
-        name: The chain's unique name.
-        sequence: Member agent names, in order.
-        cumulative: Pass the whole transcript to each member (see the module docs).
-        instruction: A description of what the chain does.
-        default: Whether it is the app's default agent.
-        source: Where it was declared (shown in errors).
-        kind: ``"chain"``, used in graph problems.
-        agents: The distinct members (what the graph checks and builds first).
-        tools: Always empty: a chain has no tools of its own.
-        servers: Always empty: a chain uses no MCP servers itself.
-    """
-
-    kind: ClassVar[str] = "chain"
-
-    name: str
-    sequence: tuple[str, ...]
-    cumulative: bool = False
-    instruction: str | None = None
-    default: bool = False
-    source: str = field(default="", compare=False)
-    agents: tuple[str, ...] = field(default=(), init=False)
-    tools: tuple[ToolRef, ...] = field(default=(), init=False)
-    servers: tuple[str, ...] = field(default=(), init=False)
-
-    def __post_init__(self) -> None:
-        self.sequence = tuple(self.sequence)
-        self.agents = tuple(dict.fromkeys(self.sequence))
-
-    def problems(self) -> list[str]:
-        """What is wrong with the declaration itself (checked with the graph)."""
-        if not self.sequence:
-            return [f"chain '{self.name}' has an empty sequence (give it one or more agents)"]
-        return []
-
-    async def build(self, build: BuildContext) -> BaseAgent:
-        """Build the `ChainAgent` over its already built members."""
-        return ChainAgent(
-            self.name,
-            [build.agents[name] for name in self.sequence],
-            cumulative=self.cumulative,
-            instruction=self.instruction,
-        )

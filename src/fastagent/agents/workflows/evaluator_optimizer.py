@@ -11,8 +11,8 @@ keeps every answer with its evaluation.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar, Final
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Final
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -20,8 +20,6 @@ from fastagent.agents.base import BaseAgent
 from fastagent.exceptions import UserError
 
 if TYPE_CHECKING:
-    from fastagent.agents.spec import BuildContext
-    from fastagent.agents.tool_catalog import ToolRef
     from fastagent.llm.augmented import MessageInput
     from fastagent.llm.params import RequestParams
     from fastagent.messages import Message, Usage
@@ -30,7 +28,6 @@ __all__ = [
     "DEFAULT_MAX_REFINEMENTS",
     "Evaluation",
     "EvaluatorOptimizerAgent",
-    "EvaluatorOptimizerSpec",
     "QualityRating",
     "Round",
     "evaluation_prompt",
@@ -221,61 +218,3 @@ def _difference(after: Usage, before: Usage) -> Usage:
     fields = after.model_dump()
     earlier = before.model_dump()
     return Usage(**{key: max(0, value - earlier[key]) for key, value in fields.items()})
-
-
-@dataclass
-class EvaluatorOptimizerSpec:
-    """An evaluator-optimizer declaration (``@fast.evaluator_optimizer`` or YAML).
-
-    Attributes:
-        name: The workflow's unique name.
-        generator: The agent writing answers.
-        evaluator: The agent rating them.
-        min_rating: The rating that ends the loop (``EXCELLENT``, ``GOOD``, ``FAIR``,
-            ``POOR``).
-        max_refinements: The most refinements after the first answer.
-        default: Whether it is the app's default agent.
-        source: Where it was declared (shown in errors).
-        kind: ``"evaluator_optimizer"``, used in graph problems.
-        agents: The generator and the evaluator (built first).
-        tools: Always empty: the workflow has no tools of its own.
-        servers: Always empty: the workflow uses no MCP servers itself.
-    """
-
-    kind: ClassVar[str] = "evaluator_optimizer"
-
-    name: str
-    generator: str
-    evaluator: str
-    min_rating: str = QualityRating.GOOD.value
-    max_refinements: int = DEFAULT_MAX_REFINEMENTS
-    default: bool = False
-    source: str = field(default="", compare=False)
-    agents: tuple[str, ...] = field(default=(), init=False)
-    tools: tuple[ToolRef, ...] = field(default=(), init=False)
-    servers: tuple[str, ...] = field(default=(), init=False)
-
-    def __post_init__(self) -> None:
-        self.agents = tuple(dict.fromkeys((self.generator, self.evaluator)))
-
-    def problems(self) -> list[str]:
-        """What is wrong with the declaration itself (checked with the graph)."""
-        label = f"evaluator_optimizer '{self.name}'"
-        found: list[str] = []
-        try:
-            parse_rating(self.min_rating, owner=label)
-        except UserError as exc:
-            found.append(f"{exc.message} ({exc.hint})")
-        if self.max_refinements < 0:
-            found.append(f"{label} has max_refinements={self.max_refinements} (use 0 or more)")
-        return found
-
-    async def build(self, build: BuildContext) -> BaseAgent:
-        """Build the workflow over its already built generator and evaluator."""
-        return EvaluatorOptimizerAgent(
-            self.name,
-            build.agents[self.generator],
-            build.agents[self.evaluator],
-            min_rating=self.min_rating,
-            max_refinements=self.max_refinements,
-        )

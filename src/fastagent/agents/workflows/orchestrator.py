@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Coroutine, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar
 
 from fastagent.agents.base import BaseAgent
@@ -23,8 +22,6 @@ from fastagent.exceptions import ModelOutputError, UserError
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-    from fastagent.agents.spec import BuildContext
-    from fastagent.agents.tool_catalog import ToolRef
     from fastagent.agents.workflows.orchestrator_plan import (
         Plan,
         Step,
@@ -38,7 +35,13 @@ if TYPE_CHECKING:
 
     P = TypeVar("P", bound=BaseModel)
 
-__all__ = ["DEFAULT_MAX_TASKS", "PLAN_TYPES", "OrchestratorAgent", "OrchestratorSpec", "PlanType"]
+__all__ = [
+    "DEFAULT_MAX_TASKS",
+    "PLAN_TYPES",
+    "OrchestratorAgent",
+    "PlanType",
+    "check_settings",
+]
 
 PlanType = Literal["full", "iterative"]
 """``full``: plan every step at once; ``iterative``: plan one step per round."""
@@ -83,7 +86,7 @@ class OrchestratorAgent(BaseAgent):
         max_tasks: int = DEFAULT_MAX_TASKS,
         model: str | None = None,
     ) -> None:
-        _check_settings(name, len(agents), plan_type, plan_iterations)
+        check_settings(name, len(agents), plan_type, plan_iterations)
         if max_tasks < 1:
             raise UserError(
                 f"orchestrator '{name}' has max_tasks={max_tasks}", hint="set max_tasks to 1+"
@@ -260,7 +263,12 @@ def _first_leaf(group: BaseExceptionGroup[BaseException]) -> BaseException:
     return _first_leaf(first) if isinstance(first, BaseExceptionGroup) else first
 
 
-def _check_settings(name: str, workers: int, plan_type: str, plan_iterations: int) -> None:
+def check_settings(name: str, workers: int, plan_type: str, plan_iterations: int) -> None:
+    """Raise for settings no orchestrator can run with.
+
+    Raises:
+        UserError: No workers, an unknown plan type, or plan_iterations below 1.
+    """
     if workers == 0:
         raise UserError(
             f"orchestrator '{name}' has no agents",
@@ -275,67 +283,6 @@ def _check_settings(name: str, workers: int, plan_type: str, plan_iterations: in
         raise UserError(
             f"orchestrator '{name}' has plan_iterations={plan_iterations}",
             hint="set plan_iterations to 1 or more",
-        )
-
-
-@dataclass
-class OrchestratorSpec:
-    """An orchestrator declaration (``@fast.orchestrator``): what `FastAgent` builds.
-
-    Attributes:
-        name: The orchestrator's unique name.
-        agents: Its worker agents.
-        model: The planning model's string, or None for the config's default.
-        instruction: The planning model's system prompt (default
-            `orchestrator_plan.ORCHESTRATOR_INSTRUCTION`).
-        plan_type: ``"full"`` or ``"iterative"``.
-        plan_iterations: The most planning rounds in iterative mode.
-        default: Whether it is the app's default agent.
-        source: Where it was declared (shown in errors).
-        tools: Always empty: an orchestrator has no tools of its own.
-        servers: Always empty: an orchestrator uses no MCP servers itself.
-
-    Raises:
-        UserError: No agents, an unknown plan type, or plan_iterations below 1.
-    """
-
-    name: str
-    agents: tuple[str, ...]
-    model: str | None = None
-    instruction: str | None = None
-    plan_type: PlanType = "full"
-    plan_iterations: int = 5
-    default: bool = False
-    source: str = field(default="", compare=False)
-    tools: tuple[ToolRef, ...] = field(default=(), init=False)
-    servers: tuple[str, ...] = field(default=(), init=False)
-
-    def __post_init__(self) -> None:
-        self.agents = tuple(self.agents)
-        _check_settings(self.name, len(self.agents), self.plan_type, self.plan_iterations)
-
-    async def build(self, build: BuildContext) -> BaseAgent:
-        """Build the `OrchestratorAgent` over its already built workers.
-
-        Raises:
-            UnknownModelError: The planning model string is unknown.
-        """
-        from fastagent.agents.workflows._workflow_llm import build_workflow_llm
-        from fastagent.agents.workflows.orchestrator_plan import ORCHESTRATOR_INSTRUCTION
-
-        llm, model = build_workflow_llm(
-            build,
-            name=self.name,
-            model=self.model,
-            instruction=self.instruction or ORCHESTRATOR_INSTRUCTION,
-        )
-        return OrchestratorAgent(
-            self.name,
-            [build.agents[name] for name in self.agents],
-            llm=llm,
-            plan_type=self.plan_type,
-            plan_iterations=self.plan_iterations,
-            model=model,
         )
 
 

@@ -32,15 +32,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar, Final, Literal
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Final, Literal
 
 from fastagent.agents.base import BaseAgent
 from fastagent.exceptions import UserError, WorkflowTimeoutError
 
 if TYPE_CHECKING:
-    from fastagent.agents.spec import BuildContext
-    from fastagent.agents.tool_catalog import ToolRef
     from fastagent.llm.augmented import MessageInput
     from fastagent.llm.params import RequestParams
     from fastagent.messages import Message, Usage
@@ -50,7 +48,6 @@ __all__ = [
     "BranchResult",
     "OnError",
     "ParallelAgent",
-    "ParallelSpec",
     "fan_in_message",
     "response_block",
     "settings_problems",
@@ -270,72 +267,8 @@ def settings_problems(
     if max_concurrency is not None and max_concurrency < 1:
         problems.append(f"{label} has max_concurrency={max_concurrency} (use 1 or more)")
     if branch_timeout is not None and branch_timeout <= 0:
-        problems.append(f"{label} has branch_timeout={branch_timeout} (use seconds > 0)")
+        problems.append(f"{label} has branch_timeout={branch_timeout:g} (use seconds > 0)")
     if on_error not in ON_ERROR_POLICIES:
         valid = ", ".join(ON_ERROR_POLICIES)
         problems.append(f"{label} has unknown on_error {on_error!r} (use one of: {valid})")
     return problems
-
-
-@dataclass
-class ParallelSpec:
-    """A parallel declaration (``@fast.parallel`` or ``type: parallel`` in YAML).
-
-    Attributes:
-        name: The workflow's unique name.
-        fan_out: The branch agent names.
-        fan_in: The agent combining the results, or None.
-        include_request: Show the fan-in agent the original request too.
-        max_concurrency: The most branches running at once (None: all).
-        branch_timeout: Seconds each branch may take (None: no limit).
-        on_error: ``"fail_fast"`` or ``"collect"``.
-        default: Whether it is the app's default agent.
-        source: Where it was declared (shown in errors).
-        kind: ``"parallel"``, used in graph problems.
-        agents: The branches, then the fan-in agent (what the graph checks and builds first).
-        tools: Always empty: a parallel workflow has no tools of its own.
-        servers: Always empty: a parallel workflow uses no MCP servers itself.
-    """
-
-    kind: ClassVar[str] = "parallel"
-
-    name: str
-    fan_out: tuple[str, ...]
-    fan_in: str | None = None
-    include_request: bool = True
-    max_concurrency: int | None = None
-    branch_timeout: float | None = None
-    on_error: OnError = "fail_fast"
-    default: bool = False
-    source: str = field(default="", compare=False)
-    agents: tuple[str, ...] = field(default=(), init=False)
-    tools: tuple[ToolRef, ...] = field(default=(), init=False)
-    servers: tuple[str, ...] = field(default=(), init=False)
-
-    def __post_init__(self) -> None:
-        self.fan_out = tuple(self.fan_out)
-        members = (*self.fan_out, self.fan_in) if self.fan_in is not None else self.fan_out
-        self.agents = tuple(dict.fromkeys(members))
-
-    def problems(self) -> list[str]:
-        """What is wrong with the declaration itself (checked with the graph)."""
-        return settings_problems(
-            self.name,
-            self.fan_out,
-            self.max_concurrency,
-            self.branch_timeout,
-            self.on_error,
-            self.fan_in,
-        )
-
-    async def build(self, build: BuildContext) -> BaseAgent:
-        """Build the `ParallelAgent` over its already built branches and fan-in agent."""
-        return ParallelAgent(
-            self.name,
-            [build.agents[name] for name in self.fan_out],
-            fan_in=build.agents[self.fan_in] if self.fan_in is not None else None,
-            include_request=self.include_request,
-            max_concurrency=self.max_concurrency,
-            branch_timeout=self.branch_timeout,
-            on_error=self.on_error,
-        )

@@ -11,15 +11,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
 from fastagent.agents.base import BaseAgent
 from fastagent.exceptions import ModelOutputError, UserError
 
 if TYPE_CHECKING:
-    from fastagent.agents.spec import BuildContext
-    from fastagent.agents.tool_catalog import ToolRef
     from fastagent.agents.workflows.router_decision import RoutingDecision
     from fastagent.llm.augmented import AugmentedLLM, MessageInput
     from fastagent.llm.params import RequestParams
@@ -28,7 +25,6 @@ if TYPE_CHECKING:
 __all__ = [
     "ROUTER_INSTRUCTION",
     "RouterAgent",
-    "RouterSpec",
     "RoutingDecision",
     "routing_prompt",
 ]
@@ -185,65 +181,6 @@ def routing_prompt(request: str, members: Mapping[str, BaseAgent]) -> str:
         f"Set `agent` to exactly one of: {', '.join(members)}.",
     ]
     return "\n".join(lines)
-
-
-@dataclass
-class RouterSpec:
-    """A router declaration (``@fast.router``): what `FastAgent` validates and builds.
-
-    Attributes:
-        name: The router's unique name.
-        agents: Its members; the fallback is added when missing, so it is built first.
-        model: The routing model's string, or None for the config's default.
-        instruction: The routing model's system prompt (default `ROUTER_INSTRUCTION`).
-        fallback: The member used when the model names no member.
-        default: Whether it is the app's default agent.
-        source: Where it was declared (shown in errors).
-        tools: Always empty: a router has no tools of its own.
-        servers: Always empty: a router uses no MCP servers itself.
-
-    Raises:
-        UserError: No agents are given.
-    """
-
-    name: str
-    agents: tuple[str, ...]
-    model: str | None = None
-    instruction: str | None = None
-    fallback: str | None = None
-    default: bool = False
-    source: str = field(default="", compare=False)
-    tools: tuple[ToolRef, ...] = field(default=(), init=False)
-    servers: tuple[str, ...] = field(default=(), init=False)
-
-    def __post_init__(self) -> None:
-        self.agents = tuple(self.agents)
-        if not self.agents:
-            raise UserError(
-                f"router '{self.name}' has no agents",
-                hint="pass the names of the agents it routes between, e.g. agents=['a', 'b']",
-            )
-        if self.fallback is not None and self.fallback not in self.agents:
-            self.agents = (*self.agents, self.fallback)
-
-    async def build(self, build: BuildContext) -> BaseAgent:
-        """Build the `RouterAgent` over its already built members.
-
-        Raises:
-            UnknownModelError: The routing model string is unknown.
-        """
-        from fastagent.agents.workflows._workflow_llm import build_workflow_llm
-
-        members = [build.agents[name] for name in self.agents]
-        if len(set(self.agents)) == 1:
-            return RouterAgent(self.name, members[:1], fallback=self.fallback)
-        llm, model = build_workflow_llm(
-            build,
-            name=self.name,
-            model=self.model,
-            instruction=self.instruction or ROUTER_INSTRUCTION,
-        )
-        return RouterAgent(self.name, members, llm=llm, fallback=self.fallback, model=model)
 
 
 def _zero_usage() -> Usage:
