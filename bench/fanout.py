@@ -197,8 +197,8 @@ async def prepared(variant: str, n: int, base_url: str, stack: Any) -> FanOut:
     await stack.enter_async_context(_closing_providers(app))
 
     async def ours() -> list[str]:
-        await workflow.generate(PROMPT)
-        return [result.text for result in workflow.last_results]
+        result = await workflow.run(PROMPT)
+        return [branch.text for branch in result.branches]
 
     return ours
 

@@ -43,8 +43,9 @@ fast.orchestrator(
 
 async def main() -> None:
     async with fast.run() as app:
-        answer = await app.send("Write a short note on what MCP is and why it matters.")
-        for number, step in enumerate(app.editor.results, 1):
+        result = await app.editor.run("Write a short note on what MCP is and why it matters.")
+        answer = result.reply.text
+        for number, step in enumerate(result.steps, 1):
             print(f"step {number}: {step.step.description}")
             for result in step.results:
                 print(f"  {result.task.agent}: {result.output}")

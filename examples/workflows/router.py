@@ -43,8 +43,9 @@ async def main() -> None:
             "My last invoice charged me twice.",
             "The app crashes when I upload a photo.",
         ):
-            print(await app.send(question))
-            print(f"  routed by: {app.support.last_decision}")
+            result = await app.support.run(question)
+            print(result.reply.text)
+            print(f"  routed by: {result.decision}")
 
 
 if __name__ == "__main__":

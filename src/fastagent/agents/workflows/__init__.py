@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from fastagent._lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from fastagent.agents.workflows.chain import ChainAgent
+    from fastagent.agents.workflows.chain import ChainAgent, ChainResult
     from fastagent.agents.workflows.declarations import (
         ChainDeclaration,
         EvaluatorOptimizerDeclaration,
@@ -22,34 +22,43 @@ if TYPE_CHECKING:
     from fastagent.agents.workflows.evaluator_optimizer import (
         Evaluation,
         EvaluatorOptimizerAgent,
+        EvaluatorOptimizerResult,
         QualityRating,
+        Round,
     )
-    from fastagent.agents.workflows.orchestrator import OrchestratorAgent
-    from fastagent.agents.workflows.parallel import BranchResult, ParallelAgent
-    from fastagent.agents.workflows.router import RouterAgent
+    from fastagent.agents.workflows.orchestrator import OrchestratorAgent, OrchestratorResult
+    from fastagent.agents.workflows.parallel import BranchResult, ParallelAgent, ParallelResult
+    from fastagent.agents.workflows.router import RouterAgent, RouterResult
 
 __all__ = [
     "BranchResult",
     "ChainAgent",
     "ChainDeclaration",
+    "ChainResult",
     "Evaluation",
     "EvaluatorOptimizerAgent",
     "EvaluatorOptimizerDeclaration",
+    "EvaluatorOptimizerResult",
     "OrchestratorAgent",
     "OrchestratorDeclaration",
+    "OrchestratorResult",
     "ParallelAgent",
     "ParallelDeclaration",
+    "ParallelResult",
     "QualityRating",
+    "Round",
     "RouterAgent",
     "RouterDeclaration",
+    "RouterResult",
 ]
 
 _MODULES: dict[str, str] = {
-    "chain": "ChainAgent",
-    "parallel": "BranchResult ParallelAgent",
-    "evaluator_optimizer": "Evaluation EvaluatorOptimizerAgent QualityRating",
-    "router": "RouterAgent",
-    "orchestrator": "OrchestratorAgent",
+    "chain": "ChainAgent ChainResult",
+    "parallel": "BranchResult ParallelAgent ParallelResult",
+    "evaluator_optimizer": "Evaluation EvaluatorOptimizerAgent EvaluatorOptimizerResult "
+    "QualityRating Round",
+    "router": "RouterAgent RouterResult",
+    "orchestrator": "OrchestratorAgent OrchestratorResult",
     "declarations": "ChainDeclaration EvaluatorOptimizerDeclaration OrchestratorDeclaration "
     "ParallelDeclaration RouterDeclaration",
 }

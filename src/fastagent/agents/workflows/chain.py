@@ -18,6 +18,7 @@ request, named ``user``::
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from fastagent.agents.base import BaseAgent
@@ -28,7 +29,20 @@ if TYPE_CHECKING:
     from fastagent.llm.params import RequestParams
     from fastagent.messages import Message, Usage
 
-__all__ = ["ChainAgent", "transcript_block"]
+__all__ = ["ChainAgent", "ChainResult", "transcript_block"]
+
+
+@dataclass(frozen=True)
+class ChainResult:
+    """The reply of one chain run, with every member's reply.
+
+    Attributes:
+        reply: The chain's reply (the last member's, or the transcript when cumulative).
+        replies: Each member's reply, in sequence order, as ``(member name, reply)``.
+    """
+
+    reply: Message
+    replies: tuple[tuple[str, Message], ...]
 
 
 def transcript_block(name: str, text: str) -> str:
@@ -79,7 +93,11 @@ class ChainAgent(BaseAgent):
     async def generate(
         self, messages: MessageInput, params: RequestParams | None = None
     ) -> Message:
-        """Run every member in order and return the last reply (or the transcript).
+        """Run every member in order and return the last reply (see `run`)."""
+        return (await self.run(messages, params)).reply
+
+    async def run(self, messages: MessageInput, params: RequestParams | None = None) -> ChainResult:
+        """Run every member in order; return the last reply (or the transcript) and each reply.
 
         `params` go to every member. The reply's usage is the sum of the members' replies.
         Cancelling the call cancels the member running at the time.
@@ -101,12 +119,13 @@ class ChainAgent(BaseAgent):
             current = "\n\n".join(blocks) if self.cumulative else reply.text
         spent = sum_usage(replies)
         self._add_usage(spent)
+        trace = tuple(zip((m.name for m in self.sequence), replies, strict=True))
         if self.cumulative:
             result = Message.assistant("\n\n".join(blocks))
             result.model = self.model
             result.usage = spent
-            return result
-        return replies[-1].model_copy(update={"usage": spent})
+            return ChainResult(result, trace)
+        return ChainResult(replies[-1].model_copy(update={"usage": spent}), trace)
 
     @property
     def usage(self) -> Usage:

@@ -4,8 +4,8 @@ The generator answers the request; the evaluator rates the answer with structure
 `Evaluation`: rating ``EXCELLENT``/``GOOD``/``FAIR``/``POOR``, feedback, needs_improvement).
 Until a rating reaches ``min_rating`` (and at most ``max_refinements`` times) the generator
 is sent the request, its previous answer and the feedback, and the new answer is rated again.
-The reply is the best-rated answer (on a tie, the later one); `EvaluatorOptimizerAgent.rounds`
-keeps every answer with its evaluation.
+The reply is the best-rated answer (on a tie, the later one); `EvaluatorOptimizerAgent.run`
+also returns every answer with its evaluation.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ __all__ = [
     "DEFAULT_MAX_REFINEMENTS",
     "Evaluation",
     "EvaluatorOptimizerAgent",
+    "EvaluatorOptimizerResult",
     "QualityRating",
     "Round",
     "evaluation_prompt",
@@ -84,6 +85,19 @@ class Round:
     evaluation: Evaluation
 
 
+@dataclass(frozen=True)
+class EvaluatorOptimizerResult:
+    """The best answer to one request, with every round that led to it.
+
+    Attributes:
+        reply: The best-rated answer (its usage covers every answer and evaluation).
+        rounds: Every answer with its evaluation, in order.
+    """
+
+    reply: Message
+    rounds: tuple[Round, ...]
+
+
 def parse_rating(value: str | QualityRating, *, owner: str) -> QualityRating:
     """`value` as a `QualityRating` (case-insensitive).
 
@@ -131,9 +145,6 @@ class EvaluatorOptimizerAgent(BaseAgent):
 
     Raises:
         UserError: An unknown `min_rating` or a negative `max_refinements`.
-
-    Attributes:
-        rounds: Every answer of the latest message with its evaluation, in order.
     """
 
     def __init__(
@@ -154,7 +165,6 @@ class EvaluatorOptimizerAgent(BaseAgent):
         self.generator = generator
         self.evaluator = evaluator
         self.max_refinements = max_refinements
-        self.rounds: list[Round] = []
         self._spent: Usage | None = None
 
     @property
@@ -168,10 +178,16 @@ class EvaluatorOptimizerAgent(BaseAgent):
     async def generate(
         self, messages: MessageInput, params: RequestParams | None = None
     ) -> Message:
-        """Generate, evaluate and refine; return the best-rated answer.
+        """Generate, evaluate and refine; return the best-rated answer (see `run`)."""
+        return (await self.run(messages, params)).reply
+
+    async def run(
+        self, messages: MessageInput, params: RequestParams | None = None
+    ) -> EvaluatorOptimizerResult:
+        """Generate, evaluate and refine; return the best-rated answer and every round.
 
         `params` go to the generator. The reply's usage covers every generator reply and
-        every evaluation.
+        every evaluation. Concurrent calls each get their own result.
 
         Raises:
             ModelOutputError: The evaluator's reply is not a valid `Evaluation`.
@@ -182,7 +198,6 @@ class EvaluatorOptimizerAgent(BaseAgent):
 
         request = request_text(messages)
         rounds: list[Round] = []
-        self.rounds = rounds
         drafts: list[Message] = []
         evaluator_before = self.evaluator.usage
         try:
@@ -201,7 +216,8 @@ class EvaluatorOptimizerAgent(BaseAgent):
             spent = sum_usage(drafts) + _difference(self.evaluator.usage, evaluator_before)
             self._spent = spent if self._spent is None else self._spent + spent
         best = max(reversed(rounds), key=lambda r: r.evaluation.rating.rank)
-        return best.response.model_copy(update={"usage": spent})
+        reply = best.response.model_copy(update={"usage": spent})
+        return EvaluatorOptimizerResult(reply, tuple(rounds))
 
     @property
     def usage(self) -> Usage:

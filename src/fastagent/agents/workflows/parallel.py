@@ -48,6 +48,7 @@ __all__ = [
     "BranchResult",
     "OnError",
     "ParallelAgent",
+    "ParallelResult",
     "fan_in_message",
     "response_block",
     "settings_problems",
@@ -82,6 +83,19 @@ class BranchResult:
         return f"error: {type(self.error).__name__}: {self.error}"
 
 
+@dataclass(frozen=True)
+class ParallelResult:
+    """The reply of one parallel run, with what each branch produced.
+
+    Attributes:
+        reply: The workflow's reply (the fan-in agent's, or every branch's block).
+        branches: Each branch's result, in ``fan_out`` order.
+    """
+
+    reply: Message
+    branches: tuple[BranchResult, ...]
+
+
 def response_block(name: str, text: str) -> str:
     """One branch's result as it appears in replies and fan-in messages."""
     return f'<response agent="{name}">\n{text}\n</response>'
@@ -111,9 +125,6 @@ class ParallelAgent(BaseAgent):
 
     Raises:
         UserError: No branches, repeated branch names, or an invalid setting.
-
-    Attributes:
-        last_results: The branch results of the latest message, in ``fan_out`` order.
     """
 
     def __init__(
@@ -145,7 +156,6 @@ class ParallelAgent(BaseAgent):
         self.max_concurrency = max_concurrency
         self.branch_timeout = branch_timeout
         self.on_error: OnError = on_error
-        self.last_results: list[BranchResult] = []
         self._spent: Usage | None = None
 
     @property
@@ -158,10 +168,17 @@ class ParallelAgent(BaseAgent):
     async def generate(
         self, messages: MessageInput, params: RequestParams | None = None
     ) -> Message:
-        """Run every branch on `messages` and return the combined reply.
+        """Run every branch on `messages` and return the combined reply (see `run`)."""
+        return (await self.run(messages, params)).reply
+
+    async def run(
+        self, messages: MessageInput, params: RequestParams | None = None
+    ) -> ParallelResult:
+        """Run every branch on `messages`; return the combined reply and each branch's result.
 
         `params` go to every branch and to the fan-in agent. The reply's usage is the sum of
         every branch reply and the fan-in reply. Cancelling the call cancels every branch.
+        Concurrent calls each get their own result.
 
         Raises:
             FastAgentError: In fail-fast mode, the first branch failure (as is).
@@ -171,22 +188,21 @@ class ParallelAgent(BaseAgent):
         from fastagent.agents.workflows._workflow_llm import request_text
         from fastagent.messages import Message, TextContent
 
-        results = await self._run_branches(messages, params)
-        self.last_results = results
+        results = tuple(await self._run_branches(messages, params))
         branch_replies = [r.reply for r in results]
         if self.fan_in is not None:
             request = request_text(messages) if self.include_request else None
             combined = await self.fan_in.generate(fan_in_message(request, results), params)
             spent = sum_usage([*branch_replies, combined])
             self._add_usage(spent)
-            return combined.model_copy(update={"usage": spent})
+            return ParallelResult(combined.model_copy(update={"usage": spent}), results)
         spent = sum_usage(branch_replies)
         self._add_usage(spent)
         blocks = [TextContent(text=response_block(r.name, r.text)) for r in results]
         reply = Message.assistant(*blocks)
         reply.model = self.model
         reply.usage = spent
-        return reply
+        return ParallelResult(reply, results)
 
     @property
     def usage(self) -> Usage:

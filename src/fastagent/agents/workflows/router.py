@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 from fastagent.agents.base import BaseAgent
+from fastagent.agents.workflows._common import zero_usage
 from fastagent.exceptions import ModelOutputError, UserError
 
 if TYPE_CHECKING:
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ROUTER_INSTRUCTION",
     "RouterAgent",
+    "RouterResult",
     "RoutingDecision",
     "routing_prompt",
 ]
@@ -36,6 +39,19 @@ ROUTER_INSTRUCTION: Final = (
 """The routing model's system prompt when the router is declared without an instruction."""
 
 _log = logging.getLogger("fastagent.workflows.router")
+
+
+@dataclass(frozen=True)
+class RouterResult:
+    """The reply of one routed message, with the decision behind it.
+
+    Attributes:
+        reply: The chosen member's reply (its usage includes the routing call).
+        decision: The routing decision; after a fallback it names the fallback agent.
+    """
+
+    reply: Message
+    decision: RoutingDecision
 
 
 class RouterAgent(BaseAgent):
@@ -51,10 +67,6 @@ class RouterAgent(BaseAgent):
     Raises:
         UserError: No members, a fallback that is not a member, or no `llm` for several
             members.
-
-    Attributes:
-        last_decision: The decision behind the latest routed message (None before the
-            first); after a fallback it names the fallback agent.
     """
 
     def __init__(
@@ -85,8 +97,7 @@ class RouterAgent(BaseAgent):
         self.llm = llm
         self.fallback = fallback
         self.model = model or (llm.provider.model if llm is not None else "router")
-        self.last_decision: RoutingDecision | None = None
-        self._forwarded = _zero_usage()
+        self._forwarded = zero_usage()
 
     @property
     def instruction(self) -> str | None:
@@ -110,10 +121,10 @@ class RouterAgent(BaseAgent):
         if self.llm is None:
             only = next(iter(self.members))
             only_one = RoutingDecision(agent=only, confidence="high", reasoning="the only agent")
-            return only_one, _zero_usage()
+            return only_one, zero_usage()
         prompt = routing_prompt(request_text(messages), self.members)
         decision, reply, problem = await structured_reply(self.llm, prompt, RoutingDecision)
-        cost = reply.usage or _zero_usage()
+        cost = reply.usage or zero_usage()
         if decision is not None:
             chosen = self._member_named(decision.agent)
             if chosen is not None:
@@ -135,26 +146,32 @@ class RouterAgent(BaseAgent):
     async def generate(
         self, messages: MessageInput, params: RequestParams | None = None
     ) -> Message:
-        """Route `messages` to one member and return its reply.
+        """Route `messages` to one member and return its reply (see `run`)."""
+        return (await self.run(messages, params)).reply
+
+    async def run(
+        self, messages: MessageInput, params: RequestParams | None = None
+    ) -> RouterResult:
+        """Route `messages` to one member; return its reply and the routing decision.
 
         The reply's usage includes the routing call. `params` go to the chosen member.
+        Concurrent calls each get their own result.
 
         Raises:
             ModelOutputError: The model named no member and there is no fallback.
             ProviderError: The routing call or the member's call failed.
         """
         decision, cost = await self.route(messages)
-        self.last_decision = decision
         _log.info("router '%s' -> '%s' (%s)", self.name, decision.agent, decision.confidence)
         reply = await self.members[decision.agent].generate(messages, params)
-        spent = reply.usage or _zero_usage()
+        spent = reply.usage or zero_usage()
         self._forwarded = self._forwarded + spent
-        return reply.model_copy(update={"usage": spent + cost})
+        return RouterResult(reply.model_copy(update={"usage": spent + cost}), decision)
 
     @property
     def usage(self) -> Usage:
         """The routing calls plus every member reply this router returned."""
-        own = self.llm.usage if self.llm is not None else _zero_usage()
+        own = self.llm.usage if self.llm is not None else zero_usage()
         return own + self._forwarded
 
     def _member_named(self, name: str) -> str | None:
@@ -181,12 +198,6 @@ def routing_prompt(request: str, members: Mapping[str, BaseAgent]) -> str:
         f"Set `agent` to exactly one of: {', '.join(members)}.",
     ]
     return "\n".join(lines)
-
-
-def _zero_usage() -> Usage:
-    from fastagent.messages import Usage
-
-    return Usage()
 
 
 def __getattr__(name: str) -> Any:
