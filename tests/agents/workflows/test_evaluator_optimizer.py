@@ -59,12 +59,6 @@ class Scripted(Agent):
         self.received.append(request_text(messages))
         return await super().generate(messages, params)
 
-    async def structured(
-        self, messages: MessageInput, model_cls: type[M], params: RequestParams | None = None
-    ) -> M:
-        self.received.append(request_text(messages))
-        return await super().structured(messages, model_cls, params)
-
 
 async def test_refines_until_the_rating_is_good_enough() -> None:
     writer = Scripted("writer", "draft 1", "draft 2", "draft 3")

@@ -99,21 +99,25 @@ class ChainAgent(BaseAgent):
     async def run(self, messages: MessageInput, params: RequestParams | None = None) -> ChainResult:
         """Run every member in order; return the last reply (or the transcript) and each reply.
 
-        `params` go to every member. The reply's usage is the sum of the members' replies.
+        `params` go to every member, except that only the last one gets a
+        ``response_format`` (so `structured` on a chain asks the member writing its reply).
+        The reply's usage is the sum of the members' replies.
         Cancelling the call cancels the member running at the time.
 
         Raises:
             FastAgentError: A member failed (raised as is; later members do not run).
         """
-        from fastagent.agents.workflows._common import sum_usage
+        from fastagent.agents.workflows._common import for_inner_members, sum_usage
         from fastagent.agents.workflows._workflow_llm import request_text
         from fastagent.messages import Message
 
         replies: list[Message] = []
         blocks = [transcript_block("user", request_text(messages))]
+        inner = for_inner_members(params)
         current: MessageInput = messages
-        for member in self.sequence:
-            reply = await member.generate(current, params)
+        for number, member in enumerate(self.sequence, 1):
+            last = number == len(self.sequence) and not self.cumulative
+            reply = await member.generate(current, params if last else inner)
             replies.append(reply)
             blocks.append(transcript_block(member.name, reply.text))
             current = "\n\n".join(blocks) if self.cumulative else reply.text

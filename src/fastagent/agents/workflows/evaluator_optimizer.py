@@ -139,7 +139,7 @@ class EvaluatorOptimizerAgent(BaseAgent):
     Args:
         name: The workflow's name.
         generator: The agent writing (and refining) answers.
-        evaluator: The agent rating them (asked via `BaseAgent.structured`).
+        evaluator: The agent rating them (asked for an `Evaluation` with structured output).
         min_rating: The rating that ends the loop.
         max_refinements: The most refinements after the first answer (0: rate once).
 
@@ -195,16 +195,20 @@ class EvaluatorOptimizerAgent(BaseAgent):
         """
         from fastagent.agents.workflows._common import sum_usage
         from fastagent.agents.workflows._workflow_llm import request_text
+        from fastagent.llm.params import RequestParams
+        from fastagent.llm.structured import parse_structured
 
         request = request_text(messages)
         rounds: list[Round] = []
         drafts: list[Message] = []
-        evaluator_before = self.evaluator.usage
+        verdicts: list[Message] = []
+        asked = RequestParams(response_format=Evaluation)
         try:
             drafts.append(await self.generator.generate(messages, params))
             while True:
                 prompt = evaluation_prompt(request, drafts[-1].text, len(drafts))
-                evaluation = await self.evaluator.structured(prompt, Evaluation)
+                verdicts.append(await self.evaluator.generate(prompt, asked))
+                evaluation = parse_structured(verdicts[-1].text, Evaluation)
                 rounds.append(Round(drafts[-1], evaluation))
                 if evaluation.rating.rank >= self.min_rating.rank:
                     break
@@ -213,7 +217,7 @@ class EvaluatorOptimizerAgent(BaseAgent):
                 feedback = refinement_prompt(request, drafts[-1].text, evaluation)
                 drafts.append(await self.generator.generate(feedback, params))
         finally:
-            spent = sum_usage(drafts) + _difference(self.evaluator.usage, evaluator_before)
+            spent = sum_usage([*drafts, *verdicts])
             self._spent = spent if self._spent is None else self._spent + spent
         best = max(reversed(rounds), key=lambda r: r.evaluation.rating.rank)
         reply = best.response.model_copy(update={"usage": spent})
@@ -225,12 +229,3 @@ class EvaluatorOptimizerAgent(BaseAgent):
         from fastagent.agents.workflows._common import zero_usage
 
         return self._spent if self._spent is not None else zero_usage()
-
-
-def _difference(after: Usage, before: Usage) -> Usage:
-    """What was spent between two readings of a usage counter."""
-    from fastagent.messages import Usage
-
-    fields = after.model_dump()
-    earlier = before.model_dump()
-    return Usage(**{key: max(0, value - earlier[key]) for key, value in fields.items()})

@@ -176,19 +176,20 @@ class ParallelAgent(BaseAgent):
     ) -> ParallelResult:
         """Run every branch on `messages`; return the combined reply and each branch's result.
 
-        `params` go to every branch and to the fan-in agent. The reply's usage is the sum of
-        every branch reply and the fan-in reply. Cancelling the call cancels every branch.
+        `params` go to every branch and to the fan-in agent, except that only the fan-in
+        agent gets a ``response_format``. The reply's usage is the sum of every branch reply
+        and the fan-in reply. Cancelling the call cancels every branch.
         Concurrent calls each get their own result.
 
         Raises:
             FastAgentError: In fail-fast mode, the first branch failure (as is).
             WorkflowTimeoutError: In fail-fast mode, a branch exceeded ``branch_timeout``.
         """
-        from fastagent.agents.workflows._common import sum_usage
+        from fastagent.agents.workflows._common import for_inner_members, sum_usage
         from fastagent.agents.workflows._workflow_llm import request_text
         from fastagent.messages import Message, TextContent
 
-        results = tuple(await self._run_branches(messages, params))
+        results = tuple(await self._run_branches(messages, for_inner_members(params)))
         branch_replies = [r.reply for r in results]
         if self.fan_in is not None:
             request = request_text(messages) if self.include_request else None
