@@ -74,14 +74,13 @@ def test_unknown_option_is_a_user_error_naming_valid_options():
 
 
 def test_aliases_and_custom_entries():
-    registry = ProviderRegistry(aliases={"echo": "passthrough.echo?fixed_response=yo"})
+    registry = ProviderRegistry(aliases={"echo": "passthrough.echo?fixed_response=yo", "m": "mine"})
     provider = registry.create("echo")
     assert isinstance(provider, PassthroughProvider)
     assert (provider.model, provider.fixed_response) == ("echo", "yo")
     registry.register(
         ProviderEntry("mine", "fastagent.providers.passthrough:PassthroughProvider", "m0")
     )
-    registry.register_alias("m", "mine")
     assert registry.create("m").model == "m0"
     assert "mine" in registry.providers
     assert registry.aliases == {"echo": "passthrough.echo?fixed_response=yo", "m": "mine"}

@@ -37,6 +37,7 @@ from fastagent.agents import cli_args
 from fastagent.agents.cli_args import CliOptions
 from fastagent.agents.declaration import DEFAULT_INSTRUCTION, AgentDeclaration, declare
 from fastagent.agents.tool_catalog import ToolCatalog
+from fastagent.agents.workflows._common import caller_source
 from fastagent.agents.workflows.decorators import WorkflowDecorators
 from fastagent.exceptions import UserError
 
@@ -171,7 +172,7 @@ class FastAgent(WorkflowDecorators):
             UserError: An argument has the wrong type (e.g. invalid `request_params`).
         """
         if callable(name):
-            self.add_declaration(AgentDeclaration(name="default", source=_caller_source()))
+            self.add_declaration(AgentDeclaration(name="default", source=caller_source()))
             return name
         declaration = declare(
             AgentDeclaration,
@@ -185,7 +186,7 @@ class FastAgent(WorkflowDecorators):
             request_params=request_params,
             human_input=human_input,
             default=default,
-            source=_caller_source(),
+            source=caller_source(),
         )
         self.add_declaration(declaration)
 
@@ -350,9 +351,3 @@ class FastAgent(WorkflowDecorators):
             sys.stderr.flush()
         default = self.options.agent or next((s.name for s in specs if s.default), None)
         return AgentApp({s.name: built[s.name] for s in specs}, default=default, context=ctx)
-
-
-def _caller_source() -> str:
-    """``file:line`` of the code that called the decorator (for duplicate-name errors)."""
-    frame = sys._getframe(2)
-    return f"{Path(frame.f_code.co_filename).name}:{frame.f_lineno}"

@@ -13,12 +13,8 @@ import pytest
 from fastagent.agents import Agent, AgentDeclaration, FastAgent
 from fastagent.agents.base import BaseAgent
 from fastagent.agents.workflows.declarations import RouterDeclaration
-from fastagent.agents.workflows.router import (
-    ROUTER_INSTRUCTION,
-    RouterAgent,
-    RoutingDecision,
-    routing_prompt,
-)
+from fastagent.agents.workflows.router import ROUTER_INSTRUCTION, RouterAgent, routing_prompt
+from fastagent.agents.workflows.router_decision import RoutingDecision
 from fastagent.config import Settings
 from fastagent.exceptions import ModelOutputError, PlaybackExhaustedError, UserError
 from fastagent.history import save_history

@@ -10,7 +10,8 @@ from pydantic import BaseModel
 from fastagent.agents import Agent
 from fastagent.agents.workflows.chain import ChainAgent
 from fastagent.agents.workflows.parallel import ParallelAgent
-from fastagent.agents.workflows.router import RouterAgent, RoutingDecision, routing_prompt
+from fastagent.agents.workflows.router import RouterAgent, routing_prompt
+from fastagent.agents.workflows.router_decision import RoutingDecision
 from fastagent.llm import AugmentedLLM, RequestParams
 from fastagent.llm.streaming import StreamDone
 from fastagent.llm.structured import json_instruction

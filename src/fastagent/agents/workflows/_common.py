@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from fastagent.llm.params import RequestParams
     from fastagent.messages import Message, Usage
 
-__all__ = ["caller_source", "for_inner_members", "sum_usage", "zero_usage"]
+__all__ = ["caller_source", "first_leaf", "for_inner_members", "sum_usage", "zero_usage"]
 
 
 def zero_usage() -> Usage:
@@ -43,6 +43,12 @@ def for_inner_members(params: RequestParams | None) -> RequestParams | None:
     kept = params.to_dict(explicit_only=True)
     del kept["response_format"]
     return RequestParams(**kept)
+
+
+def first_leaf(group: BaseExceptionGroup[BaseException]) -> BaseException:
+    """The first exception of a (nested) exception group: what a failed task group raises."""
+    first = group.exceptions[0]
+    return first_leaf(first) if isinstance(first, BaseExceptionGroup) else first
 
 
 def caller_source(depth: int = 2) -> str:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar
 
 from fastagent.agents.base import BaseAgent
-from fastagent.agents.workflows._common import zero_usage
+from fastagent.agents.workflows._common import first_leaf, zero_usage
 from fastagent.exceptions import ModelOutputError, UserError
 
 if TYPE_CHECKING:
@@ -266,17 +266,12 @@ async def _run_all(coroutines: Sequence[Coroutine[Any, Any, T]]) -> list[T]:
         async with asyncio.TaskGroup() as group:
             tasks = [group.create_task(c) for c in coroutines]
     except BaseExceptionGroup as errors:
-        failure = _first_leaf(errors)
+        failure = first_leaf(errors)
         if len(errors.exceptions) > 1:
             _log.warning("%d tasks of one step failed; raising the first", len(errors.exceptions))
     if failure is not None:
         raise failure
     return [task.result() for task in tasks]
-
-
-def _first_leaf(group: BaseExceptionGroup[BaseException]) -> BaseException:
-    first = group.exceptions[0]
-    return _first_leaf(first) if isinstance(first, BaseExceptionGroup) else first
 
 
 def check_settings(name: str, workers: int, plan_type: str, plan_iterations: int) -> None:
@@ -300,12 +295,3 @@ def check_settings(name: str, workers: int, plan_type: str, plan_iterations: int
             f"orchestrator '{name}' has plan_iterations={plan_iterations}",
             hint="set plan_iterations to 1 or more",
         )
-
-
-def __getattr__(name: str) -> Any:
-    """Re-export the plan types lazily (they import pydantic)."""
-    if name in ("NextStep", "Plan", "Step", "StepResult", "Task", "TaskResult"):
-        from fastagent.agents.workflows import orchestrator_plan
-
-        return getattr(orchestrator_plan, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Literal
 
 from fastagent.agents.base import BaseAgent
+from fastagent.agents.workflows._common import first_leaf
 from fastagent.exceptions import UserError, WorkflowTimeoutError
 
 if TYPE_CHECKING:
@@ -232,7 +233,7 @@ class ParallelAgent(BaseAgent):
             async with asyncio.TaskGroup() as group:
                 tasks = [group.create_task(branch(agent)) for agent in self.fan_out]
         except BaseExceptionGroup as errors:
-            raise _first_leaf(errors) from None
+            raise first_leaf(errors) from None
         return [task.result() for task in tasks]
 
     async def _ask(
@@ -256,11 +257,6 @@ class ParallelAgent(BaseAgent):
 
     def _add_usage(self, spent: Usage) -> None:
         self._spent = spent if self._spent is None else self._spent + spent
-
-
-def _first_leaf(group: BaseExceptionGroup[BaseException]) -> BaseException:
-    first = group.exceptions[0]
-    return _first_leaf(first) if isinstance(first, BaseExceptionGroup) else first
 
 
 def settings_problems(

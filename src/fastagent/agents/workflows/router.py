@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 from fastagent.agents.base import BaseAgent
 from fastagent.agents.workflows._common import zero_usage
@@ -28,7 +28,6 @@ __all__ = [
     "ROUTER_INSTRUCTION",
     "RouterAgent",
     "RouterResult",
-    "RoutingDecision",
     "routing_prompt",
 ]
 
@@ -198,11 +197,3 @@ def routing_prompt(request: str, members: Mapping[str, BaseAgent]) -> str:
         f"Set `agent` to exactly one of: {', '.join(members)}.",
     ]
     return "\n".join(lines)
-
-
-def __getattr__(name: str) -> Any:
-    if name == "RoutingDecision":
-        from fastagent.agents.workflows.router_decision import RoutingDecision
-
-        return RoutingDecision
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
