@@ -35,7 +35,8 @@ from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from fastagent.agents import cli_args
 from fastagent.agents.cli_args import CliOptions
-from fastagent.agents.declaration import DEFAULT_INSTRUCTION, AgentDeclaration, declare
+from fastagent.agents.declaration import DEFAULT_INSTRUCTION, AgentDeclaration
+from fastagent.agents.declare import declare
 from fastagent.agents.tool_catalog import ToolCatalog
 from fastagent.agents.workflows._common import caller_source
 from fastagent.agents.workflows.decorators import WorkflowDecorators

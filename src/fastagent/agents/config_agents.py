@@ -27,7 +27,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 from pydantic import ValidationError
 
-from fastagent.agents.declaration import AgentDeclaration, validation_problems
+from fastagent.agents.declaration import AgentDeclaration
+from fastagent.agents.declare import validation_problems
 from fastagent.agents.workflows.declarations import WORKFLOW_DECLARATIONS
 from fastagent.exceptions import ConfigValidationError, UserError
 

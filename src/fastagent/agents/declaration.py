@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, field_validator
 
 if TYPE_CHECKING:
     from fastagent.agents.base import BaseAgent
@@ -32,11 +32,7 @@ __all__ = [
     "BaseDeclaration",
     "BuildContext",
     "Declaration",
-    "declare",
-    "validation_problems",
 ]
-
-D = TypeVar("D", bound="BaseDeclaration")
 
 DEFAULT_INSTRUCTION = "You are a helpful AI agent."
 """The instruction of an agent declared without one."""
@@ -249,51 +245,3 @@ class AgentDeclaration(BaseDeclaration):
             events=ctx.events,
         )
         return Agent(self.name, llm, model=model, servers=servers)
-
-
-def declare(declaration: type[D], /, **values: Any) -> D:
-    """Build a declaration from a decorator's arguments.
-
-    Raises:
-        UserError: A value is invalid; the message names the agent, where it was declared
-            and the argument.
-    """
-    try:
-        return declaration(**values)
-    except ValidationError as exc:
-        from fastagent.exceptions import UserError
-
-        label = f"{declaration.kind} '{values.get('name')}'"
-        where = f" ({values['source']})" if values.get("source") else ""
-        problems = "; ".join(text for _key, text in validation_problems(exc, declaration))
-        raise UserError(
-            f"{label}{where}: {problems}",
-            hint="fix the argument named above; docs/agents.md and docs/workflows.md list them",
-        ) from None
-
-
-def validation_problems(
-    error: ValidationError, model: type[BaseModel], prefix: str = ""
-) -> list[tuple[str, str]]:
-    """One ``(key, text)`` per problem of `error`, keys written ``prefix.key[0]``.
-
-    An unknown key gets the valid keys and a "did you mean" for a close one.
-    """
-    import difflib
-
-    shared = ("name", "source", "default", "type")
-    allowed = [key for key in model.model_fields if key not in shared] + ["default", "type"]
-    found: list[tuple[str, str]] = []
-    for detail in error.errors(include_url=False):
-        path = "".join(
-            f"[{part}]" if isinstance(part, int) else f".{part}" for part in detail["loc"]
-        )
-        key = f"{prefix}{path}" if prefix else path.lstrip(".")
-        if detail["type"] == "extra_forbidden":
-            close = difflib.get_close_matches(str(detail["loc"][-1]), allowed, n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
-            text = f"unknown key '{key}' (valid keys: {', '.join(allowed)}){hint}"
-        else:
-            text = f"{key}: {detail['msg'].removeprefix('Value error, ')}"
-        found.append((key, text))
-    return found

@@ -62,7 +62,7 @@ class WorkflowDecorators:
         Raises:
             UserError: An argument has the wrong type or value.
         """
-        from fastagent.agents.declaration import declare
+        from fastagent.agents.declare import declare
         from fastagent.agents.workflows.declarations import ChainDeclaration
 
         self.add_declaration(
@@ -114,7 +114,7 @@ class WorkflowDecorators:
         Raises:
             UserError: An argument has the wrong type or value.
         """
-        from fastagent.agents.declaration import declare
+        from fastagent.agents.declare import declare
         from fastagent.agents.workflows.declarations import ParallelDeclaration
 
         self.add_declaration(
@@ -163,7 +163,7 @@ class WorkflowDecorators:
         Raises:
             UserError: An argument has the wrong type or value.
         """
-        from fastagent.agents.declaration import declare
+        from fastagent.agents.declare import declare
         from fastagent.agents.workflows.declarations import EvaluatorOptimizerDeclaration
 
         self.add_declaration(
@@ -210,7 +210,7 @@ class WorkflowDecorators:
         Raises:
             UserError: `agents` is empty, or an argument has the wrong type.
         """
-        from fastagent.agents.declaration import declare
+        from fastagent.agents.declare import declare
         from fastagent.agents.workflows.declarations import RouterDeclaration
 
         self.add_declaration(
@@ -260,7 +260,7 @@ class WorkflowDecorators:
             UserError: No agents, an unknown plan type, plan_iterations below 1, or an
                 argument has the wrong type.
         """
-        from fastagent.agents.declaration import declare
+        from fastagent.agents.declare import declare
         from fastagent.agents.workflows.declarations import OrchestratorDeclaration
 
         self.add_declaration(
