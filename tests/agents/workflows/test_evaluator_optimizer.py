@@ -216,3 +216,16 @@ def test_spec_members_and_problems() -> None:
     )
     assert bad.agents == ("w",) and bad.min_rating == "FAIR"
     assert bad.problems() == ["evaluator_optimizer 'e' has max_refinements=-2 (use 0 or more)"]
+
+
+async def test_concurrent_runs_each_get_their_own_rounds_and_usage() -> None:
+    critic = Agent(
+        "critic", AugmentedLLM(PassthroughProvider(fixed_response=verdict("GOOD")), name="critic")
+    )
+    loop = EvaluatorOptimizerAgent("e", echo("writer"), critic)
+    one, two = await asyncio.wait_for(asyncio.gather(loop.run("first"), loop.run("second")), 20)
+    assert [r.response.text for r in one.rounds] == ["first"]
+    assert [r.response.text for r in two.rounds] == ["second"]
+    for result in (one, two):  # one draft and one evaluation each, however the calls interleave
+        assert result.reply.usage is not None and result.reply.usage.requests == 2
+    assert loop.usage.requests == 4
