@@ -103,7 +103,7 @@ def settings_for(base_url: str) -> Any:
     return Settings.model_validate({"generic": {"base_url": base_url, "max_retries": 0}})
 
 
-class SharedClientAgentSpec:
+class SharedClientAgentDeclaration:
     """``@fast.agent`` without tools, whose provider gets one injected SDK client.
 
     The provider is built by the app's `ModelFactory` like every agent's (retry wrapper,
@@ -149,7 +149,7 @@ def fanout_app(n: int, base_url: str, client: Any | None) -> Any:
     names = [f"worker{i}" for i in range(n)]
     for name in names:
         if client is not None:
-            fast.add_spec(SharedClientAgentSpec(name, client))
+            fast.add_declaration(SharedClientAgentDeclaration(name, client))
         else:
             fast.agent(name, INSTRUCTION, model=f"generic.{MODEL}", use_history=False)
     fast.parallel("fanout", fan_out=names, default=True)
@@ -197,8 +197,8 @@ async def prepared(variant: str, n: int, base_url: str, stack: Any) -> FanOut:
     await stack.enter_async_context(_closing_providers(app))
 
     async def ours() -> list[str]:
-        await workflow.generate(PROMPT)
-        return [result.text for result in workflow.last_results]
+        result = await workflow.run(PROMPT)
+        return [branch.text for branch in result.branches]
 
     return ours
 

@@ -33,8 +33,9 @@ fast.agent(
 )
 async def main() -> None:
     async with fast.run() as app:
-        print(await app.slogan.send("Write a one-line slogan for a bakery."))
-        for number, step in enumerate(app.slogan.rounds, start=1):
+        result = await app.slogan.run("Write a one-line slogan for a bakery.")
+        print(result.reply.text)
+        for number, step in enumerate(result.rounds, start=1):
             print(f"  draft {number}: {step.response.text} -> {step.evaluation.rating}")
 
 

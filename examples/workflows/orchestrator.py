@@ -13,7 +13,6 @@ from pathlib import Path
 from urllib.parse import quote
 
 from fastagent import FastAgent
-from fastagent.agents.workflows.orchestrator import OrchestratorSpec
 
 PLANNER_SCRIPT = quote(str(Path(__file__).with_name("orchestrator.playback.md")))
 
@@ -34,20 +33,19 @@ fast.agent(
     "You write clear, short texts.",
     model="passthrough?fixed_response=MCP connects models to tools; use it with care.",
 )
-fast.add_spec(
-    OrchestratorSpec(
-        "editor",
-        ("researcher", "critic", "writer"),
-        model=f"playback?file={PLANNER_SCRIPT}",
-        default=True,
-    )
+fast.orchestrator(
+    "editor",
+    agents=["researcher", "critic", "writer"],
+    model=f"playback?file={PLANNER_SCRIPT}",
+    default=True,
 )
 
 
 async def main() -> None:
     async with fast.run() as app:
-        answer = await app.send("Write a short note on what MCP is and why it matters.")
-        for number, step in enumerate(app.editor.results, 1):
+        result = await app.editor.run("Write a short note on what MCP is and why it matters.")
+        answer = result.reply.text
+        for number, step in enumerate(result.steps, 1):
             print(f"step {number}: {step.step.description}")
             for result in step.results:
                 print(f"  {result.task.agent}: {result.output}")

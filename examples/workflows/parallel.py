@@ -34,9 +34,9 @@ async def main() -> None:
     async with fast.run() as app:
         print(await app.review.send("Our product is the best product."))
         print("---")
-        await app.reviews.send("Our product is the best product.")
-        for result in app.reviews.last_results:
-            print(f"{result.name}: {result.text}")
+        run = await app.reviews.run("Our product is the best product.")
+        for branch in run.branches:
+            print(f"{branch.name}: {branch.text}")
 
 
 if __name__ == "__main__":

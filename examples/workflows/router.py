@@ -13,7 +13,6 @@ from pathlib import Path
 from urllib.parse import quote
 
 from fastagent import FastAgent
-from fastagent.agents.workflows.router import RouterSpec
 
 ROUTING_SCRIPT = quote(str(Path(__file__).with_name("router.playback.md")))
 
@@ -29,14 +28,12 @@ fast.agent(
     "You solve technical problems with the app.",
     model="passthrough?fixed_response=Tech: update the app; version 2.1 fixes uploads.",
 )
-fast.add_spec(
-    RouterSpec(
-        "support",
-        ("billing", "tech"),
-        model=f"playback?file={ROUTING_SCRIPT}",
-        fallback="tech",
-        default=True,
-    )
+fast.router(
+    "support",
+    agents=["billing", "tech"],
+    model=f"playback?file={ROUTING_SCRIPT}",
+    fallback="tech",
+    default=True,
 )
 
 
@@ -46,8 +43,9 @@ async def main() -> None:
             "My last invoice charged me twice.",
             "The app crashes when I upload a photo.",
         ):
-            print(await app.send(question))
-            print(f"  routed by: {app.support.last_decision}")
+            result = await app.support.run(question)
+            print(result.reply.text)
+            print(f"  routed by: {result.decision}")
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ import re
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 __all__ = [
     "MASK",
@@ -28,6 +29,7 @@ __all__ = [
     "is_secret_key",
     "redact",
     "register_secret",
+    "secret_values",
 ]
 
 MASK = "***"
@@ -63,6 +65,33 @@ _SECRET_KEY_NAME = re.compile(rf"{_SECRET_NAME}|(?:proxy-)?authorization", re.IG
 def is_secret_key(name: str) -> bool:
     """Whether a key or header name (``api_key``, ``X-Api-Key``, ``GH_TOKEN``) names a secret."""
     return _SECRET_KEY_NAME.fullmatch(name) is not None
+
+
+def secret_values(value: Any, key: str = "") -> set[str]:
+    """Collect the secrets held in `value`, walking it the way redaction does.
+
+    Args:
+        value: Pydantic models, mappings, lists, tuples, scalars and `SecretStr`-like values
+            (anything with ``get_secret_value()``).
+        key: The key or field name holding `value`.
+
+    Returns:
+        Every non-empty `SecretStr` value and non-empty string under a secret-looking key.
+    """
+    reveal = getattr(value, "get_secret_value", None)
+    if callable(reveal):
+        secret = str(reveal())
+        return {secret} if secret else set()
+    if isinstance(value, str):
+        return {value} if value and is_secret_key(key) else set()
+    if isinstance(value, Mapping):
+        return {s for k, v in value.items() for s in secret_values(v, str(k))}
+    if isinstance(value, list | tuple):
+        return {s for item in value for s in secret_values(item, key)}
+    fields = getattr(type(value), "model_fields", None)  # a pydantic model
+    if isinstance(fields, Mapping):
+        return {s for name in fields for s in secret_values(getattr(value, name), name)}
+    return set()
 
 
 def _mask_auth_header(match: re.Match[str]) -> str:

@@ -20,7 +20,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from fastagent._redact import is_secret_key, register_secret
+from fastagent._redact import register_secret, secret_values
 from fastagent.events import EventBus, ModelResponse
 from fastagent.exceptions import UserError
 from fastagent.logging import attach_event_log, configure_logging, get_logger
@@ -28,8 +28,6 @@ from fastagent.messages import Usage
 
 if TYPE_CHECKING:
     from contextlib import AbstractAsyncContextManager
-
-    from pydantic import BaseModel
 
     from fastagent.config import LoadedConfig, Settings
 
@@ -194,7 +192,7 @@ class Context:
         async with contextlib.AsyncExitStack() as stack:
             ctx._stack = stack
             stack.callback(configure_logging(settings.logger, verbose=verbose, quiet=quiet))
-            for secret in _secrets_in(settings):
+            for secret in secret_values(settings):
                 stack.callback(register_secret(secret))
             token = _CURRENT.set(ctx)
             stack.callback(_reset_current, token)
@@ -282,30 +280,3 @@ def _reset_current(token: Any) -> None:
     # ValueError: exited in another contextvars.Context than the one entered; ours is not set.
     with contextlib.suppress(ValueError):
         _CURRENT.reset(token)
-
-
-def _secrets_in(settings: BaseModel) -> set[str]:
-    """Every secret value in the settings: `SecretStr` fields and secret-named mapping keys."""
-    from pydantic import BaseModel as PydanticModel
-
-    found: set[str] = set()
-
-    def visit(value: object, key: str = "") -> None:
-        secret_value = getattr(value, "get_secret_value", None)
-        if callable(secret_value):
-            found.add(str(secret_value()))
-        elif isinstance(value, str):
-            if is_secret_key(key):
-                found.add(value)
-        elif isinstance(value, Mapping):
-            for k, v in value.items():
-                visit(v, str(k))
-        elif isinstance(value, list | tuple):
-            for item in value:
-                visit(item, key)
-        elif isinstance(value, PydanticModel):
-            for name in type(value).model_fields:
-                visit(getattr(value, name), name)
-
-    visit(settings)
-    return found

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from fastagent.agents import Agent, BasicAgentSpec, FastAgent
+from fastagent.agents import Agent, AgentDeclaration, FastAgent
 from fastagent.agents.models import FALLBACK_NOTICE
 from fastagent.context import current_context
 from fastagent.exceptions import AgentGraphError, UnknownAgentError, UnknownModelError, UserError
@@ -28,9 +28,9 @@ def test_agent_decorator_returns_the_function_unchanged() -> None:
 
     assert fast.agent("a", "Do a.")(main) is main
     assert fast.agent(main) is main  # plain @fast.agent
-    assert [s.name for s in fast.specs] == ["a", "default"]
-    spec = fast.specs[0]
-    assert isinstance(spec, BasicAgentSpec)
+    assert [s.name for s in fast.declarations] == ["a", "default"]
+    spec = fast.declarations[0]
+    assert isinstance(spec, AgentDeclaration)
     assert spec.instruction == "Do a."
     assert spec.source.startswith("test_app.py:")
 

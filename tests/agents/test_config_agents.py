@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from fastagent.agents import FastAgent
-from fastagent.agents.config_agents import specs_from_config
+from fastagent.agents.config_agents import declarations_from_config
 from fastagent.exceptions import AgentGraphError, ConfigValidationError
 
 
@@ -49,7 +49,7 @@ agents:
 
 
 def test_empty_declaration_gets_defaults() -> None:
-    [spec] = specs_from_config({"plain": None})
+    [spec] = declarations_from_config({"plain": None})
     assert spec.name == "plain"
     assert spec.instruction == "You are a helpful AI agent."
     assert spec.model is None and spec.tools == () and spec.use_history
@@ -58,7 +58,7 @@ def test_empty_declaration_gets_defaults() -> None:
 def test_errors_name_each_config_key(tmp_path: Path) -> None:
     config = tmp_path / "fastagent.yaml"
     with pytest.raises(ConfigValidationError) as caught:
-        specs_from_config(
+        declarations_from_config(
             {
                 "helper": {"instruction": 42, "tool": ["x"]},
                 "other": "just text",
@@ -98,3 +98,24 @@ async def test_yaml_errors_surface_from_run(tmp_path: Path) -> None:
     with pytest.raises(ConfigValidationError, match=re.escape("unknown key 'agents.helper.modle'")):
         async with fast.run():
             pass
+
+
+async def test_yaml_errors_name_file_line_key_and_a_close_key(tmp_path: Path) -> None:
+    config = write_config(
+        tmp_path,
+        "agents:\n  helper:\n    instruction: Hi.\n    modle: x\n"
+        "  post:\n    type: chain\n    sequense: [helper]\n",
+    )
+    fast = FastAgent("t", config_path=config, parse_cli_args=False)
+    with pytest.raises(ConfigValidationError) as caught:
+        async with fast.run():
+            pass
+    lines = caught.value.message.splitlines()
+    assert lines[0].startswith(f"{config}: line 6: unknown key 'agents.helper.modle' (valid keys:")
+    assert lines[0].endswith("(did you mean 'model'?)")
+    assert lines[1].startswith(f"{config}: line 9: unknown key 'agents.post.sequense'")
+    assert lines[1].endswith("(did you mean 'sequence'?)")
+    assert [(key, line) for _w, key, line, _t in caught.value.problems] == [
+        ("agents.helper.modle", 6),  # two logger lines come first
+        ("agents.post.sequense", 9),
+    ]

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
+from fastagent.agents.declaration import AgentDeclaration
 from fastagent.agents.graph import build_order, graph_problems, validate_graph
-from fastagent.agents.spec import BasicAgentSpec
 from fastagent.agents.tool_catalog import ToolCatalog
 from fastagent.exceptions import AgentGraphError
 from fastagent.tools import FunctionTool
@@ -11,8 +11,8 @@ from fastagent.tools import FunctionTool
 from .conftest import make_app, settings
 
 
-def spec(name: str, **kw: object) -> BasicAgentSpec:
-    return BasicAgentSpec(name=name, **kw)  # type: ignore[arg-type]
+def spec(name: str, **kw: object) -> AgentDeclaration:
+    return AgentDeclaration(name=name, **kw)  # type: ignore[arg-type]
 
 
 def catalog(*names: str) -> ToolCatalog:
@@ -22,7 +22,7 @@ def catalog(*names: str) -> ToolCatalog:
     return tools
 
 
-def problems(*specs: BasicAgentSpec, **kw: object) -> list[str]:
+def problems(*specs: AgentDeclaration, **kw: object) -> list[str]:
     kw.setdefault("tools", catalog())
     kw.setdefault("servers", ())
     return graph_problems(list(specs), **kw)  # type: ignore[arg-type]
@@ -86,7 +86,7 @@ def test_two_defaults() -> None:
         ),
     ],
 )
-def test_cycles_are_reported_once(specs: list[BasicAgentSpec], cycle: str) -> None:
+def test_cycles_are_reported_once(specs: list[AgentDeclaration], cycle: str) -> None:
     assert problems(*specs) == [cycle]
     assert sorted(s.name for s in build_order(specs)) == sorted(s.name for s in specs)
 

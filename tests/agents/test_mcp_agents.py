@@ -13,9 +13,9 @@ import pytest
 
 from fastagent.agents import FastAgent
 from fastagent.agents.agent import Agent
+from fastagent.agents.declaration import AgentDeclaration
 from fastagent.agents.mcp_wiring import sampling_models, servers_used
 from fastagent.agents.models import FALLBACK_NOTICE, build_agent_provider
-from fastagent.agents.spec import BasicAgentSpec
 from fastagent.cli.commands.go import flag_servers, package_server_name, url_server_name
 from fastagent.context import Context
 from fastagent.exceptions import UserError
@@ -214,9 +214,9 @@ async def test_builtin_fallback_is_flagged(monkeypatch: pytest.MonkeyPatch) -> N
 
 def test_servers_used_and_sampling_models_follow_declaration_order() -> None:
     specs = [
-        BasicAgentSpec("a", servers=("x",)),
-        BasicAgentSpec("b", servers=("y", "x"), model="m1"),
-        BasicAgentSpec("c", servers=("y",), model="m2"),
+        AgentDeclaration(name="a", servers=("x",)),
+        AgentDeclaration(name="b", servers=("y", "x"), model="m1"),
+        AgentDeclaration(name="c", servers=("y",), model="m2"),
     ]
     assert servers_used(specs) == ["x", "y"]
     assert sampling_models(specs) == {"x": "m1", "y": "m1"}

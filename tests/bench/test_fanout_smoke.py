@@ -12,6 +12,8 @@ from typing import Any
 
 import httpx
 
+from fastagent.agents.workflows.parallel import ParallelAgent
+
 ROOT = Path(__file__).resolve().parents[2]
 BENCH = ROOT / "bench" / "fanout.py"
 
@@ -94,8 +96,9 @@ async def test_raw_sdk_and_agents_send_the_same_request_body() -> None:
         assert await fanout.raw_call(client) == fanout.REPLY
         async with fanout.fanout_app(2, base_url, client).run() as app:
             workflow = app["fanout"]
-            await workflow.generate(fanout.PROMPT)
-            assert [r.text for r in workflow.last_results] == [fanout.REPLY] * 2
+            assert isinstance(workflow, ParallelAgent)
+            result = await workflow.run(fanout.PROMPT)
+            assert [r.text for r in result.branches] == [fanout.REPLY] * 2
     finally:
         await client.close()
         await http_client.aclose()

@@ -4,8 +4,6 @@ import json
 import subprocess
 import sys
 
-import fastagent.config
-
 PROBE = """
 import json, sys
 import fastagent.config
@@ -25,35 +23,3 @@ def test_importing_config_is_lazy_and_never_imports_pydantic_settings() -> None:
     modules = json.loads(result.stdout)
     assert modules["before"] == []
     assert modules["after"] == []
-
-
-def test_public_names_are_exactly_the_documented_ones() -> None:
-    assert sorted(fastagent.config.__all__) == [
-        "AnthropicSettings",
-        "ElicitationSettings",
-        "GenericSettings",
-        "LoadedConfig",
-        "LoggerSettings",
-        "MCPRootSettings",
-        "MCPServerSettings",
-        "MCPSettings",
-        "OpenAISettings",
-        "ProviderSettings",
-        "SamplingSettings",
-        "Settings",
-        "find_config_file",
-        "load_config",
-        "redacted",
-    ]
-    for name in fastagent.config.__all__:
-        assert getattr(fastagent.config, name) is not None
-    assert dir(fastagent.config) == sorted(fastagent.config.__all__)
-
-
-def test_unknown_attribute_is_an_attribute_error() -> None:
-    try:
-        fastagent.config.NoSuchThing  # noqa: B018
-    except AttributeError as error:
-        assert "NoSuchThing" in str(error)
-    else:
-        raise AssertionError("expected AttributeError")

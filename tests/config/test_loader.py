@@ -366,3 +366,19 @@ def test_env_defaults_to_os_environ(
     loaded = load_config(cwd=project, user_config_dir=user_dir)
     assert loaded.settings.default_model == "from-os-environ"
     assert loaded.sources["default_model"] == "env"
+
+
+def test_every_key_variable_of_the_provider_table_is_read(
+    load: Load, project: Path, write: Write, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fastagent.provider_defaults import PROVIDER_DEFAULTS
+
+    two = PROVIDER_DEFAULTS["openai"]._replace(api_key_vars=("OPENAI_API_KEY", "OPENAI_KEY"))
+    monkeypatch.setitem(PROVIDER_DEFAULTS, "openai", two)
+    loaded = load(env={"OPENAI_KEY": "sk-second"})
+    assert loaded.settings.openai.api_key is not None
+    assert loaded.settings.openai.api_key.get_secret_value() == "sk-second"
+    write(project / ".env", "OPENAI_API_KEY=sk-dotenv\n")
+    loaded = load(env={"OPENAI_KEY": "sk-env"})  # the environment beats .env
+    assert loaded.settings.openai.api_key is not None
+    assert loaded.settings.openai.api_key.get_secret_value() == "sk-env"

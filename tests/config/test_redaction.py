@@ -6,8 +6,9 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
+from fastagent._redact import secret_values
 from fastagent.config import LoadedConfig, redacted
-from fastagent.config.redaction import redact_value, secret_values
+from fastagent.config.redaction import redact_value
 
 Load = Callable[..., LoadedConfig]
 Write = Callable[[Path, str], Path]
@@ -21,6 +22,27 @@ def test_secret_values_are_collected() -> None:
         "headers": [{"Authorization": "Bearer abc"}],
     }
     assert secret_values(data) == {"sk-1", "ghp_x", "Bearer abc"}
+
+
+def test_secret_values_walk_settings_models_too() -> None:
+    from fastagent.config import Settings
+
+    settings = Settings.model_validate(
+        {
+            "openai": {"api_key": "sk-model"},
+            "mcp": {
+                "servers": {
+                    "gh": {
+                        "command": "gh-mcp",
+                        "env": {"GITHUB_TOKEN": "ghp_model"},
+                        "args": ("--x",),
+                    }
+                }
+            },
+        }
+    )
+    assert secret_values(settings) == {"sk-model", "ghp_model"}
+    assert secret_values(settings) == secret_values(settings.model_dump())
 
 
 def test_secrets_inside_other_strings_are_masked() -> None:

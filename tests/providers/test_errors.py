@@ -11,7 +11,6 @@ from fastagent.exceptions import (
     RateLimitError,
 )
 from fastagent.providers.errors import (
-    API_KEY_ENV_VARS,
     error_for_status,
     is_context_window_message,
     retry_after,
@@ -46,7 +45,7 @@ def test_every_status_maps_to_its_type(status, kind):
 def test_authentication_hint_names_the_key_variable():
     assert "ANTHROPIC_API_KEY" in (error_for_status(401, "x", provider="anthropic").hint or "")
     assert "GROQ_API_KEY" in (error_for_status(403, "x", provider="groq").hint or "")
-    assert API_KEY_ENV_VARS["openai"] == "OPENAI_API_KEY"
+    assert "OPENAI_API_KEY" in (error_for_status(401, "x", provider="openai").hint or "")
 
 
 @pytest.mark.parametrize(

@@ -16,30 +16,27 @@ if TYPE_CHECKING:
     from fastagent.agents.agent_tool import AgentTool
     from fastagent.agents.app import FastAgent
     from fastagent.agents.cli_args import CliOptions
-    from fastagent.agents.config_agents import AgentDeclaration
-    from fastagent.agents.spec import AgentSpec, BasicAgentSpec, BuildContext
+    from fastagent.agents.declaration import AgentDeclaration, BuildContext, Declaration
 
 __all__ = [
     "Agent",
     "AgentApp",
     "AgentDeclaration",
-    "AgentSpec",
     "AgentTool",
-    "BasicAgentSpec",
     "BuildContext",
     "CliOptions",
+    "Declaration",
     "FastAgent",
 ]
 
 _LAZY: dict[str, str] = {
     "Agent": "fastagent.agents.agent",
     "AgentApp": "fastagent.agents.agent_app",
-    "AgentDeclaration": "fastagent.agents.config_agents",
-    "AgentSpec": "fastagent.agents.spec",
+    "AgentDeclaration": "fastagent.agents.declaration",
     "AgentTool": "fastagent.agents.agent_tool",
-    "BasicAgentSpec": "fastagent.agents.spec",
-    "BuildContext": "fastagent.agents.spec",
+    "BuildContext": "fastagent.agents.declaration",
     "CliOptions": "fastagent.agents.cli_args",
+    "Declaration": "fastagent.agents.declaration",
     "FastAgent": "fastagent.agents.app",
 }
 

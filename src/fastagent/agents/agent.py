@@ -80,16 +80,6 @@ class Agent(BaseAgent):
         """
         return await self.llm.generate(messages, params)
 
-    async def structured(
-        self, messages: MessageInput, model_cls: type[M], params: RequestParams | None = None
-    ) -> M:
-        """Run one turn and return the reply parsed as `model_cls`.
-
-        Raises:
-            ModelOutputError: The reply is not valid JSON for `model_cls`.
-        """
-        return await self.llm.structured(messages, model_cls, params)
-
     def stream(
         self, messages: MessageInput, params: RequestParams | None = None
     ) -> AsyncGenerator[LLMStreamEvent, None]:

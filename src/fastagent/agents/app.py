@@ -35,8 +35,10 @@ from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from fastagent.agents import cli_args
 from fastagent.agents.cli_args import CliOptions
-from fastagent.agents.spec import DEFAULT_INSTRUCTION, BasicAgentSpec
+from fastagent.agents.declaration import DEFAULT_INSTRUCTION, AgentDeclaration
+from fastagent.agents.declare import declare
 from fastagent.agents.tool_catalog import ToolCatalog
+from fastagent.agents.workflows._common import caller_source
 from fastagent.agents.workflows.decorators import WorkflowDecorators
 from fastagent.exceptions import UserError
 
@@ -45,7 +47,7 @@ if TYPE_CHECKING:
 
     from fastagent.agents.agent_app import AgentApp
     from fastagent.agents.base import BaseAgent
-    from fastagent.agents.spec import AgentSpec
+    from fastagent.agents.declaration import Declaration
     from fastagent.agents.tool_catalog import ToolRef
     from fastagent.config import Settings
     from fastagent.context import Context
@@ -97,7 +99,7 @@ class FastAgent(WorkflowDecorators):
         self.config_path = config_path
         self.settings = settings
         self.overrides = dict(overrides) if overrides is not None else None
-        self._specs: list[AgentSpec] = []
+        self._declarations: list[Declaration] = []
         self._tools = ToolCatalog()
         if argv is not None:
             self.options = cli_args.parse_cli_args(argv)
@@ -166,11 +168,15 @@ class FastAgent(WorkflowDecorators):
 
         Returns:
             A decorator that registers the agent and returns the function unchanged.
+
+        Raises:
+            UserError: An argument has the wrong type (e.g. invalid `request_params`).
         """
         if callable(name):
-            self.add_spec(BasicAgentSpec(name="default", source=_caller_source()))
+            self.add_declaration(AgentDeclaration(name="default", source=caller_source()))
             return name
-        spec = BasicAgentSpec(
+        declaration = declare(
+            AgentDeclaration,
             name=name,
             instruction=instruction,
             servers=tuple(servers),
@@ -181,9 +187,9 @@ class FastAgent(WorkflowDecorators):
             request_params=request_params,
             human_input=human_input,
             default=default,
-            source=_caller_source(),
+            source=caller_source(),
         )
-        self.add_spec(spec)
+        self.add_declaration(declaration)
 
         def register(fn: F) -> F:
             return fn
@@ -236,14 +242,14 @@ class FastAgent(WorkflowDecorators):
 
         return make if fn is None else make(fn)
 
-    def add_spec(self, spec: AgentSpec) -> None:
-        """Add an agent declaration (what the decorators and workflows use)."""
-        self._specs.append(spec)
+    def add_declaration(self, declaration: Declaration) -> None:
+        """Add an agent declaration (what the decorators use)."""
+        self._declarations.append(declaration)
 
     @property
-    def specs(self) -> list[AgentSpec]:
+    def declarations(self) -> list[Declaration]:
         """The agents declared in code so far (config agents are added by `run`)."""
-        return list(self._specs)
+        return list(self._declarations)
 
     @property
     def tools(self) -> list[str]:
@@ -320,14 +326,15 @@ class FastAgent(WorkflowDecorators):
 
     async def _build(self, ctx: Context) -> AgentApp:
         from fastagent.agents.agent_app import AgentApp
-        from fastagent.agents.config_agents import specs_from_config
+        from fastagent.agents.config_agents import declarations_from_config
+        from fastagent.agents.declaration import BuildContext
         from fastagent.agents.graph import validate_graph
         from fastagent.agents.mcp_wiring import attach_app_servers
         from fastagent.agents.models import FALLBACK_NOTICE
-        from fastagent.agents.spec import BuildContext
 
         config_file = ctx.config.config_file if ctx.config is not None else None
-        specs = [*self._specs, *specs_from_config(ctx.settings.agents, config_file=config_file)]
+        from_config = declarations_from_config(ctx.settings.agents, config_file=config_file)
+        specs = [*self._declarations, *from_config]
         requested = [self.options.agent] if self.options.agent else []
         order = validate_graph(
             specs, tools=self._tools, servers=ctx.settings.mcp.servers.keys(), requested=requested
@@ -345,9 +352,3 @@ class FastAgent(WorkflowDecorators):
             sys.stderr.flush()
         default = self.options.agent or next((s.name for s in specs if s.default), None)
         return AgentApp({s.name: built[s.name] for s in specs}, default=default, context=ctx)
-
-
-def _caller_source() -> str:
-    """``file:line`` of the code that called the decorator (for duplicate-name errors)."""
-    frame = sys._getframe(2)
-    return f"{Path(frame.f_code.co_filename).name}:{frame.f_lineno}"

@@ -54,14 +54,20 @@ class BaseAgent(abc.ABC):
     async def structured(
         self, messages: MessageInput, model_cls: type[M], params: RequestParams | None = None
     ) -> M:
-        """Run one turn and return the reply parsed as `model_cls`.
+        """Run one turn asking for JSON matching `model_cls`; return the reply parsed.
+
+        `generate` with ``response_format=model_cls`` added to `params` (the one
+        structured-output path, see `fastagent.llm.structured`): a model agent asks its
+        provider for it; a workflow passes it to the agent that writes its reply.
 
         Raises:
             ModelOutputError: The reply is not valid JSON for `model_cls`.
         """
+        from fastagent.llm.params import RequestParams
         from fastagent.llm.structured import parse_structured
 
-        reply = await self.generate(messages, params)
+        asked = (params or RequestParams()).merged({"response_format": model_cls})
+        reply = await self.generate(messages, asked)
         return parse_structured(reply.text, model_cls)
 
     async def stream(

@@ -13,157 +13,119 @@ agents:
     sequence: [helper, writer]
 ```
 
-An entry without ``type:`` (or ``type: agent``) is validated by `AgentDeclaration`; a
-workflow entry by the model for its type in
-`fastagent.agents.workflows.declarations.WORKFLOW_DECLARATIONS`, whose keys are the
-decorator's keyword arguments. Problems name the config key (``agents.helper.instruction``).
+Each entry is validated by the declaration model of its ``type:`` (`AgentDeclaration` when
+there is none), the same model the matching decorator builds, so its keys are the
+decorator's keyword arguments. Problems name the file, line and config key
+(``agents.helper.instruction``), with a "did you mean" for a misspelt key.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, cast
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
-from fastagent.agents.spec import DEFAULT_INSTRUCTION, BasicAgentSpec
-from fastagent.agents.workflows.declarations import WORKFLOW_DECLARATIONS, WorkflowDeclaration
+from fastagent.agents.declaration import AgentDeclaration
+from fastagent.agents.declare import validation_problems
+from fastagent.agents.workflows.declarations import WORKFLOW_DECLARATIONS
 from fastagent.exceptions import ConfigValidationError, UserError
 
 if TYPE_CHECKING:
-    from fastagent.agents.spec import AgentSpec
+    from fastagent.agents.declaration import BaseDeclaration, Declaration
 
-__all__ = ["AgentDeclaration", "specs_from_config"]
+__all__ = ["declarations_from_config"]
 
-
-class AgentDeclaration(BaseModel):
-    """One agent under the config's ``agents:`` key.
-
-    Attributes:
-        instruction: The system prompt.
-        model: The model string; the config's ``default_model`` when omitted.
-        servers: MCP server names (keys of ``mcp.servers``).
-        tools: Names of ``@fast.tool`` functions of the app.
-        agents: Other agents it may call as tools.
-        use_history: Keep the conversation between sends.
-        default: Make it the app's default agent.
-        request_params: Default request parameters (``max_tokens``, ``temperature``, ...).
-        type: Always ``agent`` (the default); workflows have their own types.
-    """
-
-    model_config = ConfigDict(extra="forbid", defer_build=True)
-
-    instruction: str = DEFAULT_INSTRUCTION
-    model: str | None = None
-    servers: list[str] = Field(default_factory=list)
-    tools: list[str] = Field(default_factory=list)
-    agents: list[str] = Field(default_factory=list)
-    use_history: bool = True
-    default: bool = False
-    request_params: dict[str, Any] = Field(default_factory=dict)
-    type: Literal["agent"] = "agent"
+_RESERVED = ("name", "source")
+"""Declaration fields the loader fills in, so not YAML keys."""
 
 
-def specs_from_config(
+def declarations_from_config(
     agents: Mapping[str, Any], *, config_file: Path | None = None
-) -> list[AgentSpec]:
-    """Validate the config's ``agents:`` mapping and turn it into agent specs.
+) -> list[Declaration]:
+    """Validate the config's ``agents:`` mapping and turn it into agent declarations.
 
     Args:
         agents: ``settings.agents``.
-        config_file: The file it came from, named in errors.
+        config_file: The file it came from, named in errors (and read for line numbers
+            when there are problems).
 
     Raises:
         ConfigValidationError: Listing every invalid key as ``agents.<name>.<key>``.
     """
     where = str(config_file) if config_file is not None else "configuration"
-    specs: list[AgentSpec] = []
-    problems: list[tuple[str, str, int | None, str]] = []
+    declarations: list[Declaration] = []
+    problems: list[tuple[str, str]] = []
     for name, raw in agents.items():
         prefix = f"agents.{name}"
         if raw is None:
             raw = {}
         if not isinstance(raw, Mapping):
-            problems.append((where, prefix, None, f"{prefix}: must be a mapping of settings"))
+            problems.append((prefix, f"{prefix}: must be a mapping of settings"))
             continue
         kind = raw.get("type", "agent")
         model = _declaration_model(kind)
         if model is None:
             key = f"{prefix}.type"
             valid = ", ".join(["agent", *WORKFLOW_DECLARATIONS])
-            problems.append((where, key, None, f"{key}: unknown type {kind!r} (valid: {valid})"))
+            problems.append((key, f"{key}: unknown type {kind!r} (valid: {valid})"))
             continue
+        reserved = [k for k in _RESERVED if k in raw]
+        values = {k: v for k, v in raw.items() if k not in _RESERVED}
         try:
-            declared = model.model_validate(raw)
-        except ValidationError as exc:
-            problems.extend(_problems(exc, prefix, where, model))
-            continue
-        source = f"{where}: {prefix}"
-        if isinstance(declared, WorkflowDeclaration):
-            try:
-                specs.append(declared.to_spec(str(name), source))
-            except UserError as exc:
-                problems.append((where, prefix, None, f"{prefix}: {exc.message}"))
-            continue
-        assert isinstance(declared, AgentDeclaration)
-        params_problem = _request_params_problem(declared.request_params)
-        if params_problem is not None:
-            key = f"{prefix}.request_params"
-            problems.append((where, key, None, f"{key}: {params_problem}"))
-            continue
-        specs.append(
-            BasicAgentSpec(
-                name=str(name),
-                instruction=declared.instruction,
-                servers=tuple(declared.servers),
-                tools=tuple(declared.tools),
-                agents=tuple(declared.agents),
-                model=declared.model,
-                use_history=declared.use_history,
-                request_params=declared.request_params or None,
-                default=declared.default,
-                source=source,
+            declared = model.model_validate(
+                {**values, "name": str(name), "source": f"{where}: {prefix}"}
             )
-        )
+        except ValidationError as exc:
+            problems.extend(validation_problems(exc, model, prefix))
+            declared = None
+        except UserError as exc:
+            problems.append((prefix, f"{prefix}: {exc.message}"))
+            declared = None
+        for key in reserved:
+            problems.append((f"{prefix}.{key}", f"unknown key '{prefix}.{key}'"))
+        if declared is not None and not reserved:
+            declarations.append(cast("Declaration", declared))
     if problems:
+        lines = _lines(config_file)
+        located = [(where, key, lines.get(tuple(_path(key))), text) for key, text in problems]
         raise ConfigValidationError(
-            "\n".join(f"{w}: {text}" for w, _key, _line, text in problems),
-            problems=problems,
+            "\n".join(
+                f"{w}: line {line}: {text}" if line is not None else f"{w}: {text}"
+                for w, _key, line, text in located
+            ),
+            problems=located,
             hint="fix the agents: entries named above; docs/agents.md lists their keys",
         )
-    return specs
+    return declarations
 
 
-def _declaration_model(kind: object) -> type[BaseModel] | None:
+def _declaration_model(kind: object) -> type[BaseDeclaration] | None:
     if kind == "agent":
         return AgentDeclaration
     return WORKFLOW_DECLARATIONS.get(kind) if isinstance(kind, str) else None
 
 
-def _request_params_problem(params: dict[str, Any]) -> str | None:
-    from fastagent.exceptions import UserError
-    from fastagent.llm.params import RequestParams
+def _path(key: str) -> list[str | int]:
+    """``agents.x.tools[0]`` as the key path the YAML reader records lines under."""
+    path: list[str | int] = []
+    for part in key.split("."):
+        name, _, rest = part.partition("[")
+        path.append(name)
+        for index in rest.rstrip("]").split("][") if rest else ():
+            path.append(int(index))
+    return path
+
+
+def _lines(config_file: Path | None) -> Mapping[tuple[str | int, ...], int]:
+    """Key path -> line of the config file (empty when it cannot be read again)."""
+    if config_file is None:
+        return {}
+    from fastagent.config.yaml_source import read_yaml_mapping
+    from fastagent.exceptions import ConfigError
 
     try:
-        RequestParams().merged(params)
-    except UserError as exc:
-        return f"{exc.message} ({exc.hint})" if exc.hint else exc.message
-    return None
-
-
-def _problems(
-    error: ValidationError, prefix: str, where: str, model: type[BaseModel]
-) -> list[tuple[str, str, int | None, str]]:
-    found: list[tuple[str, str, int | None, str]] = []
-    allowed = ", ".join(model.model_fields)
-    for detail in error.errors(include_url=False):
-        key = prefix + "".join(
-            f"[{part}]" if isinstance(part, int) else f".{part}" for part in detail["loc"]
-        )
-        if detail["type"] == "extra_forbidden":
-            text = f"unknown key '{key}' (valid keys: {allowed})"
-        else:
-            text = f"{key}: {detail['msg']}"
-        found.append((where, key, None, text))
-    return found
+        return read_yaml_mapping(config_file)[1]
+    except (ConfigError, OSError):
+        return {}

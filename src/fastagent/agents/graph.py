@@ -3,7 +3,7 @@
 Every problem is collected (duplicate names, unknown agents, tools and servers, cycles, more
 than one default) and raised together as one `AgentGraphError`, so one run shows them all.
 
-A spec may also check itself: a ``problems()`` method returning one line per problem (a
+A declaration may also check itself: a ``problems()`` method returning one line per problem (a
 chain with an empty sequence, a parallel without branches, ...) is called here too, and a
 ``kind`` attribute (``"chain"``, ``"parallel"``, ...) names it in messages instead of
 ``agent``.
@@ -18,20 +18,20 @@ from typing import TYPE_CHECKING
 from fastagent.exceptions import AgentGraphError
 
 if TYPE_CHECKING:
-    from fastagent.agents.spec import AgentSpec
+    from fastagent.agents.declaration import Declaration
     from fastagent.agents.tool_catalog import ToolCatalog
 
 __all__ = ["build_order", "graph_problems", "validate_graph"]
 
 
 def validate_graph(
-    specs: Sequence[AgentSpec],
+    specs: Sequence[Declaration],
     *,
     tools: ToolCatalog,
     servers: Collection[str],
     requested: Sequence[str] = (),
-) -> list[AgentSpec]:
-    """Check the graph and return the specs in build order (dependencies first).
+) -> list[Declaration]:
+    """Check the graph and return the declarations in build order (dependencies first).
 
     Args:
         specs: Every declared agent, in declaration order.
@@ -49,7 +49,7 @@ def validate_graph(
 
 
 def graph_problems(
-    specs: Sequence[AgentSpec],
+    specs: Sequence[Declaration],
     *,
     tools: ToolCatalog,
     servers: Collection[str],
@@ -98,16 +98,16 @@ def graph_problems(
     return problems
 
 
-def build_order(specs: Sequence[AgentSpec]) -> list[AgentSpec]:
-    """The specs with every agent after the agents it uses (declaration order otherwise).
+def build_order(specs: Sequence[Declaration]) -> list[Declaration]:
+    """The declarations with every agent after the agents it uses (declaration order otherwise).
 
     Assumes a valid graph: unknown names are skipped and cycles are not followed.
     """
     by_name = {spec.name: spec for spec in specs}
     done: set[str] = set()
-    order: list[AgentSpec] = []
+    order: list[Declaration] = []
 
-    def visit(spec: AgentSpec, path: frozenset[str]) -> None:
+    def visit(spec: Declaration, path: frozenset[str]) -> None:
         if spec.name in done or spec.name in path:
             return
         for helper in spec.agents:
@@ -121,7 +121,7 @@ def build_order(specs: Sequence[AgentSpec]) -> list[AgentSpec]:
     return order
 
 
-def _cycles(specs: Sequence[AgentSpec]) -> list[list[str]]:
+def _cycles(specs: Sequence[Declaration]) -> list[list[str]]:
     """Each cycle once, as the path that closes it (``a -> b -> a``)."""
     edges: dict[str, list[str]] = {}
     for spec in specs:
@@ -157,5 +157,5 @@ def _suggest(name: str, candidates: Collection[str]) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
-def _where(spec: AgentSpec) -> str:
+def _where(spec: Declaration) -> str:
     return str(getattr(spec, "source", "") or "")

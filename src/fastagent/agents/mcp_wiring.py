@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from fastagent.exceptions import UserError
 
 if TYPE_CHECKING:
-    from fastagent.agents.spec import AgentSpec
+    from fastagent.agents.declaration import Declaration
     from fastagent.config.mcp_settings import MCPServerSettings
     from fastagent.context import Context
     from fastagent.mcp.callbacks import ClientCallbacks
@@ -36,12 +36,12 @@ __all__ = [
 ]
 
 
-def servers_used(specs: Sequence[AgentSpec]) -> list[str]:
+def servers_used(specs: Sequence[Declaration]) -> list[str]:
     """The MCP servers the agents of `specs` use, in first-use order."""
     return list(dict.fromkeys(name for spec in specs for name in spec.servers))
 
 
-def sampling_models(specs: Sequence[AgentSpec]) -> dict[str, str]:
+def sampling_models(specs: Sequence[Declaration]) -> dict[str, str]:
     """For each server, the model of the first agent declaring it (agents without one skip)."""
     models: dict[str, str] = {}
     for spec in specs:
@@ -97,7 +97,7 @@ def server_registry(ctx: Context, *, cli_model: str | None = None) -> ServerRegi
 
 
 async def attach_app_servers(
-    ctx: Context, specs: Sequence[AgentSpec], *, cli_model: str | None = None
+    ctx: Context, specs: Sequence[Declaration], *, cli_model: str | None = None
 ) -> ServerRegistry | None:
     """Attach the run's `ServerRegistry` when the agents use servers, and start them.
 

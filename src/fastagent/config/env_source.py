@@ -22,18 +22,12 @@ from fastagent.config.schema import annotation_at, is_text_annotation
 
 __all__ = [
     "ENV_PREFIX",
-    "PROVIDER_API_KEY_VARS",
     "EnvSetting",
     "parse_env_value",
     "settings_from_env",
 ]
 
 ENV_PREFIX = "FASTAGENT_"
-PROVIDER_API_KEY_VARS = {
-    "anthropic": "ANTHROPIC_API_KEY",
-    "openai": "OPENAI_API_KEY",
-    "generic": "GENERIC_API_KEY",
-}
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from fastagent.config.discovery import find_config_file, find_dotenv_file, find_secrets_file
-from fastagent.config.env_source import PROVIDER_API_KEY_VARS, settings_from_env
+from fastagent.config.env_source import settings_from_env
 from fastagent.config.interpolation import substitute_env_vars
 from fastagent.config.layers import LayeredConfig, Origin, SourceName
 from fastagent.config.models import Settings
@@ -161,15 +161,20 @@ def _fill_provider_keys(
     dotenv: Mapping[str, str],
     dotenv_file: Path | None,
 ) -> None:
-    for provider, variable in PROVIDER_API_KEY_VARS.items():
+    from fastagent.provider_defaults import PROVIDER_DEFAULTS
+
+    for provider, entry in PROVIDER_DEFAULTS.items():
         if layers.get((provider, "api_key")) is not None:
             continue
-        if env.get(variable):
-            origin = Origin("env", f"environment variable {variable}")
-            layers.set((provider, "api_key"), env[variable], origin)
-        elif dotenv.get(variable):
-            origin = Origin("dotenv", f"{dotenv_file}: {variable}")
-            layers.set((provider, "api_key"), dotenv[variable], origin)
+        found = next((v for v in entry.api_key_vars if env.get(v)), None)
+        if found is not None:
+            origin = Origin("env", f"environment variable {found}")
+            layers.set((provider, "api_key"), env[found], origin)
+            continue
+        found = next((v for v in entry.api_key_vars if dotenv.get(v)), None)
+        if found is not None:
+            origin = Origin("dotenv", f"{dotenv_file}: {found}")
+            layers.set((provider, "api_key"), dotenv[found], origin)
 
 
 def _read_dotenv(path: Path) -> dict[str, str]:

@@ -11,6 +11,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from fastagent.config.mcp_settings import MCPSettings
+from fastagent.provider_defaults import PROVIDER_DEFAULTS
 
 __all__ = [
     "AnthropicSettings",
@@ -21,7 +22,7 @@ __all__ = [
     "Settings",
 ]
 
-DEFAULT_GENERIC_BASE_URL = "http://localhost:11434/v1"
+DEFAULT_GENERIC_BASE_URL = PROVIDER_DEFAULTS["generic"].base_url
 
 
 class ProviderSettings(BaseModel):

@@ -10,36 +10,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from fastagent._redact import MASK, is_secret_key, redact
+from fastagent._redact import MASK, is_secret_key, redact, secret_values
 
 if TYPE_CHECKING:
     from fastagent.config.loader import LoadedConfig
 
-__all__ = ["redact_value", "redacted", "secret_values"]
-
-
-def secret_values(value: Any, key: str = "") -> set[str]:
-    """Collect the secrets held in plain data.
-
-    Args:
-        value: Mappings, lists, scalars and `SecretStr` values.
-        key: The key holding `value`.
-
-    Returns:
-        Every `SecretStr` value and non-empty string under a secret-looking key.
-    """
-    from pydantic import SecretStr
-
-    if isinstance(value, SecretStr):
-        secret = value.get_secret_value()
-        return {secret} if secret else set()
-    if isinstance(value, dict):
-        return {s for k, v in value.items() for s in secret_values(v, str(k))}
-    if isinstance(value, list):
-        return {s for item in value for s in secret_values(item, key)}
-    if isinstance(value, str) and value and is_secret_key(key):
-        return {value}
-    return set()
+__all__ = ["redact_value", "redacted"]
 
 
 def redact_value(value: Any, key: str = "", *, secrets: frozenset[str] | None = None) -> Any:
@@ -49,7 +25,7 @@ def redact_value(value: Any, key: str = "", *, secrets: frozenset[str] | None = 
         value: Mappings, lists, scalars and `SecretStr` values.
         key: The key holding `value`.
         secrets: Literal secrets to hide inside other strings; defaults to those found
-            in `value` by `secret_values`.
+            in `value` by `fastagent._redact.secret_values`.
 
     Returns:
         The redacted copy, with the same structure.

@@ -104,7 +104,7 @@ class AugmentedLLM:
         Raises:
             ProviderError: A model call failed; memory is left as before the turn.
         """
-        return await self._complete_turn(messages, self.params.merged(params), None)
+        return await self._complete_turn(messages, self.params.merged(params))
 
     def stream(
         self, messages: MessageInput, params: RequestParams | None = None
@@ -116,30 +116,26 @@ class AugmentedLLM:
         `generate` would have returned. Leaving the iteration early abandons the turn
         (nothing is stored). Do not start another turn on the same memory inside the loop.
         """
-        return self._turn(messages, self.params.merged(params), None, streaming=True)
+        return self._turn(messages, self.params.merged(params), streaming=True)
 
     async def structured(
         self, messages: MessageInput, model_cls: type[M], params: RequestParams | None = None
     ) -> M:
         """Run one turn asking for JSON matching `model_cls`, and return it validated.
 
-        Sets ``response_format=model_cls`` for providers that enforce schemas natively; for
-        the others the schema goes into the system prompt.
+        The same as `generate` with ``response_format=model_cls`` (see `fastagent.llm.structured`
+        for how each provider is asked), then `parse_structured` on the reply.
 
         Raises:
             ModelOutputError: The final reply is not valid JSON for `model_cls`.
         """
         merged = self.params.merged(params).merged({"response_format": model_cls})
-        native = getattr(self.provider, "native_structured_output", False)
-        suffix = None if native else json_instruction(model_cls)
-        final = await self._complete_turn(messages, merged, suffix)
+        final = await self._complete_turn(messages, merged)
         return parse_structured(final.text, model_cls)
 
-    async def _complete_turn(
-        self, messages: MessageInput, params: RequestParams, system_suffix: str | None
-    ) -> Message:
+    async def _complete_turn(self, messages: MessageInput, params: RequestParams) -> Message:
         final: Message | None = None
-        turn = self._turn(messages, params, system_suffix, streaming=False)
+        turn = self._turn(messages, params, streaming=False)
         async with aclosing(turn):
             async for event in turn:
                 if type(event) is StreamDone:
@@ -151,7 +147,6 @@ class AugmentedLLM:
         self,
         messages: MessageInput,
         params: RequestParams,
-        system_suffix: str | None,
         *,
         streaming: bool,
     ) -> AsyncGenerator[LLMStreamEvent, None]:
@@ -165,16 +160,14 @@ class AugmentedLLM:
             if params.use_history:
                 async with memory.turn_lock:
                     turn = new
-                    loop = self._loop(
-                        memory.messages(), turn, params, system_suffix, bus, streaming
-                    )
+                    loop = self._loop(memory.messages(), turn, params, bus, streaming)
                     async with aclosing(loop):
                         async for event in loop:
                             if type(event) is StreamDone:
                                 memory.extend(turn)
                             yield event
             else:
-                loop = self._loop(memory.prompt(), new, params, system_suffix, bus, streaming)
+                loop = self._loop(memory.prompt(), new, params, bus, streaming)
                 async with aclosing(loop):
                     async for event in loop:
                         yield event
@@ -193,14 +186,16 @@ class AugmentedLLM:
         context: list[Message],
         turn: list[Message],
         params: RequestParams,
-        system_suffix: str | None,
         bus: EventBus | None,
         streaming: bool,
     ) -> AsyncGenerator[LLMStreamEvent, None]:
         """The tool loop; appends every message of the turn to `turn` as it goes."""
         provider = self.provider
         model = params.model or provider.model
-        system = _join_system(self.instruction, system_suffix)
+        system = self.instruction
+        native = getattr(provider, "native_structured_output", False)
+        if params.response_format is not None and not native:
+            system = _join_system(system, json_instruction(params.response_format))
         definitions = self.tools.definitions() if self.tools is not None else []
         total = Usage()
         calls = 0
@@ -302,9 +297,7 @@ def _user(text: str) -> Message:
     return message
 
 
-def _join_system(instruction: str | None, suffix: str | None) -> str | None:
-    if suffix is None:
-        return instruction
+def _join_system(instruction: str | None, suffix: str) -> str:
     if not instruction:
         return suffix
     return f"{instruction}\n\n{suffix}"

@@ -1,10 +1,16 @@
-"""Structured output: ask for JSON matching a pydantic model, then parse and validate it."""
+"""Structured output: ask for JSON matching a pydantic model, then parse and validate it.
+
+There is one path. A caller sets `RequestParams.response_format`; the tool loop passes it to
+providers that enforce schemas natively (``native_structured_output``) and, for the others,
+appends `json_instruction` to the system prompt (never to the user's message, so echo models
+still work); the caller then parses the reply with `parse_structured`.
+"""
 
 from __future__ import annotations
 
 import functools
 import json
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -17,10 +23,24 @@ M = TypeVar("M", bound=BaseModel)
 _MAX_PROBLEMS = 5
 
 
+def json_instruction(response_format: type[BaseModel] | dict[str, Any]) -> str:
+    """The system-prompt text asking for JSON that matches `response_format`.
+
+    Args:
+        response_format: A pydantic model class (its text is cached per class) or a JSON
+            Schema dict.
+    """
+    if isinstance(response_format, dict):
+        return _instruction(json.dumps(response_format, separators=(",", ":")))
+    return _model_instruction(response_format)
+
+
 @functools.lru_cache(maxsize=128)
-def json_instruction(model_cls: type[BaseModel]) -> str:
-    """The system-prompt text asking for JSON that matches `model_cls` (cached per class)."""
-    schema = json.dumps(model_cls.model_json_schema(), separators=(",", ":"))
+def _model_instruction(model_cls: type[BaseModel]) -> str:
+    return _instruction(json.dumps(model_cls.model_json_schema(), separators=(",", ":")))
+
+
+def _instruction(schema: str) -> str:
     return (
         "Reply with one JSON object only, no prose and no code fence. "
         f"It must match this JSON Schema:\n{schema}"

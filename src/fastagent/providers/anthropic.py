@@ -31,6 +31,7 @@ from fastagent.exceptions import (
 from fastagent.llm.params import REASONING_LEVELS
 from fastagent.llm.streaming import StreamDone, StreamEvent
 from fastagent.logging import get_logger
+from fastagent.provider_defaults import PROVIDER_DEFAULTS
 from fastagent.providers._anthropic_convert import (
     RequestOptions,
     build_request,
@@ -38,7 +39,7 @@ from fastagent.providers._anthropic_convert import (
 )
 from fastagent.providers._anthropic_stream import StreamAssembler
 from fastagent.providers.base import BaseProvider, CompletionRequest
-from fastagent.providers.errors import API_KEY_ENV_VARS, error_for_status
+from fastagent.providers.errors import error_for_status
 
 if TYPE_CHECKING:
     import anthropic
@@ -56,7 +57,7 @@ DEFAULT_MODEL: Final = "claude-sonnet-4-6"
 DEFAULT_TIMEOUT: Final = 600.0
 """Seconds to wait for one call when neither the argument nor the settings say."""
 
-_ENV_VAR: Final = API_KEY_ENV_VARS["anthropic"]
+_ENV_VAR: Final = PROVIDER_DEFAULTS["anthropic"].api_key_vars[0]
 _OPTIONS: Final = ("cache", "max_tokens", "reasoning", "temperature")
 
 # the SDK sends these on HTTP errors inside a 200 stream; map them to their usual status
@@ -197,7 +198,8 @@ class AnthropicProvider(BaseProvider):
         try:
             import anthropic
         except ImportError:
-            raise MissingDependencyError("anthropic", "anthropic") from None
+            sdk = PROVIDER_DEFAULTS["anthropic"]
+            raise MissingDependencyError(sdk.sdk, sdk.extra) from None
         http_client = self._http_client
         if http_client is not None and not _is_httpx2(http_client):
             from fastagent.providers._anthropic_httpx import bridged_client

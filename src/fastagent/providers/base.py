@@ -15,13 +15,7 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from fastagent.llm.params import RequestParams
 from fastagent.llm.streaming import (
-    StreamDone,
     StreamEvent,
-    TextDelta,
-    ToolCallDelta,
-    ToolCallEnd,
-    ToolCallStart,
-    UsageUpdate,
     events_for_message,
 )
 
@@ -29,18 +23,7 @@ if TYPE_CHECKING:
     from fastagent.messages import Message
     from fastagent.tools.base import ToolDefinition
 
-__all__ = [
-    "BaseProvider",
-    "CompletionRequest",
-    "Provider",
-    "StreamDone",
-    "StreamEvent",
-    "TextDelta",
-    "ToolCallDelta",
-    "ToolCallEnd",
-    "ToolCallStart",
-    "UsageUpdate",
-]
+__all__ = ["BaseProvider", "CompletionRequest", "Provider"]
 
 _DEFAULT_PARAMS = RequestParams()
 

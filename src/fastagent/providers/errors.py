@@ -18,15 +18,9 @@ from fastagent.exceptions import (
     ProviderServerError,
     RateLimitError,
 )
+from fastagent.provider_defaults import api_key_variable
 
-__all__ = ["API_KEY_ENV_VARS", "error_for_status", "is_context_window_message", "retry_after"]
-
-API_KEY_ENV_VARS: Mapping[str, str] = {
-    "anthropic": "ANTHROPIC_API_KEY",
-    "openai": "OPENAI_API_KEY",
-    "generic": "GENERIC_API_KEY",
-}
-"""The environment variable that supplies each provider's key."""
+__all__ = ["error_for_status", "is_context_window_message", "retry_after"]
 
 _CONTEXT_WINDOW_MARKERS = (
     "context length",
@@ -109,7 +103,7 @@ def error_for_status(
 
 def _classify(status_code: int, message: str, provider: str) -> tuple[type[ProviderHTTPError], str]:
     if status_code in (401, 403):
-        env_var = API_KEY_ENV_VARS.get(provider, f"{provider.upper()}_API_KEY")
+        env_var = api_key_variable(provider)
         return AuthenticationError, f"check the API key ({env_var} or {provider}.api_key)"
     if 400 <= status_code < 500:
         if is_context_window_message(message):

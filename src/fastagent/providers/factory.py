@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
 from fastagent.exceptions import MissingAPIKeyError, UserError
+from fastagent.provider_defaults import PROVIDER_DEFAULTS
 from fastagent.providers.catalogue import ModelInfo, lookup
 from fastagent.providers.presets import BUILTIN_PRESETS, KEYLESS_API_KEY
 from fastagent.providers.ratelimit import RateLimiter
@@ -49,7 +50,7 @@ BUILTIN_DEFAULT_MODEL: Final = "passthrough"
 DEFAULT_MODEL_ENV_VAR: Final = "FASTAGENT_DEFAULT_MODEL"
 """The environment variable naming the default model."""
 
-_CORE_PROVIDERS: Final = ("anthropic", "openai", "generic")
+_CORE_PROVIDERS: Final = tuple(PROVIDER_DEFAULTS)  # each has a settings block of its own
 _RESERVED: Final = frozenset({*(e.name for e in BUILTIN_PROVIDERS)} - set(BUILTIN_PRESETS))
 
 

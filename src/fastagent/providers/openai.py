@@ -31,6 +31,7 @@ from fastagent.exceptions import (
 )
 from fastagent.llm.params import RequestParams
 from fastagent.llm.streaming import StreamDone, StreamEvent
+from fastagent.provider_defaults import PROVIDER_DEFAULTS
 from fastagent.providers._openai_convert import (
     parse_completion,
     to_openai_messages,
@@ -55,7 +56,7 @@ _log = logging.getLogger("fastagent.providers.openai")
 DEFAULT_TIMEOUT: Final = 60.0
 """Seconds to wait for one model call when neither an argument nor settings say."""
 
-_OPENAI_BASE_URL: Final = "https://api.openai.com/v1"
+_OPENAI_BASE_URL: Final = PROVIDER_DEFAULTS["openai"].base_url
 _REASONING_PREFIXES: Final = ("o1", "o3", "o4", "gpt-5")
 _PARAM_OPTIONS: Final = frozenset(
     {"temperature", "max_tokens", "reasoning", "tool_choice", "parallel_tool_calls"}
@@ -115,7 +116,7 @@ class OpenAIProvider(BaseProvider):
     name = "openai"
     native_structured_output = True
     shareable = True
-    api_key_env_var: ClassVar[str] = "OPENAI_API_KEY"
+    api_key_env_var: ClassVar[str] = PROVIDER_DEFAULTS["openai"].api_key_vars[0]
     placeholder_api_key: ClassVar[str | None] = None
     """A key sent when none is configured (not a secret); None means a key is required."""
     tool_call_content: ClassVar[str | None] = None
@@ -267,7 +268,8 @@ class OpenAIProvider(BaseProvider):
         try:
             import openai
         except ImportError as exc:
-            raise MissingDependencyError("openai", "openai") from exc
+            sdk = PROVIDER_DEFAULTS["openai"]
+            raise MissingDependencyError(sdk.sdk, sdk.extra) from exc
         self._client = openai.AsyncOpenAI(
             api_key=self._api_key,
             base_url=self.base_url,

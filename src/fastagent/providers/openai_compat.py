@@ -34,6 +34,7 @@ from collections.abc import AsyncIterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 from fastagent.llm.streaming import StreamEvent, events_for_message
+from fastagent.provider_defaults import PROVIDER_DEFAULTS
 from fastagent.providers._openai_convert import to_tool_choice
 from fastagent.providers.openai import ModelRules, OpenAIProvider
 
@@ -49,7 +50,7 @@ __all__ = ["NO_API_KEY", "GenericProvider"]
 NO_API_KEY: Final = "not-needed"
 """The placeholder key sent to servers when no key is configured."""
 
-_DEFAULT_BASE_URL: Final = "http://localhost:11434/v1"
+_DEFAULT_BASE_URL: Final = PROVIDER_DEFAULTS["generic"].base_url
 _GENERIC_RULES: Final = ModelRules("system", True, True, "max_tokens")
 
 
@@ -74,7 +75,7 @@ class GenericProvider(OpenAIProvider):
 
     name = "generic"
     native_structured_output = False
-    api_key_env_var: ClassVar[str] = "GENERIC_API_KEY"
+    api_key_env_var: ClassVar[str] = PROVIDER_DEFAULTS["generic"].api_key_vars[0]
     placeholder_api_key: ClassVar[str | None] = NO_API_KEY
     tool_call_content: ClassVar[str | None] = ""
     option_types: ClassVar[Mapping[str, type]] = {

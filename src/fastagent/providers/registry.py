@@ -167,10 +167,6 @@ class ProviderRegistry:
         """Add a provider, replacing one of the same name."""
         self._entries[entry.name] = entry
 
-    def register_alias(self, alias: str, model_string: str) -> None:
-        """Let `alias` stand for `model_string` (winning over a built-in alias of that name)."""
-        self._aliases[alias] = model_string
-
     @property
     def providers(self) -> list[str]:
         """Registered provider names, sorted."""

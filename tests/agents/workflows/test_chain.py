@@ -6,7 +6,8 @@ import pytest
 
 from fastagent.agents import Agent
 from fastagent.agents.workflows._workflow_llm import request_text
-from fastagent.agents.workflows.chain import ChainAgent, ChainSpec, transcript_block
+from fastagent.agents.workflows.chain import ChainAgent, transcript_block
+from fastagent.agents.workflows.declarations import ChainDeclaration
 from fastagent.agents.workflows.parallel import ParallelAgent
 from fastagent.exceptions import ProviderServerError, UserError
 from fastagent.llm import AugmentedLLM, RequestParams
@@ -140,11 +141,11 @@ def test_instruction_describes_members_unless_given() -> None:
 
 
 def test_spec_lists_distinct_members_and_checks_itself() -> None:
-    spec = ChainSpec("c", ("a", "b", "a"))
+    spec = ChainDeclaration(name="c", sequence=("a", "b", "a"))
     assert spec.agents == ("a", "b")
     assert spec.sequence == ("a", "b", "a")
     assert (spec.tools, spec.servers, spec.kind) == ((), (), "chain")
     assert spec.problems() == []
-    assert ChainSpec("e", ()).problems() == [
+    assert ChainDeclaration(name="e", sequence=()).problems() == [
         "chain 'e' has an empty sequence (give it one or more agents)"
     ]

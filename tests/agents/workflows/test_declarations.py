@@ -6,14 +6,16 @@ from typing import Any
 import pytest
 import yaml
 
-from fastagent.agents import BasicAgentSpec, FastAgent
-from fastagent.agents.config_agents import specs_from_config
-from fastagent.agents.workflows.chain import ChainSpec
-from fastagent.agents.workflows.declarations import WORKFLOW_DECLARATIONS
-from fastagent.agents.workflows.evaluator_optimizer import EvaluatorOptimizerSpec
-from fastagent.agents.workflows.orchestrator import OrchestratorSpec
-from fastagent.agents.workflows.parallel import ParallelSpec
-from fastagent.agents.workflows.router import RouterSpec
+from fastagent.agents import AgentDeclaration, FastAgent
+from fastagent.agents.config_agents import declarations_from_config
+from fastagent.agents.workflows.declarations import (
+    WORKFLOW_DECLARATIONS,
+    ChainDeclaration,
+    EvaluatorOptimizerDeclaration,
+    OrchestratorDeclaration,
+    ParallelDeclaration,
+    RouterDeclaration,
+)
 from fastagent.exceptions import AgentGraphError, ConfigValidationError
 
 CONFIG = """
@@ -69,30 +71,40 @@ def declared(text: str = CONFIG) -> dict[str, Any]:
 
 
 def test_every_workflow_type_becomes_its_spec() -> None:
-    specs = {s.name: s for s in specs_from_config(declared(), config_file=Path("fa.yaml"))}
-    assert isinstance(specs["writer"], BasicAgentSpec)
-    assert specs["post"] == ChainSpec(
-        "post", ("researcher", "writer"), cumulative=True, default=True
+    found = declarations_from_config(declared(), config_file=Path("fa.yaml"))
+    sources = {d.name: getattr(d, "source", "") for d in found}
+    specs = {d.name: d.model_copy(update={"source": ""}) for d in found}  # type: ignore[attr-defined]
+    assert isinstance(specs["writer"], AgentDeclaration)
+    assert specs["post"] == ChainDeclaration(
+        name="post", sequence=("researcher", "writer"), cumulative=True, default=True
     )
-    assert specs["panel"] == ParallelSpec(
-        "panel",
-        ("researcher", "writer"),
+    assert specs["panel"] == ParallelDeclaration(
+        name="panel",
+        fan_out=("researcher", "writer"),
         fan_in="writer_two",
         include_request=False,
         max_concurrency=1,
         branch_timeout=5,
         on_error="collect",
     )
-    assert specs["loop"] == EvaluatorOptimizerSpec(
-        "loop", "writer", "critic", min_rating="EXCELLENT", max_refinements=0
+    assert specs["loop"] == EvaluatorOptimizerDeclaration(
+        name="loop",
+        generator="writer",
+        evaluator="critic",
+        min_rating="EXCELLENT",
+        max_refinements=0,
     )
-    assert specs["triage"] == RouterSpec(
-        "triage", ("researcher", "writer"), model="passthrough", fallback="writer"
+    assert specs["triage"] == RouterDeclaration(
+        name="triage", agents=("researcher", "writer"), model="passthrough", fallback="writer"
     )
-    assert specs["plan"] == OrchestratorSpec(
-        "plan", ("researcher",), model="passthrough", plan_type="iterative", plan_iterations=2
+    assert specs["plan"] == OrchestratorDeclaration(
+        name="plan",
+        agents=("researcher",),
+        model="passthrough",
+        plan_type="iterative",
+        plan_iterations=2,
     )
-    assert getattr(specs["post"], "source", "") == "fa.yaml: agents.post"
+    assert sources["post"] == "fa.yaml: agents.post"
     assert set(WORKFLOW_DECLARATIONS) == {
         "chain",
         "parallel",
@@ -140,10 +152,10 @@ def test_invalid_workflow_entries_name_the_key(
     entry: dict[str, Any], key: str | None, text: str | None
 ) -> None:
     if key is None:
-        assert [s.name for s in specs_from_config({"x": entry})] == ["x"]
+        assert [s.name for s in declarations_from_config({"x": entry})] == ["x"]
         return
     with pytest.raises(ConfigValidationError) as caught:
-        specs_from_config({"x": entry}, config_file=Path("fa.yaml"))
+        declarations_from_config({"x": entry}, config_file=Path("fa.yaml"))
     problems = caught.value.problems
     assert [k for _w, k, _l, _t in problems] == [key]
     assert text is not None and text in problems[0][3]

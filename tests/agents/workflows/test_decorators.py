@@ -6,14 +6,16 @@ from typing import Any
 import pytest
 
 from fastagent.agents import FastAgent
-from fastagent.agents.workflows.chain import ChainAgent, ChainSpec
-from fastagent.agents.workflows.evaluator_optimizer import (
-    EvaluatorOptimizerAgent,
-    EvaluatorOptimizerSpec,
+from fastagent.agents.workflows.chain import ChainAgent
+from fastagent.agents.workflows.declarations import (
+    ChainDeclaration,
+    EvaluatorOptimizerDeclaration,
+    OrchestratorDeclaration,
+    ParallelDeclaration,
+    RouterDeclaration,
 )
-from fastagent.agents.workflows.orchestrator import OrchestratorSpec
-from fastagent.agents.workflows.parallel import ParallelAgent, ParallelSpec
-from fastagent.agents.workflows.router import RouterSpec
+from fastagent.agents.workflows.evaluator_optimizer import EvaluatorOptimizerAgent
+from fastagent.agents.workflows.parallel import ParallelAgent
 from fastagent.config import Settings
 from fastagent.exceptions import AgentGraphError, ProviderServerError, UserError
 
@@ -43,18 +45,25 @@ def test_each_decorator_records_its_spec_and_returns_the_function() -> None:
                        fallback="a")(main) is main  # fmt: skip
     assert fast.orchestrator("o", agents=["a"], model="passthrough", plan_type="iterative",
                              plan_iterations=2)(main) is main  # fmt: skip
-    chain, parallel, loop, router, orchestrator = fast.specs
-    assert chain == ChainSpec("c", ("a", "b"), cumulative=True, instruction="I")
-    assert parallel == ParallelSpec(
-        "p", ("a",), fan_in="b", include_request=False, max_concurrency=2,
+    declared = [d.model_copy(update={"source": ""}) for d in fast.declarations]  # type: ignore[attr-defined]
+    chain, parallel, loop, router, orchestrator = declared
+    assert chain == ChainDeclaration(
+        name="c", sequence=("a", "b"), cumulative=True, instruction="I"
+    )
+    assert parallel == ParallelDeclaration(
+        name="p", fan_out=("a",), fan_in="b", include_request=False, max_concurrency=2,
         branch_timeout=1.5, on_error="collect", default=True,
     )  # fmt: skip
-    assert loop == EvaluatorOptimizerSpec("e", "a", "b", min_rating="FAIR", max_refinements=1)
-    assert router == RouterSpec("r", ("a", "b"), model="passthrough", instruction="R", fallback="a")
-    assert orchestrator == OrchestratorSpec(
-        "o", ("a",), model="passthrough", plan_type="iterative", plan_iterations=2
+    assert loop == EvaluatorOptimizerDeclaration(
+        name="e", generator="a", evaluator="b", min_rating="FAIR", max_refinements=1
     )
-    for spec in fast.specs:
+    assert router == RouterDeclaration(
+        name="r", agents=("a", "b"), model="passthrough", instruction="R", fallback="a"
+    )
+    assert orchestrator == OrchestratorDeclaration(
+        name="o", agents=("a",), model="passthrough", plan_type="iterative", plan_iterations=2
+    )
+    for spec in fast.declarations:
         assert str(getattr(spec, "source", "")).startswith("test_decorators.py:")
 
 
@@ -65,7 +74,7 @@ def test_stacked_decorators_record_the_decorated_line() -> None:
     @fast.parallel("p", fan_out=["a"])
     async def body() -> None: ...
 
-    lines = [int(str(getattr(s, "source", "")).rpartition(":")[2]) for s in fast.specs]
+    lines = [int(str(getattr(s, "source", "")).rpartition(":")[2]) for s in fast.declarations]
     assert lines[0] == lines[1] - 1
 
 
@@ -125,8 +134,8 @@ async def test_member_errors_propagate_through_the_app() -> None:
             "parallel 'p' uses unknown agent 'sumariser'",
         ),
         (
-            lambda f: f.evaluator_optimizer("e", generator="a", evaluator="b", min_rating="OK"),
-            "evaluator_optimizer 'e' has unknown min_rating 'OK'",
+            lambda f: f.evaluator_optimizer("e", generator="a", evaluator="b", max_refinements=-1),
+            "evaluator_optimizer 'e' has max_refinements=-1",
         ),
     ],
 )
@@ -138,6 +147,41 @@ async def test_graph_problems_are_reported_by_run(declare: Any, problem: str) ->
         async with fast.run():
             pass
     assert any(p.startswith(problem) for p in caught.value.problems), caught.value.problems
+
+
+@pytest.mark.parametrize(
+    ("declare", "problem"),
+    [
+        (
+            lambda f: f.evaluator_optimizer("e", generator="a", evaluator="b", min_rating="OK"),
+            "evaluator_optimizer 'e' (test_decorators.py:{line}): min_rating: Input should be "
+            "'EXCELLENT', 'GOOD', 'FAIR' or 'POOR'",
+        ),
+        (
+            lambda f: f.parallel("p", fan_out=["a"], on_error="ignore"),
+            "parallel 'p' (test_decorators.py:{line}): on_error: Input should be 'fail_fast' "
+            "or 'collect'",
+        ),
+        (
+            lambda f: f.chain("c", sequence=["a"], cumulative="sometimes"),
+            "chain 'c' (test_decorators.py:{line}): cumulative: Input should be a valid boolean",
+        ),
+        (
+            lambda f: f.agent("a", request_params={"max_iterations": 0}),
+            "agent 'a' (test_decorators.py:{line}): request_params: max_iterations must be a "
+            "positive integer",
+        ),
+    ],
+)
+def test_wrong_types_are_user_errors_naming_the_declaration_line(
+    declare: Any, problem: str
+) -> None:
+    fast = app()
+    with pytest.raises(UserError) as caught:
+        declare(fast)
+    line = declare.__code__.co_firstlineno
+    assert caught.value.message.startswith(problem.format(line=line)), caught.value.message
+    assert fast.declarations == []
 
 
 async def test_cycles_through_workflows_are_reported() -> None:

@@ -10,10 +10,10 @@ from pydantic import BaseModel
 from fastagent.agents import Agent
 from fastagent.agents.workflows._workflow_llm import request_text
 from fastagent.agents.workflows.chain import ChainAgent
+from fastagent.agents.workflows.declarations import EvaluatorOptimizerDeclaration
 from fastagent.agents.workflows.evaluator_optimizer import (
     Evaluation,
     EvaluatorOptimizerAgent,
-    EvaluatorOptimizerSpec,
     QualityRating,
     evaluation_prompt,
     parse_rating,
@@ -59,26 +59,20 @@ class Scripted(Agent):
         self.received.append(request_text(messages))
         return await super().generate(messages, params)
 
-    async def structured(
-        self, messages: MessageInput, model_cls: type[M], params: RequestParams | None = None
-    ) -> M:
-        self.received.append(request_text(messages))
-        return await super().structured(messages, model_cls, params)
-
 
 async def test_refines_until_the_rating_is_good_enough() -> None:
     writer = Scripted("writer", "draft 1", "draft 2", "draft 3")
     critic = Scripted("critic", verdict("POOR", "too short"), verdict("GOOD", "fine", False))
     loop = EvaluatorOptimizerAgent("essay", writer, critic)
-    reply = await loop.generate("Write about tea.")
-    assert reply.text == "draft 2"
-    assert [(r.response.text, r.evaluation.rating) for r in loop.rounds] == [
+    result = await loop.run("Write about tea.")
+    assert result.reply.text == "draft 2"
+    assert [(r.response.text, r.evaluation.rating) for r in result.rounds] == [
         ("draft 1", QualityRating.POOR),
         ("draft 2", QualityRating.GOOD),
     ]
     assert writer.received[0] == "Write about tea."
     assert writer.received[1] == refinement_prompt(
-        "Write about tea.", "draft 1", loop.rounds[0].evaluation
+        "Write about tea.", "draft 1", result.rounds[0].evaluation
     )
     assert "too short" in writer.received[1] and 'rating="POOR"' in writer.received[1]
     assert critic.received[0] == evaluation_prompt("Write about tea.", "draft 1", 1)
@@ -91,9 +85,9 @@ async def test_stops_after_max_refinements_and_returns_the_best_rated() -> None:
     loop = EvaluatorOptimizerAgent(
         "essay", writer, critic, min_rating="excellent", max_refinements=2
     )
-    reply = await loop.generate("x")
-    assert reply.text == "d2"
-    assert len(loop.rounds) == 3
+    result = await loop.run("x")
+    assert result.reply.text == "d2"
+    assert len(result.rounds) == 3
 
 
 async def test_ties_go_to_the_later_answer_and_zero_refinements_rates_once() -> None:
@@ -104,8 +98,9 @@ async def test_ties_go_to_the_later_answer_and_zero_refinements_rates_once() -> 
     once = EvaluatorOptimizerAgent(
         "o", Scripted("w", "only"), Scripted("c", verdict("POOR")), max_refinements=0
     )
-    assert await once.send("x") == "only"
-    assert len(once.rounds) == 1
+    result = await once.run("x")
+    assert result.reply.text == "only"
+    assert len(result.rounds) == 1
 
 
 async def test_usage_covers_generator_and_evaluator() -> None:
@@ -125,8 +120,9 @@ async def test_evaluator_json_from_a_fixed_passthrough_response() -> None:
     )
     writer = Agent("writer", AugmentedLLM(PassthroughProvider(), name="writer"))
     loop = EvaluatorOptimizerAgent("e", writer, critic)
-    assert await loop.send("echo me") == "echo me"
-    assert loop.rounds[0].evaluation == Evaluation(
+    result = await loop.run("echo me")
+    assert result.reply.text == "echo me"
+    assert result.rounds[0].evaluation == Evaluation(
         rating=QualityRating.EXCELLENT, feedback="more detail", needs_improvement=True
     )
 
@@ -152,8 +148,9 @@ async def test_nested_generator_is_a_chain_and_the_loop_sits_in_a_parallel() -> 
     critic = Scripted("critic", verdict("FAIR"), verdict("GOOD"))
     loop = EvaluatorOptimizerAgent("loop", writer, critic)
     fan = ParallelAgent("fan", [loop, Scripted("other", "other view")])
-    reply = await fan.generate("topic")
-    assert [(r.name, r.text) for r in fan.last_results] == [
+    result = await fan.run("topic")
+    reply = result.reply
+    assert [(r.name, r.text) for r in result.branches] == [
         ("loop", "better"),
         ("other", "other view"),
     ]
@@ -206,7 +203,7 @@ def test_invalid_arguments_are_rejected_and_instruction_names_members() -> None:
 
 
 def test_spec_members_and_problems() -> None:
-    spec = EvaluatorOptimizerSpec("e", "writer", "critic")
+    spec = EvaluatorOptimizerDeclaration(name="e", generator="writer", evaluator="critic")
     assert (spec.agents, spec.kind, spec.min_rating, spec.max_refinements) == (
         ("writer", "critic"),
         "evaluator_optimizer",
@@ -214,10 +211,21 @@ def test_spec_members_and_problems() -> None:
         3,
     )
     assert spec.problems() == []
-    bad = EvaluatorOptimizerSpec("e", "w", "w", min_rating="meh", max_refinements=-2)
-    assert bad.agents == ("w",)
-    assert bad.problems() == [
-        "evaluator_optimizer 'e' has unknown min_rating 'meh' "
-        "(use one of: EXCELLENT, GOOD, FAIR, POOR)",
-        "evaluator_optimizer 'e' has max_refinements=-2 (use 0 or more)",
-    ]
+    bad = EvaluatorOptimizerDeclaration(
+        name="e", generator="w", evaluator="w", min_rating="fair", max_refinements=-2
+    )
+    assert bad.agents == ("w",) and bad.min_rating == "FAIR"
+    assert bad.problems() == ["evaluator_optimizer 'e' has max_refinements=-2 (use 0 or more)"]
+
+
+async def test_concurrent_runs_each_get_their_own_rounds_and_usage() -> None:
+    critic = Agent(
+        "critic", AugmentedLLM(PassthroughProvider(fixed_response=verdict("GOOD")), name="critic")
+    )
+    loop = EvaluatorOptimizerAgent("e", echo("writer"), critic)
+    one, two = await asyncio.wait_for(asyncio.gather(loop.run("first"), loop.run("second")), 20)
+    assert [r.response.text for r in one.rounds] == ["first"]
+    assert [r.response.text for r in two.rounds] == ["second"]
+    for result in (one, two):  # one draft and one evaluation each, however the calls interleave
+        assert result.reply.usage is not None and result.reply.usage.requests == 2
+    assert loop.usage.requests == 4

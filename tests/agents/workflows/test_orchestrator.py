@@ -11,14 +11,11 @@ from typing import Any
 
 import pytest
 
-from fastagent.agents import Agent, BasicAgentSpec, FastAgent
+from fastagent.agents import Agent, AgentDeclaration, FastAgent
 from fastagent.agents.base import BaseAgent
 from fastagent.agents.workflows._workflow_llm import describe_agents
-from fastagent.agents.workflows.orchestrator import (
-    DEFAULT_MAX_TASKS,
-    OrchestratorAgent,
-    OrchestratorSpec,
-)
+from fastagent.agents.workflows.declarations import OrchestratorDeclaration
+from fastagent.agents.workflows.orchestrator import DEFAULT_MAX_TASKS, OrchestratorAgent
 from fastagent.agents.workflows.orchestrator_plan import (
     ORCHESTRATOR_INSTRUCTION,
     Plan,
@@ -128,9 +125,9 @@ async def test_full_plan_runs_steps_in_order_and_synthesizes() -> None:
     )
     team = workers()
     boss = OrchestratorAgent("boss", team, llm=llm)
-    reply = await boss.generate("Explain MCP")
-    assert reply.text == "FINAL ANSWER"
-    assert boss.last_plan == Plan(
+    result = await boss.run("Explain MCP")
+    assert result.reply.text == "FINAL ANSWER"
+    assert result.plan == Plan(
         steps=[
             Step(
                 description="gather",
@@ -143,12 +140,12 @@ async def test_full_plan_runs_steps_in_order_and_synthesizes() -> None:
         ],
         is_complete=True,
     )
-    assert [len(r.results) for r in boss.results] == [2, 1]
-    research = boss.results[0].results[0].output  # passthrough echoes the worker's prompt
+    assert [len(r.results) for r in result.steps] == [2, 1]
+    research = result.steps[0].results[0].output  # passthrough echoes the worker's prompt
     assert "<objective>\nExplain MCP\n</objective>" in research
     assert research.endswith("Your task:\nfind MCP facts")
     assert "Results so far" not in research
-    writing = boss.results[1].results[0].output
+    writing = result.steps[1].results[0].output
     assert '<step number="1" description="gather">' in writing
     assert '<result agent="critic">\nTask: list risks' in writing
     assert writing.endswith("Your task:\nwrite a summary")
@@ -163,13 +160,14 @@ async def test_tasks_of_one_step_run_concurrently() -> None:
     first, second = GatedAgent("first", release), GatedAgent("second", release)
     llm, _ = planner(plan(step("both", task("first", "a"), task("second", "b"))), "done")
     boss = OrchestratorAgent("boss", [first, second], llm=llm)
-    running = asyncio.create_task(boss.generate("go"))
+    running = asyncio.create_task(boss.run("go"))
     async with asyncio.timeout(10):  # a sequential run would never start the second
         await first.started.wait()
         await second.started.wait()
     release.set()
-    assert (await running).text == "done"
-    assert [r.output for r in boss.results[0].results] == ["first done", "second done"]
+    result = await running
+    assert result.reply.text == "done"
+    assert [r.output for r in result.steps[0].results] == ["first done", "second done"]
 
 
 async def test_iterative_plans_one_step_per_round_until_complete() -> None:
@@ -179,11 +177,12 @@ async def test_iterative_plans_one_step_per_round_until_complete() -> None:
         "ANSWER",
     )
     boss = OrchestratorAgent("boss", workers(), llm=llm, plan_type="iterative")
-    assert await boss.send("Explain MCP") == "ANSWER"
+    result = await boss.run("Explain MCP")
+    assert result.reply.text == "ANSWER"
     assert provider.remaining == 0
-    assert [r.step.description for r in boss.results] == ["research", "write"]
-    assert boss.last_plan is not None and boss.last_plan.is_complete
-    assert [s.description for s in boss.last_plan.steps] == ["research", "write"]
+    assert [r.step.description for r in result.steps] == ["research", "write"]
+    assert result.plan.is_complete
+    assert [s.description for s in result.plan.steps] == ["research", "write"]
     assert "No steps have run yet." in provider.prompt(0)
     second_prompt = provider.prompt(1)
     assert '<result agent="researcher">\nTask: find facts' in second_prompt
@@ -197,10 +196,11 @@ async def test_iterative_stops_when_complete_without_tasks() -> None:
         "ANSWER",
     )
     boss = OrchestratorAgent("boss", workers(), llm=llm, plan_type="iterative")
-    assert await boss.send("x") == "ANSWER"
-    assert len(boss.results) == 1 and provider.remaining == 0
-    assert boss.last_plan is not None and boss.last_plan.is_complete
-    assert len(boss.last_plan.steps) == 1
+    result = await boss.run("x")
+    assert result.reply.text == "ANSWER"
+    assert len(result.steps) == 1 and provider.remaining == 0
+    assert result.plan.is_complete
+    assert len(result.plan.steps) == 1
 
 
 async def test_iterative_stops_after_plan_iterations(caplog: pytest.LogCaptureFixture) -> None:
@@ -211,10 +211,11 @@ async def test_iterative_stops_after_plan_iterations(caplog: pytest.LogCaptureFi
     )
     boss = OrchestratorAgent("boss", workers(), llm=llm, plan_type="iterative", plan_iterations=2)
     with caplog.at_level(logging.WARNING, logger="fastagent.workflows.orchestrator"):
-        assert await boss.send("x") == "PARTIAL ANSWER"
+        result = await boss.run("x")
+    assert result.reply.text == "PARTIAL ANSWER"
     assert "after 2 round(s) without completing" in caplog.text
-    assert boss.last_plan is not None and not boss.last_plan.is_complete
-    assert len(boss.results) == 2 and provider.remaining == 0
+    assert not result.plan.is_complete
+    assert len(result.steps) == 2 and provider.remaining == 0
 
 
 async def test_invalid_agent_is_replanned_with_feedback(caplog: pytest.LogCaptureFixture) -> None:
@@ -226,13 +227,14 @@ async def test_invalid_agent_is_replanned_with_feedback(caplog: pytest.LogCaptur
     team = workers()
     boss = OrchestratorAgent("boss", team, llm=llm)
     with caplog.at_level(logging.WARNING, logger="fastagent.workflows.orchestrator"):
-        assert await boss.send("x") == "OK"
+        result = await boss.run("x")
+    assert result.reply.text == "OK"
     assert "re-plans: step 1 names unknown agent 'ghost'" in caplog.text
     replan = provider.prompt(1)
     assert replan.startswith(provider.prompt(0).split("\n\nReply with one JSON")[0])
     assert "- step 1 names unknown agent 'ghost'" in replan
     assert "naming only these agents: researcher, critic, writer" in replan
-    assert boss.last_plan is not None and boss.last_plan.steps[0].tasks[0].agent == "researcher"
+    assert result.plan.steps[0].tasks[0].agent == "researcher"
     assert len(team[0].history) == 2
 
 
@@ -250,7 +252,6 @@ async def test_invalid_plan_twice_raises_and_runs_no_worker() -> None:
     assert "'phantom'" in message and "valid agents: researcher, critic, writer" in message
     assert "phantom" in caught.value.raw
     assert all(w.history == [] for w in team)
-    assert boss.results == [] and boss.last_plan is None
 
 
 async def test_unreadable_plan_and_too_many_tasks_are_replanned() -> None:
@@ -273,7 +274,6 @@ async def test_worker_failure_propagates_and_cancels_its_siblings() -> None:
     with pytest.raises(PlaybackExhaustedError):
         await boss.send("x")
     assert waiting.started.is_set() and waiting.cancelled
-    assert boss.results == []
 
 
 async def test_cancellation_cancels_running_workers() -> None:
@@ -317,9 +317,10 @@ async def test_workers_run_their_tool_loop_and_usage_is_summed() -> None:
         recorded("MCP is a protocol.", answer_cost),
     )
     boss = OrchestratorAgent("boss", [researcher], llm=llm)
-    reply = await boss.generate("What is MCP?")
+    result = await boss.run("What is MCP?")
+    reply = result.reply
     assert calls == ["MCP"]
-    assert boss.results[0].results[0].output == "MCP is a protocol"
+    assert result.steps[0].results[0].output == "MCP is a protocol"
     worker_cost = Usage(input_tokens=16, output_tokens=3, requests=2)
     assert researcher.usage == worker_cost
     assert reply.usage == plan_cost + worker_cost + answer_cost
@@ -333,10 +334,10 @@ def test_orchestrator_rejects_bad_settings() -> None:
     with pytest.raises(UserError, match="unknown plan_type 'some'"):
         OrchestratorAgent("o", workers(), llm=llm, plan_type="some")  # type: ignore[arg-type]
     with pytest.raises(UserError, match="plan_iterations=0"):
-        OrchestratorSpec("o", ("a",), plan_iterations=0)
+        OrchestratorDeclaration(name="o", agents=("a",), plan_iterations=0)
     with pytest.raises(UserError, match="max_tasks=0"):
         OrchestratorAgent("o", workers(), llm=llm, max_tasks=0)
-    spec = OrchestratorSpec("o", ["a", "b"])  # type: ignore[arg-type]
+    spec = OrchestratorDeclaration(name="o", agents=["a", "b"])  # type: ignore[arg-type]
     assert spec.agents == ("a", "b") and spec.tools == () and spec.servers == ()
     assert (spec.plan_type, spec.plan_iterations) == ("full", 5)
 
@@ -346,11 +347,13 @@ async def test_spec_builds_an_iterative_orchestrator_in_an_app(tmp_path: Path) -
     turns = [next_step("only", task("helper", "help"), complete=True), "DONE"]
     save_history(script, [m for t in turns for m in (Message.user("x"), recorded(t))])
     fast = FastAgent("t", parse_cli_args=False, settings=settings())
-    fast.add_spec(BasicAgentSpec("helper", "You help.", model="passthrough"))
-    fast.add_spec(
-        OrchestratorSpec(
-            "boss",
-            ("helper",),
+    fast.add_declaration(
+        AgentDeclaration(name="helper", instruction="You help.", model="passthrough")
+    )
+    fast.add_declaration(
+        OrchestratorDeclaration(
+            name="boss",
+            agents=("helper",),
             model=f"playback?file={script}",
             instruction="Plan well.",
             plan_type="iterative",
@@ -372,8 +375,10 @@ async def test_spec_uses_the_default_instruction_and_cli_model(tmp_path: Path) -
         script, [Message.user("x"), recorded(plan(step("s", task("a", "go")))), recorded("END")]
     )
     fast = FastAgent("t", argv=["--model", f"playback?file={script}"], settings=settings())
-    fast.add_spec(BasicAgentSpec("a", "A."))
-    fast.add_spec(OrchestratorSpec("boss", ("a",), model="nosuchprovider.model"))
+    fast.add_declaration(AgentDeclaration(name="a", instruction="A."))
+    fast.add_declaration(
+        OrchestratorDeclaration(name="boss", agents=("a",), model="nosuchprovider.model")
+    )
     async with fast.run() as app:
         boss = app.boss
         assert isinstance(boss, OrchestratorAgent)

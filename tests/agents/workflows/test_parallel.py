@@ -8,10 +8,10 @@ import pytest
 from fastagent.agents import Agent
 from fastagent.agents.base import BaseAgent
 from fastagent.agents.workflows.chain import ChainAgent
+from fastagent.agents.workflows.declarations import ParallelDeclaration
 from fastagent.agents.workflows.parallel import (
     BranchResult,
     ParallelAgent,
-    ParallelSpec,
     fan_in_message,
     response_block,
 )
@@ -85,14 +85,16 @@ class Gauge(BaseAgent):
 
 async def test_fan_out_without_fan_in_returns_named_results_in_order() -> None:
     fan = ParallelAgent("p", [agent("a", "alpha"), agent("b", "beta")])
-    reply = await fan.generate("question")
+    result = await fan.run("question")
+    reply = result.reply
     assert reply.content == [
         TextContent(text='<response agent="a">\nalpha\n</response>'),
         TextContent(text='<response agent="b">\nbeta\n</response>'),
     ]
     assert reply.text == response_block("a", "alpha") + "\n" + response_block("b", "beta")
-    assert [(r.name, r.text) for r in fan.last_results] == [("a", "alpha"), ("b", "beta")]
+    assert [(r.name, r.text) for r in result.branches] == [("a", "alpha"), ("b", "beta")]
     assert reply.model == "parallel"
+    assert (await fan.generate("question")).text == reply.text
 
 
 async def test_branches_get_the_same_message() -> None:
@@ -169,8 +171,9 @@ async def test_collect_mode_turns_errors_into_entries_and_keeps_the_rest() -> No
     fan = ParallelAgent(
         "p", [agent("ok", "fine"), failing("bad")], on_error="collect", fan_in=agent("sum")
     )
-    reply = await fan.generate("question")
-    ok, bad = fan.last_results
+    result = await fan.run("question")
+    reply = result.reply
+    ok, bad = result.branches
     assert ok.text == "fine"
     assert isinstance(bad.error, ProviderServerError)
     assert bad.text == "error: ProviderServerError: overloaded"
@@ -200,8 +203,9 @@ async def test_branch_timeout_collect_keeps_the_other_results() -> None:
         branch_timeout=0.05,
         on_error="collect",
     )
-    reply = await fan.generate("***CALL_TOOL wait")
-    assert [r.text for r in fan.last_results] == [
+    result = await fan.run("***CALL_TOOL wait")
+    reply = result.reply
+    assert [r.text for r in result.branches] == [
         "quick",
         "error: WorkflowTimeoutError: parallel 'p': branch 'slow' gave no answer within 0.05 s",
     ]
@@ -227,7 +231,8 @@ async def test_parallel_of_chains_nested_in_a_chain() -> None:
     outer = ChainAgent("outer", [fan, agent("echo")])
     reply = await outer.generate("go")
     assert reply.text == "verdict"
-    assert [(r.name, r.text) for r in fan.last_results] == [("left", "L"), ("right", "R")]
+    result = await fan.run("go")
+    assert [(r.name, r.text) for r in result.branches] == [("left", "L"), ("right", "R")]
     assert reply.usage is not None and reply.usage.requests == 6
 
 
@@ -251,7 +256,7 @@ def test_invalid_settings_are_rejected() -> None:
 
 
 def test_spec_members_and_problems() -> None:
-    spec = ParallelSpec("p", ("a", "b"), fan_in="s")
+    spec = ParallelDeclaration(name="p", fan_out=("a", "b"), fan_in="s")
     assert (spec.agents, spec.tools, spec.servers, spec.kind) == (
         ("a", "b", "s"),
         (),
@@ -259,21 +264,46 @@ def test_spec_members_and_problems() -> None:
         "parallel",
     )
     assert spec.problems() == []
-    bad = ParallelSpec(
-        "q",
-        ("a", "a"),
+    bad = ParallelDeclaration(
+        name="q",
+        fan_out=("a", "a"),
         fan_in="a",
         max_concurrency=0,
         branch_timeout=-1,
-        on_error="ignore",  # type: ignore[arg-type]
     )
     assert bad.problems() == [
         "parallel 'q' lists a more than once in fan_out",
         "parallel 'q' uses 'a' both in fan_out and as fan_in",
         "parallel 'q' has max_concurrency=0 (use 1 or more)",
         "parallel 'q' has branch_timeout=-1 (use seconds > 0)",
-        "parallel 'q' has unknown on_error 'ignore' (use one of: fail_fast, collect)",
     ]
-    assert ParallelSpec("e", ()).problems() == [
+    assert ParallelDeclaration(name="e", fan_out=()).problems() == [
         "parallel 'e' has no fan_out agents (give it one or more)"
     ]
+
+
+class Rendezvous(BaseAgent):
+    """Echoes the message, but only once `expected` calls are in flight at the same time."""
+
+    def __init__(self, name: str, expected: int) -> None:
+        self.name, self.model = name, "rendezvous"
+        self.expected, self.arrived, self.all_in = expected, 0, asyncio.Event()
+
+    async def generate(
+        self, messages: MessageInput, params: RequestParams | None = None
+    ) -> Message:
+        self.arrived += 1
+        if self.arrived >= self.expected:
+            self.all_in.set()
+        await self.all_in.wait()
+        text = messages if isinstance(messages, str) else "?"
+        return Message.assistant(f"{self.name}:{text}")
+
+
+async def test_concurrent_runs_each_get_their_own_branch_results() -> None:
+    fan = ParallelAgent("p", [Rendezvous("a", 2), Rendezvous("b", 2)])
+    # Each branch answers only when both runs are inside it, so the runs truly overlap.
+    one, two = await asyncio.wait_for(asyncio.gather(fan.run("first"), fan.run("second")), 20)
+    assert [r.text for r in one.branches] == ["a:first", "b:first"]
+    assert [r.text for r in two.branches] == ["a:second", "b:second"]
+    assert one.reply.text != two.reply.text

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -9,15 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from fastagent.agents import Agent, BasicAgentSpec, FastAgent
+from fastagent.agents import Agent, AgentDeclaration, FastAgent
 from fastagent.agents.base import BaseAgent
-from fastagent.agents.workflows.router import (
-    ROUTER_INSTRUCTION,
-    RouterAgent,
-    RouterSpec,
-    RoutingDecision,
-    routing_prompt,
-)
+from fastagent.agents.workflows.declarations import RouterDeclaration
+from fastagent.agents.workflows.router import ROUTER_INSTRUCTION, RouterAgent, routing_prompt
+from fastagent.agents.workflows.router_decision import RoutingDecision
 from fastagent.config import Settings
 from fastagent.exceptions import ModelOutputError, PlaybackExhaustedError, UserError
 from fastagent.history import save_history
@@ -80,11 +77,9 @@ class ManualChain(BaseAgent):
 async def test_routes_to_the_agent_the_model_picks() -> None:
     agents = members()
     router = RouterAgent("triage", agents, llm=routing_llm(decision("tech", "medium", "a bug")))
-    assert router.last_decision is None
-    assert await router.send("the app crashes") == "tech here"
-    assert router.last_decision == RoutingDecision(
-        agent="tech", confidence="medium", reasoning="a bug"
-    )
+    result = await router.run("the app crashes")
+    assert result.reply.text == "tech here"
+    assert result.decision == RoutingDecision(agent="tech", confidence="medium", reasoning="a bug")
     assert [m.text for m in agents[1].history] == ["the app crashes", "tech here"]
     assert agents[0].history == [] and agents[2].history == []
 
@@ -94,15 +89,15 @@ async def test_each_message_is_routed_afresh() -> None:
     llm = routing_llm(decision("billing"), decision("sales"))
     router = RouterAgent("triage", agents, llm=llm)
     assert await router.send("my invoice") == "billing here"
-    assert await router.send("a bigger plan?") == "sales here"
-    assert router.last_decision is not None and router.last_decision.agent == "sales"
+    result = await router.run("a bigger plan?")
+    assert result.reply.text == "sales here" and result.decision.agent == "sales"
     assert llm.memory.messages() == []  # routing turns are not remembered
 
 
 async def test_member_name_is_matched_ignoring_case_and_quotes() -> None:
     router = RouterAgent("triage", members(), llm=routing_llm(decision(" 'Billing' ")))
-    assert await router.send("refund") == "billing here"
-    assert router.last_decision is not None and router.last_decision.agent == "billing"
+    result = await router.run("refund")
+    assert result.reply.text == "billing here" and result.decision.agent == "billing"
 
 
 async def test_unknown_choice_goes_to_fallback_with_a_warning(
@@ -113,11 +108,11 @@ async def test_unknown_choice_goes_to_fallback_with_a_warning(
         "triage", agents, llm=routing_llm(decision("legal", reasoning="law")), fallback="sales"
     )
     with caplog.at_level(logging.WARNING, logger="fastagent.workflows.router"):
-        assert await router.send("can I sue?") == "sales here"
+        result = await router.run("can I sue?")
+    assert result.reply.text == "sales here"
     assert "chose unknown agent 'legal'" in caplog.text
     assert "fallback agent 'sales'" in caplog.text
-    chosen = router.last_decision
-    assert chosen is not None
+    chosen = result.decision
     assert (chosen.agent, chosen.confidence) == ("sales", "low")
     assert "legal" in chosen.reasoning
 
@@ -133,7 +128,6 @@ async def test_unknown_choice_without_fallback_raises_naming_choice_and_valid_ag
     assert error.hint is not None and "fallback=" in error.hint
     assert json.loads(error.raw)["agent"] == "legal"
     assert all(a.history == [] for a in agents)
-    assert router.last_decision is None
 
 
 async def test_unreadable_decision_raises_or_falls_back() -> None:
@@ -151,8 +145,8 @@ async def test_single_member_skips_the_model() -> None:
     only = worker("echo", "You echo.")
     router = RouterAgent("solo", [only])
     assert router.llm is None and router.model == "router"
-    assert await router.send("ping") == "ping"
-    assert router.last_decision is not None and router.last_decision.agent == "echo"
+    result = await router.run("ping")
+    assert result.reply.text == "ping" and result.decision.agent == "echo"
     assert router.usage == only.usage
 
 
@@ -172,17 +166,17 @@ async def test_usage_sums_routing_and_member_calls() -> None:
 
 async def test_router_nested_in_a_chain_and_in_a_router() -> None:
     agents = members()
-    inner = RouterAgent("support", agents, llm=routing_llm(decision("billing")))
+    inner = RouterAgent("support", agents, llm=routing_llm(*[decision("billing")] * 2))
     outer = RouterAgent(
         "front",
         [inner, worker("smalltalk", "You chat.", "hello!")],
-        llm=routing_llm(decision("support")),
+        llm=routing_llm(*[decision("support")] * 2),
     )
     writer = worker("writer", "You restate the request.", "a question about my invoice")
     chain = ManualChain("pipeline", [writer, outer])
     assert await chain.send("uh, money?") == "billing here"
     assert agents[0].history[0].text == "a question about my invoice"
-    assert outer.last_decision is not None and outer.last_decision.agent == "support"
+    assert (await outer.run("more money?")).decision.agent == "support"
     assert inner.instruction is not None and "billing, tech, sales" in inner.instruction
 
 
@@ -213,22 +207,26 @@ def test_router_agent_rejects_bad_arguments() -> None:
 
 
 def test_spec_adds_fallback_to_agents_and_has_no_tools_or_servers() -> None:
-    spec = RouterSpec("r", ["a", "b"], fallback="c")  # type: ignore[arg-type]
+    spec = RouterDeclaration(name="r", agents=["a", "b"], fallback="c")  # type: ignore[arg-type]
     assert spec.agents == ("a", "b", "c")
     assert spec.tools == () and spec.servers == () and spec.default is False
-    assert RouterSpec("r", ("a",), fallback="a").agents == ("a",)
+    assert RouterDeclaration(name="r", agents=("a",), fallback="a").agents == ("a",)
     with pytest.raises(UserError, match="router 'r' has no agents"):
-        RouterSpec("r", ())
+        RouterDeclaration(name="r", agents=())
 
 
 async def test_spec_builds_a_router_in_an_app(tmp_path: Path) -> None:
     script = tmp_path / "routing.json"
     save_history(script, [Message.user("x"), recorded(decision("tech"))])
     fast = FastAgent("t", parse_cli_args=False, settings=settings())
-    fast.add_spec(BasicAgentSpec("billing", "Invoices.", model="passthrough"))
-    fast.add_spec(BasicAgentSpec("tech", "Bugs.", model="passthrough"))
-    fast.add_spec(
-        RouterSpec("triage", ("billing", "tech"), model=f"playback?file={script}", default=True)
+    fast.add_declaration(
+        AgentDeclaration(name="billing", instruction="Invoices.", model="passthrough")
+    )
+    fast.add_declaration(AgentDeclaration(name="tech", instruction="Bugs.", model="passthrough"))
+    fast.add_declaration(
+        RouterDeclaration(
+            name="triage", agents=("billing", "tech"), model=f"playback?file={script}", default=True
+        )
     )
     async with fast.run() as app:
         router = app.triage
@@ -242,7 +240,9 @@ async def test_spec_builds_a_router_in_an_app(tmp_path: Path) -> None:
 async def test_spec_with_one_member_builds_no_model(tmp_path: Path) -> None:
     fast = FastAgent("t", parse_cli_args=False, settings=settings())
     fast.agent("only", model="passthrough")
-    fast.add_spec(RouterSpec("solo", ("only",), model="nosuchprovider.model"))
+    fast.add_declaration(
+        RouterDeclaration(name="solo", agents=("only",), model="nosuchprovider.model")
+    )
     async with fast.run() as app:
         assert await app.send("hi", agent="solo") == "hi"
 
@@ -251,9 +251,13 @@ async def test_cli_model_wins_over_the_router_model(tmp_path: Path) -> None:
     script = tmp_path / "routing.json"
     save_history(script, [Message.user("x"), recorded(decision("b"))])
     fast = FastAgent("t", argv=["--model", f"playback?file={script}"], settings=settings())
-    fast.add_spec(BasicAgentSpec("a", "A."))
-    fast.add_spec(BasicAgentSpec("b", "B."))
-    fast.add_spec(RouterSpec("r", ("a", "b"), model="nosuchprovider.model", instruction="Pick."))
+    fast.add_declaration(AgentDeclaration(name="a", instruction="A."))
+    fast.add_declaration(AgentDeclaration(name="b", instruction="B."))
+    fast.add_declaration(
+        RouterDeclaration(
+            name="r", agents=("a", "b"), model="nosuchprovider.model", instruction="Pick."
+        )
+    )
     async with fast.run() as app:
         router = app.r
         assert isinstance(router, RouterAgent)
@@ -299,3 +303,14 @@ def test_example_message_mode_prints_the_routed_reply(tmp_path: Path) -> None:
     result = run_example(["--message", "My last invoice charged me twice."], tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout == "Billing: the duplicate charge will be refunded.\n"
+
+
+async def test_concurrent_runs_each_get_their_own_decision() -> None:
+    router = RouterAgent(
+        "triage", members(), llm=routing_llm(decision("billing"), decision("tech"))
+    )
+    results = await asyncio.wait_for(asyncio.gather(router.run("one"), router.run("two")), 20)
+    assert {(r.decision.agent, r.reply.text) for r in results} == {
+        ("billing", "billing here"),
+        ("tech", "tech here"),
+    }

@@ -2,27 +2,29 @@
 
 from __future__ import annotations
 
+from fastagent.agents.declaration import AgentDeclaration, Declaration
 from fastagent.agents.graph import build_order, graph_problems
-from fastagent.agents.spec import AgentSpec, BasicAgentSpec
 from fastagent.agents.tool_catalog import ToolCatalog
-from fastagent.agents.workflows.chain import ChainSpec
-from fastagent.agents.workflows.evaluator_optimizer import EvaluatorOptimizerSpec
-from fastagent.agents.workflows.parallel import ParallelSpec
-from fastagent.agents.workflows.router import RouterSpec
+from fastagent.agents.workflows.declarations import (
+    ChainDeclaration,
+    EvaluatorOptimizerDeclaration,
+    ParallelDeclaration,
+    RouterDeclaration,
+)
 
 
-def problems(*specs: AgentSpec) -> list[str]:
+def problems(*specs: Declaration) -> list[str]:
     return graph_problems(list(specs), tools=ToolCatalog(), servers=())
 
 
 def test_members_are_built_before_the_workflows_that_nest_them() -> None:
-    specs: list[AgentSpec] = [
-        ChainSpec("post", ("outline", "review")),
-        ParallelSpec("review", ("checks", "outline"), fan_in="editor"),
-        ChainSpec("checks", ("style", "facts")),
-        EvaluatorOptimizerSpec("loop", "post", "critic"),
-        RouterSpec("triage", ("post", "loop")),
-        *(BasicAgentSpec(n) for n in ("outline", "editor", "style", "facts", "critic")),
+    specs: list[Declaration] = [
+        ChainDeclaration(name="post", sequence=("outline", "review")),
+        ParallelDeclaration(name="review", fan_out=("checks", "outline"), fan_in="editor"),
+        ChainDeclaration(name="checks", sequence=("style", "facts")),
+        EvaluatorOptimizerDeclaration(name="loop", generator="post", evaluator="critic"),
+        RouterDeclaration(name="triage", agents=("post", "loop")),
+        *(AgentDeclaration(name=n) for n in ("outline", "editor", "style", "facts", "critic")),
     ]
     assert problems(*specs) == []
     order = [s.name for s in build_order(specs)]
@@ -33,11 +35,13 @@ def test_members_are_built_before_the_workflows_that_nest_them() -> None:
 
 def test_workflow_problems_use_their_kind_and_self_checks() -> None:
     found = problems(
-        BasicAgentSpec("writer"),
-        ChainSpec("empty", ()),
-        ParallelSpec("fan", (), fan_in="writer"),
-        ChainSpec("typo", ("writter",)),
-        EvaluatorOptimizerSpec("loop", "writer", "critc", max_refinements=-1),
+        AgentDeclaration(name="writer"),
+        ChainDeclaration(name="empty", sequence=()),
+        ParallelDeclaration(name="fan", fan_out=(), fan_in="writer"),
+        ChainDeclaration(name="typo", sequence=("writter",)),
+        EvaluatorOptimizerDeclaration(
+            name="loop", generator="writer", evaluator="critc", max_refinements=-1
+        ),
     )
     assert found == [
         "chain 'empty' has an empty sequence (give it one or more agents)",
@@ -50,9 +54,9 @@ def test_workflow_problems_use_their_kind_and_self_checks() -> None:
 
 def test_cycle_through_nested_workflows() -> None:
     found = problems(
-        BasicAgentSpec("a"),
-        ChainSpec("outer", ("a", "inner")),
-        ParallelSpec("inner", ("a",), fan_in="loop"),
-        EvaluatorOptimizerSpec("loop", "outer", "a"),
+        AgentDeclaration(name="a"),
+        ChainDeclaration(name="outer", sequence=("a", "inner")),
+        ParallelDeclaration(name="inner", fan_out=("a",), fan_in="loop"),
+        EvaluatorOptimizerDeclaration(name="loop", generator="outer", evaluator="a"),
     )
     assert found == ["cycle: outer -> inner -> loop -> outer"]

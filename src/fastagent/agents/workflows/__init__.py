@@ -11,40 +11,56 @@ from typing import TYPE_CHECKING
 from fastagent._lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from fastagent.agents.workflows.chain import ChainAgent, ChainSpec
+    from fastagent.agents.workflows.chain import ChainAgent, ChainResult
+    from fastagent.agents.workflows.declarations import (
+        ChainDeclaration,
+        EvaluatorOptimizerDeclaration,
+        OrchestratorDeclaration,
+        ParallelDeclaration,
+        RouterDeclaration,
+    )
     from fastagent.agents.workflows.evaluator_optimizer import (
         Evaluation,
         EvaluatorOptimizerAgent,
-        EvaluatorOptimizerSpec,
+        EvaluatorOptimizerResult,
         QualityRating,
+        Round,
     )
-    from fastagent.agents.workflows.orchestrator import OrchestratorAgent, OrchestratorSpec
-    from fastagent.agents.workflows.parallel import BranchResult, ParallelAgent, ParallelSpec
-    from fastagent.agents.workflows.router import RouterAgent, RouterSpec
+    from fastagent.agents.workflows.orchestrator import OrchestratorAgent, OrchestratorResult
+    from fastagent.agents.workflows.parallel import BranchResult, ParallelAgent, ParallelResult
+    from fastagent.agents.workflows.router import RouterAgent, RouterResult
 
 __all__ = [
     "BranchResult",
     "ChainAgent",
-    "ChainSpec",
+    "ChainDeclaration",
+    "ChainResult",
     "Evaluation",
     "EvaluatorOptimizerAgent",
-    "EvaluatorOptimizerSpec",
+    "EvaluatorOptimizerDeclaration",
+    "EvaluatorOptimizerResult",
     "OrchestratorAgent",
-    "OrchestratorSpec",
+    "OrchestratorDeclaration",
+    "OrchestratorResult",
     "ParallelAgent",
-    "ParallelSpec",
+    "ParallelDeclaration",
+    "ParallelResult",
     "QualityRating",
+    "Round",
     "RouterAgent",
-    "RouterSpec",
+    "RouterDeclaration",
+    "RouterResult",
 ]
 
 _MODULES: dict[str, str] = {
-    "chain": "ChainAgent ChainSpec",
-    "parallel": "BranchResult ParallelAgent ParallelSpec",
-    "evaluator_optimizer": "Evaluation EvaluatorOptimizerAgent EvaluatorOptimizerSpec "
-    "QualityRating",
-    "router": "RouterAgent RouterSpec",
-    "orchestrator": "OrchestratorAgent OrchestratorSpec",
+    "chain": "ChainAgent ChainResult",
+    "parallel": "BranchResult ParallelAgent ParallelResult",
+    "evaluator_optimizer": "Evaluation EvaluatorOptimizerAgent EvaluatorOptimizerResult "
+    "QualityRating Round",
+    "router": "RouterAgent RouterResult",
+    "orchestrator": "OrchestratorAgent OrchestratorResult",
+    "declarations": "ChainDeclaration EvaluatorOptimizerDeclaration OrchestratorDeclaration "
+    "ParallelDeclaration RouterDeclaration",
 }
 _LAZY: dict[str, str] = {
     name: f"fastagent.agents.workflows.{module}"

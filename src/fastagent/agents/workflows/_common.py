@@ -1,4 +1,4 @@
-"""Small helpers the workflows share: usage sums and where a declaration was made."""
+"""Small helpers the workflows share: usage sums, member parameters, where a declaration was."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from fastagent.llm.params import RequestParams
     from fastagent.messages import Message, Usage
 
-__all__ = ["caller_source", "sum_usage", "zero_usage"]
+__all__ = ["caller_source", "first_leaf", "for_inner_members", "sum_usage", "zero_usage"]
 
 
 def zero_usage() -> Usage:
@@ -27,6 +28,27 @@ def sum_usage(replies: Iterable[Message | None]) -> Usage:
         if reply is not None and reply.usage is not None:
             total = total + reply.usage
     return total
+
+
+def for_inner_members(params: RequestParams | None) -> RequestParams | None:
+    """`params` for a member whose reply is not the workflow's reply.
+
+    They lose ``response_format``: only the member writing the workflow's reply is asked for
+    structured output; the others keep their own default.
+    """
+    if params is None or "response_format" not in params.explicit:
+        return params
+    from fastagent.llm.params import RequestParams
+
+    kept = params.to_dict(explicit_only=True)
+    del kept["response_format"]
+    return RequestParams(**kept)
+
+
+def first_leaf(group: BaseExceptionGroup[BaseException]) -> BaseException:
+    """The first exception of a (nested) exception group: what a failed task group raises."""
+    first = group.exceptions[0]
+    return first_leaf(first) if isinstance(first, BaseExceptionGroup) else first
 
 
 def caller_source(depth: int = 2) -> str:

@@ -3,8 +3,9 @@
 `build_workflow_llm` picks and builds the model as agents get theirs
 (`fastagent.agents.models.build_agent_provider`: ``--model``, then the workflow's ``model=``,
 then ``default_model``). `structured_reply` is one structured call that also returns the
-reply `Message`, since `AugmentedLLM.structured` returns only the parsed object and workflows
-need the reply's usage and text too.
+reply `Message`, since `structured` returns only the parsed object and workflows need the
+reply's usage and text too; it asks the way every structured call does (`response_format`,
+see `fastagent.llm.structured`).
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ from pydantic import BaseModel
 
 from fastagent.exceptions import ModelOutputError
 from fastagent.llm.params import RequestParams
-from fastagent.llm.structured import json_instruction, parse_structured
+from fastagent.llm.structured import parse_structured
 
 if TYPE_CHECKING:
     from fastagent.agents.base import BaseAgent
-    from fastagent.agents.spec import BuildContext
+    from fastagent.agents.declaration import BuildContext
     from fastagent.llm.augmented import AugmentedLLM, MessageInput
     from fastagent.messages import Message
 
@@ -61,9 +62,6 @@ async def structured_reply(
 ) -> tuple[M | None, Message, str | None]:
     """Ask `llm` for JSON matching `model_cls` in one turn that is not kept in its memory.
 
-    Providers that enforce schemas get ``response_format``; the others read the schema at
-    the end of the prompt.
-
     Returns:
         The parsed object (None when the reply does not match), the reply, and the problem
         with the reply (None when it parsed).
@@ -71,10 +69,8 @@ async def structured_reply(
     Raises:
         ProviderError: The model call failed.
     """
-    native = getattr(llm.provider, "native_structured_output", False)
-    text = prompt if native else f"{prompt}\n\n{json_instruction(model_cls)}"
     params = RequestParams(response_format=model_cls, use_history=False)
-    reply = await llm.generate(text, params)
+    reply = await llm.generate(prompt, params)
     try:
         return parse_structured(reply.text, model_cls), reply, None
     except ModelOutputError as exc:

@@ -18,20 +18,31 @@ request, named ``user``::
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from fastagent.agents.base import BaseAgent
 from fastagent.exceptions import UserError
 
 if TYPE_CHECKING:
-    from fastagent.agents.spec import BuildContext
-    from fastagent.agents.tool_catalog import ToolRef
     from fastagent.llm.augmented import MessageInput
     from fastagent.llm.params import RequestParams
     from fastagent.messages import Message, Usage
 
-__all__ = ["ChainAgent", "ChainSpec", "transcript_block"]
+__all__ = ["ChainAgent", "ChainResult", "transcript_block"]
+
+
+@dataclass(frozen=True)
+class ChainResult:
+    """The reply of one chain run, with every member's reply.
+
+    Attributes:
+        reply: The chain's reply (the last member's, or the transcript when cumulative).
+        replies: Each member's reply, in sequence order, as ``(member name, reply)``.
+    """
+
+    reply: Message
+    replies: tuple[tuple[str, Message], ...]
 
 
 def transcript_block(name: str, text: str) -> str:
@@ -82,34 +93,43 @@ class ChainAgent(BaseAgent):
     async def generate(
         self, messages: MessageInput, params: RequestParams | None = None
     ) -> Message:
-        """Run every member in order and return the last reply (or the transcript).
+        """Run every member in order and return the last reply (see `run`)."""
+        return (await self.run(messages, params)).reply
 
-        `params` go to every member. The reply's usage is the sum of the members' replies.
+    async def run(self, messages: MessageInput, params: RequestParams | None = None) -> ChainResult:
+        """Run every member in order; return the last reply (or the transcript) and each reply.
+
+        `params` go to every member, except that only the last one gets a
+        ``response_format`` (so `structured` on a chain asks the member writing its reply).
+        The reply's usage is the sum of the members' replies.
         Cancelling the call cancels the member running at the time.
 
         Raises:
             FastAgentError: A member failed (raised as is; later members do not run).
         """
-        from fastagent.agents.workflows._common import sum_usage
+        from fastagent.agents.workflows._common import for_inner_members, sum_usage
         from fastagent.agents.workflows._workflow_llm import request_text
         from fastagent.messages import Message
 
         replies: list[Message] = []
         blocks = [transcript_block("user", request_text(messages))]
+        inner = for_inner_members(params)
         current: MessageInput = messages
-        for member in self.sequence:
-            reply = await member.generate(current, params)
+        for number, member in enumerate(self.sequence, 1):
+            last = number == len(self.sequence) and not self.cumulative
+            reply = await member.generate(current, params if last else inner)
             replies.append(reply)
             blocks.append(transcript_block(member.name, reply.text))
             current = "\n\n".join(blocks) if self.cumulative else reply.text
         spent = sum_usage(replies)
         self._add_usage(spent)
+        trace = tuple(zip((m.name for m in self.sequence), replies, strict=True))
         if self.cumulative:
             result = Message.assistant("\n\n".join(blocks))
             result.model = self.model
             result.usage = spent
-            return result
-        return replies[-1].model_copy(update={"usage": spent})
+            return ChainResult(result, trace)
+        return ChainResult(replies[-1].model_copy(update={"usage": spent}), trace)
 
     @property
     def usage(self) -> Usage:
@@ -120,52 +140,3 @@ class ChainAgent(BaseAgent):
 
     def _add_usage(self, spent: Usage) -> None:
         self._spent = spent if self._spent is None else self._spent + spent
-
-
-@dataclass
-class ChainSpec:
-    """A chain declaration (``@fast.chain`` or ``type: chain`` in YAML).
-
-    Attributes:
-        name: The chain's unique name.
-        sequence: Member agent names, in order.
-        cumulative: Pass the whole transcript to each member (see the module docs).
-        instruction: A description of what the chain does.
-        default: Whether it is the app's default agent.
-        source: Where it was declared (shown in errors).
-        kind: ``"chain"``, used in graph problems.
-        agents: The distinct members (what the graph checks and builds first).
-        tools: Always empty: a chain has no tools of its own.
-        servers: Always empty: a chain uses no MCP servers itself.
-    """
-
-    kind: ClassVar[str] = "chain"
-
-    name: str
-    sequence: tuple[str, ...]
-    cumulative: bool = False
-    instruction: str | None = None
-    default: bool = False
-    source: str = field(default="", compare=False)
-    agents: tuple[str, ...] = field(default=(), init=False)
-    tools: tuple[ToolRef, ...] = field(default=(), init=False)
-    servers: tuple[str, ...] = field(default=(), init=False)
-
-    def __post_init__(self) -> None:
-        self.sequence = tuple(self.sequence)
-        self.agents = tuple(dict.fromkeys(self.sequence))
-
-    def problems(self) -> list[str]:
-        """What is wrong with the declaration itself (checked with the graph)."""
-        if not self.sequence:
-            return [f"chain '{self.name}' has an empty sequence (give it one or more agents)"]
-        return []
-
-    async def build(self, build: BuildContext) -> BaseAgent:
-        """Build the `ChainAgent` over its already built members."""
-        return ChainAgent(
-            self.name,
-            [build.agents[name] for name in self.sequence],
-            cumulative=self.cumulative,
-            instruction=self.instruction,
-        )

@@ -1,7 +1,8 @@
 """The workflow decorators of `FastAgent` (``@fast.chain``, ``@fast.parallel``, ...).
 
-Each decorator records a workflow spec (with the ``file:line`` it was declared at, for
-errors) and returns the decorated function unchanged, like ``@fast.agent``. The workflow
+Each decorator builds the workflow's declaration (`fastagent.agents.workflows.declarations`,
+the same model that validates its YAML entry), with the ``file:line`` it was declared at for
+errors, and returns the decorated function unchanged, like ``@fast.agent``. The workflow
 modules are imported only when a decorator is used.
 """
 
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from fastagent.agents.workflows._common import caller_source
 
 if TYPE_CHECKING:
-    from fastagent.agents.spec import AgentSpec
+    from fastagent.agents.declaration import Declaration
     from fastagent.agents.workflows.orchestrator import PlanType
     from fastagent.agents.workflows.parallel import OnError
 
@@ -29,7 +30,7 @@ def _unchanged(fn: F) -> F:
 class WorkflowDecorators:
     """Mixin of `FastAgent` holding one decorator per workflow kind (see docs/workflows.md)."""
 
-    def add_spec(self, spec: AgentSpec) -> None:
+    def add_declaration(self, declaration: Declaration) -> None:
         """Add an agent declaration (implemented by `FastAgent`)."""
         raise NotImplementedError
 
@@ -57,13 +58,18 @@ class WorkflowDecorators:
 
         Returns:
             A decorator that returns the function unchanged.
-        """
-        from fastagent.agents.workflows.chain import ChainSpec
 
-        self.add_spec(
-            ChainSpec(
-                name,
-                tuple(sequence),
+        Raises:
+            UserError: An argument has the wrong type or value.
+        """
+        from fastagent.agents.declare import declare
+        from fastagent.agents.workflows.declarations import ChainDeclaration
+
+        self.add_declaration(
+            declare(
+                ChainDeclaration,
+                name=name,
+                sequence=tuple(sequence),
                 cumulative=cumulative,
                 instruction=instruction,
                 default=default,
@@ -104,13 +110,18 @@ class WorkflowDecorators:
 
         Returns:
             A decorator that returns the function unchanged.
-        """
-        from fastagent.agents.workflows.parallel import ParallelSpec
 
-        self.add_spec(
-            ParallelSpec(
-                name,
-                tuple(fan_out),
+        Raises:
+            UserError: An argument has the wrong type or value.
+        """
+        from fastagent.agents.declare import declare
+        from fastagent.agents.workflows.declarations import ParallelDeclaration
+
+        self.add_declaration(
+            declare(
+                ParallelDeclaration,
+                name=name,
+                fan_out=tuple(fan_out),
                 fan_in=fan_in,
                 include_request=include_request,
                 max_concurrency=max_concurrency,
@@ -148,14 +159,19 @@ class WorkflowDecorators:
 
         Returns:
             A decorator that returns the function unchanged.
-        """
-        from fastagent.agents.workflows.evaluator_optimizer import EvaluatorOptimizerSpec
 
-        self.add_spec(
-            EvaluatorOptimizerSpec(
-                name,
-                generator,
-                evaluator,
+        Raises:
+            UserError: An argument has the wrong type or value.
+        """
+        from fastagent.agents.declare import declare
+        from fastagent.agents.workflows.declarations import EvaluatorOptimizerDeclaration
+
+        self.add_declaration(
+            declare(
+                EvaluatorOptimizerDeclaration,
+                name=name,
+                generator=generator,
+                evaluator=evaluator,
                 min_rating=min_rating,
                 max_refinements=max_refinements,
                 default=default,
@@ -192,14 +208,16 @@ class WorkflowDecorators:
             A decorator that returns the function unchanged.
 
         Raises:
-            UserError: `agents` is empty.
+            UserError: `agents` is empty, or an argument has the wrong type.
         """
-        from fastagent.agents.workflows.router import RouterSpec
+        from fastagent.agents.declare import declare
+        from fastagent.agents.workflows.declarations import RouterDeclaration
 
-        self.add_spec(
-            RouterSpec(
-                name,
-                tuple(agents),
+        self.add_declaration(
+            declare(
+                RouterDeclaration,
+                name=name,
+                agents=tuple(agents),
                 model=model,
                 instruction=instruction,
                 fallback=fallback,
@@ -239,14 +257,17 @@ class WorkflowDecorators:
             A decorator that returns the function unchanged.
 
         Raises:
-            UserError: No agents, an unknown plan type, or plan_iterations below 1.
+            UserError: No agents, an unknown plan type, plan_iterations below 1, or an
+                argument has the wrong type.
         """
-        from fastagent.agents.workflows.orchestrator import OrchestratorSpec
+        from fastagent.agents.declare import declare
+        from fastagent.agents.workflows.declarations import OrchestratorDeclaration
 
-        self.add_spec(
-            OrchestratorSpec(
-                name,
-                tuple(agents),
+        self.add_declaration(
+            declare(
+                OrchestratorDeclaration,
+                name=name,
+                agents=tuple(agents),
                 model=model,
                 instruction=instruction,
                 plan_type=plan_type,

@@ -4,15 +4,15 @@ The generator answers the request; the evaluator rates the answer with structure
 `Evaluation`: rating ``EXCELLENT``/``GOOD``/``FAIR``/``POOR``, feedback, needs_improvement).
 Until a rating reaches ``min_rating`` (and at most ``max_refinements`` times) the generator
 is sent the request, its previous answer and the feedback, and the new answer is rated again.
-The reply is the best-rated answer (on a tie, the later one); `EvaluatorOptimizerAgent.rounds`
-keeps every answer with its evaluation.
+The reply is the best-rated answer (on a tie, the later one); `EvaluatorOptimizerAgent.run`
+also returns every answer with its evaluation.
 """
 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar, Final
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Final
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -20,8 +20,6 @@ from fastagent.agents.base import BaseAgent
 from fastagent.exceptions import UserError
 
 if TYPE_CHECKING:
-    from fastagent.agents.spec import BuildContext
-    from fastagent.agents.tool_catalog import ToolRef
     from fastagent.llm.augmented import MessageInput
     from fastagent.llm.params import RequestParams
     from fastagent.messages import Message, Usage
@@ -30,7 +28,7 @@ __all__ = [
     "DEFAULT_MAX_REFINEMENTS",
     "Evaluation",
     "EvaluatorOptimizerAgent",
-    "EvaluatorOptimizerSpec",
+    "EvaluatorOptimizerResult",
     "QualityRating",
     "Round",
     "evaluation_prompt",
@@ -87,6 +85,19 @@ class Round:
     evaluation: Evaluation
 
 
+@dataclass(frozen=True)
+class EvaluatorOptimizerResult:
+    """The best answer to one request, with every round that led to it.
+
+    Attributes:
+        reply: The best-rated answer (its usage covers every answer and evaluation).
+        rounds: Every answer with its evaluation, in order.
+    """
+
+    reply: Message
+    rounds: tuple[Round, ...]
+
+
 def parse_rating(value: str | QualityRating, *, owner: str) -> QualityRating:
     """`value` as a `QualityRating` (case-insensitive).
 
@@ -128,15 +139,12 @@ class EvaluatorOptimizerAgent(BaseAgent):
     Args:
         name: The workflow's name.
         generator: The agent writing (and refining) answers.
-        evaluator: The agent rating them (asked via `BaseAgent.structured`).
+        evaluator: The agent rating them (asked for an `Evaluation` with structured output).
         min_rating: The rating that ends the loop.
         max_refinements: The most refinements after the first answer (0: rate once).
 
     Raises:
         UserError: An unknown `min_rating` or a negative `max_refinements`.
-
-    Attributes:
-        rounds: Every answer of the latest message with its evaluation, in order.
     """
 
     def __init__(
@@ -157,7 +165,6 @@ class EvaluatorOptimizerAgent(BaseAgent):
         self.generator = generator
         self.evaluator = evaluator
         self.max_refinements = max_refinements
-        self.rounds: list[Round] = []
         self._spent: Usage | None = None
 
     @property
@@ -171,10 +178,16 @@ class EvaluatorOptimizerAgent(BaseAgent):
     async def generate(
         self, messages: MessageInput, params: RequestParams | None = None
     ) -> Message:
-        """Generate, evaluate and refine; return the best-rated answer.
+        """Generate, evaluate and refine; return the best-rated answer (see `run`)."""
+        return (await self.run(messages, params)).reply
+
+    async def run(
+        self, messages: MessageInput, params: RequestParams | None = None
+    ) -> EvaluatorOptimizerResult:
+        """Generate, evaluate and refine; return the best-rated answer and every round.
 
         `params` go to the generator. The reply's usage covers every generator reply and
-        every evaluation.
+        every evaluation. Concurrent calls each get their own result.
 
         Raises:
             ModelOutputError: The evaluator's reply is not a valid `Evaluation`.
@@ -182,17 +195,20 @@ class EvaluatorOptimizerAgent(BaseAgent):
         """
         from fastagent.agents.workflows._common import sum_usage
         from fastagent.agents.workflows._workflow_llm import request_text
+        from fastagent.llm.params import RequestParams
+        from fastagent.llm.structured import parse_structured
 
         request = request_text(messages)
         rounds: list[Round] = []
-        self.rounds = rounds
         drafts: list[Message] = []
-        evaluator_before = self.evaluator.usage
+        verdicts: list[Message] = []
+        asked = RequestParams(response_format=Evaluation)
         try:
             drafts.append(await self.generator.generate(messages, params))
             while True:
                 prompt = evaluation_prompt(request, drafts[-1].text, len(drafts))
-                evaluation = await self.evaluator.structured(prompt, Evaluation)
+                verdicts.append(await self.evaluator.generate(prompt, asked))
+                evaluation = parse_structured(verdicts[-1].text, Evaluation)
                 rounds.append(Round(drafts[-1], evaluation))
                 if evaluation.rating.rank >= self.min_rating.rank:
                     break
@@ -201,10 +217,11 @@ class EvaluatorOptimizerAgent(BaseAgent):
                 feedback = refinement_prompt(request, drafts[-1].text, evaluation)
                 drafts.append(await self.generator.generate(feedback, params))
         finally:
-            spent = sum_usage(drafts) + _difference(self.evaluator.usage, evaluator_before)
+            spent = sum_usage([*drafts, *verdicts])
             self._spent = spent if self._spent is None else self._spent + spent
         best = max(reversed(rounds), key=lambda r: r.evaluation.rating.rank)
-        return best.response.model_copy(update={"usage": spent})
+        reply = best.response.model_copy(update={"usage": spent})
+        return EvaluatorOptimizerResult(reply, tuple(rounds))
 
     @property
     def usage(self) -> Usage:
@@ -212,70 +229,3 @@ class EvaluatorOptimizerAgent(BaseAgent):
         from fastagent.agents.workflows._common import zero_usage
 
         return self._spent if self._spent is not None else zero_usage()
-
-
-def _difference(after: Usage, before: Usage) -> Usage:
-    """What was spent between two readings of a usage counter."""
-    from fastagent.messages import Usage
-
-    fields = after.model_dump()
-    earlier = before.model_dump()
-    return Usage(**{key: max(0, value - earlier[key]) for key, value in fields.items()})
-
-
-@dataclass
-class EvaluatorOptimizerSpec:
-    """An evaluator-optimizer declaration (``@fast.evaluator_optimizer`` or YAML).
-
-    Attributes:
-        name: The workflow's unique name.
-        generator: The agent writing answers.
-        evaluator: The agent rating them.
-        min_rating: The rating that ends the loop (``EXCELLENT``, ``GOOD``, ``FAIR``,
-            ``POOR``).
-        max_refinements: The most refinements after the first answer.
-        default: Whether it is the app's default agent.
-        source: Where it was declared (shown in errors).
-        kind: ``"evaluator_optimizer"``, used in graph problems.
-        agents: The generator and the evaluator (built first).
-        tools: Always empty: the workflow has no tools of its own.
-        servers: Always empty: the workflow uses no MCP servers itself.
-    """
-
-    kind: ClassVar[str] = "evaluator_optimizer"
-
-    name: str
-    generator: str
-    evaluator: str
-    min_rating: str = QualityRating.GOOD.value
-    max_refinements: int = DEFAULT_MAX_REFINEMENTS
-    default: bool = False
-    source: str = field(default="", compare=False)
-    agents: tuple[str, ...] = field(default=(), init=False)
-    tools: tuple[ToolRef, ...] = field(default=(), init=False)
-    servers: tuple[str, ...] = field(default=(), init=False)
-
-    def __post_init__(self) -> None:
-        self.agents = tuple(dict.fromkeys((self.generator, self.evaluator)))
-
-    def problems(self) -> list[str]:
-        """What is wrong with the declaration itself (checked with the graph)."""
-        label = f"evaluator_optimizer '{self.name}'"
-        found: list[str] = []
-        try:
-            parse_rating(self.min_rating, owner=label)
-        except UserError as exc:
-            found.append(f"{exc.message} ({exc.hint})")
-        if self.max_refinements < 0:
-            found.append(f"{label} has max_refinements={self.max_refinements} (use 0 or more)")
-        return found
-
-    async def build(self, build: BuildContext) -> BaseAgent:
-        """Build the workflow over its already built generator and evaluator."""
-        return EvaluatorOptimizerAgent(
-            self.name,
-            build.agents[self.generator],
-            build.agents[self.evaluator],
-            min_rating=self.min_rating,
-            max_refinements=self.max_refinements,
-        )

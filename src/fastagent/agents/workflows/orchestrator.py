@@ -14,17 +14,16 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Coroutine, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar
 
 from fastagent.agents.base import BaseAgent
+from fastagent.agents.workflows._common import first_leaf, zero_usage
 from fastagent.exceptions import ModelOutputError, UserError
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-    from fastagent.agents.spec import BuildContext
-    from fastagent.agents.tool_catalog import ToolRef
     from fastagent.agents.workflows.orchestrator_plan import (
         Plan,
         Step,
@@ -38,7 +37,14 @@ if TYPE_CHECKING:
 
     P = TypeVar("P", bound=BaseModel)
 
-__all__ = ["DEFAULT_MAX_TASKS", "PLAN_TYPES", "OrchestratorAgent", "OrchestratorSpec", "PlanType"]
+__all__ = [
+    "DEFAULT_MAX_TASKS",
+    "PLAN_TYPES",
+    "OrchestratorAgent",
+    "OrchestratorResult",
+    "PlanType",
+    "check_settings",
+]
 
 PlanType = Literal["full", "iterative"]
 """``full``: plan every step at once; ``iterative``: plan one step per round."""
@@ -50,6 +56,22 @@ DEFAULT_MAX_TASKS: Final = 20
 """The most tasks one objective may run, over all steps."""
 
 _log = logging.getLogger("fastagent.workflows.orchestrator")
+
+
+@dataclass(frozen=True)
+class OrchestratorResult:
+    """The answer to one objective, with the plan and what every step produced.
+
+    Attributes:
+        reply: The final answer (its usage covers planning, workers and the answer).
+        plan: The plan that ran (in iterative mode: the steps planned, and whether the
+            planner called the objective complete).
+        steps: The results of the steps, in order.
+    """
+
+    reply: Message
+    plan: Plan
+    steps: tuple[StepResult, ...]
 
 
 class OrchestratorAgent(BaseAgent):
@@ -66,10 +88,6 @@ class OrchestratorAgent(BaseAgent):
 
     Raises:
         UserError: No workers, an unknown plan type, or limits below 1.
-
-    Attributes:
-        last_plan: The latest plan (in iterative mode: the steps planned so far).
-        results: The results of the latest objective's steps, in order (filled as they run).
     """
 
     def __init__(
@@ -83,7 +101,7 @@ class OrchestratorAgent(BaseAgent):
         max_tasks: int = DEFAULT_MAX_TASKS,
         model: str | None = None,
     ) -> None:
-        _check_settings(name, len(agents), plan_type, plan_iterations)
+        check_settings(name, len(agents), plan_type, plan_iterations)
         if max_tasks < 1:
             raise UserError(
                 f"orchestrator '{name}' has max_tasks={max_tasks}", hint="set max_tasks to 1+"
@@ -95,9 +113,7 @@ class OrchestratorAgent(BaseAgent):
         self.plan_iterations = plan_iterations
         self.max_tasks = max_tasks
         self.model = model or llm.provider.model
-        self.last_plan: Plan | None = None
-        self.results: list[StepResult] = []
-        self._worker_usage = _zero_usage()
+        self._worker_usage = zero_usage()
 
     @property
     def instruction(self) -> str | None:
@@ -107,10 +123,17 @@ class OrchestratorAgent(BaseAgent):
     async def generate(
         self, messages: MessageInput, params: RequestParams | None = None
     ) -> Message:
-        """Plan, run the workers, and return the final answer.
+        """Plan, run the workers, and return the final answer (see `run`)."""
+        return (await self.run(messages, params)).reply
+
+    async def run(
+        self, messages: MessageInput, params: RequestParams | None = None
+    ) -> OrchestratorResult:
+        """Plan, run the workers, and return the final answer with the plan and step results.
 
         `params` apply to the call writing the answer. The reply's usage covers every
-        planning call, every worker reply and the answer.
+        planning call, every worker reply and the answer. Concurrent calls each get their
+        own result.
 
         Raises:
             ModelOutputError: The planner produced no usable plan even after re-planning.
@@ -123,31 +146,29 @@ class OrchestratorAgent(BaseAgent):
 
         objective = request_text(messages)
         done: list[StepResult] = []
-        self.results = done
-        self.last_plan = None
         if self.plan_type == "full":
-            spent = await self._run_full(objective, done)
+            plan, spent = await self._run_full(objective, done)
         else:
-            spent = await self._run_iterative(objective, done)
+            plan, spent = await self._run_iterative(objective, done)
         reply = await self.llm.generate(synthesis_prompt(objective, done), params)
-        return reply.model_copy(update={"usage": spent + (reply.usage or _zero_usage())})
+        answer = reply.model_copy(update={"usage": spent + (reply.usage or zero_usage())})
+        return OrchestratorResult(answer, plan, tuple(done))
 
     @property
     def usage(self) -> Usage:
         """The planning and answering calls plus every worker reply."""
         return self.llm.usage + self._worker_usage
 
-    async def _run_full(self, objective: str, done: list[StepResult]) -> Usage:
+    async def _run_full(self, objective: str, done: list[StepResult]) -> tuple[Plan, Usage]:
         from fastagent.agents.workflows.orchestrator_plan import Plan, full_plan_prompt
 
         prompt = full_plan_prompt(objective, self.workers, self.max_tasks)
         plan, spent = await self._ask_planner(prompt, Plan, lambda p: p.steps, self.max_tasks)
-        self.last_plan = plan
         for step in plan.steps:
             spent = spent + await self._run_step(objective, step, done)
-        return spent
+        return plan, spent
 
-    async def _run_iterative(self, objective: str, done: list[StepResult]) -> Usage:
+    async def _run_iterative(self, objective: str, done: list[StepResult]) -> tuple[Plan, Usage]:
         from fastagent.agents.workflows.orchestrator_plan import (
             NextStep,
             Plan,
@@ -155,7 +176,7 @@ class OrchestratorAgent(BaseAgent):
             next_step_prompt,
         )
 
-        spent = _zero_usage()
+        spent = zero_usage()
         planned: list[Step] = []
         budget = self.max_tasks
         for _ in range(self.plan_iterations):
@@ -165,22 +186,20 @@ class OrchestratorAgent(BaseAgent):
             if answer.tasks:
                 step = Step(description=answer.description, tasks=answer.tasks)
                 planned.append(step)
-                self.last_plan = Plan(steps=list(planned), is_complete=False)
                 spent = spent + await self._run_step(objective, step, done)
                 budget -= len(step.tasks)
-            self.last_plan = Plan(steps=list(planned), is_complete=answer.is_complete)
             if answer.is_complete:
-                return spent
+                return Plan(steps=planned, is_complete=True), spent
             if budget == 0:
                 _log.warning("orchestrator '%s' used all %d tasks", self.name, self.max_tasks)
-                return spent
+                return Plan(steps=planned, is_complete=False), spent
         _log.warning(
             "orchestrator '%s' stopped planning after %d round(s) without completing; "
             "answering from the results so far",
             self.name,
             self.plan_iterations,
         )
-        return spent
+        return Plan(steps=planned, is_complete=False), spent
 
     async def _ask_planner(
         self,
@@ -192,11 +211,11 @@ class OrchestratorAgent(BaseAgent):
         from fastagent.agents.workflows._workflow_llm import structured_reply
         from fastagent.agents.workflows.orchestrator_plan import plan_problems, replan_prompt
 
-        spent = _zero_usage()
+        spent = zero_usage()
         current = prompt
         for attempt in (1, 2):
             answer, reply, problem = await structured_reply(self.llm, current, answer_cls)
-            spent = spent + (reply.usage or _zero_usage())
+            spent = spent + (reply.usage or zero_usage())
             if answer is None:
                 problems = [problem or "the reply is not a valid plan"]
             else:
@@ -219,7 +238,7 @@ class OrchestratorAgent(BaseAgent):
         earlier = tuple(done)
         outcomes = await _run_all([self._run_task(objective, t, earlier) for t in step.tasks])
         done.append(StepResult(step=step, results=tuple(result for result, _ in outcomes)))
-        spent = _zero_usage()
+        spent = zero_usage()
         for _, usage in outcomes:
             spent = spent + usage
         self._worker_usage = self._worker_usage + spent
@@ -231,7 +250,7 @@ class OrchestratorAgent(BaseAgent):
         from fastagent.agents.workflows.orchestrator_plan import TaskResult, worker_prompt
 
         reply = await self.workers[task.agent].generate(worker_prompt(objective, task, done))
-        return TaskResult(task=task, output=reply.text), reply.usage or _zero_usage()
+        return TaskResult(task=task, output=reply.text), reply.usage or zero_usage()
 
 
 T = TypeVar("T")
@@ -247,7 +266,7 @@ async def _run_all(coroutines: Sequence[Coroutine[Any, Any, T]]) -> list[T]:
         async with asyncio.TaskGroup() as group:
             tasks = [group.create_task(c) for c in coroutines]
     except BaseExceptionGroup as errors:
-        failure = _first_leaf(errors)
+        failure = first_leaf(errors)
         if len(errors.exceptions) > 1:
             _log.warning("%d tasks of one step failed; raising the first", len(errors.exceptions))
     if failure is not None:
@@ -255,12 +274,12 @@ async def _run_all(coroutines: Sequence[Coroutine[Any, Any, T]]) -> list[T]:
     return [task.result() for task in tasks]
 
 
-def _first_leaf(group: BaseExceptionGroup[BaseException]) -> BaseException:
-    first = group.exceptions[0]
-    return _first_leaf(first) if isinstance(first, BaseExceptionGroup) else first
+def check_settings(name: str, workers: int, plan_type: str, plan_iterations: int) -> None:
+    """Raise for settings no orchestrator can run with.
 
-
-def _check_settings(name: str, workers: int, plan_type: str, plan_iterations: int) -> None:
+    Raises:
+        UserError: No workers, an unknown plan type, or plan_iterations below 1.
+    """
     if workers == 0:
         raise UserError(
             f"orchestrator '{name}' has no agents",
@@ -276,79 +295,3 @@ def _check_settings(name: str, workers: int, plan_type: str, plan_iterations: in
             f"orchestrator '{name}' has plan_iterations={plan_iterations}",
             hint="set plan_iterations to 1 or more",
         )
-
-
-@dataclass
-class OrchestratorSpec:
-    """An orchestrator declaration (``@fast.orchestrator``): what `FastAgent` builds.
-
-    Attributes:
-        name: The orchestrator's unique name.
-        agents: Its worker agents.
-        model: The planning model's string, or None for the config's default.
-        instruction: The planning model's system prompt (default
-            `orchestrator_plan.ORCHESTRATOR_INSTRUCTION`).
-        plan_type: ``"full"`` or ``"iterative"``.
-        plan_iterations: The most planning rounds in iterative mode.
-        default: Whether it is the app's default agent.
-        source: Where it was declared (shown in errors).
-        tools: Always empty: an orchestrator has no tools of its own.
-        servers: Always empty: an orchestrator uses no MCP servers itself.
-
-    Raises:
-        UserError: No agents, an unknown plan type, or plan_iterations below 1.
-    """
-
-    name: str
-    agents: tuple[str, ...]
-    model: str | None = None
-    instruction: str | None = None
-    plan_type: PlanType = "full"
-    plan_iterations: int = 5
-    default: bool = False
-    source: str = field(default="", compare=False)
-    tools: tuple[ToolRef, ...] = field(default=(), init=False)
-    servers: tuple[str, ...] = field(default=(), init=False)
-
-    def __post_init__(self) -> None:
-        self.agents = tuple(self.agents)
-        _check_settings(self.name, len(self.agents), self.plan_type, self.plan_iterations)
-
-    async def build(self, build: BuildContext) -> BaseAgent:
-        """Build the `OrchestratorAgent` over its already built workers.
-
-        Raises:
-            UnknownModelError: The planning model string is unknown.
-        """
-        from fastagent.agents.workflows._workflow_llm import build_workflow_llm
-        from fastagent.agents.workflows.orchestrator_plan import ORCHESTRATOR_INSTRUCTION
-
-        llm, model = build_workflow_llm(
-            build,
-            name=self.name,
-            model=self.model,
-            instruction=self.instruction or ORCHESTRATOR_INSTRUCTION,
-        )
-        return OrchestratorAgent(
-            self.name,
-            [build.agents[name] for name in self.agents],
-            llm=llm,
-            plan_type=self.plan_type,
-            plan_iterations=self.plan_iterations,
-            model=model,
-        )
-
-
-def _zero_usage() -> Usage:
-    from fastagent.messages import Usage
-
-    return Usage()
-
-
-def __getattr__(name: str) -> Any:
-    """Re-export the plan types lazily (they import pydantic)."""
-    if name in ("NextStep", "Plan", "Step", "StepResult", "Task", "TaskResult"):
-        from fastagent.agents.workflows import orchestrator_plan
-
-        return getattr(orchestrator_plan, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -32,15 +32,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar, Final, Literal
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Final, Literal
 
 from fastagent.agents.base import BaseAgent
+from fastagent.agents.workflows._common import first_leaf
 from fastagent.exceptions import UserError, WorkflowTimeoutError
 
 if TYPE_CHECKING:
-    from fastagent.agents.spec import BuildContext
-    from fastagent.agents.tool_catalog import ToolRef
     from fastagent.llm.augmented import MessageInput
     from fastagent.llm.params import RequestParams
     from fastagent.messages import Message, Usage
@@ -50,7 +49,7 @@ __all__ = [
     "BranchResult",
     "OnError",
     "ParallelAgent",
-    "ParallelSpec",
+    "ParallelResult",
     "fan_in_message",
     "response_block",
     "settings_problems",
@@ -85,6 +84,19 @@ class BranchResult:
         return f"error: {type(self.error).__name__}: {self.error}"
 
 
+@dataclass(frozen=True)
+class ParallelResult:
+    """The reply of one parallel run, with what each branch produced.
+
+    Attributes:
+        reply: The workflow's reply (the fan-in agent's, or every branch's block).
+        branches: Each branch's result, in ``fan_out`` order.
+    """
+
+    reply: Message
+    branches: tuple[BranchResult, ...]
+
+
 def response_block(name: str, text: str) -> str:
     """One branch's result as it appears in replies and fan-in messages."""
     return f'<response agent="{name}">\n{text}\n</response>'
@@ -114,9 +126,6 @@ class ParallelAgent(BaseAgent):
 
     Raises:
         UserError: No branches, repeated branch names, or an invalid setting.
-
-    Attributes:
-        last_results: The branch results of the latest message, in ``fan_out`` order.
     """
 
     def __init__(
@@ -148,7 +157,6 @@ class ParallelAgent(BaseAgent):
         self.max_concurrency = max_concurrency
         self.branch_timeout = branch_timeout
         self.on_error: OnError = on_error
-        self.last_results: list[BranchResult] = []
         self._spent: Usage | None = None
 
     @property
@@ -161,35 +169,42 @@ class ParallelAgent(BaseAgent):
     async def generate(
         self, messages: MessageInput, params: RequestParams | None = None
     ) -> Message:
-        """Run every branch on `messages` and return the combined reply.
+        """Run every branch on `messages` and return the combined reply (see `run`)."""
+        return (await self.run(messages, params)).reply
 
-        `params` go to every branch and to the fan-in agent. The reply's usage is the sum of
-        every branch reply and the fan-in reply. Cancelling the call cancels every branch.
+    async def run(
+        self, messages: MessageInput, params: RequestParams | None = None
+    ) -> ParallelResult:
+        """Run every branch on `messages`; return the combined reply and each branch's result.
+
+        `params` go to every branch and to the fan-in agent, except that only the fan-in
+        agent gets a ``response_format``. The reply's usage is the sum of every branch reply
+        and the fan-in reply. Cancelling the call cancels every branch.
+        Concurrent calls each get their own result.
 
         Raises:
             FastAgentError: In fail-fast mode, the first branch failure (as is).
             WorkflowTimeoutError: In fail-fast mode, a branch exceeded ``branch_timeout``.
         """
-        from fastagent.agents.workflows._common import sum_usage
+        from fastagent.agents.workflows._common import for_inner_members, sum_usage
         from fastagent.agents.workflows._workflow_llm import request_text
         from fastagent.messages import Message, TextContent
 
-        results = await self._run_branches(messages, params)
-        self.last_results = results
+        results = tuple(await self._run_branches(messages, for_inner_members(params)))
         branch_replies = [r.reply for r in results]
         if self.fan_in is not None:
             request = request_text(messages) if self.include_request else None
             combined = await self.fan_in.generate(fan_in_message(request, results), params)
             spent = sum_usage([*branch_replies, combined])
             self._add_usage(spent)
-            return combined.model_copy(update={"usage": spent})
+            return ParallelResult(combined.model_copy(update={"usage": spent}), results)
         spent = sum_usage(branch_replies)
         self._add_usage(spent)
         blocks = [TextContent(text=response_block(r.name, r.text)) for r in results]
         reply = Message.assistant(*blocks)
         reply.model = self.model
         reply.usage = spent
-        return reply
+        return ParallelResult(reply, results)
 
     @property
     def usage(self) -> Usage:
@@ -218,7 +233,7 @@ class ParallelAgent(BaseAgent):
             async with asyncio.TaskGroup() as group:
                 tasks = [group.create_task(branch(agent)) for agent in self.fan_out]
         except BaseExceptionGroup as errors:
-            raise _first_leaf(errors) from None
+            raise first_leaf(errors) from None
         return [task.result() for task in tasks]
 
     async def _ask(
@@ -244,11 +259,6 @@ class ParallelAgent(BaseAgent):
         self._spent = spent if self._spent is None else self._spent + spent
 
 
-def _first_leaf(group: BaseExceptionGroup[BaseException]) -> BaseException:
-    first = group.exceptions[0]
-    return _first_leaf(first) if isinstance(first, BaseExceptionGroup) else first
-
-
 def settings_problems(
     name: str,
     fan_out: Sequence[str],
@@ -270,72 +280,8 @@ def settings_problems(
     if max_concurrency is not None and max_concurrency < 1:
         problems.append(f"{label} has max_concurrency={max_concurrency} (use 1 or more)")
     if branch_timeout is not None and branch_timeout <= 0:
-        problems.append(f"{label} has branch_timeout={branch_timeout} (use seconds > 0)")
+        problems.append(f"{label} has branch_timeout={branch_timeout:g} (use seconds > 0)")
     if on_error not in ON_ERROR_POLICIES:
         valid = ", ".join(ON_ERROR_POLICIES)
         problems.append(f"{label} has unknown on_error {on_error!r} (use one of: {valid})")
     return problems
-
-
-@dataclass
-class ParallelSpec:
-    """A parallel declaration (``@fast.parallel`` or ``type: parallel`` in YAML).
-
-    Attributes:
-        name: The workflow's unique name.
-        fan_out: The branch agent names.
-        fan_in: The agent combining the results, or None.
-        include_request: Show the fan-in agent the original request too.
-        max_concurrency: The most branches running at once (None: all).
-        branch_timeout: Seconds each branch may take (None: no limit).
-        on_error: ``"fail_fast"`` or ``"collect"``.
-        default: Whether it is the app's default agent.
-        source: Where it was declared (shown in errors).
-        kind: ``"parallel"``, used in graph problems.
-        agents: The branches, then the fan-in agent (what the graph checks and builds first).
-        tools: Always empty: a parallel workflow has no tools of its own.
-        servers: Always empty: a parallel workflow uses no MCP servers itself.
-    """
-
-    kind: ClassVar[str] = "parallel"
-
-    name: str
-    fan_out: tuple[str, ...]
-    fan_in: str | None = None
-    include_request: bool = True
-    max_concurrency: int | None = None
-    branch_timeout: float | None = None
-    on_error: OnError = "fail_fast"
-    default: bool = False
-    source: str = field(default="", compare=False)
-    agents: tuple[str, ...] = field(default=(), init=False)
-    tools: tuple[ToolRef, ...] = field(default=(), init=False)
-    servers: tuple[str, ...] = field(default=(), init=False)
-
-    def __post_init__(self) -> None:
-        self.fan_out = tuple(self.fan_out)
-        members = (*self.fan_out, self.fan_in) if self.fan_in is not None else self.fan_out
-        self.agents = tuple(dict.fromkeys(members))
-
-    def problems(self) -> list[str]:
-        """What is wrong with the declaration itself (checked with the graph)."""
-        return settings_problems(
-            self.name,
-            self.fan_out,
-            self.max_concurrency,
-            self.branch_timeout,
-            self.on_error,
-            self.fan_in,
-        )
-
-    async def build(self, build: BuildContext) -> BaseAgent:
-        """Build the `ParallelAgent` over its already built branches and fan-in agent."""
-        return ParallelAgent(
-            self.name,
-            [build.agents[name] for name in self.fan_out],
-            fan_in=build.agents[self.fan_in] if self.fan_in is not None else None,
-            include_request=self.include_request,
-            max_concurrency=self.max_concurrency,
-            branch_timeout=self.branch_timeout,
-            on_error=self.on_error,
-        )

@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Final
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Final
 
 from fastagent.agents.base import BaseAgent
+from fastagent.agents.workflows._common import zero_usage
 from fastagent.exceptions import ModelOutputError, UserError
 
 if TYPE_CHECKING:
-    from fastagent.agents.spec import BuildContext
-    from fastagent.agents.tool_catalog import ToolRef
     from fastagent.agents.workflows.router_decision import RoutingDecision
     from fastagent.llm.augmented import AugmentedLLM, MessageInput
     from fastagent.llm.params import RequestParams
@@ -28,8 +27,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ROUTER_INSTRUCTION",
     "RouterAgent",
-    "RouterSpec",
-    "RoutingDecision",
+    "RouterResult",
     "routing_prompt",
 ]
 
@@ -40,6 +38,19 @@ ROUTER_INSTRUCTION: Final = (
 """The routing model's system prompt when the router is declared without an instruction."""
 
 _log = logging.getLogger("fastagent.workflows.router")
+
+
+@dataclass(frozen=True)
+class RouterResult:
+    """The reply of one routed message, with the decision behind it.
+
+    Attributes:
+        reply: The chosen member's reply (its usage includes the routing call).
+        decision: The routing decision; after a fallback it names the fallback agent.
+    """
+
+    reply: Message
+    decision: RoutingDecision
 
 
 class RouterAgent(BaseAgent):
@@ -55,10 +66,6 @@ class RouterAgent(BaseAgent):
     Raises:
         UserError: No members, a fallback that is not a member, or no `llm` for several
             members.
-
-    Attributes:
-        last_decision: The decision behind the latest routed message (None before the
-            first); after a fallback it names the fallback agent.
     """
 
     def __init__(
@@ -89,8 +96,7 @@ class RouterAgent(BaseAgent):
         self.llm = llm
         self.fallback = fallback
         self.model = model or (llm.provider.model if llm is not None else "router")
-        self.last_decision: RoutingDecision | None = None
-        self._forwarded = _zero_usage()
+        self._forwarded = zero_usage()
 
     @property
     def instruction(self) -> str | None:
@@ -114,10 +120,10 @@ class RouterAgent(BaseAgent):
         if self.llm is None:
             only = next(iter(self.members))
             only_one = RoutingDecision(agent=only, confidence="high", reasoning="the only agent")
-            return only_one, _zero_usage()
+            return only_one, zero_usage()
         prompt = routing_prompt(request_text(messages), self.members)
         decision, reply, problem = await structured_reply(self.llm, prompt, RoutingDecision)
-        cost = reply.usage or _zero_usage()
+        cost = reply.usage or zero_usage()
         if decision is not None:
             chosen = self._member_named(decision.agent)
             if chosen is not None:
@@ -139,26 +145,32 @@ class RouterAgent(BaseAgent):
     async def generate(
         self, messages: MessageInput, params: RequestParams | None = None
     ) -> Message:
-        """Route `messages` to one member and return its reply.
+        """Route `messages` to one member and return its reply (see `run`)."""
+        return (await self.run(messages, params)).reply
+
+    async def run(
+        self, messages: MessageInput, params: RequestParams | None = None
+    ) -> RouterResult:
+        """Route `messages` to one member; return its reply and the routing decision.
 
         The reply's usage includes the routing call. `params` go to the chosen member.
+        Concurrent calls each get their own result.
 
         Raises:
             ModelOutputError: The model named no member and there is no fallback.
             ProviderError: The routing call or the member's call failed.
         """
         decision, cost = await self.route(messages)
-        self.last_decision = decision
         _log.info("router '%s' -> '%s' (%s)", self.name, decision.agent, decision.confidence)
         reply = await self.members[decision.agent].generate(messages, params)
-        spent = reply.usage or _zero_usage()
+        spent = reply.usage or zero_usage()
         self._forwarded = self._forwarded + spent
-        return reply.model_copy(update={"usage": spent + cost})
+        return RouterResult(reply.model_copy(update={"usage": spent + cost}), decision)
 
     @property
     def usage(self) -> Usage:
         """The routing calls plus every member reply this router returned."""
-        own = self.llm.usage if self.llm is not None else _zero_usage()
+        own = self.llm.usage if self.llm is not None else zero_usage()
         return own + self._forwarded
 
     def _member_named(self, name: str) -> str | None:
@@ -185,76 +197,3 @@ def routing_prompt(request: str, members: Mapping[str, BaseAgent]) -> str:
         f"Set `agent` to exactly one of: {', '.join(members)}.",
     ]
     return "\n".join(lines)
-
-
-@dataclass
-class RouterSpec:
-    """A router declaration (``@fast.router``): what `FastAgent` validates and builds.
-
-    Attributes:
-        name: The router's unique name.
-        agents: Its members; the fallback is added when missing, so it is built first.
-        model: The routing model's string, or None for the config's default.
-        instruction: The routing model's system prompt (default `ROUTER_INSTRUCTION`).
-        fallback: The member used when the model names no member.
-        default: Whether it is the app's default agent.
-        source: Where it was declared (shown in errors).
-        tools: Always empty: a router has no tools of its own.
-        servers: Always empty: a router uses no MCP servers itself.
-
-    Raises:
-        UserError: No agents are given.
-    """
-
-    name: str
-    agents: tuple[str, ...]
-    model: str | None = None
-    instruction: str | None = None
-    fallback: str | None = None
-    default: bool = False
-    source: str = field(default="", compare=False)
-    tools: tuple[ToolRef, ...] = field(default=(), init=False)
-    servers: tuple[str, ...] = field(default=(), init=False)
-
-    def __post_init__(self) -> None:
-        self.agents = tuple(self.agents)
-        if not self.agents:
-            raise UserError(
-                f"router '{self.name}' has no agents",
-                hint="pass the names of the agents it routes between, e.g. agents=['a', 'b']",
-            )
-        if self.fallback is not None and self.fallback not in self.agents:
-            self.agents = (*self.agents, self.fallback)
-
-    async def build(self, build: BuildContext) -> BaseAgent:
-        """Build the `RouterAgent` over its already built members.
-
-        Raises:
-            UnknownModelError: The routing model string is unknown.
-        """
-        from fastagent.agents.workflows._workflow_llm import build_workflow_llm
-
-        members = [build.agents[name] for name in self.agents]
-        if len(set(self.agents)) == 1:
-            return RouterAgent(self.name, members[:1], fallback=self.fallback)
-        llm, model = build_workflow_llm(
-            build,
-            name=self.name,
-            model=self.model,
-            instruction=self.instruction or ROUTER_INSTRUCTION,
-        )
-        return RouterAgent(self.name, members, llm=llm, fallback=self.fallback, model=model)
-
-
-def _zero_usage() -> Usage:
-    from fastagent.messages import Usage
-
-    return Usage()
-
-
-def __getattr__(name: str) -> Any:
-    if name == "RoutingDecision":
-        from fastagent.agents.workflows.router_decision import RoutingDecision
-
-        return RoutingDecision
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -11,6 +11,8 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
+from fastagent.provider_defaults import PROVIDER_DEFAULTS
+
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
@@ -31,13 +33,14 @@ __all__ = [
 ]
 
 PROVIDERS: dict[str, str] = {
-    "anthropic": "ANTHROPIC_API_KEY",
-    "openai": "OPENAI_API_KEY",
-    "generic": "GENERIC_API_KEY",
+    name: entry.api_key_vars[0] for name, entry in PROVIDER_DEFAULTS.items()
 }
 """Each provider whose key is reported, with its conventional environment variable."""
 
-EXTRAS: dict[str, str] = {"anthropic": "anthropic", "openai": "openai", "mcp": "mcp"}
+EXTRAS: dict[str, str] = {
+    **{defaults.sdk: defaults.extra for defaults in PROVIDER_DEFAULTS.values()},
+    "mcp": "mcp",
+}
 """Optional import name -> the fastagent extra that installs it."""
 
 NODE_TOOLS = ("node", "npx")

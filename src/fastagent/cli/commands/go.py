@@ -116,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
 
 async def _go(args: argparse.Namespace) -> int:
     from fastagent.agents.app import FastAgent
-    from fastagent.agents.spec import BasicAgentSpec
+    from fastagent.agents.declaration import AgentDeclaration
     from fastagent.config import load_config
     from fastagent.exceptions import UserError
 
@@ -133,8 +133,8 @@ async def _go(args: argparse.Namespace) -> int:
         "go", config_path=args.config, argv=argv, quiet=args.quiet, overrides=overrides
     )
     if name not in declared:
-        fast.add_spec(
-            BasicAgentSpec(
+        fast.add_declaration(
+            AgentDeclaration(
                 name=name,
                 instruction=args.instruction or DEFAULT_GO_INSTRUCTION,
                 servers=servers,

@@ -1,16 +1,21 @@
-"""Agent specs: what the app knows about an agent before it is built.
+"""Agent declarations: what the app knows about an agent before it is built.
 
-A spec names its agent, the other agents, tools and MCP servers it uses (so the graph can be
-checked before anything is built), and builds the `Agent` with `build`. `BasicAgentSpec` is
-the spec of ``@fast.agent`` and of agents declared in ``fastagent.yaml``; workflows add their
-own spec classes that satisfy the same `AgentSpec` protocol.
+A declaration names its agent, the other agents, tools and MCP servers it uses (so the graph
+can be checked before anything is built), and builds the agent with `build`. Each agent type
+has one pydantic model that is both what its decorator builds and what validates its entry
+under the config's ``agents:`` key: `AgentDeclaration` here (``@fast.agent``), and one per
+workflow in `fastagent.agents.workflows.declarations` (``@fast.chain`` ...). They share the
+`BaseDeclaration` fields; anything satisfying the `Declaration` protocol can be added with
+`FastAgent.add_declaration`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, field_validator
 
 if TYPE_CHECKING:
     from fastagent.agents.base import BaseAgent
@@ -21,7 +26,13 @@ if TYPE_CHECKING:
     from fastagent.mcp.registry import ServerRegistry
     from fastagent.providers.base import Provider
 
-__all__ = ["DEFAULT_INSTRUCTION", "AgentSpec", "BasicAgentSpec", "BuildContext"]
+__all__ = [
+    "DEFAULT_INSTRUCTION",
+    "AgentDeclaration",
+    "BaseDeclaration",
+    "BuildContext",
+    "Declaration",
+]
 
 DEFAULT_INSTRUCTION = "You are a helpful AI agent."
 """The instruction of an agent declared without one."""
@@ -29,12 +40,12 @@ DEFAULT_INSTRUCTION = "You are a helpful AI agent."
 
 @dataclass
 class BuildContext:
-    """What a spec needs to build its agent.
+    """What a declaration needs to build its agent.
 
     Attributes:
         context: The running app's `Context` (settings, events, usage, servers).
-        agents: The agents built so far, by name (a spec's dependencies are always built
-            before it).
+        agents: The agents built so far, by name (a declaration's dependencies are always
+            built before it).
         tools: The app's ``@fast.tool`` tools.
         cli_model: ``--model`` from the command line, overriding every agent's model.
         on_fallback: Called with the agent's name when it falls back to the built-in model.
@@ -81,57 +92,119 @@ class BuildContext:
         return server_registry(self.context, cli_model=self.cli_model)
 
 
-class AgentSpec(Protocol):
+class Declaration(Protocol):
     """What the app needs from any agent declaration: names for validation, and `build`.
 
-    Attributes:
-        name: The agent's unique name.
-        default: Whether this is the app's default agent.
-        agents: Names of the agents it uses (built before it).
-        tools: Tool references (see `ToolRef`).
-        servers: Names of the MCP servers it uses (keys of ``mcp.servers``).
+    A declaration may also define ``problems() -> list[str]`` (its own checks, run with the
+    graph's) and ``kind`` (``"chain"``, ...: names it in graph problems instead of ``agent``).
     """
 
-    name: str
-    default: bool
-    agents: tuple[str, ...]
-    tools: tuple[ToolRef, ...]
-    servers: tuple[str, ...]
+    @property
+    def name(self) -> str:
+        """The agent's unique name."""
+        ...
+
+    @property
+    def default(self) -> bool:
+        """Whether this is the app's default agent."""
+        ...
+
+    @property
+    def agents(self) -> tuple[str, ...]:
+        """Names of the agents it uses (built before it)."""
+        ...
+
+    @property
+    def tools(self) -> tuple[ToolRef, ...]:
+        """Tool references (see `ToolRef`)."""
+        ...
+
+    @property
+    def servers(self) -> tuple[str, ...]:
+        """Names of the MCP servers it uses (keys of ``mcp.servers``)."""
+        ...
 
     async def build(self, build: BuildContext) -> BaseAgent:
         """Build the agent; its dependencies are in ``build.agents`` already."""
         ...
 
 
-@dataclass
-class BasicAgentSpec:
-    """One model with an instruction, tools, servers and helper agents.
+class BaseDeclaration(BaseModel):
+    """The fields every built-in declaration shares; subclasses add their own and `build`.
+
+    A YAML entry is validated by the same model, with `name` and `source` filled in by the
+    loader (neither is a YAML key).
 
     Attributes:
         name: The agent's unique name.
+        default: Whether it is the app's default agent.
+        source: Where it was declared (``file:line``, or the config file and key), for errors.
+        kind: The ``type:`` of its YAML entry; names it in graph problems.
+    """
+
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+    kind: ClassVar[str] = "agent"
+
+    name: str
+    default: bool = False
+    source: str = ""
+
+    def problems(self) -> list[str]:
+        """What is wrong with the declaration itself, one line each (checked with the graph)."""
+        return []
+
+
+if TYPE_CHECKING:
+    _ToolRefs = tuple[ToolRef, ...]
+    _Params = RequestParams | Mapping[str, Any] | None
+else:  # validated by the graph (tools) and by `_check_params`, not by pydantic
+    _ToolRefs = tuple[Any, ...]
+    _Params = Any
+
+
+class AgentDeclaration(BaseDeclaration):
+    """One model with an instruction, tools, servers and helper agents (``@fast.agent``).
+
+    In YAML, an entry without ``type:`` (or with ``type: agent``).
+
+    Attributes:
         instruction: Its system prompt.
-        servers: MCP server names.
-        tools: Tool references.
-        agents: Other agents it may call, each offered as a tool named after the agent.
         model: Its model string, or None for the config's default.
+        servers: MCP server names.
+        tools: Tool references (in YAML: names of ``@fast.tool`` functions).
+        agents: Other agents it may call, each offered as a tool named after the agent.
         use_history: Keep the conversation between sends.
         request_params: Default request parameters (a `RequestParams` or a mapping).
         human_input: Reserved: a tool for asking the user arrives with the interactive UI.
-        default: Whether it is the app's default agent.
-        source: Where it was declared (shown in errors).
+        type: Always ``agent``.
     """
 
-    name: str
     instruction: str = DEFAULT_INSTRUCTION
-    servers: tuple[str, ...] = ()
-    tools: tuple[ToolRef, ...] = ()
-    agents: tuple[str, ...] = ()
     model: str | None = None
+    servers: tuple[str, ...] = ()
+    tools: _ToolRefs = ()
+    agents: tuple[str, ...] = ()
     use_history: bool = True
-    request_params: RequestParams | Mapping[str, Any] | None = None
+    request_params: _Params = None
     human_input: bool = False
-    default: bool = False
-    source: str = field(default="", compare=False)
+    type: Literal["agent"] = "agent"
+
+    @field_validator("request_params")
+    @classmethod
+    def _check_params(cls, value: Any) -> Any:
+        from fastagent.exceptions import UserError
+        from fastagent.llm.params import RequestParams
+
+        if value is None or isinstance(value, RequestParams):
+            return value
+        if not isinstance(value, Mapping):
+            raise ValueError("must be a mapping of request parameters (max_tokens, ...)")
+        try:
+            RequestParams().merged(value)
+        except UserError as exc:
+            raise ValueError(f"{exc.message} ({exc.hint})" if exc.hint else exc.message) from None
+        return dict(value) or None
 
     async def build(self, build: BuildContext) -> BaseAgent:
         """Pick the model, assemble the tools (MCP servers' included) and return the `Agent`.
