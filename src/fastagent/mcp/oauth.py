@@ -9,20 +9,27 @@ leaves to the host:
 - `CallbackListener`: a one-shot HTTP listener on ``127.0.0.1:<port>`` that receives the
   authorization ``code`` and ``state`` the browser is redirected to.
 - `build_oauth_provider`: the ``httpx2.Auth`` the streamable HTTP / SSE client sends requests
-  through; it prints the authorization URL (and opens a browser when a terminal is attached).
+  through, for the configured (or chosen) grant. For the browser flow it prints the
+  authorization URL and opens a browser when a terminal is attached, or hands the URL to the
+  configured ``authorization_handler`` (headless hosts: CI, web apps, desktop apps), which
+  returns the URL the browser was redirected to. Client credentials (secret or
+  ``private_key_jwt``) and SEP-990 enterprise grants live in `fastagent.mcp.oauth_grants`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
+import inspect
 import json
 import os
 import re
 import socket
 import sys
 import time
-from collections.abc import Callable
+import warnings
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
@@ -31,7 +38,7 @@ from fastagent._redact import register_secret
 from fastagent.exceptions import MCPServerError
 
 if TYPE_CHECKING:
-    from mcp.client.auth import OAuthClientProvider
+    import httpx2
     from mcp.shared.auth import AuthorizationCodeResult, OAuthClientInformationFull, OAuthToken
 
     from fastagent.config.mcp_settings import MCPServerSettings, OAuthSettings
@@ -39,10 +46,12 @@ if TYPE_CHECKING:
 __all__ = [
     "CALLBACK_PATH",
     "DEFAULT_CALLBACK_TIMEOUT",
+    "AuthorizationHandler",
     "CallbackListener",
     "FileTokenStorage",
     "build_oauth_provider",
     "default_token_dir",
+    "load_authorization_handler",
     "token_path",
 ]
 
@@ -89,7 +98,7 @@ class FileTokenStorage:
     ) -> None:
         self.path = path
         self.server = server
-        self._fixed_client = fixed_client
+        self.fixed_client = fixed_client
 
     def read(self) -> dict[str, Any]:
         """The file's content; empty when there is no file.
@@ -165,12 +174,24 @@ class FileTokenStorage:
         data["expires_at"] = time.time() + tokens.expires_in if tokens.expires_in else None
         self._write(data)
 
+    def stored_auth_method(self) -> str | None:
+        """The token-endpoint authentication method chosen for the pre-registered client."""
+        value = self.read().get("token_endpoint_auth_method")
+        return value if isinstance(value, str) else None
+
+    def remember_auth_method(self, method: str) -> None:
+        """Keep the method chosen from the server's metadata (refreshes come before it)."""
+        if self.stored_auth_method() != method:
+            data = self.read()
+            data["token_endpoint_auth_method"] = method
+            self._write(data)
+
     async def get_client_info(self) -> OAuthClientInformationFull | None:
         """The pre-registered client, else the stored registration, if any."""
         from mcp.shared.auth import OAuthClientInformationFull
 
-        if self._fixed_client is not None:
-            return self._fixed_client
+        if self.fixed_client is not None:
+            return self.fixed_client
         stored = self.read().get("client_info")
         if not isinstance(stored, dict):
             return None
@@ -329,6 +350,63 @@ def _not_authorized(server: str) -> MCPServerError:
     )
 
 
+AuthorizationHandler = Callable[[str], "str | Awaitable[str]"]
+"""Gets the authorization URL, returns the URL the browser was redirected to (sync or async)."""
+
+
+def load_authorization_handler(
+    server: str, value: str | Callable[[str], Any]
+) -> Callable[..., Any]:
+    """The configured ``authorization_handler``: a callable, or one named ``module:function``.
+
+    Raises:
+        MCPServerError: The name cannot be imported or is not callable.
+    """
+    if callable(value):
+        return value
+    key = f"mcp.servers.{server}.auth.authorization_handler"
+    module_name, _, attribute = value.partition(":")
+    if not attribute:
+        module_name, _, attribute = value.rpartition(".")
+    try:
+        found = getattr(importlib.import_module(module_name), attribute)
+    except (ImportError, AttributeError, ValueError) as exc:
+        raise MCPServerError(
+            f"{key}: cannot import '{value}': {exc}",
+            server=server,
+            hint="give it as module:function, with the module importable (on sys.path)",
+        ) from exc
+    if not callable(found):
+        raise MCPServerError(
+            f"{key}: '{value}' is not callable",
+            server=server,
+            hint="name a function taking the authorization URL and returning the redirect URL",
+        )
+    return found  # type: ignore[no-any-return]
+
+
+def _code_from_redirect(server: str, redirect_url: str) -> AuthorizationCodeResult:
+    from mcp.shared.auth import AuthorizationCodeResult
+
+    query = {key: values[0] for key, values in parse_qs(urlsplit(redirect_url).query).items()}
+    if "error" in query:
+        reason = query.get("error_description") or query["error"]
+        raise MCPServerError(
+            f"MCP server '{server}': authorization was refused: {reason}",
+            server=server,
+            hint="approve the request, or check the client's scopes",
+        )
+    if not query.get("code"):
+        raise MCPServerError(
+            f"MCP server '{server}': the authorization handler returned a URL without 'code'",
+            server=server,
+            hint="return the full URL the authorization server redirected to",
+        )
+    return AuthorizationCodeResult(
+        code=query["code"], state=query.get("state"), iss=query.get("iss")
+    )
+
+
 class _Authorizer:
     """The redirect and callback handlers the SDK calls during the authorization step."""
 
@@ -342,6 +420,7 @@ class _Authorizer:
         timeout: float,
         out: IO[str] | None,
         on_url: Callable[[str], Any] | None,
+        handler: Callable[..., Any] | None = None,
     ) -> None:
         self.server = server
         self.port = port
@@ -350,9 +429,24 @@ class _Authorizer:
         self.timeout = timeout
         self.out = out
         self.on_url = on_url
+        self.handler = handler
         self._listener: CallbackListener | None = None
+        self._result: AuthorizationCodeResult | None = None
 
     async def redirect(self, url: str) -> None:
+        if self.handler is not None:
+            returned = self.handler(url)
+            if inspect.isawaitable(returned):
+                returned = await returned
+            if not isinstance(returned, str):
+                raise MCPServerError(
+                    f"MCP server '{self.server}': the authorization handler returned "
+                    f"{type(returned).__name__}, not the redirect URL",
+                    server=self.server,
+                    hint="return the URL the authorization server redirected to (a str)",
+                )
+            self._result = _code_from_redirect(self.server, returned)
+            return
         if not self.interactive:
             raise _not_authorized(self.server)
         self._listener = CallbackListener(self.server, self.port, timeout=self.timeout)
@@ -370,10 +464,43 @@ class _Authorizer:
             await asyncio.to_thread(webbrowser.open, url)
 
     async def callback(self) -> AuthorizationCodeResult:
+        result, self._result = self._result, None
+        if result is not None:
+            return result
         listener, self._listener = self._listener, None
         if listener is None:
             listener = CallbackListener(self.server, self.port, timeout=self.timeout)
         return await listener.wait()
+
+
+def _needs_a_person(auth: OAuthSettings) -> bool:
+    """Whether these settings can only be authorized by a person in a browser."""
+    if auth.authorization_handler is not None or auth.idp is not None:
+        return False
+    if auth.private_key is not None or auth.private_key_file is not None:
+        return False
+    # A client secret may be all a client-credentials-only server needs: decided later.
+    return auth.client_secret is None and auth.grant != "client_credentials"
+
+
+def _private_key(name: str, auth: OAuthSettings) -> str | None:
+    if auth.private_key is not None:
+        key = auth.private_key.get_secret_value()
+    elif auth.private_key_file is not None:
+        path = Path(auth.private_key_file).expanduser()
+        try:
+            key = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise MCPServerError(
+                f"mcp.servers.{name}.auth.private_key_file: cannot read {path}: "
+                f"{exc.strerror or exc}",
+                server=name,
+                hint="point it at the PEM file of the client's private key",
+            ) from exc
+    else:
+        return None
+    _hide(key)
+    return key
 
 
 def build_oauth_provider(
@@ -385,7 +512,7 @@ def build_oauth_provider(
     out: IO[str] | None = None,
     on_url: Callable[[str], Any] | None = None,
     callback_timeout: float = DEFAULT_CALLBACK_TIMEOUT,
-) -> OAuthClientProvider:
+) -> httpx2.Auth:
     """The ``httpx2.Auth`` that authorizes requests to server `name` (``settings.auth`` set).
 
     Args:
@@ -398,9 +525,10 @@ def build_oauth_provider(
         callback_timeout: Seconds to wait for the browser's redirect.
 
     Raises:
-        MCPServerError: Not interactive and no token stored for the server.
+        MCPServerError: Only a person could authorize (browser flow, no
+            ``authorization_handler``), none can now, and no token is stored; a bad
+            ``authorization_handler`` or ``private_key_file``.
     """
-    from mcp.client.auth import OAuthClientProvider
     from mcp.shared.auth import OAuthClientInformationFull, OAuthClientMetadata
     from pydantic import AnyUrl
 
@@ -409,23 +537,48 @@ def build_oauth_provider(
         raise ValueError(f"mcp.servers.{name}.auth is not set")
     if interactive is None:
         interactive = sys.stdin is not None and sys.stdin.isatty()
-    storage = FileTokenStorage(token_path(name, auth), server=name)
-    if not interactive and not storage.has_tokens():
+    path = token_path(name, auth)
+    storage = FileTokenStorage(path, server=name)
+    server_url = settings.url or ""
+    scope = " ".join(auth.scopes) or None
+    grant = auth.grant
+    key = _private_key(name, auth)
+    if grant == "auto":
+        grant = "jwt_bearer" if auth.idp else "client_credentials" if key else "authorization_code"
+    if grant == "jwt_bearer":
+        from fastagent.mcp.oauth_grants import EnterpriseAuth
+
+        return EnterpriseAuth(name, server_url, auth, storage, path)
+    if grant == "client_credentials" and key is not None:
+        return _private_key_jwt_provider(name, server_url, auth, storage, key, scope)
+    if grant == "client_credentials" and auth.client_secret is None:
+        raise MCPServerError(
+            f"MCP server '{name}': the client_credentials grant needs client credentials",
+            server=name,
+            hint=f"set mcp.servers.{name}.auth.client_id with client_secret or private_key",
+        )
+    handler = (
+        load_authorization_handler(name, auth.authorization_handler)
+        if auth.authorization_handler is not None
+        else None
+    )
+    if not interactive and _needs_a_person(auth) and not storage.has_tokens():
         raise _not_authorized(name)
     port = auth.redirect_port or storage.stored_redirect_port() or _free_port()
-    redirect_uri = AnyUrl(f"http://127.0.0.1:{port}{CALLBACK_PATH}")
-    scope = " ".join(auth.scopes) or None
+    redirect_uri = AnyUrl(auth.redirect_uri or f"http://127.0.0.1:{port}{CALLBACK_PATH}")
+    secret: str | None = None
     if auth.client_id is not None:
         secret = auth.client_secret.get_secret_value() if auth.client_secret else None
         _hide(secret)
+        method = auth.token_endpoint_auth_method or storage.stored_auth_method()
         storage = FileTokenStorage(
-            storage.path,
+            path,
             server=name,
             fixed_client=OAuthClientInformationFull(
                 client_id=auth.client_id.get_secret_value(),
                 client_secret=secret,
                 redirect_uris=[redirect_uri],
-                token_endpoint_auth_method="client_secret_post" if secret else "none",
+                token_endpoint_auth_method=method or ("client_secret_basic" if secret else "none"),
                 scope=scope,
             ),
         )
@@ -434,7 +587,7 @@ def build_oauth_provider(
         redirect_uris=[redirect_uri],
         grant_types=["authorization_code", "refresh_token"],
         response_types=["code"],
-        token_endpoint_auth_method="none",
+        token_endpoint_auth_method=auth.token_endpoint_auth_method or "none",
         scope=scope,
     )
     authorizer = _Authorizer(
@@ -445,27 +598,180 @@ def build_oauth_provider(
         timeout=callback_timeout,
         out=out,
         on_url=on_url,
+        handler=handler,
+    )
+    return _code_provider_class()(
+        name=name,
+        auth=auth,
+        file_storage=storage,
+        configured_scope=scope,
+        only_client_credentials=grant == "client_credentials",
+        server_url=server_url,
+        client_metadata=metadata,
+        storage=storage,
+        redirect_handler=authorizer.redirect,
+        callback_handler=authorizer.callback,
+        client_metadata_url=auth.client_metadata_url,
     )
 
-    class _StoredExpiryProvider(OAuthClientProvider):
+
+def _code_provider_class() -> Callable[..., httpx2.Auth]:
+    """The SDK's browser-flow provider with fastagent's choices (defined on first use)."""
+    global _CODE_PROVIDER
+    if _CODE_PROVIDER is not None:
+        return _CODE_PROVIDER
+    from mcp.client.auth import OAuthClientProvider
+    from mcp.client.auth.utils import issuers_match
+
+    from fastagent.mcp.oauth_grants import (
+        choose_token_auth_method,
+        client_credentials_request,
+        hinted_auth_flow,
+        offers_only_client_credentials,
+    )
+
+    class _Provider(OAuthClientProvider):
+        def __init__(
+            self,
+            *,
+            name: str,
+            auth: OAuthSettings,
+            file_storage: FileTokenStorage,
+            configured_scope: str | None,
+            only_client_credentials: bool,
+            **kwargs: Any,
+        ) -> None:
+            super().__init__(**kwargs)
+            self._name = name
+            self._auth = auth
+            self._file_storage = file_storage
+            self._scope = configured_scope
+            self._client_credentials = only_client_credentials
+
+        def async_auth_flow(
+            self, request: httpx2.Request
+        ) -> AsyncGenerator[httpx2.Request, httpx2.Response]:
+            return hinted_auth_flow(
+                super().async_auth_flow(request), self._name, self._file_storage.path
+            )
+
         # The SDK forgets when a stored token expires; without this an expired token would be
         # sent, rejected, and re-authorized in a browser instead of refreshed.
         async def _initialize(self) -> None:
             await super()._initialize()
             if self.context.current_tokens is not None:
-                self.context.token_expiry_time = storage.expires_at()
+                self.context.token_expiry_time = self._file_storage.expires_at()
+
+        def _select_authorization_server(self, advertised: list[str]) -> str:
+            issuer = self._auth.issuer
+            chosen = [a for a in advertised if issuer is not None and issuers_match(a, issuer)]
+            return chosen[0] if chosen else advertised[0]
+
+        async def _perform_authorization(self) -> httpx2.Request:
+            metadata = self.context.oauth_metadata
+            client = self.context.client_info
+            if client is not None and client is self._file_storage.fixed_client:
+                # A pre-registered client authenticates as the server says it can.
+                supported = metadata.token_endpoint_auth_methods_supported if metadata else None
+                method = choose_token_auth_method(
+                    supported,
+                    has_secret=client.client_secret is not None,
+                    override=self._auth.token_endpoint_auth_method,
+                )
+                client.token_endpoint_auth_method = method
+                self._file_storage.remember_auth_method(method)
+            if self._client_credentials or offers_only_client_credentials(metadata):
+                return self._client_credentials_request()
+            return await super()._perform_authorization()
+
+        def _client_credentials_request(self) -> httpx2.Request:
+            client = self.context.client_info
+            if client is None or client is not self._file_storage.fixed_client:
+                raise MCPServerError(
+                    f"MCP server '{self._name}' accepts only the client_credentials grant "
+                    "(no browser sign-in), and no client credentials are configured",
+                    server=self._name,
+                    hint=(
+                        f"set mcp.servers.{self._name}.auth.client_id with client_secret "
+                        "or private_key"
+                    ),
+                )
+            issuer = self._auth.issuer
+            metadata = self.context.oauth_metadata
+            if issuer is not None and (
+                metadata is None or not issuers_match(str(metadata.issuer), issuer)
+            ):
+                found = metadata.issuer if metadata is not None else "none"
+                raise MCPServerError(
+                    f"MCP server '{self._name}': its authorization server ({found}) is not "
+                    f"the configured issuer {issuer}; the client secret was not sent",
+                    server=self._name,
+                    hint=f"check mcp.servers.{self._name}.auth.issuer and the server's URL",
+                )
+            if self._scope is not None and self.context.client_metadata.scope is None:
+                self.context.client_metadata.scope = self._scope
+            return client_credentials_request(self.context, self._get_token_endpoint())
 
         # The SDK replaces the requested scope with the one the server advertises (or none);
         # the configured scopes fill in when it advertises none.
         async def _perform_authorization_code_grant(self) -> tuple[str, str]:
-            if self.context.client_metadata.scope is None and scope is not None:
-                self.context.client_metadata.scope = scope
+            if self.context.client_metadata.scope is None and self._scope is not None:
+                self.context.client_metadata.scope = self._scope
             return await super()._perform_authorization_code_grant()
 
-    return _StoredExpiryProvider(
-        server_url=settings.url or "",
-        client_metadata=metadata,
-        storage=storage,
-        redirect_handler=authorizer.redirect,
-        callback_handler=authorizer.callback,
+    _CODE_PROVIDER = _Provider
+    return _Provider
+
+
+_CODE_PROVIDER: Callable[..., httpx2.Auth] | None = None
+
+
+def _private_key_jwt_provider(
+    name: str,
+    server_url: str,
+    auth: OAuthSettings,
+    storage: FileTokenStorage,
+    key: str,
+    scope: str | None,
+) -> httpx2.Auth:
+    """The SDK's client-credentials provider signing a ``private_key_jwt`` assertion."""
+    from mcp.client.auth.extensions.client_credentials import (
+        PrivateKeyJWTOAuthProvider,
+        SignedJWTParameters,
     )
+    from mcp.shared.exceptions import MCPDeprecationWarning
+
+    from fastagent.mcp.oauth_grants import hinted_auth_flow
+
+    assert auth.client_id is not None
+    client_id = auth.client_id.get_secret_value()
+    assertion = SignedJWTParameters(
+        issuer=client_id,
+        subject=client_id,
+        signing_key=key,
+        signing_algorithm=auth.signing_algorithm,
+    ).create_assertion_provider()
+
+    class _Provider(PrivateKeyJWTOAuthProvider):
+        def async_auth_flow(
+            self, request: httpx2.Request
+        ) -> AsyncGenerator[httpx2.Request, httpx2.Response]:
+            return hinted_auth_flow(super().async_auth_flow(request), name, storage.path)
+
+        async def _initialize(self) -> None:
+            await super()._initialize()
+            if self.context.current_tokens is not None:
+                self.context.token_expiry_time = storage.expires_at()
+
+    with warnings.catch_warnings():
+        # Without an issuer the SDK trusts the authorization server the MCP server names,
+        # as the docs say; `auth.issuer` pins it.
+        warnings.simplefilter("ignore", MCPDeprecationWarning)
+        return _Provider(
+            server_url=server_url,
+            storage=storage,
+            client_id=client_id,
+            assertion_provider=assertion,
+            scope=scope,
+            issuer=auth.issuer,
+        )
