@@ -32,12 +32,14 @@ LOOPBACK = HERE / "loopback.mjs"
 
 EXPECTED_FAILURES = {
     "auth/2025-03-26-oauth-metadata-backcompat": (
+        "issuer mismatch",
         "suite 0.1.16's mock serves authorization-server metadata whose issuer "
         "(<origin>/oauth) is not the origin the 2025-03-26 discovery URL is built from, so "
         "the SDK's RFC 8414 section 3.3 issuer check refuses it, as it must"
     ),
 }
-"""Scenarios known to fail, with why. Keep this list short and every reason true."""
+"""Scenarios known to fail: (text the client's stderr must show, why). A known failure that
+fails for another reason (its text missing) counts as a regression."""
 
 # Timing-only checks: under CPU contention a retry may land a few ms outside the window.
 _TIMING_CHECKS = {"client-sse-retry-timing"}
@@ -165,6 +167,11 @@ def main(argv: list[str] | None = None) -> int:
     stale: list[Outcome] = []
     for outcome in outcomes:
         expected = outcome.scenario in EXPECTED_FAILURES
+        if expected and not outcome.passed:
+            symptom = EXPECTED_FAILURES[outcome.scenario][0]
+            expected = symptom.lower() in outcome.client_stderr.lower()
+            if not expected:
+                outcome.failed_checks.append(f"(expected failure, but not with {symptom!r})")
         if outcome.passed:
             verdict = "STALE (passes: remove it from EXPECTED_FAILURES)" if expected else "pass"
             if expected:
@@ -185,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
             print(_tail(outcome.client_stderr))
         elif outcome.output.strip():
             print(_tail(outcome.output))
-    for name, reason in EXPECTED_FAILURES.items():
+    for name, (_, reason) in EXPECTED_FAILURES.items():
         if name in scenarios:
             print(f"\nexpected failure {name}: {reason}")
     passed = sum(o.passed for o in outcomes)
