@@ -98,8 +98,8 @@ def _run_once(scenario: str, workdir: Path) -> Outcome:
     seconds = time.monotonic() - started
     failed: list[str] = []
     stderr = ""
-    for run_dir in out.glob("*"):
-        checks_file = run_dir / "checks.json"
+    for checks_file in out.rglob("checks.json"):
+        run_dir = checks_file.parent
         if checks_file.exists():
             for check in json.loads(checks_file.read_text()):
                 if check.get("status") in ("FAILURE", "WARNING"):

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
-from mcp.shared.auth import OAuthClientInformationFull, OAuthToken
+from mcp.shared.auth import OAuthClientInformationFull, OAuthMetadata, OAuthToken
 
 from fastagent._redact import redact
 from fastagent.config.loader import load_config
@@ -26,6 +26,7 @@ from fastagent.mcp.oauth import (
     default_token_dir,
     token_path,
 )
+from fastagent.mcp.oauth_grants import choose_token_auth_method, offers_only_client_credentials
 from fastagent.mcp.registry import ServerRegistry
 from fastagent.messages import ToolCall
 from fastagent.tools import ToolSet
@@ -325,3 +326,220 @@ async def test_full_flow_discovery_registration_authorize_token_call(
     refreshed = await stored.get_tokens()
     assert refreshed is not None
     assert refreshed.access_token != tokens.access_token
+
+
+# --- token-endpoint authentication, grants, headless authorization ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("supported", "has_secret", "override", "chosen"),
+    [
+        (None, True, None, "client_secret_basic"),  # RFC 8414: absent means basic
+        (["client_secret_post"], True, None, "client_secret_post"),
+        (
+            ["private_key_jwt", "client_secret_post", "client_secret_basic"],
+            True,
+            None,
+            "client_secret_post",
+        ),
+        (["client_secret_basic"], True, "client_secret_post", "client_secret_post"),
+        (["client_secret_basic"], False, None, "none"),
+    ],
+)
+def test_token_endpoint_auth_method_follows_the_server_metadata(
+    supported: list[str] | None, has_secret: bool, override: str | None, chosen: str
+) -> None:
+    assert choose_token_auth_method(supported, has_secret=has_secret, override=override) == chosen
+
+
+def test_a_client_credentials_only_server_is_recognised() -> None:
+    def metadata(grants: list[str] | None) -> OAuthMetadata:
+        return OAuthMetadata.model_validate(
+            {
+                "issuer": "http://127.0.0.1:1",
+                "authorization_endpoint": "http://127.0.0.1:1/authorize",
+                "token_endpoint": "http://127.0.0.1:1/token",
+                "grant_types_supported": grants,
+            }
+        )
+
+    assert offers_only_client_credentials(metadata(["client_credentials"]))
+    assert not offers_only_client_credentials(
+        metadata(["authorization_code", "client_credentials"])
+    )
+    assert not offers_only_client_credentials(metadata(None))
+    assert not offers_only_client_credentials(None)
+
+
+@pytest.mark.parametrize(
+    ("auth_yaml", "key", "words"),
+    [
+        ("        client_metadata_url: http://x/c.json\n", "auth.client_metadata_url", "https"),
+        ("        client_metadata_url: https://x/\n", "auth.client_metadata_url", "path"),
+        ("        private_key: k3y-material\n", "mcp.servers.web.auth", "client_id"),
+        (
+            "        grant: jwt_bearer\n        client_id: c\n"
+            "        client_secret: s3cr3t-value\n",
+            "mcp.servers.web.auth",
+            "idp",
+        ),
+        (
+            "        client_id: c\n        idp:\n          token_endpoint: http://127.0.0.1:1/t\n"
+            "          id_token: s3cr3t-value\n",
+            "mcp.servers.web.auth",
+            "client_secret",
+        ),
+        (
+            "        token_endpoint_auth_method: private_key\n",
+            "auth.token_endpoint_auth_method",
+            "",
+        ),
+    ],
+)
+def test_bad_grant_settings_name_the_key(
+    tmp_path: Path, auth_yaml: str, key: str, words: str
+) -> None:
+    message = _config_error(tmp_path, auth_yaml)
+    assert key in message
+    assert words in message
+    assert "s3cr3t-value" not in message
+    assert "k3y-material" not in message
+
+
+def test_client_credentials_without_credentials_is_refused(tmp_path: Path) -> None:
+    settings = oauth_server_settings("http://127.0.0.1:1/mcp", tmp_path, grant="client_credentials")
+    with pytest.raises(MCPServerError) as info:
+        build_oauth_provider("m2m", settings, interactive=False)
+    assert "client_credentials grant needs client credentials" in str(info.value)
+    assert info.value.hint is not None and "mcp.servers.m2m.auth.client_id" in info.value.hint
+
+
+def test_a_client_secret_defers_the_terminal_check(tmp_path: Path) -> None:
+    # The server may offer only client_credentials: nothing is refused before asking it.
+    settings = oauth_server_settings(
+        "http://127.0.0.1:1/mcp", tmp_path, client_id="m2m", client_secret="s3cr3t-value"
+    )
+    assert build_oauth_provider("m2m", settings, interactive=False) is not None
+
+
+def test_an_unimportable_authorization_handler_names_the_key(tmp_path: Path) -> None:
+    for value, words in (("no_such_module_xyz:go", "cannot import"), ("os:sep", "not callable")):
+        settings = oauth_server_settings(
+            "http://127.0.0.1:1/mcp", tmp_path, authorization_handler=value
+        )
+        with pytest.raises(MCPServerError) as info:
+            build_oauth_provider("web", settings, interactive=False)
+        assert "mcp.servers.web.auth.authorization_handler" in str(info.value)
+        assert words in str(info.value)
+
+
+HANDLER_MODULE = '''
+import httpx
+
+visited = []
+
+
+def approve(url):
+    """Sync handler: what a CI job or a desktop host does with its own browser view."""
+    visited.append(url)
+    answer = httpx.get(url, follow_redirects=False)
+    return answer.headers["location"]
+
+
+async def tamper(url):
+    answer = httpx.get(url, follow_redirects=False)
+    return answer.headers["location"].replace("state=", "state=forged")
+
+
+def refuse(url):
+    return "http://127.0.0.1:1/callback?error=access_denied&error_description=user+said+no"
+'''
+
+
+@pytest.fixture
+def handler_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    folder = tmp_path / "handlers"
+    folder.mkdir()
+    (folder / "oauth_handlers_for_test.py").write_text(HANDLER_MODULE)
+    monkeypatch.syspath_prepend(str(folder))
+    import importlib
+
+    module = importlib.import_module("oauth_handlers_for_test")
+    yield module
+    sys.modules.pop("oauth_handlers_for_test", None)
+
+
+async def test_headless_handler_from_config_authorizes_without_a_terminal(
+    oauth_server: str, tmp_path: Path, handler_module: Any
+) -> None:
+    # Under pytest stdin is not a terminal: without the handler this run would be refused.
+    servers = mcp_settings(
+        guarded={
+            "url": oauth_server,
+            "auth": {
+                "token_dir": str(tmp_path),
+                "authorization_handler": "oauth_handlers_for_test:approve",
+            },
+        }
+    )
+    started = time.monotonic()
+    async with ServerRegistry(servers) as registry:
+        tools = ToolSet()
+        await attach_servers(tools, registry, ["guarded"])
+        result = await tools.call(ToolCall(id="1", name="guarded__whoami", arguments={}))
+    assert time.monotonic() - started < 30
+    client_info = await FileTokenStorage(
+        tmp_path / "guarded.json", server="guarded"
+    ).get_client_info()
+    assert client_info is not None
+    assert result.text == f"client: {client_info.client_id}"
+    assert len(handler_module.visited) == 1
+    assert "code_challenge_method=S256" in handler_module.visited[0]
+
+
+@pytest.mark.parametrize(
+    ("handler", "words"),
+    [
+        ("oauth_handlers_for_test:refuse", "authorization was refused: user said no"),
+        ("oauth_handlers_for_test:tamper", "OAuth authorization failed: State parameter mismatch"),
+    ],
+)
+async def test_headless_authorization_failures_get_an_auth_hint(
+    oauth_server: str, tmp_path: Path, handler_module: Any, handler: str, words: str
+) -> None:
+    servers = mcp_settings(
+        guarded={
+            "url": oauth_server,
+            "auth": {"token_dir": str(tmp_path), "authorization_handler": handler},
+        }
+    )
+    started = time.monotonic()
+    async with ServerRegistry(servers) as registry:
+        with pytest.raises(MCPServerError) as info:
+            await registry.get("guarded")
+    assert time.monotonic() - started < 30
+    message = str(info.value)
+    assert words in message
+    assert "\n" not in message
+    assert info.value.hint is not None
+    assert "server is running" not in info.value.hint
+    assert "auth" in info.value.hint
+
+
+async def test_headless_handler_from_the_api_is_a_callable(
+    oauth_server: str, tmp_path: Path
+) -> None:
+    seen: list[str] = []
+
+    async def approve(url: str) -> str:
+        seen.append(url)
+        async with httpx.AsyncClient() as client:
+            answer = await client.get(url)
+        return answer.headers["location"]
+
+    settings = oauth_server_settings(oauth_server, tmp_path, authorization_handler=approve)
+    provider = build_oauth_provider("guarded", settings, interactive=False)
+    text = await _whoami_via_provider(oauth_server, provider)
+    assert text.startswith("client: ")
+    assert len(seen) == 1
+    assert settings.model_dump(mode="json")["auth"]["authorization_handler"].endswith("approve")

@@ -394,7 +394,7 @@ def _code_from_redirect(server: str, redirect_url: str) -> AuthorizationCodeResu
         raise MCPServerError(
             f"MCP server '{server}': authorization was refused: {reason}",
             server=server,
-            hint="approve the request, or check the client's scopes",
+            hint=f"approve the request, or check mcp.servers.{server}.auth (scopes, client_id)",
         )
     if not query.get("code"):
         raise MCPServerError(
