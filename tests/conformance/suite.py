@@ -35,7 +35,7 @@ EXPECTED_FAILURES = {
         "issuer mismatch",
         "suite 0.1.16's mock serves authorization-server metadata whose issuer "
         "(<origin>/oauth) is not the origin the 2025-03-26 discovery URL is built from, so "
-        "the SDK's RFC 8414 section 3.3 issuer check refuses it, as it must"
+        "the SDK's RFC 8414 section 3.3 issuer check refuses it, as it must",
     ),
 }
 """Scenarios known to fail: (text the client's stderr must show, why). A known failure that
