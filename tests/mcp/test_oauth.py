@@ -14,9 +14,11 @@ from typing import Any
 import httpx
 import pytest
 from mcp.shared.auth import OAuthClientInformationFull, OAuthMetadata, OAuthToken
+from pydantic import SecretStr
 
 from fastagent._redact import redact
 from fastagent.config.loader import load_config
+from fastagent.config.mcp_settings import IdPSettings
 from fastagent.exceptions import ConfigValidationError, MCPServerError
 from fastagent.mcp.aggregator import attach_servers
 from fastagent.mcp.oauth import (
@@ -26,7 +28,11 @@ from fastagent.mcp.oauth import (
     default_token_dir,
     token_path,
 )
-from fastagent.mcp.oauth_grants import choose_token_auth_method, offers_only_client_credentials
+from fastagent.mcp.oauth_grants import (
+    IdPTokenExchange,
+    choose_token_auth_method,
+    offers_only_client_credentials,
+)
 from fastagent.mcp.registry import ServerRegistry
 from fastagent.messages import ToolCall
 from fastagent.tools import ToolSet
@@ -543,3 +549,126 @@ async def test_headless_handler_from_the_api_is_a_callable(
     assert text.startswith("client: ")
     assert len(seen) == 1
     assert settings.model_dump(mode="json")["auth"]["authorization_handler"].endswith("approve")
+
+
+# --- SEP-990 leg 1 against a real local identity provider --------------------------------------
+
+
+@pytest.fixture
+def idp() -> Iterator[tuple[str, list[dict[str, Any]], list[tuple[int, dict[str, Any]]]]]:
+    """A token endpoint on 127.0.0.1 that records each form and plays scripted answers."""
+    import base64
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from urllib.parse import parse_qsl
+
+    received: list[dict[str, Any]] = []
+    answers: list[tuple[int, dict[str, Any]]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            form: dict[str, Any] = dict(parse_qsl(self.rfile.read(length).decode()))
+            basic = self.headers.get("Authorization", "")
+            if basic.startswith("Basic "):
+                form["_basic"] = base64.b64decode(basic[6:]).decode()
+            received.append(form)
+            status, body = answers.pop(0)
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/token", received, answers
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(10)
+
+
+async def test_idp_token_exchange_sends_the_sep990_request_and_returns_the_id_jag(
+    idp: tuple[str, list[dict[str, Any]], list[tuple[int, dict[str, Any]]]],
+) -> None:
+    endpoint, received, answers = idp
+    answers.append(
+        (
+            200,
+            {
+                "access_token": "id-jag-0123456789",
+                "issued_token_type": "urn:ietf:params:oauth:token-type:id-jag",
+                "token_type": "N_A",
+            },
+        )
+    )
+    settings = IdPSettings(
+        token_endpoint=endpoint,
+        id_token=SecretStr("id-token-0123456789"),
+        client_id="fastagent-at-idp",
+        client_secret=SecretStr("idp-s3cr3t-value"),
+    )
+    exchange = IdPTokenExchange("corp", settings, ["tools"])
+    assertion = await exchange("https://auth.example.com", "https://mcp.example.com/mcp")
+    assert assertion == "id-jag-0123456789"
+    assert received == [
+        {
+            "grant_type": "urn:ietf:params:oauth:grant-type:token-exchange",
+            "requested_token_type": "urn:ietf:params:oauth:token-type:id-jag",
+            "subject_token": "id-token-0123456789",
+            "subject_token_type": "urn:ietf:params:oauth:token-type:id_token",
+            "audience": "https://auth.example.com",
+            "resource": "https://mcp.example.com/mcp",
+            "scope": "tools",
+            "_basic": "fastagent-at-idp:idp-s3cr3t-value",
+        }
+    ]
+    # The ID token and the assertion are secrets from now on.
+    assert "id-token-0123456789" not in redact("sent id-token-0123456789")
+    assert "id-jag-0123456789" not in redact("got id-jag-0123456789")
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "words"),
+    [
+        (
+            400,
+            {"error": "invalid_grant", "error_description": "ID token expired"},
+            "HTTP 400: ID token expired",
+        ),
+        (200, {"token_type": "N_A"}, "holds no ID-JAG"),
+    ],
+)
+async def test_idp_refusals_are_one_line_errors_naming_the_idp_settings(
+    idp: tuple[str, list[dict[str, Any]], list[tuple[int, dict[str, Any]]]],
+    status: int,
+    body: dict[str, Any],
+    words: str,
+) -> None:
+    endpoint, _, answers = idp
+    answers.append((status, body))
+    settings = IdPSettings(token_endpoint=endpoint, id_token=SecretStr("id-token-9876543210"))
+    with pytest.raises(MCPServerError) as info:
+        await IdPTokenExchange("corp", settings)("https://auth.example.com", "https://m/mcp")
+    message = str(info.value)
+    assert message.startswith("MCP server 'corp': enterprise authorization failed:")
+    assert words in message
+    assert "\n" not in message
+    assert "id-token-9876543210" not in message
+    assert info.value.hint is not None and "mcp.servers.corp.auth.idp" in info.value.hint
+
+
+async def test_idp_unreachable_is_a_bounded_error(tmp_path: Path) -> None:
+    port = free_port()
+    settings = IdPSettings(token_endpoint=f"http://127.0.0.1:{port}/token", id_token=SecretStr("t"))
+    started = time.monotonic()
+    with pytest.raises(MCPServerError, match="cannot reach the identity provider"):
+        await IdPTokenExchange("corp", settings)("https://a", "https://m/mcp")
+    assert time.monotonic() - started < 20
