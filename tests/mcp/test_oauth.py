@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -420,14 +421,6 @@ def test_client_credentials_without_credentials_is_refused(tmp_path: Path) -> No
     assert info.value.hint is not None and "mcp.servers.m2m.auth.client_id" in info.value.hint
 
 
-def test_a_client_secret_defers_the_terminal_check(tmp_path: Path) -> None:
-    # The server may offer only client_credentials: nothing is refused before asking it.
-    settings = oauth_server_settings(
-        "http://127.0.0.1:1/mcp", tmp_path, client_id="m2m", client_secret="s3cr3t-value"
-    )
-    assert build_oauth_provider("m2m", settings, interactive=False) is not None
-
-
 def test_an_unimportable_authorization_handler_names_the_key(tmp_path: Path) -> None:
     for value, words in (("no_such_module_xyz:go", "cannot import"), ("os:sep", "not callable")):
         settings = oauth_server_settings(
@@ -672,3 +665,202 @@ async def test_idp_unreachable_is_a_bounded_error(tmp_path: Path) -> None:
     with pytest.raises(MCPServerError, match="cannot reach the identity provider"):
         await IdPTokenExchange("corp", settings)("https://a", "https://m/mcp")
     assert time.monotonic() - started < 20
+
+
+# --- a machine-to-machine server (client_credentials only) on 127.0.0.1 ------------------------
+
+
+class M2MServer:
+    """An MCP server and its authorization server that grants only client_credentials."""
+
+    def __init__(self, methods: list[str] | None) -> None:
+        self.methods = methods
+        self.requests: list[tuple[str, str, dict[str, Any], str]] = []
+        self.base = ""
+
+    def handle(
+        self, method: str, path: str, headers: Any, body: bytes
+    ) -> tuple[int, Any, dict[str, str]]:
+        from urllib.parse import parse_qsl
+
+        form = dict(parse_qsl(body.decode())) if path == "/token" else {}
+        self.requests.append((method, path, form, headers.get("Authorization", "")))
+        base = self.base
+        if path == "/.well-known/oauth-protected-resource/mcp":
+            return 200, {"resource": f"{base}/mcp", "authorization_servers": [base]}, {}
+        if path == "/.well-known/oauth-authorization-server":
+            metadata: dict[str, Any] = {
+                "issuer": base,
+                "authorization_endpoint": f"{base}/authorize",
+                "token_endpoint": f"{base}/token",
+                "registration_endpoint": f"{base}/register",
+                "response_types_supported": ["code"],
+                "grant_types_supported": ["client_credentials"],
+            }
+            if self.methods is not None:
+                metadata["token_endpoint_auth_methods_supported"] = self.methods
+            return 200, metadata, {}
+        if path == "/register":
+            return 201, {"client_id": "registered", "redirect_uris": ["http://127.0.0.1:1/cb"]}, {}
+        if path == "/token":
+            return (
+                200,
+                {
+                    "access_token": "m2m-token-0123456789",
+                    "token_type": "Bearer",
+                    "expires_in": 3600,
+                },
+                {},
+            )
+        if path == "/mcp" and method == "POST":
+            if headers.get("Authorization") != "Bearer m2m-token-0123456789":
+                challenge = (
+                    f'Bearer resource_metadata="{base}/.well-known/oauth-protected-resource/mcp"'
+                )
+                return 401, {"error": "invalid_token"}, {"WWW-Authenticate": challenge}
+            message = json.loads(body)
+            if "id" not in message:
+                return 202, None, {}
+            results = {
+                "initialize": {
+                    "protocolVersion": message.get("params", {}).get("protocolVersion"),
+                    "capabilities": {"tools": {}},
+                    "serverInfo": {"name": "m2m", "version": "1"},
+                },
+                "tools/list": {"tools": [{"name": "whoami", "inputSchema": {"type": "object"}}]},
+                "tools/call": {"content": [{"type": "text", "text": "a machine"}]},
+            }
+            result = results.get(message["method"], {})
+            return 200, {"jsonrpc": "2.0", "id": message["id"], "result": result}, {}
+        return 405, None, {}
+
+    def paths(self) -> list[str]:
+        return [path for _, path, _, _ in self.requests]
+
+    def token_requests(self) -> list[tuple[dict[str, Any], str]]:
+        return [(form, auth) for _, path, form, auth in self.requests if path == "/token"]
+
+
+@contextlib.contextmanager
+def serving(app: M2MServer) -> Iterator[str]:
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        def _answer(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            status, payload, extra = app.handle(
+                self.command, self.path.split("?")[0], self.headers, body
+            )
+            data = json.dumps(payload).encode() if payload is not None else b""
+            self.send_response(status)
+            for key, value in extra.items():
+                self.send_header(key, value)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        do_GET = do_POST = do_DELETE = _answer
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    app.base = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"{app.base}/mcp"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(10)
+
+
+@pytest.mark.parametrize(
+    ("methods", "in_body", "basic"),
+    [
+        (["client_secret_post"], True, False),
+        (["client_secret_basic"], False, True),
+        (None, False, True),  # no field: RFC 8414's default, client_secret_basic
+    ],
+)
+async def test_client_credentials_only_server_gets_a_secret_the_way_its_metadata_says(
+    tmp_path: Path, methods: list[str] | None, in_body: bool, basic: bool
+) -> None:
+    app = M2MServer(methods)
+    with serving(app) as url:
+        servers = mcp_settings(
+            m2m={
+                "url": url,
+                "auth": {
+                    "token_dir": str(tmp_path),
+                    "client_id": "robot",
+                    "client_secret": "r0bot-s3cr3t-value",
+                },
+            }
+        )
+        started = time.monotonic()
+        async with ServerRegistry(servers) as registry:  # stdin is no terminal here
+            tools = ToolSet()
+            await attach_servers(tools, registry, ["m2m"])
+            result = await tools.call(ToolCall(id="1", name="m2m__whoami", arguments={}))
+        assert time.monotonic() - started < 30
+    assert result.text == "a machine"
+    assert "/authorize" not in app.paths()
+    assert "/register" not in app.paths()
+    [(form, authorization)] = app.token_requests()
+    assert form["grant_type"] == "client_credentials"
+    assert form["resource"] == url
+    assert ("client_secret" in form) is in_body
+    assert authorization.startswith("Basic ") is basic
+    stored = json.loads((tmp_path / "m2m.json").read_text())
+    assert stored["token_endpoint_auth_method"] == (methods or ["client_secret_basic"])[0]
+
+
+async def test_client_credentials_only_server_never_gets_a_browser_without_credentials(
+    tmp_path: Path,
+) -> None:
+    app = M2MServer(["client_secret_basic"])
+    handed: list[str] = []
+    with serving(app) as url:
+        servers = mcp_settings(
+            m2m={
+                "url": url,
+                "auth": {"token_dir": str(tmp_path), "authorization_handler": handed.append},
+            }
+        )
+        async with ServerRegistry(servers) as registry:
+            with pytest.raises(MCPServerError) as info:
+                await registry.get("m2m")
+    assert "accepts only the client_credentials grant" in str(info.value)
+    assert info.value.hint is not None and "mcp.servers.m2m.auth.client_id" in info.value.hint
+    assert handed == []
+    assert "/authorize" not in app.paths()
+    assert app.token_requests() == []
+
+
+async def test_a_browser_grant_against_a_client_credentials_only_server_says_so(
+    tmp_path: Path,
+) -> None:
+    app = M2MServer(["client_secret_basic"])
+    with serving(app) as url:
+        servers = mcp_settings(
+            m2m={
+                "url": url,
+                "auth": {
+                    "token_dir": str(tmp_path),
+                    "grant": "authorization_code",
+                    "client_id": "robot",
+                    "client_secret": "r0bot-s3cr3t-value",
+                },
+            }
+        )
+        async with ServerRegistry(servers) as registry:
+            with pytest.raises(MCPServerError) as info:
+                await registry.get("m2m")
+    assert "mcp.servers.m2m.auth.grant is authorization_code" in str(info.value)
+    assert "r0bot-s3cr3t-value" not in str(info.value)
+    assert app.token_requests() == []

@@ -1,45 +1,48 @@
-"""OAuth 2.1 for HTTP MCP servers, on top of the SDK's ``OAuthClientProvider``.
+"""OAuth 2.1 for HTTP MCP servers, on top of the MCP SDK's OAuth providers.
 
 The SDK does discovery (protected-resource and authorization-server metadata), dynamic client
-registration, PKCE, the token exchange and refresh. This module supplies the three things it
-leaves to the host:
+registration, Client ID Metadata Documents, PKCE, scope selection and step-up, the token
+exchange and refresh. `build_oauth_provider` turns a server's ``auth`` settings into the
+``httpx2.Auth`` its streamable HTTP / SSE client sends requests through, for the configured
+(or chosen) grant, with what the SDK leaves to the host:
 
-- `FileTokenStorage`: tokens and the client registration of one server in a JSON file
-  (``$XDG_CONFIG_HOME/fastagent/tokens/<server>.json`` or ``auth.token_dir``), mode 0600.
-- `CallbackListener`: a one-shot HTTP listener on ``127.0.0.1:<port>`` that receives the
-  authorization ``code`` and ``state`` the browser is redirected to.
-- `build_oauth_provider`: the ``httpx2.Auth`` the streamable HTTP / SSE client sends requests
-  through, for the configured (or chosen) grant. For the browser flow it prints the
-  authorization URL and opens a browser when a terminal is attached, or hands the URL to the
-  configured ``authorization_handler`` (headless hosts: CI, web apps, desktop apps), which
-  returns the URL the browser was redirected to. Client credentials (secret or
-  ``private_key_jwt``) and SEP-990 enterprise grants live in `fastagent.mcp.oauth_grants`.
+- token storage (`fastagent.mcp.oauth_storage`);
+- the authorization step: a terminal and a browser, or a headless ``authorization_handler``
+  (`fastagent.mcp.oauth_redirect`);
+- the token-endpoint authentication method chosen from the server's metadata, the
+  client-credentials grant for servers that offer only it, and SEP-990 enterprise grants
+  (`fastagent.mcp.oauth_grants`);
+- OAuth failures as `MCPServerError` with an authorization hint.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import importlib
-import inspect
-import json
-import os
-import re
-import socket
 import sys
-import time
 import warnings
-from collections.abc import AsyncGenerator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Callable
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
-from urllib.parse import parse_qs, urlsplit
 
-from fastagent._redact import register_secret
 from fastagent.exceptions import MCPServerError
+from fastagent.mcp.oauth_redirect import (
+    CALLBACK_PATH,
+    DEFAULT_CALLBACK_TIMEOUT,
+    AuthorizationHandler,
+    Authorizer,
+    CallbackListener,
+    free_port,
+    load_authorization_handler,
+    not_authorized,
+)
+from fastagent.mcp.oauth_storage import (
+    FileTokenStorage,
+    default_token_dir,
+    hide_secrets,
+    token_path,
+)
 
 if TYPE_CHECKING:
     import httpx2
-    from mcp.shared.auth import AuthorizationCodeResult, OAuthClientInformationFull, OAuthToken
 
     from fastagent.config.mcp_settings import MCPServerSettings, OAuthSettings
 
@@ -54,423 +57,6 @@ __all__ = [
     "load_authorization_handler",
     "token_path",
 ]
-
-CALLBACK_PATH = "/callback"
-"""The path of the redirect URI on the local listener."""
-
-DEFAULT_CALLBACK_TIMEOUT = 300.0
-"""Seconds the listener waits for the browser to come back with a code."""
-
-_MAX_REQUEST_HEAD = 16 * 1024
-_PAGE = "<!doctype html><html><body><h3>{title}</h3><p>{text}</p></body></html>"
-
-
-def default_token_dir() -> Path:
-    """``$XDG_CONFIG_HOME/fastagent/tokens`` (``~/.config/fastagent/tokens`` when unset)."""
-    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(Path.home(), ".config")
-    return Path(base) / "fastagent" / "tokens"
-
-
-def token_path(server: str, auth: OAuthSettings) -> Path:
-    """The token file of `server`: ``<token_dir>/<server>.json``."""
-    folder = Path(auth.token_dir).expanduser() if auth.token_dir else default_token_dir()
-    return folder / (re.sub(r"[^A-Za-z0-9_.-]", "_", server) + ".json")
-
-
-class FileTokenStorage:
-    """The SDK's ``TokenStorage`` over one JSON file per server, written with mode 0600.
-
-    Every token and client secret read or written is registered with `register_secret`, so
-    logs and errors never show it.
-
-    Args:
-        path: The file.
-        server: The server's configured name (for messages).
-        fixed_client: A pre-registered client; when given it replaces any stored registration.
-    """
-
-    def __init__(
-        self,
-        path: Path,
-        *,
-        server: str,
-        fixed_client: OAuthClientInformationFull | None = None,
-    ) -> None:
-        self.path = path
-        self.server = server
-        self.fixed_client = fixed_client
-
-    def read(self) -> dict[str, Any]:
-        """The file's content; empty when there is no file.
-
-        Raises:
-            MCPServerError: The file exists but is not a JSON object.
-        """
-        try:
-            text = self.path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return {}
-        try:
-            data = json.loads(text)
-        except ValueError:
-            data = None
-        if not isinstance(data, dict):
-            raise MCPServerError(
-                f"MCP server '{self.server}': token file {self.path} is not valid JSON",
-                server=self.server,
-                hint=f"delete {self.path} and authorize again",
-            )
-        return data
-
-    def _write(self, data: dict[str, Any]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        temporary = self.path.with_name(self.path.name + ".tmp")
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=2)
-        os.chmod(temporary, 0o600)
-        os.replace(temporary, self.path)
-
-    def _update(self, key: str, value: dict[str, Any]) -> None:
-        data = self.read()
-        data[key] = value
-        self._write(data)
-
-    def has_tokens(self) -> bool:
-        """Whether tokens are stored (valid or not: an expired one may still refresh)."""
-        return isinstance(self.read().get("tokens"), dict)
-
-    def expires_at(self) -> float | None:
-        """When the stored access token expires (Unix time), when known."""
-        value = self.read().get("expires_at")
-        return float(value) if isinstance(value, int | float) else None
-
-    def stored_redirect_port(self) -> int | None:
-        """The loopback port of the stored registration's redirect URI, if any."""
-        client = self.read().get("client_info")
-        uris = client.get("redirect_uris") if isinstance(client, dict) else None
-        for uri in uris or []:
-            parts = urlsplit(str(uri))
-            if parts.hostname == "127.0.0.1" and parts.port is not None:
-                return parts.port
-        return None
-
-    async def get_tokens(self) -> OAuthToken | None:
-        """The stored tokens, if any."""
-        from mcp.shared.auth import OAuthToken
-
-        stored = self.read().get("tokens")
-        if not isinstance(stored, dict):
-            return None
-        tokens = OAuthToken.model_validate(stored)
-        _hide(tokens.access_token, tokens.refresh_token)
-        return tokens
-
-    async def set_tokens(self, tokens: OAuthToken) -> None:
-        """Store `tokens` (and when the access token expires)."""
-        _hide(tokens.access_token, tokens.refresh_token)
-        data = self.read()
-        data["tokens"] = tokens.model_dump(mode="json", exclude_none=True)
-        data["expires_at"] = time.time() + tokens.expires_in if tokens.expires_in else None
-        self._write(data)
-
-    def stored_auth_method(self) -> str | None:
-        """The token-endpoint authentication method chosen for the pre-registered client."""
-        value = self.read().get("token_endpoint_auth_method")
-        return value if isinstance(value, str) else None
-
-    def remember_auth_method(self, method: str) -> None:
-        """Keep the method chosen from the server's metadata (refreshes come before it)."""
-        if self.stored_auth_method() != method:
-            data = self.read()
-            data["token_endpoint_auth_method"] = method
-            self._write(data)
-
-    async def get_client_info(self) -> OAuthClientInformationFull | None:
-        """The pre-registered client, else the stored registration, if any."""
-        from mcp.shared.auth import OAuthClientInformationFull
-
-        if self.fixed_client is not None:
-            return self.fixed_client
-        stored = self.read().get("client_info")
-        if not isinstance(stored, dict):
-            return None
-        client = OAuthClientInformationFull.model_validate(stored)
-        _hide(client.client_secret)
-        return client
-
-    async def set_client_info(self, client_info: OAuthClientInformationFull) -> None:
-        """Store the client registration."""
-        _hide(client_info.client_secret)
-        self._update("client_info", client_info.model_dump(mode="json", exclude_none=True))
-
-
-def _hide(*values: str | None) -> None:
-    for value in values:
-        if value:
-            register_secret(value)
-
-
-class CallbackListener:
-    """A one-shot HTTP listener on ``127.0.0.1:<port>`` for the OAuth redirect.
-
-    `start` binds; `wait` returns the first ``code``/``state`` that arrives at
-    `CALLBACK_PATH` (other paths get 404) and closes the listener.
-
-    Args:
-        server: The MCP server's configured name (for messages).
-        port: The local port; 0 picks a free one (see `port` after `start`).
-        timeout: Seconds `wait` waits.
-    """
-
-    def __init__(self, server: str, port: int, *, timeout: float = DEFAULT_CALLBACK_TIMEOUT):
-        self.server = server
-        self.port = port
-        self.timeout = timeout
-        self._listener: asyncio.Server | None = None
-        self._result: asyncio.Future[AuthorizationCodeResult] | None = None
-
-    @property
-    def redirect_uri(self) -> str:
-        """``http://127.0.0.1:<port>/callback``."""
-        return f"http://127.0.0.1:{self.port}{CALLBACK_PATH}"
-
-    async def start(self) -> None:
-        """Bind the listener.
-
-        Raises:
-            MCPServerError: The port is in use.
-        """
-        self._result = asyncio.get_running_loop().create_future()
-        try:
-            self._listener = await asyncio.start_server(self._handle, "127.0.0.1", self.port)
-        except OSError as exc:
-            raise MCPServerError(
-                f"MCP server '{self.server}': cannot listen for the OAuth redirect on "
-                f"127.0.0.1:{self.port}: {exc.strerror or exc}",
-                server=self.server,
-                hint=f"free that port or set mcp.servers.{self.server}.auth.redirect_port",
-            ) from exc
-        self.port = self._listener.sockets[0].getsockname()[1]
-
-    async def wait(self) -> AuthorizationCodeResult:
-        """The code and state of the redirect; closes the listener.
-
-        Raises:
-            MCPServerError: No redirect in time, or the authorization server sent an error.
-        """
-        if self._result is None:
-            await self.start()
-        assert self._result is not None
-        try:
-            return await asyncio.wait_for(asyncio.shield(self._result), self.timeout)
-        except TimeoutError:
-            raise MCPServerError(
-                f"MCP server '{self.server}': no OAuth authorization arrived at "
-                f"{self.redirect_uri} within {self.timeout:g}s",
-                server=self.server,
-                hint="open the printed authorization URL in a browser, approve, and try again",
-            ) from None
-        finally:
-            await self.aclose()
-
-    async def aclose(self) -> None:
-        """Stop listening (idempotent)."""
-        listener, self._listener = self._listener, None
-        if listener is not None:
-            listener.close()
-            await listener.wait_closed()
-        if self._result is not None and not self._result.done():
-            self._result.cancel()
-
-    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            head = await reader.readuntil(b"\r\n\r\n")
-        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
-            writer.close()
-            return
-        status, page = self._accept(head[:_MAX_REQUEST_HEAD].decode("latin-1"))
-        body = page.encode()
-        writer.write(
-            f"HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\n"
-            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
-            + body
-        )
-        with contextlib.suppress(ConnectionError):
-            await writer.drain()
-        writer.close()
-        with contextlib.suppress(ConnectionError):
-            await writer.wait_closed()
-
-    def _accept(self, head: str) -> tuple[str, str]:
-        from mcp.shared.auth import AuthorizationCodeResult
-
-        request_line = head.split("\r\n", 1)[0].split(" ")
-        target = urlsplit(request_line[1] if len(request_line) > 1 else "")
-        if target.path != CALLBACK_PATH or self._result is None or self._result.done():
-            return "404 Not Found", _PAGE.format(title="Not found", text="")
-        query = {key: values[0] for key, values in parse_qs(target.query).items()}
-        if "error" in query:
-            reason = query.get("error_description") or query["error"]
-            self._result.set_exception(
-                MCPServerError(
-                    f"MCP server '{self.server}': authorization was refused: {reason}",
-                    server=self.server,
-                    hint="approve the request in the browser, or check the client's scopes",
-                )
-            )
-            return "400 Bad Request", _PAGE.format(title="Authorization failed", text=reason)
-        if not query.get("code"):
-            return "400 Bad Request", _PAGE.format(title="No code", text="missing 'code'")
-        self._result.set_result(
-            AuthorizationCodeResult(
-                code=query["code"], state=query.get("state"), iss=query.get("iss")
-            )
-        )
-        return "200 OK", _PAGE.format(
-            title="Authorization complete", text="You can close this window."
-        )
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _not_authorized(server: str) -> MCPServerError:
-    return MCPServerError(
-        f"MCP server '{server}' needs OAuth authorization and no token is stored",
-        server=server,
-        hint=(
-            f"run once interactively (e.g. `fastagent go --servers {server}`) to authorize "
-            "in a browser; the token is then reused"
-        ),
-    )
-
-
-AuthorizationHandler = Callable[[str], "str | Awaitable[str]"]
-"""Gets the authorization URL, returns the URL the browser was redirected to (sync or async)."""
-
-
-def load_authorization_handler(
-    server: str, value: str | Callable[[str], Any]
-) -> Callable[..., Any]:
-    """The configured ``authorization_handler``: a callable, or one named ``module:function``.
-
-    Raises:
-        MCPServerError: The name cannot be imported or is not callable.
-    """
-    if callable(value):
-        return value
-    key = f"mcp.servers.{server}.auth.authorization_handler"
-    module_name, _, attribute = value.partition(":")
-    if not attribute:
-        module_name, _, attribute = value.rpartition(".")
-    try:
-        found = getattr(importlib.import_module(module_name), attribute)
-    except (ImportError, AttributeError, ValueError) as exc:
-        raise MCPServerError(
-            f"{key}: cannot import '{value}': {exc}",
-            server=server,
-            hint="give it as module:function, with the module importable (on sys.path)",
-        ) from exc
-    if not callable(found):
-        raise MCPServerError(
-            f"{key}: '{value}' is not callable",
-            server=server,
-            hint="name a function taking the authorization URL and returning the redirect URL",
-        )
-    return found  # type: ignore[no-any-return]
-
-
-def _code_from_redirect(server: str, redirect_url: str) -> AuthorizationCodeResult:
-    from mcp.shared.auth import AuthorizationCodeResult
-
-    query = {key: values[0] for key, values in parse_qs(urlsplit(redirect_url).query).items()}
-    if "error" in query:
-        reason = query.get("error_description") or query["error"]
-        raise MCPServerError(
-            f"MCP server '{server}': authorization was refused: {reason}",
-            server=server,
-            hint=f"approve the request, or check mcp.servers.{server}.auth (scopes, client_id)",
-        )
-    if not query.get("code"):
-        raise MCPServerError(
-            f"MCP server '{server}': the authorization handler returned a URL without 'code'",
-            server=server,
-            hint="return the full URL the authorization server redirected to",
-        )
-    return AuthorizationCodeResult(
-        code=query["code"], state=query.get("state"), iss=query.get("iss")
-    )
-
-
-class _Authorizer:
-    """The redirect and callback handlers the SDK calls during the authorization step."""
-
-    def __init__(
-        self,
-        server: str,
-        port: int,
-        *,
-        interactive: bool,
-        open_browser: bool,
-        timeout: float,
-        out: IO[str] | None,
-        on_url: Callable[[str], Any] | None,
-        handler: Callable[..., Any] | None = None,
-    ) -> None:
-        self.server = server
-        self.port = port
-        self.interactive = interactive
-        self.open_browser = open_browser
-        self.timeout = timeout
-        self.out = out
-        self.on_url = on_url
-        self.handler = handler
-        self._listener: CallbackListener | None = None
-        self._result: AuthorizationCodeResult | None = None
-
-    async def redirect(self, url: str) -> None:
-        if self.handler is not None:
-            returned = self.handler(url)
-            if inspect.isawaitable(returned):
-                returned = await returned
-            if not isinstance(returned, str):
-                raise MCPServerError(
-                    f"MCP server '{self.server}': the authorization handler returned "
-                    f"{type(returned).__name__}, not the redirect URL",
-                    server=self.server,
-                    hint="return the URL the authorization server redirected to (a str)",
-                )
-            self._result = _code_from_redirect(self.server, returned)
-            return
-        if not self.interactive:
-            raise _not_authorized(self.server)
-        self._listener = CallbackListener(self.server, self.port, timeout=self.timeout)
-        await self._listener.start()
-        out = self.out if self.out is not None else sys.stderr
-        print(f"Authorize access to MCP server '{self.server}' in a browser:\n  {url}", file=out)
-        out.flush()
-        if self.on_url is not None:
-            outcome = self.on_url(url)
-            if asyncio.iscoroutine(outcome):
-                await outcome
-        if self.open_browser:
-            import webbrowser
-
-            await asyncio.to_thread(webbrowser.open, url)
-
-    async def callback(self) -> AuthorizationCodeResult:
-        result, self._result = self._result, None
-        if result is not None:
-            return result
-        listener, self._listener = self._listener, None
-        if listener is None:
-            listener = CallbackListener(self.server, self.port, timeout=self.timeout)
-        return await listener.wait()
 
 
 def _needs_a_person(auth: OAuthSettings) -> bool:
@@ -499,7 +85,7 @@ def _private_key(name: str, auth: OAuthSettings) -> str | None:
             ) from exc
     else:
         return None
-    _hide(key)
+    hide_secrets(key)
     return key
 
 
@@ -563,13 +149,13 @@ def build_oauth_provider(
         else None
     )
     if not interactive and _needs_a_person(auth) and not storage.has_tokens():
-        raise _not_authorized(name)
-    port = auth.redirect_port or storage.stored_redirect_port() or _free_port()
+        raise not_authorized(name)
+    port = auth.redirect_port or storage.stored_redirect_port() or free_port()
     redirect_uri = AnyUrl(auth.redirect_uri or f"http://127.0.0.1:{port}{CALLBACK_PATH}")
     secret: str | None = None
     if auth.client_id is not None:
         secret = auth.client_secret.get_secret_value() if auth.client_secret else None
-        _hide(secret)
+        hide_secrets(secret)
         method = auth.token_endpoint_auth_method or storage.stored_auth_method()
         storage = FileTokenStorage(
             path,
@@ -590,7 +176,7 @@ def build_oauth_provider(
         token_endpoint_auth_method=auth.token_endpoint_auth_method or "none",
         scope=scope,
     )
-    authorizer = _Authorizer(
+    authorizer = Authorizer(
         name,
         port,
         interactive=interactive,
@@ -680,7 +266,19 @@ def _code_provider_class() -> Callable[..., httpx2.Auth]:
                 )
                 client.token_endpoint_auth_method = method
                 self._file_storage.remember_auth_method(method)
-            if self._client_credentials or offers_only_client_credentials(metadata):
+            only_client_credentials = offers_only_client_credentials(metadata)
+            if only_client_credentials and self._auth.grant == "authorization_code":
+                raise MCPServerError(
+                    f"MCP server '{self._name}' accepts only the client_credentials grant, "
+                    f"but mcp.servers.{self._name}.auth.grant is authorization_code",
+                    server=self._name,
+                    hint=(
+                        f"set mcp.servers.{self._name}.auth.grant to auto or "
+                        "client_credentials, with client_id and client_secret or private_key"
+                    ),
+                )
+            if self._client_credentials or only_client_credentials:
+                # Never a browser for a machine-to-machine server.
                 return self._client_credentials_request()
             return await super()._perform_authorization()
 
