@@ -401,6 +401,7 @@ def test_a_client_credentials_only_server_is_recognised() -> None:
             "auth.token_endpoint_auth_method",
             "",
         ),
+        ("        redirect_uri: https://app/cb\n", "mcp.servers.web.auth", "authorization_handler"),
     ],
 )
 def test_bad_grant_settings_name_the_key(
@@ -864,3 +865,32 @@ async def test_a_browser_grant_against_a_client_credentials_only_server_says_so(
     assert "mcp.servers.m2m.auth.grant is authorization_code" in str(info.value)
     assert "r0bot-s3cr3t-value" not in str(info.value)
     assert app.token_requests() == []
+
+
+async def test_a_web_app_redirect_uri_is_registered_and_sent(
+    oauth_server: str, tmp_path: Path, handler_module: Any
+) -> None:
+    servers = mcp_settings(
+        guarded={
+            "url": oauth_server,
+            "auth": {
+                "token_dir": str(tmp_path),
+                "authorization_handler": "oauth_handlers_for_test:approve",
+                "redirect_uri": "https://app.example.com/oauth/callback",
+            },
+        }
+    )
+    async with ServerRegistry(servers) as registry:
+        tools = ToolSet()
+        await attach_servers(tools, registry, ["guarded"])
+        result = await tools.call(ToolCall(id="1", name="guarded__whoami", arguments={}))
+    assert result.text.startswith("client: ")
+    [visited] = handler_module.visited
+    assert "redirect_uri=https%3A%2F%2Fapp.example.com%2Foauth%2Fcallback" in visited
+    client_info = await FileTokenStorage(
+        tmp_path / "guarded.json", server="guarded"
+    ).get_client_info()
+    assert client_info is not None
+    assert [str(uri) for uri in client_info.redirect_uris or []] == [
+        "https://app.example.com/oauth/callback"
+    ]

@@ -196,6 +196,11 @@ class OAuthSettings(BaseModel):
         has_key = self.private_key is not None or self.private_key_file is not None
         if has_key and self.client_id is None:
             raise ValueError("private_key needs client_id (the assertion's issuer and subject)")
+        if self.redirect_uri is not None and self.authorization_handler is None:
+            raise ValueError(
+                "redirect_uri needs authorization_handler (who receives that redirect); "
+                "without one, set redirect_port for the local listener"
+            )
         if self.grant == "jwt_bearer" and self.idp is None:
             raise ValueError("grant jwt_bearer needs idp (the identity provider's settings)")
         if self.idp is not None and self.client_secret is None:
