@@ -674,8 +674,10 @@ async def test_idp_unreachable_is_a_bounded_error(tmp_path: Path) -> None:
 class M2MServer:
     """An MCP server and its authorization server that grants only client_credentials."""
 
-    def __init__(self, methods: list[str] | None) -> None:
+    def __init__(self, methods: list[str] | None, grants: list[str] | None = None) -> None:
         self.methods = methods
+        self.grants = grants or ["client_credentials"]
+        self.resource: str | None = None
         self.requests: list[tuple[str, str, dict[str, Any], str]] = []
         self.base = ""
 
@@ -684,11 +686,12 @@ class M2MServer:
     ) -> tuple[int, Any, dict[str, str]]:
         from urllib.parse import parse_qsl
 
-        form = dict(parse_qsl(body.decode())) if path == "/token" else {}
+        form = dict(parse_qsl(body.decode())) if path.endswith("/token") else {}
         self.requests.append((method, path, form, headers.get("Authorization", "")))
         base = self.base
         if path == "/.well-known/oauth-protected-resource/mcp":
-            return 200, {"resource": f"{base}/mcp", "authorization_servers": [base]}, {}
+            resource = self.resource or f"{base}/mcp"
+            return 200, {"resource": resource, "authorization_servers": [base]}, {}
         if path == "/.well-known/oauth-authorization-server":
             metadata: dict[str, Any] = {
                 "issuer": base,
@@ -696,13 +699,20 @@ class M2MServer:
                 "token_endpoint": f"{base}/token",
                 "registration_endpoint": f"{base}/register",
                 "response_types_supported": ["code"],
-                "grant_types_supported": ["client_credentials"],
+                "grant_types_supported": self.grants,
             }
             if self.methods is not None:
                 metadata["token_endpoint_auth_methods_supported"] = self.methods
             return 200, metadata, {}
         if path == "/register":
             return 201, {"client_id": "registered", "redirect_uris": ["http://127.0.0.1:1/cb"]}, {}
+        if path == "/idp/token":
+            jag = {
+                "access_token": "id-jag-0123456789",
+                "issued_token_type": "urn:ietf:params:oauth:token-type:id-jag",
+                "token_type": "N_A",
+            }
+            return 200, jag, {}
         if path == "/token":
             return (
                 200,
@@ -738,8 +748,8 @@ class M2MServer:
     def paths(self) -> list[str]:
         return [path for _, path, _, _ in self.requests]
 
-    def token_requests(self) -> list[tuple[dict[str, Any], str]]:
-        return [(form, auth) for _, path, form, auth in self.requests if path == "/token"]
+    def token_requests(self, path: str = "/token") -> list[tuple[dict[str, Any], str]]:
+        return [(form, auth) for _, at, form, auth in self.requests if at == path]
 
 
 @contextlib.contextmanager
@@ -894,3 +904,122 @@ async def test_a_web_app_redirect_uri_is_registered_and_sent(
     assert [str(uri) for uri in client_info.redirect_uris or []] == [
         "https://app.example.com/oauth/callback"
     ]
+
+
+async def test_enterprise_grant_exchanges_the_id_token_and_needs_no_terminal(
+    tmp_path: Path,
+) -> None:
+    import base64
+
+    app = M2MServer(["client_secret_basic"], grants=["urn:ietf:params:oauth:grant-type:jwt-bearer"])
+    with serving(app) as url:
+        servers = mcp_settings(
+            corp={
+                "url": url,
+                "auth": {
+                    "token_dir": str(tmp_path),
+                    "client_id": "mcp-client",
+                    "client_secret": "mcp-s3cr3t-value",
+                    "idp": {
+                        "token_endpoint": f"{app.base}/idp/token",
+                        "id_token": "id-token-0123456789",
+                        "client_id": "at-idp",
+                    },
+                },
+            }
+        )
+        started = time.monotonic()
+        async with ServerRegistry(servers) as registry:
+            tools = ToolSet()
+            await attach_servers(tools, registry, ["corp"])
+            result = await tools.call(ToolCall(id="1", name="corp__whoami", arguments={}))
+        assert time.monotonic() - started < 30
+    assert result.text == "a machine"
+    [(exchange, _)] = app.token_requests("/idp/token")
+    assert exchange["grant_type"] == "urn:ietf:params:oauth:grant-type:token-exchange"
+    assert exchange["subject_token"] == "id-token-0123456789"
+    assert exchange["audience"].rstrip("/") == app.base  # the issuer the server's PRM names
+    assert exchange["resource"] == url
+    assert exchange["client_id"] == "at-idp"
+    [(grant, authorization)] = app.token_requests()
+    assert grant["grant_type"] == "urn:ietf:params:oauth:grant-type:jwt-bearer"
+    assert grant["assertion"] == "id-jag-0123456789"
+    assert base64.b64decode(authorization.removeprefix("Basic ")) == b"mcp-client:mcp-s3cr3t-value"
+    assert "/authorize" not in app.paths()
+
+
+async def test_enterprise_grant_refuses_a_server_naming_another_resource(tmp_path: Path) -> None:
+    app = M2MServer(["client_secret_basic"], grants=["urn:ietf:params:oauth:grant-type:jwt-bearer"])
+    app.resource = "https://evil.example.com/mcp"
+    with serving(app) as url:
+        settings = mcp_settings(
+            corp={
+                "url": url,
+                "auth": {
+                    "token_dir": str(tmp_path),
+                    "client_id": "mcp-client",
+                    "client_secret": "mcp-s3cr3t-value",
+                    "idp": {"token_endpoint": f"{app.base}/idp/token", "id_token": "t0k"},
+                },
+            }
+        )
+        async with ServerRegistry(settings) as registry:
+            with pytest.raises(MCPServerError) as info:
+                await registry.get("corp")
+    assert "OAuth authorization failed: protected resource" in str(info.value)
+    assert "does not match" in str(info.value)
+    assert app.token_requests("/idp/token") == []
+    assert app.token_requests() == []
+
+
+async def test_private_key_jwt_signs_an_assertion_for_the_authorization_server(
+    tmp_path: Path,
+) -> None:
+    import jwt
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    key_file = tmp_path / "client.pem"
+    key_file.write_text(pem)
+    app = M2MServer(["private_key_jwt"])
+    with serving(app) as url:
+        servers = mcp_settings(
+            m2m={
+                "url": url,
+                "auth": {
+                    "token_dir": str(tmp_path),
+                    "client_id": "robot",
+                    "private_key_file": str(key_file),
+                    "signing_algorithm": "ES256",
+                },
+            }
+        )
+        async with ServerRegistry(servers) as registry:
+            tools = ToolSet()
+            await attach_servers(tools, registry, ["m2m"])
+            result = await tools.call(ToolCall(id="1", name="m2m__whoami", arguments={}))
+    assert result.text == "a machine"
+    [(form, authorization)] = app.token_requests()
+    assert authorization == ""
+    assert form["grant_type"] == "client_credentials"
+    assert form["client_assertion_type"] == "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+    claims = jwt.decode(
+        form["client_assertion"], key.public_key(), algorithms=["ES256"], audience=app.base
+    )
+    assert claims["iss"] == claims["sub"] == "robot"
+    assert "/authorize" not in app.paths()
+
+
+def test_unreadable_private_key_file_names_the_key(tmp_path: Path) -> None:
+    settings = oauth_server_settings(
+        "http://127.0.0.1:1/mcp", tmp_path, client_id="robot", private_key_file=str(tmp_path / "no")
+    )
+    with pytest.raises(MCPServerError) as info:
+        build_oauth_provider("m2m", settings, interactive=False)
+    assert "mcp.servers.m2m.auth.private_key_file: cannot read" in str(info.value)
