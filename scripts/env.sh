@@ -9,7 +9,8 @@ if [ ! -x "$VENV/bin/python" ]; then
   "$VENV/bin/python" -m pip install -q --upgrade pip
 fi
 stamp="$VENV/.fastagent-installed"
-want="$(cat pyproject.toml package-lock.json 2>/dev/null | sha256sum | cut -d' ' -f1)"
+want="$(cat pyproject.toml package-lock.json tests/conformance/package-lock.json 2>/dev/null \
+  | sha256sum | cut -d' ' -f1)"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "== installing fastagent[dev] into $VENV (the first time this compiles llama.cpp: minutes)"
   CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}" \
@@ -21,6 +22,11 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   if [ -f package-lock.json ]; then
     echo "== npm ci (MCP test servers)"
     npm ci --silent --no-audit --no-fund
+  fi
+  if [ -f tests/conformance/package-lock.json ]; then
+    # Its own folder: the suite's Node 22 must not shadow the system node on the test PATH.
+    echo "== npm ci (MCP conformance suite, Node 22)"
+    npm ci --silent --no-audit --no-fund --prefix tests/conformance
   fi
   echo "$want" > "$stamp"
 fi

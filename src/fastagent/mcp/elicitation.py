@@ -8,7 +8,12 @@ and reads from injectable streams so it is testable.
 Policy lives in `elicitation_callback`, from the server's ``elicitation.mode``: ``decline``
 always declines, ``prompt`` always asks, and ``auto`` asks when the elicitor is interactive
 (a terminal is attached) and otherwise declines, logging
-"declined elicitation from server X (non-interactive)". URL-mode requests are declined.
+"declined elicitation from server X (non-interactive)". Whoever answered, an accepted form
+gets the schema's defaults for the fields it left out (SEP-1034).
+
+URL mode (the server asks the user to visit a URL, e.g. to sign in to a third party) goes to
+the elicitor's ``elicit_url`` when it has one (`TerminalElicitor` shows the URL and opens it
+in a browser if the user agrees); an elicitor without it declines.
 """
 
 from __future__ import annotations
@@ -35,6 +40,8 @@ __all__ = [
     "ElicitationAnswer",
     "Elicitor",
     "TerminalElicitor",
+    "UrlElicitor",
+    "apply_defaults",
     "elicitation_callback",
     "parse_field",
 ]
@@ -78,6 +85,33 @@ class Elicitor(Protocol):
     ) -> ElicitationAnswer:
         """Ask for the fields of `schema`, introduced by the server's `message`."""
         ...
+
+
+@runtime_checkable
+class UrlElicitor(Protocol):
+    """An `Elicitor` that also handles URL-mode requests."""
+
+    async def elicit_url(self, server_name: str, message: str, url: str) -> ElicitationAnswer:
+        """Show `url` (and the server's `message`), open it if the user agrees.
+
+        Returns:
+            ``accept`` when the user agreed to visit it, ``decline`` when refused,
+            ``cancel`` when dismissed.
+        """
+        ...
+
+
+def apply_defaults(
+    schema: Mapping[str, Any], content: Mapping[str, FieldValue] | None
+) -> dict[str, FieldValue]:
+    """`content` with each field it leaves out set to the schema's default, when there is one."""
+    filled: dict[str, FieldValue] = dict(content or {})
+    properties = schema.get("properties")
+    if isinstance(properties, Mapping):
+        for name, spec in properties.items():
+            if name not in filled and isinstance(spec, Mapping) and "default" in spec:
+                filled[name] = _as_field_value(spec["default"])
+    return filled
 
 
 class _Stop(Exception):
@@ -133,6 +167,32 @@ class TerminalElicitor:
         import anyio.to_thread
 
         return await anyio.to_thread.run_sync(self.ask, server_name, message, schema)
+
+    async def elicit_url(self, server_name: str, message: str, url: str) -> ElicitationAnswer:
+        """Show the URL and ask whether to open it in a browser (see `UrlElicitor`)."""
+        import anyio.to_thread
+
+        return await anyio.to_thread.run_sync(self.ask_url, server_name, message, url)
+
+    def ask_url(self, server_name: str, message: str, url: str) -> ElicitationAnswer:
+        """The blocking form of `elicit_url`."""
+        with self._lock:
+            self._write(f"\nServer '{server_name}' asks you to open a page: {message}\n  {url}\n")
+            while True:
+                self._write("Open it in a browser? [y/n] (/cancel to dismiss): ")
+                try:
+                    text = self._readline().lower()
+                except _Stop as stop:
+                    return ElicitationAnswer(stop.action)
+                if text in _TRUE:
+                    import webbrowser
+
+                    if not webbrowser.open(url):
+                        self._write("  no browser could be opened: open the URL above yourself\n")
+                    return ElicitationAnswer("accept")
+                if text in _FALSE:
+                    return ElicitationAnswer("decline")
+                self._write("  answer y or n\n")
 
     def ask(self, server_name: str, message: str, schema: Mapping[str, Any]) -> ElicitationAnswer:
         """The blocking form of `elicit`."""
@@ -336,18 +396,28 @@ def elicitation_callback(
             _log.warning("declined elicitation from server %s (%s)", server_name, why)
             return mcp_types.ElicitResult(action="decline")
 
-        if isinstance(params, mcp_types.ElicitRequestURLParams):
-            return decline("URL mode is not supported")
         if settings.mode == "decline":
             return decline("elicitation.mode is decline")
         if elicitor is None or (settings.mode == "auto" and not elicitor.interactive):
             return decline("non-interactive")
+        if isinstance(params, mcp_types.ElicitRequestURLParams):
+            if not isinstance(elicitor, UrlElicitor):
+                return decline("the elicitor cannot show a URL")
+            try:
+                answer = await elicitor.elicit_url(server_name, params.message, params.url)
+            except Exception:
+                _log.exception("URL elicitation from server %s failed; cancelled", server_name)
+                return mcp_types.ElicitResult(action="cancel")
+            _log.info("URL elicitation from server %s: %s", server_name, answer.action)
+            return mcp_types.ElicitResult(action=answer.action)
         try:
             answer = await elicitor.elicit(server_name, params.message, params.requested_schema)
         except Exception:
             _log.exception("elicitation from server %s failed; cancelled", server_name)
             return mcp_types.ElicitResult(action="cancel")
-        content = answer.content if answer.action == "accept" else None
-        return mcp_types.ElicitResult(action=answer.action, content=content)
+        if answer.action != "accept":
+            return mcp_types.ElicitResult(action=answer.action)
+        content = apply_defaults(params.requested_schema, answer.content)
+        return mcp_types.ElicitResult(action="accept", content=content)
 
     return on_elicit
