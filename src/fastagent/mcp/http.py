@@ -1,0 +1,89 @@
+"""Streamable HTTP where one failed HTTP exchange fails one request, not the transport.
+
+The SDK's streamable HTTP transport runs each request's POST in a task of the transport's
+task group; an exception escaping it (the connection refused, a response cut mid-body, a read
+timeout) ends the whole transport, and with it every later call. `contained_http_client` is
+the SDK's ``streamable_http_client`` with one change: such an exception becomes a JSON-RPC
+error for that request (after the ``initialize`` request: a failure there is still a failed
+start-up), and the transport stays up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
+
+import anyio
+import mcp_types
+from mcp.client.streamable_http import RequestContext, StreamableHTTPTransport
+from mcp.shared._context_streams import create_context_streams
+from mcp.shared.message import SessionMessage
+
+from fastagent._redact import redact
+from fastagent.logging import get_logger
+
+if TYPE_CHECKING:
+    import httpx2
+    from mcp.client._transport import TransportStreams
+
+__all__ = ["ContainedHTTPTransport", "contained_http_client"]
+
+_log = get_logger("mcp")
+
+
+class ContainedHTTPTransport(StreamableHTTPTransport):
+    """The SDK's streamable HTTP transport, with each request's failure kept to that request."""
+
+    async def _handle_post_request(self, ctx: RequestContext) -> None:
+        try:
+            await super()._handle_post_request(ctx)
+        except Exception as exc:
+            message = ctx.session_message.message
+            if self._is_initialization_request(message):
+                raise
+            detail = redact(str(exc)) or type(exc).__name__
+            reason = f"HTTP exchange failed ({type(exc).__name__}: {detail})"
+            if isinstance(message, mcp_types.JSONRPCRequest):
+                await self._resolve_abandoned_request(
+                    ctx.read_stream_writer, message.id, reason, code=mcp_types.INTERNAL_ERROR
+                )
+            else:
+                _log.warning("MCP notification to %s not delivered: %s", redact(self.url), reason)
+
+
+@asynccontextmanager
+async def contained_http_client(
+    url: str, client: httpx2.AsyncClient, *, terminate_on_close: bool = True
+) -> AsyncIterator[TransportStreams]:
+    """Streamable HTTP to `url` over `client` (which the caller opens and closes).
+
+    Args:
+        url: The server's endpoint.
+        client: The HTTP client (headers, timeouts, auth).
+        terminate_on_close: Send DELETE for the session when leaving.
+    """
+    transport = ContainedHTTPTransport(url)
+    read_writer, read_stream = create_context_streams[SessionMessage | Exception](0)
+    write_stream, write_reader = create_context_streams[SessionMessage](0)
+    async with read_writer, read_stream, write_stream, write_reader:
+        async with anyio.create_task_group() as tg:
+
+            def start_get_stream() -> None:
+                tg.start_soon(transport.handle_get_stream, client, read_writer)
+
+            tg.start_soon(
+                transport.post_writer,
+                client,
+                write_reader,
+                read_writer,
+                write_stream,
+                start_get_stream,
+                tg,
+            )
+            try:
+                yield read_stream, write_stream
+            finally:
+                if transport.session_id and terminate_on_close:
+                    await transport.terminate_session(client)
+                tg.cancel_scope.cancel()
