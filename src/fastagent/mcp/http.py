@@ -66,24 +66,29 @@ async def contained_http_client(
     transport = ContainedHTTPTransport(url)
     read_writer, read_stream = create_context_streams[SessionMessage | Exception](0)
     write_stream, write_reader = create_context_streams[SessionMessage](0)
-    async with read_writer, read_stream, write_stream, write_reader:
-        async with anyio.create_task_group() as tg:
+    async with (
+        read_writer,
+        read_stream,
+        write_stream,
+        write_reader,
+        anyio.create_task_group() as tg,
+    ):
 
-            def start_get_stream() -> None:
-                tg.start_soon(transport.handle_get_stream, client, read_writer)
+        def start_get_stream() -> None:
+            tg.start_soon(transport.handle_get_stream, client, read_writer)
 
-            tg.start_soon(
-                transport.post_writer,
-                client,
-                write_reader,
-                read_writer,
-                write_stream,
-                start_get_stream,
-                tg,
-            )
-            try:
-                yield read_stream, write_stream
-            finally:
-                if transport.session_id and terminate_on_close:
-                    await transport.terminate_session(client)
-                tg.cancel_scope.cancel()
+        tg.start_soon(
+            transport.post_writer,
+            client,
+            write_reader,
+            read_writer,
+            write_stream,
+            start_get_stream,
+            tg,
+        )
+        try:
+            yield read_stream, write_stream
+        finally:
+            if transport.session_id and terminate_on_close:
+                await transport.terminate_session(client)
+            tg.cancel_scope.cancel()
