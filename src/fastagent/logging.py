@@ -25,7 +25,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -266,6 +266,10 @@ _MAX_KINDS = 1000
 
 def _one_line(exc: BaseException, limit: int = 200) -> str:
     lines = str(exc).strip().splitlines()
+    errors = getattr(exc, "errors", None)  # pydantic: its first error says it best
+    if callable(errors):
+        with suppress(Exception):
+            lines = [str(errors()[0]["msg"])]
     text = f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -325,6 +329,11 @@ class SdkLogBridge(logging.Handler):
             extra={"sdk_logger": record.name},
         )
         target.handle(forwarded)
+
+    def reset(self) -> None:
+        """Forget what was forwarded (the next record of each kind goes through)."""
+        with self._kinds_lock:
+            self._seen.clear()
 
     def _held_back(self, kind: tuple[str, str, str]) -> int | None:
         """None: hold this record back; else how many of its kind were held back before it."""
