@@ -595,9 +595,10 @@ class ServerConnection:
             detail = f"{exc.message} (JSON-RPC error {exc.code})"
         else:
             detail = _one_line(exc)
+        where = "its stderr" if self.transport == "stdio" else "url, headers and auth"
         return self._error(
             f"MCP server '{self.name}' failed {what}: {detail} ({self.target})",
-            hint=f"check the server (mcp.servers.{self.name}); its other requests still work",
+            hint=f"check the server and mcp.servers.{self.name} ({where})",
         )
 
     async def _request_error(

@@ -5,14 +5,16 @@ task group; an exception escaping it (the connection refused, a response cut mid
 timeout) ends the whole transport, and with it every later call. `contained_http_client` is
 the SDK's ``streamable_http_client`` with one change: such an exception becomes a JSON-RPC
 error for that request (after the ``initialize`` request: a failure there is still a failed
-start-up), and the transport stays up.
+start-up), and the transport stays up. An HTTP error status the SDK reports only as "Server
+returned an error response" is named in the error (``HTTP 403 from the server``).
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any
 
 import anyio
 import mcp_types
@@ -27,15 +29,45 @@ if TYPE_CHECKING:
     import httpx2
     from mcp.client._transport import TransportStreams
 
-__all__ = ["ContainedHTTPTransport", "contained_http_client"]
+__all__ = ["ContainedHTTPTransport", "contained_http_client", "note_status"]
 
 _log = get_logger("mcp")
+_SDK_STATUS_MESSAGE = "Server returned an error response"
+_last_status: ContextVar[int | None] = ContextVar("fastagent_mcp_http_status", default=None)
+
+
+async def note_status(response: httpx2.Response) -> None:
+    """An httpx response hook: remember the status for the request being handled."""
+    _last_status.set(response.status_code)
+
+
+class _StatusNamingWriter:
+    """The transport's read-stream writer, naming the HTTP status in the SDK's status errors."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    async def send(self, item: Any) -> None:
+        message = getattr(item, "message", None)
+        status = _last_status.get()
+        if (
+            isinstance(message, mcp_types.JSONRPCError)
+            and message.error.message == _SDK_STATUS_MESSAGE
+            and status is not None
+        ):
+            error = message.error.model_copy(update={"message": f"HTTP {status} from the server"})
+            item = SessionMessage(message.model_copy(update={"error": error}))
+        await self._inner.send(item)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
 
 
 class ContainedHTTPTransport(StreamableHTTPTransport):
     """The SDK's streamable HTTP transport, with each request's failure kept to that request."""
 
     async def _handle_post_request(self, ctx: RequestContext) -> None:
+        ctx.read_stream_writer = _StatusNamingWriter(ctx.read_stream_writer)  # type: ignore[assignment]
         try:
             await super()._handle_post_request(ctx)
         except Exception as exc:
