@@ -112,3 +112,12 @@ def test_cli_garbage_on_stdout_is_one_line_without_traceback(project: Path) -> N
         "warning fastagent.mcp.sdk: MCP server 'hostile': Failed to parse JSONRPC message "
         "from server (ValidationError: Invalid JSON: expected value at line 1 column 1)"
     ], result.stderr
+
+
+def test_cli_progress_flood_for_an_unknown_token_prints_nothing(project: Path) -> None:
+    _configure(project)
+    message = '***CALL_TOOL hostile__progress_flood {"n": 10000}'
+    result = _cli(project, "go", "--model", "passthrough", "--servers", "hostile", "-m", message)
+    assert (result.returncode, result.stdout) == (0, "ok\n"), result.stderr
+    assert " progress " not in result.stderr
+    assert len(result.stderr.splitlines()) < 10, result.stderr
