@@ -144,6 +144,19 @@ async def test_tool_that_never_answers_is_an_error_result_naming_server_tool_and
         assert (after.is_error, after.text) == (False, "echo: x")
 
 
+async def test_a_tool_list_that_never_comes_is_a_server_error_naming_the_timeout() -> None:
+    tools = ToolSet()
+    settings = mcp_settings(hostile=hostile("--slow-list", request_timeout=0.5))
+    started = time.monotonic()
+    async with ServerRegistry(settings) as registry:
+        with pytest.raises(MCPServerError) as info:
+            await attach_servers(tools, registry, ["hostile"])
+        assert registry.connection("hostile").is_connected
+    assert time.monotonic() - started < 20
+    assert info.value.message.startswith("tools/list on MCP server 'hostile' timed out after 0.5s")
+    assert "mcp.servers.hostile.request_timeout" in (info.value.hint or "")
+
+
 async def test_default_timeouts_are_finite() -> None:
     settings = server_settings(**hostile())
     assert settings.request_timeout == 60

@@ -1,10 +1,11 @@
 """A hostile MCP server speaking raw JSON-RPC over stdio (no SDK), for the reliability tests.
 
-Usage: hostile_stdio.py [--bad-utf8-start] [--bad-tools] [--detached PIDFILE]
+Usage: hostile_stdio.py [--bad-utf8-start] [--bad-tools] [--slow-list] [--detached PIDFILE]
 
 Options:
   --bad-utf8-start  write a line with bytes that are not UTF-8 before anything else
   --bad-tools       tools/list also offers tools with a missing / non-object inputSchema
+  --slow-list       tools/list takes 30 s instead of 50 ms
   --detached FILE   at start, spawn a helper in a new session that ignores SIGTERM and keeps
                     our stdout open; write "<pid> <start time>" of it to FILE
 
@@ -131,7 +132,7 @@ async def list_tools(request_id: Any) -> None:
     STATS["tools_list"] += 1
     STATS["in_flight"] += 1
     STATS["max_in_flight"] = max(STATS["max_in_flight"], STATS["in_flight"])
-    await asyncio.sleep(0.05)
+    await asyncio.sleep(30 if "--slow-list" in ARGS else 0.05)
     STATS["in_flight"] -= 1
     tools = GOOD_TOOLS + (BAD_TOOLS if "--bad-tools" in ARGS else [])
     result(request_id, {"tools": tools})
