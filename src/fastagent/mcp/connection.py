@@ -124,11 +124,8 @@ class ServerConnection:
         self._lost_reason = ""
         self._server_pid: int | None = None
         self._guard: StreamGuard | None = None
-        self._tag: str | None = None
         self._tools_changed_running = False
         self._tools_changed_again = False
-        self._listing: asyncio.Future[list[mcp_types.Tool]] | None = None
-        self._next_listing: asyncio.Future[list[mcp_types.Tool]] | None = None
 
     # -- state ---------------------------------------------------------------------------
 
@@ -425,8 +422,13 @@ class ServerConnection:
     async def _run_listener(self, listener: Callable[[], Awaitable[None]]) -> None:
         try:
             await listener()
-        except Exception:
-            self._log.exception("tools/list_changed handler of MCP server '%s' failed", self.name)
+        except Exception as exc:
+            self._log.warning(
+                "updating the tools of MCP server '%s' after tools/list_changed failed: %s",
+                self.name,
+                exc,
+            )
+            self._log.debug("tools/list_changed handler failed", exc_info=exc)
 
     async def _ping_loop(self, interval: float) -> None:
         while True:
