@@ -102,8 +102,8 @@ async def open_transport(
         settings: Its settings.
         transport: ``stdio``, ``http`` or ``sse`` (may differ from the settings after fallback).
         errlog: The file a stdio server's stderr goes to.
-        http_statuses: Receives the HTTP status of every POST (to detect a server that does not
-            speak streamable HTTP).
+        http_statuses: Receives the HTTP status of the first POST (to detect a server that does
+            not speak streamable HTTP).
         tag: Put in a stdio server's environment as ``FASTAGENT_MCP_SERVER_TAG`` (see
             `fastagent.mcp.reaper`).
 
@@ -174,7 +174,8 @@ async def _open_http(
     from fastagent.mcp.http import contained_http_client, note_status
 
     async def record(response: Any) -> None:
-        if http_statuses is not None and response.request.method == "POST":
+        # Only the first POST decides the SSE fallback; keep no more (a session is long).
+        if http_statuses is not None and not http_statuses and response.request.method == "POST":
             http_statuses.append(response.status_code)
 
     client = httpx2.AsyncClient(
