@@ -276,6 +276,17 @@ async def test_detached_sigterm_proof_helper_does_not_outlive_the_connection(
     assert not helper.alive(), f"detached helper {helper} survived"
 
 
+async def test_a_helper_that_exits_after_its_server_is_reaped(tmp_path: Path) -> None:
+    # Re-parented to us (a subreaper), a helper that ends by itself would stay a zombie.
+    pidfile = tmp_path / "helper.pid"
+    conn = connection("--detached", str(pidfile), "--helper-follows")
+    await conn.connect()
+    helper = helper_of(pidfile)
+    assert helper.alive()
+    await conn.aclose()
+    assert helper.parent() is None, "the helper is still there (alive or a zombie of ours)"
+
+
 async def test_server_exit_is_noticed_while_its_helper_holds_stdout(tmp_path: Path) -> None:
     bus = EventBus()
     lost: list[ServerDisconnected] = []

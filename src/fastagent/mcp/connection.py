@@ -43,7 +43,14 @@ from fastagent.exceptions import MCPServerError
 from fastagent.logging import get_logger, mcp_server_context, route_sdk_logging
 from fastagent.mcp.guard import StreamGuard
 from fastagent.mcp.process_group import find_child_by_stderr_pipe, stop_process_group
-from fastagent.mcp.reaper import ProcessId, ProcessWatch, become_subreaper, new_tag, sweep
+from fastagent.mcp.reaper import (
+    ProcessId,
+    ProcessWatch,
+    become_subreaper,
+    new_tag,
+    sweep,
+    tagged_processes,
+)
 from fastagent.mcp.stderr import StderrCapture
 from fastagent.mcp.transports import describe_target, open_transport
 
@@ -126,6 +133,7 @@ class ServerConnection:
         self._guard: StreamGuard | None = None
         self._tools_changed_running = False
         self._tools_changed_again = False
+        self._tagged: list[ProcessId] = []
 
     # -- state ---------------------------------------------------------------------------
 
@@ -313,7 +321,8 @@ class ServerConnection:
             pid, self._server_pid = self._server_pid, None
             if pid is not None and await stop_process_group(pid):
                 self._log.debug("stopped processes left behind by MCP server '%s'", self.name)
-            if tag is not None and (swept := await sweep(tag, spare=pid)):
+            tagged, self._tagged = self._tagged, []
+            if tag is not None and (swept := await sweep(tag, spare=pid, known=tagged)):
                 self._log.debug(
                     "stopped %d detached processes of MCP server '%s'", len(swept), self.name
                 )
@@ -350,6 +359,10 @@ class ServerConnection:
                     if stderr.pipe_inode is not None:
                         self._server_pid = find_child_by_stderr_pipe(stderr.pipe_inode)
                     stderr.close_write_end()
+            if tag is not None:
+                # Runs just before the transport stops the server: what it started by then
+                # is reaped later even if it exits on its own first (see sweep's `known`).
+                stack.callback(self._note_tagged, tag)
             guard = StreamGuard(self.name, on_closed=self._on_transport_closed)
             self._guard = guard
             if self._server_pid is not None:
@@ -463,6 +476,9 @@ class ServerConnection:
             if not owner.done():
                 raise
         self._owner = None
+
+    def _note_tagged(self, tag: str) -> None:
+        self._tagged = tagged_processes(tag)
 
     def _on_transport_closed(self) -> None:
         if self._session is not None and not self._stop.is_set():

@@ -95,9 +95,11 @@ class ProcessId:
         return ProcessId.of(self.pid) == self
 
     def parent(self) -> int | None:
-        """Its parent's pid, or None when it is gone."""
+        """Its parent's pid while it exists (a zombie included), or None when it is gone."""
         fields = _stat(self.pid)
-        return int(fields[1]) if fields is not None else None
+        if fields is None or int(fields[19]) != self.start:
+            return None
+        return int(fields[1])
 
 
 def _stat(pid: int) -> list[str] | None:
@@ -158,28 +160,42 @@ def _signal(process: ProcessId, signum: int) -> None:
         os.close(fd)
 
 
-def _reap(processes: list[ProcessId]) -> None:
-    """Collect the exit status of those of `processes` that were re-parented to us."""
+def _reap(processes: list[ProcessId], spare: int | None) -> None:
+    """Collect the exit status of those of `processes` that were re-parented to us and ended.
+
+    Only processes known to carry the tag are reaped (never `spare`, the server, whose status
+    the SDK collects), so no other child's status is ever taken from its owner.
+    """
     me = os.getpid()
     for process in processes:
-        if process.parent() == me:
+        if process.pid != spare and process.parent() == me and not process.alive():
             with contextlib.suppress(ChildProcessError, OSError):
                 os.waitpid(process.pid, os.WNOHANG)
 
 
-async def sweep(tag: str, *, grace: float = 1.0, spare: int | None = None) -> list[ProcessId]:
+async def sweep(
+    tag: str,
+    *,
+    grace: float = 1.0,
+    spare: int | None = None,
+    known: list[ProcessId] | None = None,
+) -> list[ProcessId]:
     """End every live process carrying `tag`: SIGTERM, then SIGKILL after `grace` seconds.
 
     Args:
         tag: The server's tag.
         grace: Seconds between SIGTERM and SIGKILL.
         spare: A pid to signal but never reap (the server itself: the SDK waits for it).
+        known: Processes seen carrying the tag earlier (e.g. just before the server was
+            stopped): those that have exited since are reaped too, if they are our children.
 
     Returns:
-        The processes that were found (and ended).
+        The processes that were found alive (and ended).
     """
     found = tagged_processes(tag)
+    earlier = [p for p in known or [] if p not in found]
     if not found:
+        _reap(earlier, spare)
         return found
     for process in found:
         _signal(process, signal.SIGTERM)
@@ -192,7 +208,7 @@ async def sweep(tag: str, *, grace: float = 1.0, spare: int | None = None) -> li
     deadline = loop.time() + grace
     while any(p.alive() for p in found) and loop.time() < deadline:
         await asyncio.sleep(_POLL)
-    _reap([p for p in found if p.pid != spare])
+    _reap(found + earlier, spare)
     return found
 
 

@@ -8,6 +8,7 @@ Options:
   --slow-list       tools/list takes 30 s instead of 50 ms
   --detached FILE   at start, spawn a helper in a new session that ignores SIGTERM and keeps
                     our stdout open; write "<pid> <start time>" of it to FILE
+  --helper-follows  the helper exits by itself as soon as this server has exited
 
 Tools (tools/call):
   echo {message}        answers "echo: <message>"
@@ -74,12 +75,15 @@ def text(request_id: Any, message: str) -> None:
 
 
 def spawn_detached(pidfile: str) -> None:
+    if "--helper-follows" in ARGS:
+        code = "import os, time\nparent = os.getppid()\n"
+        code += "while os.getppid() == parent:\n    time.sleep(0.01)\n"
+    else:
+        code = (
+            "import signal, time\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\ntime.sleep(600)\n"
+        )
     helper = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import signal, time\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\ntime.sleep(600)\n",
-        ],
+        [sys.executable, "-c", code],
         start_new_session=True,
         stdin=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
