@@ -287,6 +287,19 @@ async def test_a_helper_that_exits_after_its_server_is_reaped(tmp_path: Path) ->
     assert helper.parent() is None, "the helper is still there (alive or a zombie of ours)"
 
 
+async def test_exit_at_start_is_noticed_while_its_helper_holds_stdout(tmp_path: Path) -> None:
+    pidfile = tmp_path / "helper.pid"
+    conn = connection("--detached", str(pidfile), "--die-at-start", init_timeout=60)
+    started = time.monotonic()
+    with pytest.raises(MCPServerError, match="'hostile' exited during start-up") as info:
+        await conn.connect()
+    assert time.monotonic() - started < 20
+    assert "cannot go on" in info.value.stderr_tail
+    helper = helper_of(pidfile)
+    await conn.aclose()
+    assert not helper.alive()
+
+
 async def test_server_exit_is_noticed_while_its_helper_holds_stdout(tmp_path: Path) -> None:
     bus = EventBus()
     lost: list[ServerDisconnected] = []

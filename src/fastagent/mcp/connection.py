@@ -47,6 +47,7 @@ from fastagent.mcp.reaper import (
     ProcessId,
     ProcessWatch,
     become_subreaper,
+    descendants,
     new_tag,
     sweep,
     tagged_processes,
@@ -134,6 +135,7 @@ class ServerConnection:
         self._tools_changed_running = False
         self._tools_changed_again = False
         self._tagged: list[ProcessId] = []
+        self._abort_start: Callable[[], None] | None = None
 
     # -- state ---------------------------------------------------------------------------
 
@@ -287,11 +289,20 @@ class ServerConnection:
             become_subreaper()
             tag = new_tag()
         timed_out = False
+        exited = False
 
         def on_timeout() -> None:
             nonlocal timed_out
             timed_out = True
             scope.cancel()
+
+        def on_exit_at_start() -> None:
+            nonlocal exited
+            if not ready.done():
+                exited = True
+                scope.cancel()
+
+        self._abort_start = on_exit_at_start
 
         try:
             with anyio.CancelScope() as scope:
@@ -302,6 +313,12 @@ class ServerConnection:
                     await self._run_session(transport, ready, statuses, stderr, timer, tag)
                 finally:
                     timer.cancel()
+            if exited and not ready.done():
+                raise self._error(
+                    f"MCP server '{self.name}' exited during start-up ({self.target})",
+                    hint="a process it started still holds its stdout; check that the server "
+                    "starts on its own",
+                )
             if timed_out and not ready.done():
                 raise TimeoutError(self.settings.init_timeout)
         except asyncio.CancelledError:
@@ -478,21 +495,30 @@ class ServerConnection:
         self._owner = None
 
     def _note_tagged(self, tag: str) -> None:
-        self._tagged = tagged_processes(tag)
+        tagged = tagged_processes(tag)
+        if self._server_pid is not None:
+            # The tree as well: a process that is just starting or exiting may show no tag.
+            tagged += [p for p in descendants(self._server_pid) if p not in tagged]
+        self._tagged = tagged
 
     def _on_transport_closed(self) -> None:
         if self._session is not None and not self._stop.is_set():
             self._mark_lost(_LOST_BY_EOF)
 
     def _on_process_exit(self) -> None:
-        if self._session is None or self._stop.is_set():
+        if self._stop.is_set():
             return
+        starting = self._session is None
 
         def settle() -> None:
             guard = self._guard
-            if self._session is None or self._stop.is_set() or (guard and guard.closed):
+            if self._stop.is_set() or (guard and guard.closed):
                 return  # stopped, or reported as a closed connection
-            self._mark_lost("the server process exited (a process it started holds its stdout)")
+            if starting and self._session is None:
+                if self._abort_start is not None:
+                    self._abort_start()
+            elif self._session is not None:
+                self._mark_lost("the server process exited (a process it started holds its stdout)")
 
         # End of file usually follows at once and is the better report; give it a moment.
         asyncio.get_running_loop().call_later(_EXIT_SETTLE, settle)

@@ -32,6 +32,7 @@ __all__ = [
     "ProcessId",
     "ProcessWatch",
     "become_subreaper",
+    "descendants",
     "new_tag",
     "sweep",
     "tagged_processes",
@@ -139,6 +140,27 @@ def tagged_processes(tag: str) -> list[ProcessId]:
     return found
 
 
+def descendants(pid: int) -> list[ProcessId]:
+    """The live descendants of process `pid` (children, their children, ...)."""
+    children: dict[int, list[int]] = {}
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return []
+    for entry in entries:
+        if entry.isdigit() and (fields := _stat(int(entry))) is not None:
+            children.setdefault(int(fields[1]), []).append(int(entry))
+    found: list[ProcessId] = []
+    todo = list(children.get(pid, []))
+    while todo:
+        child = todo.pop()
+        process = ProcessId.of(child)
+        if process is not None:
+            found.append(process)
+        todo.extend(children.get(child, []))
+    return found
+
+
 def _signal(process: ProcessId, signum: int) -> None:
     """Send `signum` to `process` if it is still that process (through a pidfd where possible)."""
     pidfd_open = getattr(os, "pidfd_open", None)
@@ -186,13 +208,15 @@ async def sweep(
         tag: The server's tag.
         grace: Seconds between SIGTERM and SIGKILL.
         spare: A pid to signal but never reap (the server itself: the SDK waits for it).
-        known: Processes seen carrying the tag earlier (e.g. just before the server was
-            stopped): those that have exited since are reaped too, if they are our children.
+        known: The server's processes seen earlier (e.g. just before it was stopped): those
+            still running are ended too, those that have exited since are reaped if they are
+            our children.
 
     Returns:
         The processes that were found alive (and ended).
     """
     found = tagged_processes(tag)
+    found += [p for p in known or [] if p not in found and p.alive()]
     earlier = [p for p in known or [] if p not in found]
     if not found:
         _reap(earlier, spare)

@@ -9,6 +9,7 @@ Options:
   --detached FILE   at start, spawn a helper in a new session that ignores SIGTERM and keeps
                     our stdout open; write "<pid> <start time>" of it to FILE
   --helper-follows  the helper exits by itself as soon as this server has exited
+  --die-at-start    exit with code 4 right after starting the helper (before initialize)
 
 Tools (tools/call):
   echo {message}        answers "echo: <message>"
@@ -170,6 +171,10 @@ async def main() -> None:
         write(b"\xff\xfe\xfd not utf-8 at all\n")
     if "--detached" in ARGS:
         spawn_detached(ARGS[ARGS.index("--detached") + 1])
+    if "--die-at-start" in ARGS:
+        sys.stderr.write("cannot go on\n")
+        sys.stderr.flush()
+        os._exit(4)
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader(limit=2**24)
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
