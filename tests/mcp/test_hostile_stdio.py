@@ -320,3 +320,23 @@ async def test_server_exit_is_noticed_while_its_helper_holds_stdout(tmp_path: Pa
     finally:
         await conn.aclose()
     assert not helper.alive()
+
+
+def _is_subreaper() -> bool:
+    import ctypes
+
+    state = ctypes.c_int(0)
+    assert ctypes.CDLL(None).prctl(37, ctypes.byref(state), 0, 0, 0) == 0  # PR_GET_CHILD_...
+    return state.value != 0
+
+
+async def test_the_process_is_a_subreaper_only_while_stdio_servers_run() -> None:
+    assert not _is_subreaper()
+    first, second = connection(), connection()
+    await first.connect()
+    await second.connect()
+    assert _is_subreaper()
+    await first.aclose()
+    assert _is_subreaper()
+    await second.aclose()
+    assert not _is_subreaper()

@@ -46,9 +46,10 @@ from fastagent.mcp.process_group import find_child_by_stderr_pipe, stop_process_
 from fastagent.mcp.reaper import (
     ProcessId,
     ProcessWatch,
-    become_subreaper,
     descendants,
+    hold_subreaper,
     new_tag,
+    release_subreaper,
     sweep,
     tagged_processes,
 )
@@ -286,7 +287,7 @@ class ServerConnection:
         self._stderr = stderr
         tag: str | None = None
         if transport == "stdio":
-            become_subreaper()
+            hold_subreaper()
             tag = new_tag()
         timed_out = False
         exited = False
@@ -336,17 +337,27 @@ class ServerConnection:
             self._session = None
             self._task_group = None
             pid, self._server_pid = self._server_pid, None
-            if pid is not None and await stop_process_group(pid):
-                self._log.debug("stopped processes left behind by MCP server '%s'", self.name)
             tagged, self._tagged = self._tagged, []
-            if tag is not None and (swept := await sweep(tag, spare=pid, known=tagged)):
-                self._log.debug(
-                    "stopped %d detached processes of MCP server '%s'", len(swept), self.name
-                )
+            try:
+                await self._stop_leftovers(pid, tag, tagged)
+            finally:
+                if tag is not None:
+                    release_subreaper()
             if stderr is not None:
                 stderr.close_write_end()
                 await stderr.wait_eof(_STDERR_SETTLE)
                 await stderr.aclose()
+
+    async def _stop_leftovers(
+        self, pid: int | None, tag: str | None, tagged: list[ProcessId]
+    ) -> None:
+        """Stop what the server left: its process group, then whatever carries its tag."""
+        if pid is not None and await stop_process_group(pid):
+            self._log.debug("stopped processes left behind by MCP server '%s'", self.name)
+        if tag is not None and (swept := await sweep(tag, spare=pid, known=tagged)):
+            self._log.debug(
+                "stopped %d detached processes of MCP server '%s'", len(swept), self.name
+            )
 
     async def _run_session(
         self,

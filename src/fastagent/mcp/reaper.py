@@ -8,9 +8,10 @@ them, and when the server exits they are re-parented away from us. Three things 
   inherit, detached or not; `sweep` finds the live processes carrying a tag in ``/proc`` and
   ends them (SIGTERM, a grace period, SIGKILL), checking each one's start time so a recycled
   pid is never signalled;
-- `become_subreaper` makes this process a child subreaper (``prctl(PR_SET_CHILD_SUBREAPER)``),
-  so orphaned descendants are re-parented to us rather than to init: they stay in our process
-  tree, and the ones `sweep` kills are reaped here;
+- `hold_subreaper` makes this process a child subreaper (``prctl(PR_SET_CHILD_SUBREAPER)``)
+  while stdio servers run (`release_subreaper` ends it after the last one, unless it was a
+  subreaper already), so orphaned descendants are re-parented to us rather than to init: they
+  stay in our process tree, and the ones `sweep` ends are reaped here;
 - `ProcessWatch` tells when the server process itself exits, even while a helper keeps its
   stdout open (so the transport never sees end of file).
 
@@ -24,6 +25,7 @@ import contextlib
 import os
 import secrets
 import signal
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -31,9 +33,10 @@ __all__ = [
     "TAG_VARIABLE",
     "ProcessId",
     "ProcessWatch",
-    "become_subreaper",
     "descendants",
+    "hold_subreaper",
     "new_tag",
+    "release_subreaper",
     "sweep",
     "tagged_processes",
 ]
@@ -42,8 +45,11 @@ TAG_VARIABLE = "FASTAGENT_MCP_SERVER_TAG"
 """Environment variable carrying a stdio server's tag to it and every process it starts."""
 
 _PR_SET_CHILD_SUBREAPER = 36
+_PR_GET_CHILD_SUBREAPER = 37
 _POLL = 0.02
-_subreaper: bool | None = None
+_subreaper_lock = threading.Lock()
+_subreaper_holders = 0
+_subreaper_ours = False
 
 
 def new_tag() -> str:
@@ -51,24 +57,40 @@ def new_tag() -> str:
     return secrets.token_hex(12)
 
 
-def become_subreaper() -> bool:
-    """Make this process a child subreaper (Linux); once per process, best effort.
+def _prctl_subreaper(value: int | None) -> bool:
+    """Set (0 or 1) or, with None, read whether this process is a child subreaper (Linux)."""
+    if not os.path.isdir("/proc/self"):
+        return False
+    try:
+        import ctypes
 
-    Returns:
-        Whether this process is a subreaper.
-    """
-    global _subreaper
-    if _subreaper is None:
-        _subreaper = False
-        if os.path.isdir("/proc/self"):
-            try:
-                import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        if value is None:
+            state = ctypes.c_int(0)
+            ok = libc.prctl(_PR_GET_CHILD_SUBREAPER, ctypes.byref(state), 0, 0, 0) == 0
+            return ok and state.value != 0
+        return bool(libc.prctl(_PR_SET_CHILD_SUBREAPER, value, 0, 0, 0) == 0)
+    except (OSError, AttributeError):
+        return False
 
-                libc = ctypes.CDLL(None, use_errno=True)
-                _subreaper = libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
-            except (OSError, AttributeError):
-                _subreaper = False
-    return _subreaper
+
+def hold_subreaper() -> None:
+    """Make this process a child subreaper until every holder has called `release_subreaper`."""
+    global _subreaper_holders, _subreaper_ours
+    with _subreaper_lock:
+        _subreaper_holders += 1
+        if _subreaper_holders == 1 and not _prctl_subreaper(None):
+            _subreaper_ours = _prctl_subreaper(1)
+
+
+def release_subreaper() -> None:
+    """End one `hold_subreaper`; the last one turns the subreaper off if we turned it on."""
+    global _subreaper_holders, _subreaper_ours
+    with _subreaper_lock:
+        _subreaper_holders = max(0, _subreaper_holders - 1)
+        if _subreaper_holders == 0 and _subreaper_ours:
+            _prctl_subreaper(0)
+            _subreaper_ours = False
 
 
 @dataclass(frozen=True, slots=True)
