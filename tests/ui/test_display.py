@@ -184,3 +184,22 @@ async def test_tty_is_detected_from_the_stream() -> None:
         detach()
     assert "helper -> shout" in stream.getvalue()
     assert "[helper] calling tool" not in stream.getvalue()
+
+
+def test_plain_progress_lines_are_throttled_per_source_but_keep_first_and_final() -> None:
+    from fastagent.config import LoggerSettings
+    from fastagent.ui.display import PlainDisplay
+
+    now = [0.0]
+    out = io.StringIO()
+    display = PlainDisplay(out, LoggerSettings(), progress_interval=1.0, clock=lambda: now[0])
+    for step in range(1, 1001):
+        now[0] = step * 0.01  # 1,000 reports over 10 s
+        display.handle(ProgressUpdate(source="srv", progress=step, total=1000))
+        display.handle(ProgressUpdate(source="other", progress=step, total=None))
+    lines = out.getvalue().splitlines()
+    srv = [line for line in lines if line.startswith("[srv]")]
+    other = [line for line in lines if line.startswith("[other]")]
+    assert srv[0] == "[srv] progress 1/1000" and srv[-1] == "[srv] progress 1000/1000"
+    assert 10 <= len(srv) <= 12
+    assert 10 <= len(other) <= 11

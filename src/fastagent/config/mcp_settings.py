@@ -17,6 +17,8 @@ from pydantic import (
 )
 
 __all__ = [
+    "DEFAULT_REQUEST_TIMEOUT",
+    "DEFAULT_TOOL_TIMEOUT",
     "ElicitationSettings",
     "Grant",
     "IdPSettings",
@@ -30,6 +32,12 @@ __all__ = [
 ]
 
 Transport = Literal["stdio", "http", "sse"]
+
+DEFAULT_REQUEST_TIMEOUT = 60.0
+"""Seconds a server gets to answer one request (not a tool call) unless configured."""
+
+DEFAULT_TOOL_TIMEOUT = 600.0
+"""Seconds a tool call may take unless configured."""
 
 
 def _as_text(value: Any) -> Any:
@@ -226,8 +234,10 @@ class MCPServerSettings(BaseModel):
         url: The server's endpoint (http, sse).
         headers: HTTP headers sent with every request (http, sse).
         init_timeout: Seconds allowed for start-up and the initialize handshake.
-        request_timeout: Seconds allowed for one request; None means no limit.
-        tool_timeout: Seconds allowed for one tool call; None means ``request_timeout``.
+        request_timeout: Seconds allowed for one request other than a tool call (``tools/list``,
+            ``ping``, prompts, resources, ...); None (``null``) means no limit.
+        tool_timeout: Seconds allowed for one tool call; None (``null``) means no limit. Time
+            spent waiting on the user (an elicitation the server asked for) does not count.
         roots: Roots offered to the server.
         sampling: How sampling requests are answered.
         elicitation: How elicitation requests are answered.
@@ -249,8 +259,8 @@ class MCPServerSettings(BaseModel):
     url: str | None = None
     headers: dict[str, str] = Field(default_factory=dict)
     init_timeout: float = Field(default=30.0, gt=0)
-    request_timeout: float | None = Field(default=None, gt=0)
-    tool_timeout: float | None = Field(default=None, gt=0)
+    request_timeout: float | None = Field(default=DEFAULT_REQUEST_TIMEOUT, gt=0)
+    tool_timeout: float | None = Field(default=DEFAULT_TOOL_TIMEOUT, gt=0)
     roots: list[MCPRootSettings] = Field(default_factory=list)
     sampling: SamplingSettings = Field(default_factory=SamplingSettings)
     elicitation: ElicitationSettings = Field(default_factory=ElicitationSettings)

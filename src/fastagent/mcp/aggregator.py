@@ -49,7 +49,8 @@ class MCPTool:
     """
 
     timeout: float | None = None
-    """None: the server's ``tool_timeout`` applies (enforced by the SDK request)."""
+    """None: the server's ``tool_timeout`` applies (enforced by the SDK request, so time spent
+    waiting on the user does not count)."""
 
     def __init__(self, connection: ServerConnection, definition: ToolDefinition) -> None:
         self.connection = connection
@@ -83,8 +84,12 @@ class MCPTool:
             hint = f" (hint: {exc.hint})" if exc.hint else ""
             return ToolResult.error(call_id, exc.message + hint)
         except MCPError as exc:
+            # The server answered this one call with an error (or a malformed reply): it
+            # stays up, and the model reads what went wrong.
             return ToolResult.error(
-                call_id, f"MCP server '{self.server}' rejected tool '{name}': {exc.message}"
+                call_id,
+                f"tool '{name}' of MCP server '{self.server}' failed: {exc.message} "
+                f"(JSON-RPC error {exc.code})",
             )
         except Exception as exc:
             detail = str(exc) or type(exc).__name__
