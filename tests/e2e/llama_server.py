@@ -37,6 +37,7 @@ __all__ = [
     "ModelServerDied",
     "dead_servers",
     "descendants",
+    "describe_exit",
     "find_gguf",
     "free_port",
     "is_alive",
