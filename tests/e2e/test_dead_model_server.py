@@ -34,21 +34,17 @@ globals().update({{k: v for k, v in vars(module).items() if not k.startswith("__
 TESTS = """
 import os, signal
 
-from fastagent.config.models import GenericSettings
-from fastagent.llm import AugmentedLLM, RequestParams
-from fastagent.providers.openai_compat import GenericProvider
+from fastagent import FastAgent
 
 
 async def test_a_turn_after_the_server_died(llama_server_process, llama_base_url):
     os.kill(llama_server_process.process.pid, signal.SIGILL)
     llama_server_process.process.wait(60)
-    provider = GenericProvider(
-        "smollm2", base_url=llama_base_url, settings=GenericSettings(max_retries=0)
-    )
-    try:
-        await AugmentedLLM(provider, params=RequestParams(max_tokens=8)).generate("hi")
-    finally:
-        await provider.aclose()
+    generic = {"base_url": llama_base_url, "max_retries": 0}
+    fast = FastAgent("dead", parse_cli_args=False, quiet=True, overrides={"generic": generic})
+    fast.agent("a", "Answer.", model="generic.smollm2")(lambda: None)
+    async with fast.run() as app:
+        await app.a.send("hi")
 
 
 def test_the_next_test(llama_base_url):
