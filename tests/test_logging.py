@@ -379,9 +379,9 @@ def test_event_log_debug_events_at_debug_level(tmp_path: Path) -> None:
     assert line["data"]["text"] == "hello"  # type: ignore[index]
 
 
-def test_importing_logging_and_context_stays_light() -> None:
+def test_importing_logging_and_runtime_stays_light() -> None:
     code = (
-        "import sys, fastagent.logging, fastagent.context, fastagent._redact\n"
+        "import sys, fastagent.logging, fastagent.runtime, fastagent._redact\n"
         "heavy = {'rich', 'mcp', 'anthropic', 'openai'} & {m.split('.')[0] for m in sys.modules}\n"
         "print(sorted(heavy))"
     )

@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from fastagent.agents.agent import Agent
     from fastagent.agents.agent_app import AgentApp
     from fastagent.agents.app import FastAgent
-    from fastagent.context import Context, current_context
     from fastagent.events import EventBus
     from fastagent.history import load_history, save_history
     from fastagent.llm.augmented import AugmentedLLM
@@ -28,6 +27,7 @@ if TYPE_CHECKING:
     from fastagent.messages import Message, StopReason, ToolCall, ToolResult, Usage
     from fastagent.providers.factory import ModelFactory
     from fastagent.providers.registry import create_provider
+    from fastagent.runtime import Context, RunOptions, Runtime, current_context, current_runtime
     from fastagent.tools.function_tool import FunctionTool, tool
     from fastagent.tools.toolset import ToolSet
 
@@ -42,6 +42,8 @@ __all__ = [
     "Message",
     "ModelFactory",
     "RequestParams",
+    "RunOptions",
+    "Runtime",
     "SimpleMemory",
     "StopReason",
     "ToolCall",
@@ -51,6 +53,7 @@ __all__ = [
     "__version__",
     "create_provider",
     "current_context",
+    "current_runtime",
     "load_history",
     "save_history",
     "tool",
@@ -60,13 +63,15 @@ _LAZY: dict[str, str] = {
     "Agent": "fastagent.agents.agent",
     "AgentApp": "fastagent.agents.agent_app",
     "AugmentedLLM": "fastagent.llm.augmented",
-    "Context": "fastagent.context",
+    "Context": "fastagent.runtime",
     "EventBus": "fastagent.events",
     "FastAgent": "fastagent.agents.app",
     "FunctionTool": "fastagent.tools.function_tool",
     "Message": "fastagent.messages",
     "ModelFactory": "fastagent.providers.factory",
     "RequestParams": "fastagent.llm.params",
+    "RunOptions": "fastagent.runtime",
+    "Runtime": "fastagent.runtime",
     "SimpleMemory": "fastagent.llm.memory",
     "StopReason": "fastagent.messages",
     "ToolCall": "fastagent.messages",
@@ -74,7 +79,8 @@ _LAZY: dict[str, str] = {
     "ToolSet": "fastagent.tools.toolset",
     "Usage": "fastagent.messages",
     "create_provider": "fastagent.providers.registry",
-    "current_context": "fastagent.context",
+    "current_context": "fastagent.runtime",
+    "current_runtime": "fastagent.runtime",
     "load_history": "fastagent.history",
     "save_history": "fastagent.history",
     "tool": "fastagent.tools.function_tool",

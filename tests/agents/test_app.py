@@ -6,9 +6,9 @@ import pytest
 
 from fastagent.agents import Agent, BasicAgentSpec, FastAgent
 from fastagent.agents.models import FALLBACK_NOTICE
-from fastagent.context import current_context
 from fastagent.exceptions import AgentGraphError, UnknownAgentError, UnknownModelError, UserError
 from fastagent.llm import RequestParams
+from fastagent.runtime import current_context
 from fastagent.tools import FunctionTool
 
 from .conftest import make_app, settings
@@ -165,7 +165,7 @@ async def test_context_is_closed_when_the_body_raises() -> None:
             app.context.push_cleanup(lambda: closed.append("closed"))
             raise RuntimeError("boom")
     assert closed == ["closed"]
-    with pytest.raises(UserError, match="no active fastagent Context"):
+    with pytest.raises(UserError, match="no open fastagent Runtime"):
         current_context()
 
 

@@ -6,14 +6,14 @@ import pytest
 
 from fastagent.config import load_config
 from fastagent.config.models import AnthropicSettings, GenericSettings, Settings
-from fastagent.context import Context
 from fastagent.events import EventBus
 from fastagent.exceptions import MissingAPIKeyError, UnknownModelError, UserError
 from fastagent.llm import AugmentedLLM
-from fastagent.providers.factory import ModelFactory, attach_model_factory
+from fastagent.providers.factory import ModelFactory
 from fastagent.providers.passthrough import PassthroughProvider
 from fastagent.providers.registry import ProviderEntry
 from fastagent.providers.reliability import ReliableProvider
+from fastagent.runtime import RunOptions, Runtime
 
 
 class Recorder(PassthroughProvider):
@@ -36,7 +36,8 @@ def factory_with_recorders(settings=None, **kwargs):
 def test_precedence_cli_beats_agent_beats_settings_beats_env_beats_builtin():
     env = {"FASTAGENT_DEFAULT_MODEL": "gpt-4.1"}
     configured = ModelFactory(Settings(default_model="haiku"), environ=env)
-    spec = configured.resolve(agent_model="o3", cli_model="sonnet")
+    overridden = ModelFactory(Settings(default_model="haiku"), environ=env, override="sonnet")
+    spec = overridden.resolve("gpt-4o", agent_model="o3")
     assert (spec.qualified_name, spec.chosen_by) == ("anthropic.claude-sonnet-4-6", "cli")
     spec = configured.resolve(agent_model="o3")
     assert (spec.qualified_name, spec.chosen_by) == ("openai.o3", "agent")
@@ -61,7 +62,8 @@ def test_explicit_model_counts_as_the_agents_choice():
         "high",
         "agent",
     )
-    assert factory.resolve(cli_model="haiku", agent_model="gpt-4o").chosen_by == "cli"
+    overridden = ModelFactory(Settings(), environ={}, override="haiku")
+    assert overridden.resolve(agent_model="gpt-4o").chosen_by == "cli"
 
 
 def test_loaded_env_default_model_beats_the_file_and_is_reported_as_env(tmp_path: Path):
@@ -193,13 +195,15 @@ async def test_factory_providers_drive_the_tool_loop():
     assert (await llm.generate("hello")).text == "hello"
 
 
-async def test_attach_model_factory_fills_the_context_slot():
+async def test_the_runtime_builds_its_factory_on_first_use():
     settings = Settings(default_model="passthrough.ctx")
-    async with Context.create(settings) as ctx:
-        factory = attach_model_factory(ctx)
-        assert ctx.models is factory
-        assert factory.events is ctx.events
-        assert factory.resolve().qualified_name == "passthrough.ctx"
+    async with Runtime.open(RunOptions(model="passthrough.cli"), settings=settings) as runtime:
+        factory = runtime.models
+        assert runtime.models is factory
+        assert factory.events is runtime.events
+        assert factory.override == "passthrough.cli"
+        assert factory.resolve().qualified_name == "passthrough.cli"
+        assert factory.default_model == "passthrough.ctx"
 
 
 def test_real_provider_classes_are_built_without_network():
@@ -235,12 +239,11 @@ def test_provider_modules_are_imported_only_when_a_model_is_built():
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
-async def test_context_close_closes_the_providers_it_built():
+async def test_runtime_close_closes_the_providers_it_built():
     from fastagent.providers.openai_compat import GenericProvider
 
-    async with Context.create(Settings()) as ctx:
-        factory = attach_model_factory(ctx)
-        provider = factory.create("generic.local-model")
+    async with Runtime.open(settings=Settings()) as runtime:
+        provider = runtime.models.create("generic.local-model")
         assert isinstance(provider.inner, GenericProvider)
         closed: list[str] = []
         original = provider.inner.aclose

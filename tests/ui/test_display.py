@@ -5,7 +5,6 @@ import io
 from rich.console import Console
 
 from fastagent.agents import Agent
-from fastagent.context import Context
 from fastagent.events import (
     AgentFinished,
     AgentStarted,
@@ -21,6 +20,7 @@ from fastagent.events import (
 )
 from fastagent.llm import AugmentedLLM
 from fastagent.providers import create_provider
+from fastagent.runtime import Context
 from fastagent.tools import ToolSet
 from fastagent.ui.display import attach_display, plain_line
 

@@ -5,9 +5,9 @@ import io
 from rich.console import Console
 
 from fastagent.agents import FastAgent
-from fastagent.context import Context
 from fastagent.events import ModelResponse
 from fastagent.providers.catalogue import cost, lookup
+from fastagent.runtime import Context
 from fastagent.ui.usage_table import (
     format_cost,
     print_usage_summary,

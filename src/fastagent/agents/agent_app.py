@@ -14,8 +14,8 @@ from fastagent.exceptions import UnknownAgentError
 
 if TYPE_CHECKING:
     from fastagent.agents.base import BaseAgent
-    from fastagent.context import Context
     from fastagent.messages import Message, Usage
+    from fastagent.runtime import Runtime
 
 __all__ = ["AgentApp"]
 
@@ -36,19 +36,24 @@ class AgentApp:
     Args:
         agents: The agents by name, in declaration order.
         default: The name of the default agent (the first agent when None).
-        context: The running context.
+        context: The open runtime.
     """
 
     def __init__(
-        self, agents: Mapping[str, BaseAgent], *, default: str | None = None, context: Context
+        self, agents: Mapping[str, BaseAgent], *, default: str | None = None, context: Runtime
     ) -> None:
         self._agents = dict(agents)
         self._default = default if default is not None else next(iter(self._agents), None)
         self._context = context
 
     @property
-    def context(self) -> Context:
-        """The running `Context` (settings, events, usage totals)."""
+    def runtime(self) -> Runtime:
+        """The open `Runtime` (settings, events, usage totals, models, servers)."""
+        return self._context
+
+    @property
+    def context(self) -> Runtime:
+        """The earlier name of `runtime`."""
         return self._context
 
     @property

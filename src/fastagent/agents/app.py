@@ -48,8 +48,8 @@ if TYPE_CHECKING:
     from fastagent.agents.spec import AgentSpec
     from fastagent.agents.tool_catalog import ToolRef
     from fastagent.config import Settings
-    from fastagent.context import Context
     from fastagent.llm.params import RequestParams
+    from fastagent.runtime import RunOptions, Runtime
     from fastagent.tools.function_tool import FunctionTool
 
 __all__ = ["FastAgent"]
@@ -250,14 +250,24 @@ class FastAgent(WorkflowDecorators):
         """The names of the registered ``@fast.tool`` tools."""
         return self._tools.names()
 
-    def run(self) -> AbstractAsyncContextManager[AgentApp]:
+    def run(
+        self, options: RunOptions | None = None, *, config_path: str | Path | None = None
+    ) -> AbstractAsyncContextManager[AgentApp]:
         """Start the app: ``async with fast.run() as app:``.
 
-        Opens a `Context` (loads the config), adds the agents declared under ``agents:`` in
-        the config, checks the graph, and builds every agent. Everything is released when the
-        block ends, however it ends. With ``--message`` the message is sent to the agent
-        (``--agent`` or the default), the reply printed, and `SystemExit(0)` raised after
-        cleanup, so the body never runs.
+        Opens a `Runtime` (loads the config once), adds the agents declared under ``agents:``
+        in the config, checks the graph, starts the MCP servers the agents use and builds
+        every agent. Everything is released when the block ends, however it ends. With
+        ``--message`` the message is sent to the agent (``--agent`` or the default), the reply
+        printed, and `SystemExit(0)` raised after cleanup, so the body never runs.
+
+        Args:
+            options: How to open the run. By default: the script's ``--model``, ``--agent``
+                and ``--quiet`` (and the app's `quiet`), the terminal's progress display,
+                elicitation asked on the terminal, notices on standard error; ``--message``
+                is only acted on with these default options.
+            config_path: Load this config file instead of the app's own (ignored when the
+                app was given ready settings).
 
         Raises:
             AgentGraphError: The agents refer to unknown agents, tools or servers, names
@@ -265,24 +275,50 @@ class FastAgent(WorkflowDecorators):
             ConfigError: The config file, or its ``agents:`` section, is invalid.
             UnknownModelError: A model string is unknown.
         """
-        return self._open()
+        message = self.options.message if options is None else None
+        chosen = options if options is not None else self.run_options()
+        return self._open(chosen, message, config_path)
+
+    def run_options(self) -> RunOptions:
+        """The options `run` opens with by default (see `run`)."""
+        from fastagent.mcp.elicitation import TerminalElicitor
+        from fastagent.runtime import RunOptions
+
+        return RunOptions(
+            model=self.options.model,
+            agent=self.options.agent,
+            quiet=self.quiet,
+            elicitor=TerminalElicitor(),
+            display=_terminal_display,
+            notify=_stderr_line,
+        )
+
+    def open_runtime(
+        self, options: RunOptions, *, config_path: str | Path | None = None
+    ) -> AbstractAsyncContextManager[Runtime]:
+        """Open a `Runtime` on this app's config: its settings, or its config file and overrides.
+
+        Args:
+            options: The run's options.
+            config_path: Load this config file instead of the app's own (ignored when the
+                app was given ready settings).
+        """
+        from fastagent.runtime import Runtime
+
+        if self.settings is not None:
+            return Runtime.open(options, settings=self.settings)
+        path = config_path if config_path is not None else self.config_path
+        return Runtime.open(options, config_path=path, overrides=self.overrides)
 
     @contextlib.asynccontextmanager
-    async def _open(self) -> AsyncIterator[AgentApp]:
-        from fastagent.context import Context
+    async def _open(
+        self, options: RunOptions, message: str | None, config_path: str | Path | None
+    ) -> AsyncIterator[AgentApp]:
         from fastagent.exceptions import FastAgentError
 
-        message = self.options.message
-        if self.settings is not None:
-            opened = Context.create(self.settings, quiet=self.quiet)
-        else:
-            opened = Context.create(
-                config_path=self.config_path, overrides=self.overrides, quiet=self.quiet
-            )
         try:
-            async with opened as ctx:
-                self._attach_runtime(ctx)
-                app = await self._build(ctx)
+            async with self.open_runtime(options, config_path=config_path) as runtime:
+                app = await self._build(runtime)
                 if message is None:
                     yield app
                     return
@@ -297,11 +333,12 @@ class FastAgent(WorkflowDecorators):
             raise SystemExit(report_exception(exc, verbose=False, stream=sys.stderr)) from None
         raise SystemExit(0)
 
-    async def build(self, ctx: Context) -> AgentApp:
-        """Build a fresh set of the app's agents inside an already open `ctx`.
+    async def build(self, runtime: Runtime) -> AgentApp:
+        """Build a fresh set of the app's agents inside an already open `runtime`.
 
-        For hosts that own the `Context` and need several independent agent sets, such as
-        ``fastagent serve`` (one set, so one conversation, per client session). `run()` is
+        For hosts that own the `Runtime` and need several independent agent sets, such as
+        ``fastagent serve`` (one set, so one conversation, per client session). The sets
+        share the runtime's models and MCP server connections (one per server). `run()` is
         the way for everything else.
 
         Raises:
@@ -309,42 +346,54 @@ class FastAgent(WorkflowDecorators):
             ConfigError: As for `run`.
             UnknownModelError: As for `run`.
         """
-        return await self._build(ctx)
+        return await self._build(runtime)
 
-    def _attach_runtime(self, ctx: Context) -> None:
-        from fastagent.providers.factory import attach_model_factory
-        from fastagent.ui.display import attach_display
-
-        ctx.push_cleanup(attach_display(ctx, quiet=self.quiet))
-        attach_model_factory(ctx)
-
-    async def _build(self, ctx: Context) -> AgentApp:
+    async def _build(self, runtime: Runtime) -> AgentApp:
         from fastagent.agents.agent_app import AgentApp
         from fastagent.agents.config_agents import specs_from_config
         from fastagent.agents.graph import validate_graph
-        from fastagent.agents.mcp_wiring import attach_app_servers
+        from fastagent.agents.mcp_wiring import sampling_models, servers_used
         from fastagent.agents.models import FALLBACK_NOTICE
         from fastagent.agents.spec import BuildContext
 
-        config_file = ctx.config.config_file if ctx.config is not None else None
-        specs = [*self._specs, *specs_from_config(ctx.settings.agents, config_file=config_file)]
-        requested = [self.options.agent] if self.options.agent else []
+        config_file = runtime.config.config_file if runtime.config is not None else None
+        specs = [*self._specs, *specs_from_config(runtime.settings.agents, config_file=config_file)]
+        chosen = runtime.options.agent
         order = validate_graph(
-            specs, tools=self._tools, servers=ctx.settings.mcp.servers.keys(), requested=requested
+            specs,
+            tools=self._tools,
+            servers=runtime.settings.mcp.servers.keys(),
+            requested=[chosen] if chosen else [],
         )
-        await attach_app_servers(ctx, specs, cli_model=self.options.model)
+        used = servers_used(specs)
+        if used:
+            await runtime.start_servers(used, sampling_models=sampling_models(specs))
+        default = chosen or next((s.name for s in specs if s.default), None)
         fell_back: list[str] = []
         built: dict[str, BaseAgent] = {}
         build = BuildContext(
-            ctx, built, self._tools, cli_model=self.options.model, on_fallback=fell_back.append
+            runtime,
+            built,
+            self._tools,
+            default_agent=default or (specs[0].name if specs else None),
+            on_fallback=fell_back.append,
         )
         for spec in order:
             built[spec.name] = await spec.build(build)
-        if fell_back and not self.quiet:
-            sys.stderr.write(FALLBACK_NOTICE + "\n")
-            sys.stderr.flush()
-        default = self.options.agent or next((s.name for s in specs if s.default), None)
-        return AgentApp({s.name: built[s.name] for s in specs}, default=default, context=ctx)
+        if fell_back:
+            runtime.notice(FALLBACK_NOTICE)
+        return AgentApp({s.name: built[s.name] for s in specs}, default=default, context=runtime)
+
+
+def _terminal_display(runtime: Runtime) -> Callable[[], object]:
+    from fastagent.ui.display import attach_display
+
+    return attach_display(runtime, quiet=False)
+
+
+def _stderr_line(text: str) -> None:
+    sys.stderr.write(text + "\n")
+    sys.stderr.flush()
 
 
 def _caller_source() -> str:

@@ -3,8 +3,9 @@
 Precedence, highest first: the command line's ``--model``, the agent's ``model=``, the
 config's ``default_model`` (or ``FASTAGENT_DEFAULT_MODEL``), then the built-in default
 ``passthrough`` (an echo model, so everything runs without an API key; a one-line notice says
-so). Providers come from the run's `ModelFactory` (``ctx.models``), so they get the retries and
-rate limits of their settings block, and agents of one provider share its rate limiter.
+so). Providers come from the run's `ModelFactory` (`Runtime.provider_for`), so they get the
+retries and rate limits of their settings block, and agents of one provider share its rate
+limiter.
 """
 
 from __future__ import annotations
@@ -13,16 +14,13 @@ from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
     from fastagent.config import Settings
-    from fastagent.context import Context
     from fastagent.providers.base import Provider
     from fastagent.providers.factory import ModelFactory
 
 __all__ = [
     "BUILTIN_DEFAULT_MODEL",
     "FALLBACK_NOTICE",
-    "build_agent_provider",
     "create_agent_provider",
-    "model_factory",
     "select_model",
 ]
 
@@ -55,40 +53,6 @@ def select_model(
     return BUILTIN_DEFAULT_MODEL, True
 
 
-def model_factory(ctx: Context) -> ModelFactory:
-    """The run's model factory, ``ctx.models``; attached to `ctx` on first use."""
-    from fastagent.providers.factory import ModelFactory, attach_model_factory
-
-    factory = ctx.models
-    if isinstance(factory, ModelFactory):
-        return factory
-    return attach_model_factory(ctx)
-
-
-def build_agent_provider(
-    ctx: Context, *, cli_model: str | None, agent_model: str | None
-) -> tuple[Provider, str, bool]:
-    """Resolve an agent's model by precedence and build its provider with ``ctx.models``.
-
-    Args:
-        ctx: The running context (its model factory is attached when missing).
-        cli_model: ``--model`` from the command line.
-        agent_model: The agent's own ``model=``.
-
-    Returns:
-        The provider, the model string it was built from, and whether that is the built-in
-        fallback (the caller shows `FALLBACK_NOTICE`).
-
-    Raises:
-        UnknownModelError: The chosen model string is unknown.
-        MissingAPIKeyError: The provider needs a key that is not configured.
-    """
-    factory = model_factory(ctx)
-    spec = factory.resolve(agent_model=agent_model, cli_model=cli_model)
-    provider = factory.build(spec)
-    return provider, spec.source or spec.qualified_name, spec.chosen_by == "builtin"
-
-
 def create_agent_provider(
     model: str, settings: Settings, *, factory: ModelFactory | None = None
 ) -> Provider:
@@ -97,7 +61,7 @@ def create_agent_provider(
     Args:
         model: A model string or alias.
         settings: The app's settings.
-        factory: The run's factory (``ctx.models``); a new one for `settings` when None, in
+        factory: The run's factory (`Runtime.models`); a new one for `settings` when None, in
             which case rate limits are not shared with other agents.
 
     Raises:

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
         read_resource,
         resource_as_block,
     )
-    from fastagent.mcp.registry import ServerRegistry, attach_server_registry
+    from fastagent.mcp.registry import ServerRegistry
     from fastagent.mcp.sampling import ProviderSampler, Sampler
 
 __all__ = [
@@ -39,7 +39,6 @@ __all__ = [
     "ServerConnection",
     "ServerRegistry",
     "TerminalElicitor",
-    "attach_server_registry",
     "attach_servers",
     "build_client_callbacks",
     "get_prompt",
@@ -61,7 +60,6 @@ _LAZY: dict[str, str] = {
     "ServerConnection": "fastagent.mcp.connection",
     "ServerRegistry": "fastagent.mcp.registry",
     "TerminalElicitor": "fastagent.mcp.elicitation",
-    "attach_server_registry": "fastagent.mcp.registry",
     "attach_servers": "fastagent.mcp.aggregator",
     "build_client_callbacks": "fastagent.mcp.callbacks",
     "get_prompt": "fastagent.mcp.features",

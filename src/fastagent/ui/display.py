@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from rich.live import Live
 
     from fastagent.config import LoggerSettings
-    from fastagent.context import Context
+    from fastagent.runtime import Runtime
     from fastagent.ui.progress import ProgressState
 
 __all__ = ["LiveDisplay", "PlainDisplay", "attach_display", "plain_line"]
@@ -47,12 +47,12 @@ _STREAM_TAIL_LINES = 6
 
 
 def attach_display(
-    ctx: Context, *, quiet: bool, stream: TextIO | Console | None = None, tty: bool | None = None
+    ctx: Runtime, *, quiet: bool, stream: TextIO | Console | None = None, tty: bool | None = None
 ) -> Callable[[], None]:
     """Render the events of `ctx` until the returned function is called.
 
     Args:
-        ctx: The running context (its ``settings.logger`` picks what is shown).
+        ctx: The open runtime (its ``settings.logger`` picks what is shown).
         quiet: Show nothing (the returned function then does nothing).
         stream: Where to draw: a text stream or a rich `Console` (standard error when None).
         tty: Whether `stream` is a terminal; found out from the stream when None.
