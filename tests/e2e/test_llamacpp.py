@@ -21,9 +21,9 @@ import pytest
 from pydantic import BaseModel
 
 from fastagent.llm import AugmentedLLM, RequestParams
-from fastagent.llm.streaming import StreamDone, TextDelta, UsageUpdate
 from fastagent.messages import StopReason
 from fastagent.providers.openai_compat import GenericProvider
+from fastagent.streaming import StreamDone, TextDelta, UsageUpdate
 from fastagent.tools import FunctionTool, ToolSet
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]

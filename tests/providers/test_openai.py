@@ -28,14 +28,6 @@ from fastagent.exceptions import (
 )
 from fastagent.llm.augmented import AugmentedLLM
 from fastagent.llm.params import RequestParams
-from fastagent.llm.streaming import (
-    StreamDone,
-    TextDelta,
-    ToolCallDelta,
-    ToolCallEnd,
-    ToolCallStart,
-    UsageUpdate,
-)
 from fastagent.messages import (
     EmbeddedResource,
     ImageContent,
@@ -50,6 +42,14 @@ from fastagent.messages import (
 from fastagent.providers.base import CompletionRequest
 from fastagent.providers.openai import OpenAIProvider, is_reasoning_model
 from fastagent.providers.registry import ProviderEntry, ProviderRegistry
+from fastagent.streaming import (
+    StreamDone,
+    TextDelta,
+    ToolCallDelta,
+    ToolCallEnd,
+    ToolCallStart,
+    UsageUpdate,
+)
 from fastagent.tools.base import ToolDefinition
 from fastagent.tools.function_tool import FunctionTool
 from fastagent.tools.toolset import ToolSet

@@ -12,12 +12,11 @@ model of the first agent declaring the server, else the default model.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from fastagent.exceptions import UserError
 
 if TYPE_CHECKING:
-    from fastagent.agents.spec import AgentSpec
     from fastagent.mcp.features import PromptInfo, ResourceInfo
     from fastagent.mcp.registry import ServerRegistry
     from fastagent.messages import Message, ResourceContents
@@ -25,12 +24,22 @@ if TYPE_CHECKING:
 __all__ = ["AgentServers", "sampling_models", "servers_used"]
 
 
-def servers_used(specs: Sequence[AgentSpec]) -> list[str]:
+class _UsesServers(Protocol):
+    """Any agent declaration: its name and its MCP servers."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def servers(self) -> tuple[str, ...]: ...
+
+
+def servers_used(specs: Sequence[_UsesServers]) -> list[str]:
     """The MCP servers the agents of `specs` use, in first-use order."""
     return list(dict.fromkeys(name for spec in specs for name in spec.servers))
 
 
-def sampling_models(specs: Sequence[AgentSpec]) -> dict[str, str]:
+def sampling_models(specs: Sequence[_UsesServers]) -> dict[str, str]:
     """For each server, the model of the first agent declaring it (agents without one skip)."""
     models: dict[str, str] = {}
     for spec in specs:

@@ -134,7 +134,7 @@ class ProviderSampler:
         Raises:
             UserError: Neither a configured nor a default model is known.
         """
-        from fastagent.llm.params import RequestParams
+        from fastagent.model_params import ModelParams
         from fastagent.providers.base import CompletionRequest
 
         model = model_hint or self.default_model
@@ -147,7 +147,7 @@ class ProviderSampler:
         request = CompletionRequest(
             messages=list(messages),
             system=system,
-            params=RequestParams(max_tokens=max_tokens),
+            params=ModelParams(max_tokens=max_tokens),
         )
         reply = await provider.complete(request)
         if reply.model is None:

@@ -28,9 +28,8 @@ from fastagent.exceptions import (
     ProviderTimeoutError,
     UserError,
 )
-from fastagent.llm.params import REASONING_LEVELS
-from fastagent.llm.streaming import StreamDone, StreamEvent
 from fastagent.logging import get_logger
+from fastagent.model_params import REASONING_LEVELS
 from fastagent.providers._anthropic_convert import (
     RequestOptions,
     build_request,
@@ -39,6 +38,7 @@ from fastagent.providers._anthropic_convert import (
 from fastagent.providers._anthropic_stream import StreamAssembler
 from fastagent.providers.base import BaseProvider, CompletionRequest
 from fastagent.providers.errors import API_KEY_ENV_VARS, error_for_status
+from fastagent.streaming import StreamDone, StreamEvent
 
 if TYPE_CHECKING:
     import anthropic

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import parse_qsl
 
 from fastagent.exceptions import UnknownModelError, UserError
-from fastagent.llm.params import REASONING_LEVELS
+from fastagent.model_params import REASONING_LEVELS
 from fastagent.providers.aliases import BUILTIN_ALIASES, infer_provider
 from fastagent.providers.presets import BUILTIN_PRESETS
 
