@@ -18,7 +18,7 @@ from fastagent._version import __version__
 if TYPE_CHECKING:
     from fastagent.agents.agent import Agent
     from fastagent.agents.agent_app import AgentApp
-    from fastagent.agents.app import FastAgent
+    from fastagent.cli.script import FastAgent
     from fastagent.events import EventBus
     from fastagent.history import load_history, save_history
     from fastagent.llm.augmented import AugmentedLLM
@@ -65,7 +65,7 @@ _LAZY: dict[str, str] = {
     "AugmentedLLM": "fastagent.llm.augmented",
     "Context": "fastagent.runtime",
     "EventBus": "fastagent.events",
-    "FastAgent": "fastagent.agents.app",
+    "FastAgent": "fastagent.cli.script",
     "FunctionTool": "fastagent.tools.function_tool",
     "Message": "fastagent.messages",
     "ModelFactory": "fastagent.providers.factory",

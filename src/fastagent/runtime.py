@@ -23,12 +23,12 @@ from __future__ import annotations
 
 import contextlib
 import inspect
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from fastagent._redact import is_secret_key, register_secret
 from fastagent.events import EventBus, ModelResponse
@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from fastagent.providers.factory import ModelFactory
 
 __all__ = [
+    "ChatLoop",
     "Context",
     "DisplayFactory",
     "RunOptions",
@@ -63,6 +64,22 @@ T = TypeVar("T")
 
 DisplayFactory = Callable[["Runtime"], Callable[[], object]]
 """Starts showing a runtime's events; returns the function that stops it."""
+
+
+class ChatLoop(Protocol):
+    """Chats with an app's agents until the user ends it; returns how many messages were sent."""
+
+    def __call__(
+        self,
+        app: Any,
+        agent: str | None = None,
+        *,
+        read: Callable[[str], str | Awaitable[str]] | None = None,
+        write: Callable[[str], object] | None = None,
+    ) -> Awaitable[int]:
+        """Chat with `agent` of `app` (an `AgentApp`; the default agent when None)."""
+        ...
+
 
 _CURRENT: ContextVar[Runtime | None] = ContextVar("fastagent_runtime", default=None)
 
@@ -104,6 +121,8 @@ class RunOptions:
             nothing.
         notify: Receives one-line notices meant for the user (e.g. that no model is
             configured); None logs them as warnings under ``fastagent``.
+        chat: The chat loop `AgentApp.interactive` runs (the terminal's, from
+            `fastagent.ui.chat`); None: the run has no chat.
     """
 
     model: str | None = None
@@ -114,6 +133,7 @@ class RunOptions:
     elicitor: Elicitor | None = None
     display: DisplayFactory | None = None
     notify: Callable[[str], object] | None = None
+    chat: ChatLoop | None = None
 
 
 class UsageTotals(Mapping[str, Usage]):

@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from fastagent.agents import Agent, BasicAgentSpec, FastAgent
+from fastagent import FastAgent
+from fastagent.agents import Agent, BasicAgentSpec
 from fastagent.agents.models import FALLBACK_NOTICE
 from fastagent.exceptions import AgentGraphError, UnknownAgentError, UnknownModelError, UserError
 from fastagent.llm import RequestParams

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from fastagent.agents import FastAgent
+from fastagent import FastAgent
 from fastagent.agents.agent import Agent
 from fastagent.agents.mcp_wiring import sampling_models, servers_used
 from fastagent.agents.models import FALLBACK_NOTICE
@@ -292,7 +292,7 @@ def _cmdline(pid: int) -> str:
 def test_an_app_without_servers_never_imports_mcp(tmp_path: Path) -> None:
     code = (
         "import asyncio, sys\n"
-        "from fastagent.agents import FastAgent\n"
+        "from fastagent import FastAgent\n"
         "fast = FastAgent('t', parse_cli_args=False, quiet=True)\n"
         "fast.agent('a')\n"
         "async def main():\n"

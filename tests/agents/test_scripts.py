@@ -20,7 +20,7 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 SCRIPT = textwrap.dedent(
     """
     import asyncio
-    from fastagent.agents import FastAgent
+    from fastagent import FastAgent
 
     fast = FastAgent("script")
 

@@ -4,7 +4,7 @@ import io
 
 from rich.console import Console
 
-from fastagent.agents import FastAgent
+from fastagent import FastAgent
 from fastagent.events import ModelResponse
 from fastagent.providers.catalogue import cost, lookup
 from fastagent.runtime import Context

@@ -1,5 +1,8 @@
 """Agents and the `FastAgent` app: declare agents with decorators (or YAML) and run them.
 
+This is the library: it never prints, exits or reads a terminal. The script-facing
+``fastagent.FastAgent`` (``fastagent.cli.script``) adds the command line and the terminal.
+
 Names are imported lazily on first access, so importing this package costs nothing.
 See docs/agents.md.
 """
@@ -15,7 +18,6 @@ if TYPE_CHECKING:
     from fastagent.agents.agent_app import AgentApp
     from fastagent.agents.agent_tool import AgentTool
     from fastagent.agents.app import FastAgent
-    from fastagent.agents.cli_args import CliOptions
     from fastagent.agents.config_agents import AgentDeclaration
     from fastagent.agents.spec import AgentSpec, BasicAgentSpec, BuildContext
 
@@ -27,7 +29,6 @@ __all__ = [
     "AgentTool",
     "BasicAgentSpec",
     "BuildContext",
-    "CliOptions",
     "FastAgent",
 ]
 
@@ -39,7 +40,6 @@ _LAZY: dict[str, str] = {
     "AgentTool": "fastagent.agents.agent_tool",
     "BasicAgentSpec": "fastagent.agents.spec",
     "BuildContext": "fastagent.agents.spec",
-    "CliOptions": "fastagent.agents.cli_args",
     "FastAgent": "fastagent.agents.app",
 }
 

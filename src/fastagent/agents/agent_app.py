@@ -133,12 +133,23 @@ class AgentApp:
         Returns:
             How many messages were sent.
 
+        The chat loop is the one the run was opened with (`RunOptions.chat`): scripts using
+        ``from fastagent import FastAgent`` and ``fastagent go`` get the terminal's.
+
         Raises:
             UnknownAgentError: No agent has that name.
+            UserError: The run was opened without a chat loop.
         """
-        from fastagent.agents.interactive import run_interactive
+        chat = self._context.options.chat
+        if chat is None:
+            from fastagent.exceptions import UserError
 
-        return await run_interactive(self, agent, read=read, write=write)
+            raise UserError(
+                "this run has no chat loop (RunOptions.chat is None)",
+                hint="use `from fastagent import FastAgent` (the script app), or open the run "
+                "with RunOptions(chat=fastagent.ui.chat.run_interactive)",
+            )
+        return await chat(self, agent, read=read, write=write)
 
     def _unknown(self, name: str, error: type[UnknownAgentError]) -> UnknownAgentError:
         names = list(self._agents)

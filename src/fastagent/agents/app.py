@@ -19,10 +19,14 @@ async def main() -> None:
 asyncio.run(main())
 ```
 
-`run()` loads the config, checks the agent graph (every problem at once), starts the MCP
-servers the agents use (one session per server, shared), builds the agents and, when the
-script was started with ``--message``, answers that message and exits. Servers, providers
-and the display are released when the block ends, however it ends.
+`run()` opens a `Runtime` (loads the config once), checks the agent graph (every problem at
+once), starts the MCP servers the agents use (one session per server, shared) and builds the
+agents. Servers and providers are released when the block ends, however it ends.
+
+This class is the library: it never prints, exits or reads a terminal. ``from fastagent
+import FastAgent`` gives the script app (`fastagent.cli.script.FastAgent`), which adds the
+command line (``--model``, ``--agent``, ``--message``, ``--quiet``), the progress display,
+terminal elicitation and the chat loop.
 """
 
 from __future__ import annotations
@@ -33,8 +37,6 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
-from fastagent.agents import cli_args
-from fastagent.agents.cli_args import CliOptions
 from fastagent.agents.spec import DEFAULT_INSTRUCTION, BasicAgentSpec
 from fastagent.agents.tool_catalog import ToolCatalog
 from fastagent.agents.workflows.decorators import WorkflowDecorators
@@ -63,14 +65,10 @@ class FastAgent(WorkflowDecorators):
     Args:
         name: The app's name.
         config_path: The config file; found from the working directory when None.
-        parse_cli_args: Read ``--model``, ``--agent``, ``--message`` and ``--quiet`` from
-            ``sys.argv`` (other arguments are left alone).
         settings: Ready settings instead of loading a config file.
-        argv: Read the fastagent flags from these arguments instead of ``sys.argv[1:]``
-            (even when `parse_cli_args` is False).
-        quiet: Print only results and errors (as ``--quiet`` does).
+        quiet: Open runs quiet (no notices; errors-only logging).
         overrides: Config values that win over files and environment, as `load_config`
-            takes them (``fastagent go`` adds its ``--url``/``--npx``/``--uvx`` servers so).
+            takes them.
 
     Raises:
         UserError: `settings` was given together with `config_path` or `overrides`.
@@ -81,9 +79,7 @@ class FastAgent(WorkflowDecorators):
         name: str,
         *,
         config_path: str | Path | None = None,
-        parse_cli_args: bool = True,
         settings: Settings | None = None,
-        argv: Sequence[str] | None = None,
         quiet: bool = False,
         overrides: Mapping[str, Any] | None = None,
     ) -> None:
@@ -97,17 +93,9 @@ class FastAgent(WorkflowDecorators):
         self.config_path = config_path
         self.settings = settings
         self.overrides = dict(overrides) if overrides is not None else None
+        self.quiet = quiet
         self._specs: list[AgentSpec] = []
         self._tools = ToolCatalog()
-        if argv is not None:
-            self.options = cli_args.parse_cli_args(argv)
-        elif parse_cli_args:
-            self.options = cli_args.parse_cli_args(
-                sys.argv[1:], prog=Path(sys.argv[0]).name or None
-            )
-        else:
-            self.options = CliOptions()
-        self.quiet = quiet or self.options.quiet
 
     @overload
     def agent(self, name: F, /) -> F: ...
@@ -257,15 +245,10 @@ class FastAgent(WorkflowDecorators):
 
         Opens a `Runtime` (loads the config once), adds the agents declared under ``agents:``
         in the config, checks the graph, starts the MCP servers the agents use and builds
-        every agent. Everything is released when the block ends, however it ends. With
-        ``--message`` the message is sent to the agent (``--agent`` or the default), the reply
-        printed, and `SystemExit(0)` raised after cleanup, so the body never runs.
+        every agent. Everything is released when the block ends, however it ends.
 
         Args:
-            options: How to open the run. By default: the script's ``--model``, ``--agent``
-                and ``--quiet`` (and the app's `quiet`), the terminal's progress display,
-                elicitation asked on the terminal, notices on standard error; ``--message``
-                is only acted on with these default options.
+            options: How to open the run (default: `run_options`).
             config_path: Load this config file instead of the app's own (ignored when the
                 app was given ready settings).
 
@@ -275,23 +258,13 @@ class FastAgent(WorkflowDecorators):
             ConfigError: The config file, or its ``agents:`` section, is invalid.
             UnknownModelError: A model string is unknown.
         """
-        message = self.options.message if options is None else None
-        chosen = options if options is not None else self.run_options()
-        return self._open(chosen, message, config_path)
+        return self._open(options if options is not None else self.run_options(), config_path)
 
     def run_options(self) -> RunOptions:
-        """The options `run` opens with by default (see `run`)."""
-        from fastagent.mcp.elicitation import TerminalElicitor
+        """The options `run` opens with by default: only the app's `quiet`."""
         from fastagent.runtime import RunOptions
 
-        return RunOptions(
-            model=self.options.model,
-            agent=self.options.agent,
-            quiet=self.quiet,
-            elicitor=TerminalElicitor(),
-            display=_terminal_display,
-            notify=_stderr_line,
-        )
+        return RunOptions(quiet=self.quiet)
 
     def open_runtime(
         self, options: RunOptions, *, config_path: str | Path | None = None
@@ -312,26 +285,10 @@ class FastAgent(WorkflowDecorators):
 
     @contextlib.asynccontextmanager
     async def _open(
-        self, options: RunOptions, message: str | None, config_path: str | Path | None
+        self, options: RunOptions, config_path: str | Path | None
     ) -> AsyncIterator[AgentApp]:
-        from fastagent.exceptions import FastAgentError
-
-        try:
-            async with self.open_runtime(options, config_path=config_path) as runtime:
-                app = await self._build(runtime)
-                if message is None:
-                    yield app
-                    return
-                reply = await app.send(message)
-                sys.stdout.write(reply + "\n")
-                sys.stdout.flush()
-        except FastAgentError as exc:
-            if message is None:
-                raise
-            from fastagent.cli.errors import report_exception
-
-            raise SystemExit(report_exception(exc, verbose=False, stream=sys.stderr)) from None
-        raise SystemExit(0)
+        async with self.open_runtime(options, config_path=config_path) as runtime:
+            yield await self._build(runtime)
 
     async def build(self, runtime: Runtime) -> AgentApp:
         """Build a fresh set of the app's agents inside an already open `runtime`.
@@ -383,17 +340,6 @@ class FastAgent(WorkflowDecorators):
         if fell_back:
             runtime.notice(FALLBACK_NOTICE)
         return AgentApp({s.name: built[s.name] for s in specs}, default=default, context=runtime)
-
-
-def _terminal_display(runtime: Runtime) -> Callable[[], object]:
-    from fastagent.ui.display import attach_display
-
-    return attach_display(runtime, quiet=False)
-
-
-def _stderr_line(text: str) -> None:
-    sys.stderr.write(text + "\n")
-    sys.stderr.flush()
 
 
 def _caller_source() -> str:

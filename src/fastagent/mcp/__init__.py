@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from fastagent.mcp.aggregator import MCPAggregator, MCPTool, attach_servers
     from fastagent.mcp.callbacks import ClientCallbacks, build_client_callbacks
     from fastagent.mcp.connection import ServerConnection
-    from fastagent.mcp.elicitation import Elicitor, TerminalElicitor
+    from fastagent.mcp.elicitation import Elicitor
     from fastagent.mcp.features import (
         PromptInfo,
         ResourceInfo,
@@ -38,7 +38,6 @@ __all__ = [
     "Sampler",
     "ServerConnection",
     "ServerRegistry",
-    "TerminalElicitor",
     "attach_servers",
     "build_client_callbacks",
     "get_prompt",
@@ -59,7 +58,6 @@ _LAZY: dict[str, str] = {
     "Sampler": "fastagent.mcp.sampling",
     "ServerConnection": "fastagent.mcp.connection",
     "ServerRegistry": "fastagent.mcp.registry",
-    "TerminalElicitor": "fastagent.mcp.elicitation",
     "attach_servers": "fastagent.mcp.aggregator",
     "build_client_callbacks": "fastagent.mcp.callbacks",
     "get_prompt": "fastagent.mcp.features",

@@ -46,8 +46,9 @@ async def serve_app(
 
     Args:
         fast: The app; its config applies, its command-line ``--message`` does not.
-        options: How to open the runtime; by default the app's ``--model`` and `quiet`,
-            no display, elicitation declined (stdin may be the protocol).
+        options: How to open the runtime; by default the model and quiet of the app's
+            `run_options` (a script's ``--model``), without display, chat or elicitation
+            (elicitation is declined: standard input may be the protocol).
         config_path: Load this config file instead of the app's own.
         agents: The agents to offer; all of them when empty.
         transport: ``stdio`` (one client) or ``http`` (streamable HTTP, many clients).
@@ -78,7 +79,8 @@ async def serve_app(
     if options is None:
         from fastagent.runtime import RunOptions
 
-        options = RunOptions(model=fast.options.model, quiet=fast.quiet)
+        own = fast.run_options()
+        options = RunOptions(model=own.model, quiet=own.quiet)
     async with _started(fast, options, config_path) as (runtime, first):
         offered = served_agents(first.agents, agents)
 

@@ -8,6 +8,8 @@ Modules:
     session: `ChatSession`, the state of one interactive chat.
     commands: slash commands and how a typed line is understood.
     prompt: the prompt_toolkit prompt (multi-line, history, completion).
+    chat: the interactive chat loop (`run_interactive`, what ``app.interactive()`` runs).
+    elicitation: `TerminalElicitor`, answering MCP servers' elicitation requests.
 
 Importing this package imports none of them; rich and prompt_toolkit are imported only when
 something is displayed.
@@ -20,13 +22,23 @@ from typing import TYPE_CHECKING
 from fastagent._lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from fastagent.ui.chat import run_interactive
     from fastagent.ui.display import attach_display
+    from fastagent.ui.elicitation import TerminalElicitor
     from fastagent.ui.usage_table import print_usage_summary, usage_table
 
-__all__ = ["attach_display", "print_usage_summary", "usage_table"]
+__all__ = [
+    "TerminalElicitor",
+    "attach_display",
+    "print_usage_summary",
+    "run_interactive",
+    "usage_table",
+]
 
 _LAZY: dict[str, str] = {
+    "TerminalElicitor": "fastagent.ui.elicitation",
     "attach_display": "fastagent.ui.display",
+    "run_interactive": "fastagent.ui.chat",
     "print_usage_summary": "fastagent.ui.usage_table",
     "usage_table": "fastagent.ui.usage_table",
 }

@@ -6,7 +6,8 @@ from typing import Any
 import pytest
 import yaml
 
-from fastagent.agents import BasicAgentSpec, FastAgent
+from fastagent import FastAgent
+from fastagent.agents import BasicAgentSpec
 from fastagent.agents.config_agents import specs_from_config
 from fastagent.agents.workflows.chain import ChainSpec
 from fastagent.agents.workflows.declarations import WORKFLOW_DECLARATIONS

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from fastagent.agents import FastAgent
+from fastagent import FastAgent
 from fastagent.agents.workflows.chain import ChainAgent, ChainSpec
 from fastagent.agents.workflows.evaluator_optimizer import (
     EvaluatorOptimizerAgent,

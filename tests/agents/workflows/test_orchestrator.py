@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from fastagent.agents import Agent, BasicAgentSpec, FastAgent
+from fastagent import FastAgent
+from fastagent.agents import Agent, BasicAgentSpec
 from fastagent.agents.base import BaseAgent
 from fastagent.agents.workflows._workflow_llm import describe_agents
 from fastagent.agents.workflows.orchestrator import (

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from fastagent.agents import Agent, BasicAgentSpec, FastAgent
+from fastagent import FastAgent
+from fastagent.agents import Agent, BasicAgentSpec
 from fastagent.agents.base import BaseAgent
 from fastagent.agents.workflows.router import (
     ROUTER_INSTRUCTION,

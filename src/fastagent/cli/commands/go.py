@@ -120,8 +120,8 @@ def run(args: argparse.Namespace) -> int:
 async def _go(args: argparse.Namespace) -> int:
     import dataclasses
 
-    from fastagent.agents.app import FastAgent
     from fastagent.agents.spec import BasicAgentSpec
+    from fastagent.cli.script import FastAgent
     from fastagent.config import load_config
     from fastagent.exceptions import UserError
     from fastagent.runtime import Runtime

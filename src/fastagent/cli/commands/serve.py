@@ -112,7 +112,7 @@ def load_served_app(script: str | None, *, config: str | None = None) -> FastAge
     from fastagent.scenarios.imports import load_app
 
     if script is None:
-        return FastAgent("fastagent", config_path=config, parse_cli_args=False)
+        return FastAgent("fastagent", config_path=config)
     saved = sys.argv
     sys.argv = [script]
     try:
