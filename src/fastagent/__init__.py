@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from fastagent.llm.params import RequestParams
     from fastagent.messages import Message, StopReason, ToolCall, ToolResult, Usage
     from fastagent.providers.factory import ModelFactory
-    from fastagent.providers.registry import create_provider
+    from fastagent.providers.model_strings import create_provider
     from fastagent.runtime import Context, RunOptions, Runtime, current_context, current_runtime
     from fastagent.tools.function_tool import FunctionTool, tool
     from fastagent.tools.toolset import ToolSet
@@ -78,7 +78,7 @@ _LAZY: dict[str, str] = {
     "ToolResult": "fastagent.messages",
     "ToolSet": "fastagent.tools.toolset",
     "Usage": "fastagent.messages",
-    "create_provider": "fastagent.providers.registry",
+    "create_provider": "fastagent.providers.model_strings",
     "current_context": "fastagent.runtime",
     "current_runtime": "fastagent.runtime",
     "load_history": "fastagent.history",

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from fastagent._redact import is_secret_key, register_secret
 from fastagent.events import EventBus, ModelResponse
 from fastagent.exceptions import UserError
-from fastagent.logging import attach_event_log, configure_logging, get_logger
+from fastagent.logging import configure_logging, get_logger, start_event_log
 from fastagent.messages import Usage
 
 if TYPE_CHECKING:
@@ -318,7 +318,7 @@ class Runtime:
             token = _CURRENT.set(runtime)
             stack.callback(_reset_current, token)
             if settings.logger.type == "file":
-                runtime.push_cleanup(attach_event_log(runtime.events))
+                runtime.push_cleanup(start_event_log(runtime.events))
             if options.display is not None and not options.quiet:
                 runtime.push_cleanup(options.display(runtime))
             try:

@@ -6,7 +6,7 @@ import pytest
 
 from fastagent import FastAgent
 from fastagent.agents import Agent, BasicAgentSpec
-from fastagent.agents.models import FALLBACK_NOTICE
+from fastagent.agents.model_choice import FALLBACK_NOTICE
 from fastagent.exceptions import AgentGraphError, UnknownAgentError, UnknownModelError, UserError
 from fastagent.llm import RequestParams
 from fastagent.runtime import current_context
@@ -33,7 +33,7 @@ def test_agent_decorator_returns_the_function_unchanged() -> None:
     spec = fast.specs[0]
     assert isinstance(spec, BasicAgentSpec)
     assert spec.instruction == "Do a."
-    assert spec.source.startswith("test_app.py:")
+    assert spec.source.startswith("test_fast_agent.py:")
 
 
 def test_tool_decorator_makes_a_callable_function_tool() -> None:

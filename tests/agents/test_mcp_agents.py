@@ -14,7 +14,7 @@ import pytest
 from fastagent import FastAgent
 from fastagent.agents.agent import Agent
 from fastagent.agents.mcp_wiring import sampling_models, servers_used
-from fastagent.agents.models import FALLBACK_NOTICE
+from fastagent.agents.model_choice import FALLBACK_NOTICE
 from fastagent.agents.spec import BasicAgentSpec
 from fastagent.cli.commands.go import flag_servers, package_server_name, url_server_name
 from fastagent.exceptions import UserError

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from fastagent.agents.models import BUILTIN_DEFAULT_MODEL, create_agent_provider, select_model
+from fastagent.agents.model_choice import BUILTIN_DEFAULT_MODEL, create_agent_provider, select_model
 from fastagent.exceptions import UnknownModelError
 
 from .conftest import settings

@@ -18,7 +18,7 @@ from mcp.shared.auth import OAuthClientInformationFull, OAuthToken
 from fastagent._redact import redact
 from fastagent.config.loader import load_config
 from fastagent.exceptions import ConfigValidationError, MCPServerError
-from fastagent.mcp.aggregator import attach_servers
+from fastagent.mcp.aggregator import add_server_tools
 from fastagent.mcp.oauth import (
     CallbackListener,
     FileTokenStorage,
@@ -308,7 +308,7 @@ async def test_full_flow_discovery_registration_authorize_token_call(
     servers = mcp_settings(guarded={"url": oauth_server, "auth": {"token_dir": str(tmp_path)}})
     async with ServerRegistry(servers) as registry:
         tools = ToolSet()
-        await attach_servers(tools, registry, ["guarded"])
+        await add_server_tools(tools, registry, ["guarded"])
         result = await tools.call(ToolCall(id="1", name="guarded__whoami", arguments={}))
     assert not result.is_error
     assert result.text == f"client: {client_info.client_id}"
@@ -319,7 +319,7 @@ async def test_full_flow_discovery_registration_authorize_token_call(
     stored.path.write_text(json.dumps(data))
     async with ServerRegistry(servers) as registry:
         tools = ToolSet()
-        await attach_servers(tools, registry, ["guarded"])
+        await add_server_tools(tools, registry, ["guarded"])
         again = await tools.call(ToolCall(id="2", name="guarded__whoami", arguments={}))
     assert again.text == f"client: {client_info.client_id}"
     refreshed = await stored.get_tokens()

@@ -5,13 +5,13 @@ from pathlib import Path
 import pytest
 
 from fastagent.config import load_config
-from fastagent.config.models import AnthropicSettings, GenericSettings, Settings
+from fastagent.config.settings import AnthropicSettings, GenericSettings, Settings
 from fastagent.events import EventBus
 from fastagent.exceptions import MissingAPIKeyError, UnknownModelError, UserError
 from fastagent.llm import AugmentedLLM
 from fastagent.providers.factory import ModelFactory
+from fastagent.providers.model_strings import ProviderEntry
 from fastagent.providers.passthrough import PassthroughProvider
-from fastagent.providers.registry import ProviderEntry
 from fastagent.providers.reliability import ReliableProvider
 from fastagent.runtime import RunOptions, Runtime
 
@@ -208,8 +208,8 @@ async def test_the_runtime_builds_its_factory_on_first_use():
 
 def test_real_provider_classes_are_built_without_network():
     from fastagent.providers.anthropic import AnthropicProvider
+    from fastagent.providers.generic import GenericProvider
     from fastagent.providers.openai import OpenAIProvider
-    from fastagent.providers.openai_compat import GenericProvider
 
     settings = Settings(anthropic=AnthropicSettings(api_key="sk-ant-test-0123456789abcdef"))
     factory = ModelFactory(settings, environ={"GROQ_API_KEY": "gsk-test-0123456789"})
@@ -227,20 +227,20 @@ def test_real_provider_classes_are_built_without_network():
 def test_provider_modules_are_imported_only_when_a_model_is_built():
     code = (
         "import sys\n"
-        "from fastagent.config.models import Settings\n"
+        "from fastagent.config.settings import Settings\n"
         "from fastagent.providers.factory import ModelFactory\n"
         "f = ModelFactory(Settings(), environ={})\n"
         "f.resolve('sonnet'); f.resolve('gpt-4.1'); f.resolve('ollama.llama3.2')\n"
         "f.create('passthrough')\n"
         "for name in ('anthropic', 'openai', 'mcp', 'fastagent.providers.anthropic',\n"
-        "             'fastagent.providers.openai', 'fastagent.providers.openai_compat'):\n"
+        "             'fastagent.providers.openai', 'fastagent.providers.generic'):\n"
         "    assert name not in sys.modules, name\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
 async def test_runtime_close_closes_the_providers_it_built():
-    from fastagent.providers.openai_compat import GenericProvider
+    from fastagent.providers.generic import GenericProvider
 
     async with Runtime.open(settings=Settings()) as runtime:
         provider = runtime.models.create("generic.local-model")

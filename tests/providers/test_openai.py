@@ -11,7 +11,7 @@ import respx
 from pydantic import BaseModel, SecretStr
 
 from fastagent._redact import redact
-from fastagent.config.models import OpenAISettings
+from fastagent.config.settings import OpenAISettings
 from fastagent.exceptions import (
     AuthenticationError,
     BadRequestError,
@@ -40,8 +40,8 @@ from fastagent.messages import (
     Usage,
 )
 from fastagent.providers.base import CompletionRequest
+from fastagent.providers.model_strings import ProviderEntry, ProviderRegistry
 from fastagent.providers.openai import OpenAIProvider, is_reasoning_model
-from fastagent.providers.registry import ProviderEntry, ProviderRegistry
 from fastagent.streaming import (
     StreamDone,
     TextDelta,

@@ -129,7 +129,7 @@ async def test_recorded_tool_conversation_replays_identically():
 
 async def test_playback_from_a_saved_history_file(tmp_path):
     from fastagent.history import save_history
-    from fastagent.providers.registry import create_provider
+    from fastagent.providers.model_strings import create_provider
 
     path = tmp_path / "run.json"
     save_history(path, RECORDED)

@@ -6,7 +6,7 @@ from rich.console import Console
 
 from fastagent import FastAgent
 from fastagent.events import ModelResponse
-from fastagent.providers.catalogue import cost, lookup
+from fastagent.providers.model_catalogue import cost, lookup
 from fastagent.runtime import Context
 from fastagent.ui.usage_table import (
     format_cost,

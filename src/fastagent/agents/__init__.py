@@ -17,8 +17,8 @@ if TYPE_CHECKING:
     from fastagent.agents.agent import Agent
     from fastagent.agents.agent_app import AgentApp
     from fastagent.agents.agent_tool import AgentTool
-    from fastagent.agents.app import FastAgent
     from fastagent.agents.config_agents import AgentDeclaration
+    from fastagent.agents.fast_agent import FastAgent
     from fastagent.agents.spec import AgentSpec, BasicAgentSpec, BuildContext
 
 __all__ = [
@@ -40,7 +40,7 @@ _LAZY: dict[str, str] = {
     "AgentTool": "fastagent.agents.agent_tool",
     "BasicAgentSpec": "fastagent.agents.spec",
     "BuildContext": "fastagent.agents.spec",
-    "FastAgent": "fastagent.agents.app",
+    "FastAgent": "fastagent.agents.fast_agent",
 }
 
 

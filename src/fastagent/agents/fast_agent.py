@@ -310,7 +310,7 @@ class FastAgent(WorkflowDecorators):
         from fastagent.agents.config_agents import specs_from_config
         from fastagent.agents.graph import validate_graph
         from fastagent.agents.mcp_wiring import sampling_models, servers_used
-        from fastagent.agents.models import FALLBACK_NOTICE
+        from fastagent.agents.model_choice import FALLBACK_NOTICE
         from fastagent.agents.spec import BuildContext
 
         config_file = runtime.config.config_file if runtime.config is not None else None

@@ -154,10 +154,10 @@ class BasicAgentSpec:
         servers = None
         if self.servers:
             from fastagent.agents.mcp_wiring import AgentServers
-            from fastagent.mcp.aggregator import attach_servers
+            from fastagent.mcp.aggregator import add_server_tools
 
             registry = build.server_registry()
-            await attach_servers(toolset, registry, self.servers, agent=self.name)
+            await add_server_tools(toolset, registry, self.servers, agent=self.name)
             servers = AgentServers(self.name, registry, self.servers)
         base = RequestParams() if self.use_history else RequestParams(use_history=False)
         llm = AugmentedLLM(

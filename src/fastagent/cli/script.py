@@ -1,6 +1,6 @@
 """`FastAgent` for scripts: the library app plus the command line and the terminal.
 
-``from fastagent import FastAgent`` gives this class. Over `fastagent.agents.app.FastAgent`
+``from fastagent import FastAgent`` gives this class. Over `fastagent.agents.fast_agent.FastAgent`
 (the library, which never prints, exits or reads a terminal) it adds what a script run from
 a shell expects:
 
@@ -20,7 +20,7 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from fastagent.agents.app import FastAgent as LibraryApp
+from fastagent.agents.fast_agent import FastAgent as LibraryApp
 from fastagent.cli import script_args
 from fastagent.cli.script_args import CliOptions
 
@@ -85,7 +85,7 @@ class FastAgent(LibraryApp):
     ) -> AbstractAsyncContextManager[AgentApp]:
         """Start the app: ``async with fast.run() as app:``.
 
-        As `fastagent.agents.app.FastAgent.run`, opened by default with `run_options` (the
+        As `fastagent.agents.fast_agent.FastAgent.run`, opened by default with `run_options` (the
         script's flags and the terminal). With ``--message`` (and default options) the
         message is sent to the agent (``--agent`` or the default), the reply printed, and
         `SystemExit(0)` raised after cleanup, so the body never runs; a fastagent error then
@@ -151,9 +151,9 @@ def terminal_run_options(
 
 
 def _terminal_display(runtime: Runtime) -> Callable[[], object]:
-    from fastagent.ui.display import attach_display
+    from fastagent.ui.display import start_display
 
-    return attach_display(runtime, quiet=False)
+    return start_display(runtime, quiet=False)
 
 
 def _stderr_line(text: str) -> None:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from fastagent._lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from fastagent.mcp.aggregator import MCPAggregator, MCPTool, attach_servers
+    from fastagent.mcp.aggregator import MCPAggregator, MCPTool, add_server_tools
     from fastagent.mcp.callbacks import ClientCallbacks, build_client_callbacks
     from fastagent.mcp.connection import ServerConnection
     from fastagent.mcp.elicitation import Elicitor
@@ -38,7 +38,7 @@ __all__ = [
     "Sampler",
     "ServerConnection",
     "ServerRegistry",
-    "attach_servers",
+    "add_server_tools",
     "build_client_callbacks",
     "get_prompt",
     "list_prompts",
@@ -58,7 +58,7 @@ _LAZY: dict[str, str] = {
     "Sampler": "fastagent.mcp.sampling",
     "ServerConnection": "fastagent.mcp.connection",
     "ServerRegistry": "fastagent.mcp.registry",
-    "attach_servers": "fastagent.mcp.aggregator",
+    "add_server_tools": "fastagent.mcp.aggregator",
     "build_client_callbacks": "fastagent.mcp.callbacks",
     "get_prompt": "fastagent.mcp.features",
     "list_prompts": "fastagent.mcp.features",

@@ -91,7 +91,7 @@ class ProviderSampler:
         default_model: The model used when the server has no ``sampling.model`` (usually the
             agent's model); None means such servers cannot sample.
         provider_factory: Builds a provider from a model string (default
-            `fastagent.providers.registry.create_provider`).
+            `fastagent.providers.model_strings.create_provider`).
     """
 
     def __init__(
@@ -114,7 +114,7 @@ class ProviderSampler:
         if provider is None:
             factory = self._factory
             if factory is None:
-                from fastagent.providers.registry import create_provider
+                from fastagent.providers.model_strings import create_provider
 
                 factory = create_provider
             provider = factory(model)

@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     import httpx
     import httpx2
 
-    from fastagent.config.models import AnthropicSettings
+    from fastagent.config.settings import AnthropicSettings
     from fastagent.messages import Message
 
 __all__ = ["DEFAULT_MODEL", "DEFAULT_TIMEOUT", "AnthropicProvider"]

@@ -23,21 +23,21 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
 from fastagent.exceptions import MissingAPIKeyError, UserError
-from fastagent.providers.catalogue import ModelInfo, lookup
-from fastagent.providers.presets import BUILTIN_PRESETS, KEYLESS_API_KEY
-from fastagent.providers.ratelimit import RateLimiter
-from fastagent.providers.registry import (
+from fastagent.providers.model_catalogue import ModelInfo, lookup
+from fastagent.providers.model_strings import (
     BUILTIN_PROVIDERS,
     GENERIC_TARGET,
     ModelSpec,
     ProviderEntry,
     ProviderRegistry,
 )
+from fastagent.providers.presets import BUILTIN_PRESETS, KEYLESS_API_KEY
+from fastagent.providers.ratelimit import RateLimiter
 from fastagent.providers.reliability import ReliableProvider
 from fastagent.providers.retry import RetryPolicy
 
 if TYPE_CHECKING:
-    from fastagent.config.models import GenericSettings, ProviderSettings, Settings
+    from fastagent.config.settings import GenericSettings, ProviderSettings, Settings
     from fastagent.events import EventBus
 
 __all__ = ["BUILTIN_DEFAULT_MODEL", "DEFAULT_MODEL_ENV_VAR", "ModelFactory"]
@@ -230,7 +230,7 @@ class ModelFactory:
             return cached
         from pydantic import SecretStr
 
-        from fastagent.config.models import GenericSettings
+        from fastagent.config.settings import GenericSettings
 
         preset = BUILTIN_PRESETS.get(name)
         merged = GenericSettings() if preset is None else GenericSettings(base_url=preset.base_url)

@@ -40,7 +40,7 @@ from fastagent.streaming import StreamEvent, events_for_message
 if TYPE_CHECKING:
     import httpx
 
-    from fastagent.config.models import ProviderSettings
+    from fastagent.config.settings import ProviderSettings
     from fastagent.model_params import ModelParams
     from fastagent.providers.base import CompletionRequest
 

@@ -45,7 +45,7 @@ from fastagent.streaming import StreamDone, StreamEvent
 if TYPE_CHECKING:
     import httpx
 
-    from fastagent.config.models import ProviderSettings
+    from fastagent.config.settings import ProviderSettings
     from fastagent.messages import Message
 
 __all__ = ["DEFAULT_TIMEOUT", "ModelRules", "OpenAIProvider", "is_reasoning_model"]

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from fastagent.llm.augmented import AugmentedLLM
     from fastagent.providers.base import Provider
     from fastagent.runtime import Runtime
-    from fastagent.scenarios.model import Scenario
+    from fastagent.scenarios.scenario_file import Scenario
     from fastagent.tools.toolset import ToolSet
 
 __all__ = ["DEFAULT_AGENT_NAME", "open_agent"]
@@ -111,7 +111,7 @@ async def _add_server_tools(
 ) -> None:
     servers = scenario.agent.servers
     try:
-        from fastagent.mcp.aggregator import attach_servers
+        from fastagent.mcp.aggregator import add_server_tools
 
         registry = runtime.servers
     except ImportError as exc:
@@ -122,7 +122,7 @@ async def _add_server_tools(
             f"{', '.join(servers)}, but MCP support is not available ({exc})",
             hint="install fastagent[mcp], or remove agent.servers from the scenario",
         ) from exc
-    await attach_servers(toolset, registry, servers, agent=agent)
+    await add_server_tools(toolset, registry, servers, agent=agent)
 
 
 @contextlib.asynccontextmanager

@@ -19,8 +19,8 @@ if TYPE_CHECKING:
     import anyio
 
     from fastagent.agents.agent_app import AgentApp
-    from fastagent.agents.app import FastAgent
     from fastagent.agents.base import BaseAgent
+    from fastagent.agents.fast_agent import FastAgent
     from fastagent.runtime import RunOptions, Runtime
 
 __all__ = ["Transport", "serve_app"]

@@ -1,7 +1,7 @@
 """The terminal UI: progress display, chat rendering, interactive prompt, usage summary.
 
 Modules:
-    display: `attach_display` (live progress in a terminal, log lines otherwise).
+    display: `start_display` (live progress in a terminal, log lines otherwise).
     progress: `ProgressState` kept from events, and its rich rendering.
     chat_render: replies, tool calls and history as terminal text.
     usage_table: tokens and cost per agent (`usage_table`, `print_usage_summary`).
@@ -23,21 +23,21 @@ from fastagent._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from fastagent.ui.chat import run_interactive
-    from fastagent.ui.display import attach_display
+    from fastagent.ui.display import start_display
     from fastagent.ui.elicitation import TerminalElicitor
     from fastagent.ui.usage_table import print_usage_summary, usage_table
 
 __all__ = [
     "TerminalElicitor",
-    "attach_display",
     "print_usage_summary",
     "run_interactive",
+    "start_display",
     "usage_table",
 ]
 
 _LAZY: dict[str, str] = {
     "TerminalElicitor": "fastagent.ui.elicitation",
-    "attach_display": "fastagent.ui.display",
+    "start_display": "fastagent.ui.display",
     "run_interactive": "fastagent.ui.chat",
     "print_usage_summary": "fastagent.ui.usage_table",
     "usage_table": "fastagent.ui.usage_table",

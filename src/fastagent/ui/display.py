@@ -1,6 +1,6 @@
 """Show what a running app does: a live progress display in a terminal, log lines otherwise.
 
-`attach_display` subscribes to a context's `EventBus` and picks the form:
+`start_display` subscribes to a context's `EventBus` and picks the form:
 
 - quiet: nothing at all;
 - a terminal: a rich live display (agent, model step, model, running tools, tokens, elapsed)
@@ -41,12 +41,12 @@ if TYPE_CHECKING:
     from fastagent.runtime import Runtime
     from fastagent.ui.progress import ProgressState
 
-__all__ = ["LiveDisplay", "PlainDisplay", "attach_display", "plain_line"]
+__all__ = ["LiveDisplay", "PlainDisplay", "plain_line", "start_display"]
 
 _STREAM_TAIL_LINES = 6
 
 
-def attach_display(
+def start_display(
     ctx: Runtime, *, quiet: bool, stream: TextIO | Console | None = None, tty: bool | None = None
 ) -> Callable[[], None]:
     """Render the events of `ctx` until the returned function is called.

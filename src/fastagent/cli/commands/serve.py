@@ -13,7 +13,7 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from fastagent.agents.app import FastAgent
+    from fastagent.agents.fast_agent import FastAgent
 
 __all__ = ["DEFAULT_PORT", "load_served_app", "register", "run"]
 
@@ -108,7 +108,7 @@ def load_served_app(script: str | None, *, config: str | None = None) -> FastAge
     import sys
     from pathlib import Path
 
-    from fastagent.agents.app import FastAgent
+    from fastagent.agents.fast_agent import FastAgent
     from fastagent.scenarios.imports import load_app
 
     if script is None:
