@@ -305,16 +305,23 @@ class FastAgent(WorkflowDecorators):
         """
         return await self._build(runtime)
 
+    def _config_specs(self, runtime: Runtime) -> list[AgentSpec]:
+        """The agents declared under ``agents:`` in the config (none: nothing imported)."""
+        if not runtime.settings.agents:
+            return []
+        from fastagent.agents.config_agents import specs_from_config
+
+        config_file = runtime.config.config_file if runtime.config is not None else None
+        return specs_from_config(runtime.settings.agents, config_file=config_file)
+
     async def _build(self, runtime: Runtime) -> AgentApp:
         from fastagent.agents.agent_app import AgentApp
-        from fastagent.agents.config_agents import specs_from_config
         from fastagent.agents.graph import validate_graph
         from fastagent.agents.mcp_wiring import sampling_models, servers_used
         from fastagent.agents.model_choice import FALLBACK_NOTICE
         from fastagent.agents.spec import BuildContext
 
-        config_file = runtime.config.config_file if runtime.config is not None else None
-        specs = [*self._specs, *specs_from_config(runtime.settings.agents, config_file=config_file)]
+        specs = [*self._specs, *self._config_specs(runtime)]
         chosen = runtime.options.agent
         order = validate_graph(
             specs,

@@ -23,7 +23,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
 from fastagent.exceptions import MissingAPIKeyError, UserError
-from fastagent.providers.model_catalogue import ModelInfo, lookup
 from fastagent.providers.model_strings import (
     BUILTIN_PROVIDERS,
     GENERIC_TARGET,
@@ -39,6 +38,7 @@ from fastagent.providers.retry import RetryPolicy
 if TYPE_CHECKING:
     from fastagent.config.settings import GenericSettings, ProviderSettings, Settings
     from fastagent.events import EventBus
+    from fastagent.providers.model_catalogue import ModelInfo
 
 __all__ = ["BUILTIN_DEFAULT_MODEL", "DEFAULT_MODEL_ENV_VAR", "ModelFactory"]
 
@@ -186,6 +186,8 @@ class ModelFactory:
 
     def model_info(self, spec: ModelSpec) -> ModelInfo:
         """What the catalogue knows about the model of `spec`."""
+        from fastagent.providers.model_catalogue import lookup
+
         return lookup(spec.provider, spec.model)
 
     def settings_for(self, provider: str) -> ProviderSettings | None:
