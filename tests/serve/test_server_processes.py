@@ -1,5 +1,8 @@
 """``fastagent serve`` starts each MCP server once, with the client callbacks, for every session.
 
+Callbacks are seen from the server: the capabilities the client declared (sampling, roots,
+elicitation), the roots it lists, and its log messages coming out on serve's stderr.
+
 Regression test for a served app that started its servers twice (an orphaned registry
 without callbacks, then one more process per client session).
 """
@@ -74,3 +77,7 @@ async def test_every_http_session_uses_the_one_server_process_with_callbacks(
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=30) == 0
     assert [pid for pid in started if is_alive(pid)] == []
+    assert proc.stderr is not None
+    (pid,) = started
+    forwarded = f"pid server {pid} was asked for its client"  # the server's log, via our client
+    assert proc.stderr.read().count(forwarded) == len(seen)

@@ -1,8 +1,9 @@
 """A tiny stdio MCP server for an agent that the tests serve.
 
-``ping`` answers pong; ``client`` answers, as JSON, this process's pid, the capabilities the
-client declared (sampling, roots, ...) and the roots it lists, so a test can count server
-processes and see the client callbacks they were connected with.
+``ping`` answers pong; ``client`` logs a warning to the client, then answers, as JSON, this
+process's pid, the capabilities the client declared (sampling, roots, ...) and the roots it
+lists, so a test can count server processes and see the client callbacks they were
+connected with.
 """
 
 import json
@@ -22,6 +23,7 @@ def ping() -> str:
 @server.tool()
 async def client(ctx: Context) -> str:
     """This server's pid, the client's declared capabilities and its roots, as JSON."""
+    await ctx.warning(f"pid server {os.getpid()} was asked for its client")
     session = ctx.request_context.session
     params = session.client_params
     declared = params.capabilities.model_dump(exclude_none=True) if params is not None else {}
