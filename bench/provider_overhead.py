@@ -33,7 +33,7 @@ from fastagent.llm.params import RequestParams
 from fastagent.messages import Message
 from fastagent.providers._openai_convert import parse_completion
 from fastagent.providers.base import CompletionRequest
-from fastagent.providers.openai_compat import NO_API_KEY, GenericProvider
+from fastagent.providers.generic import NO_API_KEY, GenericProvider
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = "smollm2"

@@ -18,7 +18,7 @@ import asyncio
 import sys
 
 from fastagent.llm import AugmentedLLM, RequestParams
-from fastagent.providers.openai_compat import GenericProvider
+from fastagent.providers.generic import GenericProvider
 
 
 def parse_args() -> argparse.Namespace:

@@ -20,9 +20,9 @@ from fastagent.logging import (
     ConsoleHandler,
     JsonLinesFormatter,
     RedactingFilter,
-    attach_event_log,
     configure_logging,
     get_logger,
+    start_event_log,
 )
 
 ENV_SECRET = "env-secret-value-123"
@@ -337,7 +337,7 @@ def test_event_log_writes_events(tmp_path: Path) -> None:
     path = tmp_path / "events.jsonl"
     remove = configure_logging(LoggerSettings(level="info", type="file", path=str(path)))
     bus = EventBus()
-    detach = attach_event_log(bus)
+    detach = start_event_log(bus)
     bus.publish(ModelResponse(agent="a", model="m", input_tokens=3, output_tokens=4, at=1.5))
     bus.publish(StreamDelta(agent="a", text="below the level"))
     bus.publish(
@@ -370,7 +370,7 @@ def test_event_log_debug_events_at_debug_level(tmp_path: Path) -> None:
     path = tmp_path / "events.jsonl"
     remove = configure_logging(LoggerSettings(level="debug", type="file", path=str(path)))
     bus = EventBus()
-    detach: Callable[[], None] = attach_event_log(bus)
+    detach: Callable[[], None] = start_event_log(bus)
     bus.publish(StreamDelta(agent="a", text="hello"))
     detach()
     remove()
@@ -379,9 +379,9 @@ def test_event_log_debug_events_at_debug_level(tmp_path: Path) -> None:
     assert line["data"]["text"] == "hello"  # type: ignore[index]
 
 
-def test_importing_logging_and_context_stays_light() -> None:
+def test_importing_logging_and_runtime_stays_light() -> None:
     code = (
-        "import sys, fastagent.logging, fastagent.context, fastagent._redact\n"
+        "import sys, fastagent.logging, fastagent.runtime, fastagent._redact\n"
         "heavy = {'rich', 'mcp', 'anthropic', 'openai'} & {m.split('.')[0] for m in sys.modules}\n"
         "print(sorted(heavy))"
     )

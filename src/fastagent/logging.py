@@ -4,7 +4,7 @@ Every fastagent logger lives under ``fastagent`` (``fastagent.config``,
 ``fastagent.mcp.<server>``, …); `get_logger` builds the names. `configure_logging` installs
 handlers on the ``fastagent`` logger only, never on the root logger, and returns a function
 that removes exactly what it installed. Every handler carries a `RedactingFilter`, so no sink
-ever sees a credential. `attach_event_log` writes `EventBus` events to the log under
+ever sees a credential. `start_event_log` writes `EventBus` events to the log under
 ``fastagent.events``.
 
 The official ``mcp`` SDK logs under ``mcp``; `route_sdk_logging` sends those records into
@@ -52,11 +52,11 @@ __all__ = [
     "JsonLinesFormatter",
     "RedactingFilter",
     "SdkLogBridge",
-    "attach_event_log",
     "configure_logging",
     "get_logger",
     "mcp_server_context",
     "route_sdk_logging",
+    "start_event_log",
 ]
 
 ROOT_LOGGER = "fastagent"
@@ -448,7 +448,7 @@ _EVENT_LEVELS: dict[type[Event], int] = {
 }
 
 
-def attach_event_log(bus: EventBus, logger: logging.Logger | None = None) -> Callable[[], None]:
+def start_event_log(bus: EventBus, logger: logging.Logger | None = None) -> Callable[[], None]:
     """Write every event published on `bus` to the log, one record per event.
 
     A record's message is the event type; its extra fields are ``event`` (the type) and

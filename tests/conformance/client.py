@@ -26,7 +26,7 @@ import httpx
 
 from fastagent import ToolCall, ToolSet
 from fastagent.config import MCPSettings
-from fastagent.mcp import ServerRegistry, attach_servers, build_client_callbacks
+from fastagent.mcp import ServerRegistry, add_server_tools, build_client_callbacks
 from fastagent.mcp.elicitation import ElicitationAnswer
 
 SERVER = "conformance"
@@ -96,7 +96,7 @@ async def run(url: str, scenario: str, context: Mapping[str, Any]) -> None:
 
         async with ServerRegistry(settings, callbacks_factory=callbacks) as registry:
             tools = ToolSet()
-            await attach_servers(tools, registry, [SERVER])
+            await add_server_tools(tools, registry, [SERVER])
             name, arguments = TOOL_CALLS.get(scenario, ("", {}))
             if not name and scenario.startswith("auth/"):
                 listed = tools.names()

@@ -22,9 +22,9 @@ import pytest
 from pydantic import BaseModel
 
 from fastagent.llm import AugmentedLLM, RequestParams
-from fastagent.llm.streaming import StreamDone, TextDelta, UsageUpdate
 from fastagent.messages import Message, StopReason
-from fastagent.providers.openai_compat import GenericProvider
+from fastagent.providers.generic import GenericProvider
+from fastagent.streaming import StreamDone, TextDelta, UsageUpdate
 from fastagent.tools import FunctionTool, ToolSet
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
@@ -271,7 +271,7 @@ def test_local_model_example_answers_one_message(llama_base_url: str) -> None:
 async def test_config_preset_and_model_string_options_reach_the_server(
     llama_base_url: str,
 ) -> None:
-    from fastagent.config.models import Settings
+    from fastagent.config.settings import Settings
     from fastagent.providers.factory import ModelFactory
 
     settings = Settings.model_validate(

@@ -27,7 +27,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from fastagent import FastAgent
-from fastagent.llm.streaming import (
+from fastagent.messages import Message, StopReason
+from fastagent.streaming import (
     StreamDone,
     TextDelta,
     ToolCallDelta,
@@ -35,7 +36,6 @@ from fastagent.llm.streaming import (
     ToolCallStart,
     ToolResultEvent,
 )
-from fastagent.messages import Message, StopReason
 
 pytestmark = [pytest.mark.e2e, pytest.mark.realmodel, pytest.mark.timeout(900)]
 

@@ -10,13 +10,8 @@ import mcp_types
 import pytest
 
 from fastagent.config.mcp_settings import ElicitationSettings
-from fastagent.mcp.elicitation import (
-    ElicitationAnswer,
-    Elicitor,
-    TerminalElicitor,
-    elicitation_callback,
-    parse_field,
-)
+from fastagent.mcp.elicitation import ElicitationAnswer, Elicitor, elicitation_callback
+from fastagent.ui.elicitation import TerminalElicitor, parse_field
 
 SCHEMA: dict[str, Any] = {
     "type": "object",

@@ -17,7 +17,7 @@ import pytest
 
 from fastagent.events import EventBus, ServerDisconnected
 from fastagent.exceptions import MCPServerError
-from fastagent.mcp.aggregator import attach_servers
+from fastagent.mcp.aggregator import add_server_tools
 from fastagent.mcp.registry import ServerRegistry
 from fastagent.messages import ToolCall, ToolResult
 from fastagent.tools import ToolSet
@@ -72,7 +72,7 @@ async def test_a_response_cut_midway_is_one_error_result(hostile_url: str, tool:
         events=bus,
     )
     async with registry:
-        await attach_servers(tools, registry, ["web"])
+        await add_server_tools(tools, registry, ["web"])
         started = time.monotonic()
         for _ in range(2):
             failed = await _call(tools, tool)
@@ -89,7 +89,7 @@ async def test_a_stalled_stream_times_out_naming_server_tool_and_timeout(hostile
     tools = ToolSet()
     settings = mcp_settings(web={"url": hostile_url, "transport": "http", "tool_timeout": 0.5})
     async with ServerRegistry(settings) as registry:
-        await attach_servers(tools, registry, ["web"])
+        await add_server_tools(tools, registry, ["web"])
         started = time.monotonic()
         stalled = await _call(tools, "stall_sse")
         assert time.monotonic() - started < 20
@@ -105,7 +105,7 @@ async def test_http_403_on_tools_list_is_an_mcp_server_error_naming_the_server(
     tools = ToolSet()
     async with ServerRegistry(mcp_settings(web={"url": forbidding_url})) as registry:
         with pytest.raises(MCPServerError, match=r"^MCP server 'web' failed tools/list: ") as info:
-            await attach_servers(tools, registry, ["web"])
+            await add_server_tools(tools, registry, ["web"])
     assert "HTTP 403 from the server" in info.value.message
     assert info.value.server == "web"
     assert "mcp.servers.web" in (info.value.hint or "")

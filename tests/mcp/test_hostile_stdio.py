@@ -19,7 +19,7 @@ from mcp.shared.exceptions import MCPError
 from fastagent.events import EventBus, ProgressUpdate, ServerDisconnected
 from fastagent.exceptions import MCPServerError
 from fastagent.logging import SdkLogBridge, route_sdk_logging
-from fastagent.mcp.aggregator import attach_servers
+from fastagent.mcp.aggregator import add_server_tools
 from fastagent.mcp.callbacks import build_client_callbacks
 from fastagent.mcp.connection import ServerConnection
 from fastagent.mcp.reaper import ProcessId
@@ -132,7 +132,7 @@ async def test_tool_that_never_answers_is_an_error_result_naming_server_tool_and
     tools = ToolSet()
     registry = ServerRegistry(mcp_settings(hostile=hostile(tool_timeout=0.5)))
     async with registry:
-        await attach_servers(tools, registry, ["hostile"])
+        await add_server_tools(tools, registry, ["hostile"])
         started = time.monotonic()
         result = await tools.call(ToolCall(id="c1", name="hostile__never", arguments={}))
         assert time.monotonic() - started < 20
@@ -150,7 +150,7 @@ async def test_a_tool_list_that_never_comes_is_a_server_error_naming_the_timeout
     started = time.monotonic()
     async with ServerRegistry(settings) as registry:
         with pytest.raises(MCPServerError) as info:
-            await attach_servers(tools, registry, ["hostile"])
+            await add_server_tools(tools, registry, ["hostile"])
         assert registry.connection("hostile").is_connected
     assert time.monotonic() - started < 20
     assert info.value.message.startswith("tools/list on MCP server 'hostile' timed out after 0.5s")
@@ -175,7 +175,7 @@ async def test_server_error_codes_are_one_error_result_and_the_server_stays_up(
     tools = ToolSet()
     registry = ServerRegistry(mcp_settings(hostile=hostile(tool_timeout=60)), events=bus)
     async with registry:
-        await attach_servers(tools, registry, ["hostile"])
+        await add_server_tools(tools, registry, ["hostile"])
         started = time.monotonic()
         for n in range(3):
             failed = await tools.call(
@@ -198,7 +198,7 @@ async def test_tools_with_bad_input_schema_are_skipped_with_a_warning_each(
     tools = ToolSet()
     with caplog.at_level(logging.WARNING, logger="fastagent"):
         async with ServerRegistry(mcp_settings(hostile=hostile("--bad-tools"))) as registry:
-            await attach_servers(tools, registry, ["hostile"])
+            await add_server_tools(tools, registry, ["hostile"])
             names = tools.names()
             result = await tools.call(
                 ToolCall(id="c", name="hostile__echo", arguments={"message": "z"})
@@ -231,7 +231,7 @@ async def test_progress_for_a_token_nobody_issued_is_dropped() -> None:
 async def test_a_burst_of_list_changed_notifications_is_coalesced() -> None:
     tools = ToolSet()
     async with ServerRegistry(mcp_settings(hostile=hostile())) as registry:
-        await attach_servers(tools, registry, ["hostile"])
+        await add_server_tools(tools, registry, ["hostile"])
         conn = registry.connection("hostile")
         assert (await stats(conn))["tools_list"] == 1
         await conn.call_tool("list_changed_flood", {"n": 1000})

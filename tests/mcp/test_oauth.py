@@ -21,7 +21,7 @@ from fastagent._redact import redact
 from fastagent.config.loader import load_config
 from fastagent.config.mcp_settings import IdPSettings
 from fastagent.exceptions import ConfigValidationError, MCPServerError
-from fastagent.mcp.aggregator import attach_servers
+from fastagent.mcp.aggregator import add_server_tools
 from fastagent.mcp.oauth import (
     CallbackListener,
     FileTokenStorage,
@@ -316,7 +316,7 @@ async def test_full_flow_discovery_registration_authorize_token_call(
     servers = mcp_settings(guarded={"url": oauth_server, "auth": {"token_dir": str(tmp_path)}})
     async with ServerRegistry(servers) as registry:
         tools = ToolSet()
-        await attach_servers(tools, registry, ["guarded"])
+        await add_server_tools(tools, registry, ["guarded"])
         result = await tools.call(ToolCall(id="1", name="guarded__whoami", arguments={}))
     assert not result.is_error
     assert result.text == f"client: {client_info.client_id}"
@@ -327,7 +327,7 @@ async def test_full_flow_discovery_registration_authorize_token_call(
     stored.path.write_text(json.dumps(data))
     async with ServerRegistry(servers) as registry:
         tools = ToolSet()
-        await attach_servers(tools, registry, ["guarded"])
+        await add_server_tools(tools, registry, ["guarded"])
         again = await tools.call(ToolCall(id="2", name="guarded__whoami", arguments={}))
     assert again.text == f"client: {client_info.client_id}"
     refreshed = await stored.get_tokens()
@@ -485,7 +485,7 @@ async def test_headless_handler_from_config_authorizes_without_a_terminal(
     started = time.monotonic()
     async with ServerRegistry(servers) as registry:
         tools = ToolSet()
-        await attach_servers(tools, registry, ["guarded"])
+        await add_server_tools(tools, registry, ["guarded"])
         result = await tools.call(ToolCall(id="1", name="guarded__whoami", arguments={}))
     assert time.monotonic() - started < 30
     client_info = await FileTokenStorage(
@@ -816,7 +816,7 @@ async def test_client_credentials_only_server_gets_a_secret_the_way_its_metadata
         started = time.monotonic()
         async with ServerRegistry(servers) as registry:  # stdin is no terminal here
             tools = ToolSet()
-            await attach_servers(tools, registry, ["m2m"])
+            await add_server_tools(tools, registry, ["m2m"])
             result = await tools.call(ToolCall(id="1", name="m2m__whoami", arguments={}))
         assert time.monotonic() - started < 30
     assert result.text == "a machine"
@@ -892,7 +892,7 @@ async def test_a_web_app_redirect_uri_is_registered_and_sent(
     )
     async with ServerRegistry(servers) as registry:
         tools = ToolSet()
-        await attach_servers(tools, registry, ["guarded"])
+        await add_server_tools(tools, registry, ["guarded"])
         result = await tools.call(ToolCall(id="1", name="guarded__whoami", arguments={}))
     assert result.text.startswith("client: ")
     [visited] = handler_module.visited
@@ -931,7 +931,7 @@ async def test_enterprise_grant_exchanges_the_id_token_and_needs_no_terminal(
         started = time.monotonic()
         async with ServerRegistry(servers) as registry:
             tools = ToolSet()
-            await attach_servers(tools, registry, ["corp"])
+            await add_server_tools(tools, registry, ["corp"])
             result = await tools.call(ToolCall(id="1", name="corp__whoami", arguments={}))
         assert time.monotonic() - started < 30
     assert result.text == "a machine"
@@ -1002,7 +1002,7 @@ async def test_private_key_jwt_signs_an_assertion_for_the_authorization_server(
         )
         async with ServerRegistry(servers) as registry:
             tools = ToolSet()
-            await attach_servers(tools, registry, ["m2m"])
+            await add_server_tools(tools, registry, ["m2m"])
             result = await tools.call(ToolCall(id="1", name="m2m__whoami", arguments={}))
     assert result.text == "a machine"
     [(form, authorization)] = app.token_requests()

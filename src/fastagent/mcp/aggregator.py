@@ -1,6 +1,6 @@
 """Exposing MCP servers' tools to an agent's `ToolSet`, as ``server__tool``.
 
-`attach_servers` connects the named servers (concurrently), lists their tools (every page),
+`add_server_tools` connects the named servers (concurrently), lists their tools (every page),
 keeps those passing the server's ``include_tools`` / ``exclude_tools`` globs, and adds each to
 the `ToolSet` as an `MCPTool` under ``<server>__<tool>``. When a server sends
 ``notifications/tools/list_changed`` the list is fetched again and the `ToolSet` updated: new
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from fastagent.tools.base import ToolDefinition
     from fastagent.tools.toolset import ToolSet
 
-__all__ = ["MCPAggregator", "MCPTool", "attach_servers", "tool_is_exposed"]
+__all__ = ["MCPAggregator", "MCPTool", "add_server_tools", "tool_is_exposed"]
 
 _log = get_logger("mcp")
 
@@ -215,7 +215,7 @@ class MCPAggregator:
             _log.debug("added tool %s", final)
 
 
-async def attach_servers(
+async def add_server_tools(
     toolset: ToolSet,
     registry: ServerRegistry,
     server_names: Sequence[str],

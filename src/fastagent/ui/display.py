@@ -1,6 +1,6 @@
 """Show what a running app does: a live progress display in a terminal, log lines otherwise.
 
-`attach_display` subscribes to a context's `EventBus` and picks the form:
+`start_display` subscribes to a context's `EventBus` and picks the form:
 
 - quiet: nothing at all;
 - a terminal: a rich live display (agent, model step, model, running tools, tokens, elapsed)
@@ -39,22 +39,22 @@ if TYPE_CHECKING:
     from rich.live import Live
 
     from fastagent.config import LoggerSettings
-    from fastagent.context import Context
+    from fastagent.runtime import Runtime
     from fastagent.ui.progress import ProgressState
 
-__all__ = ["LiveDisplay", "PlainDisplay", "attach_display", "plain_line"]
+__all__ = ["LiveDisplay", "PlainDisplay", "plain_line", "start_display"]
 
 _STREAM_TAIL_LINES = 6
 _PROGRESS_INTERVAL = 1.0
 
 
-def attach_display(
-    ctx: Context, *, quiet: bool, stream: TextIO | Console | None = None, tty: bool | None = None
+def start_display(
+    ctx: Runtime, *, quiet: bool, stream: TextIO | Console | None = None, tty: bool | None = None
 ) -> Callable[[], None]:
     """Render the events of `ctx` until the returned function is called.
 
     Args:
-        ctx: The running context (its ``settings.logger`` picks what is shown).
+        ctx: The open runtime (its ``settings.logger`` picks what is shown).
         quiet: Show nothing (the returned function then does nothing).
         stream: Where to draw: a text stream or a rich `Console` (standard error when None).
         tty: Whether `stream` is a terminal; found out from the stream when None.
