@@ -257,7 +257,8 @@ class FastAgent(WorkflowDecorators):
         the config, checks the graph, and builds every agent. Everything is released when the
         block ends, however it ends. With ``--message`` the message is sent to the agent
         (``--agent`` or the default), the reply printed, and `SystemExit(0)` raised after
-        cleanup, so the body never runs.
+        cleanup, so the body never runs. SIGTERM or SIGHUP while the block runs cancels it,
+        cleans up, and raises `SystemExit` with code 143 or 129 (see `fastagent._signals`).
 
         Raises:
             AgentGraphError: The agents refer to unknown agents, tools or servers, names
@@ -265,7 +266,9 @@ class FastAgent(WorkflowDecorators):
             ConfigError: The config file, or its ``agents:`` section, is invalid.
             UnknownModelError: A model string is unknown.
         """
-        return self._open()
+        from fastagent._signals import ending_on_signals
+
+        return ending_on_signals(self._open())
 
     @contextlib.asynccontextmanager
     async def _open(self) -> AsyncIterator[AgentApp]:
