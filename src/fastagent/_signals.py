@@ -1,4 +1,6 @@
-"""SIGTERM and SIGHUP end a run the way Ctrl-C does: cancel, clean up, then exit 128+N.
+"""Signals during a run: SIGTERM/SIGHUP end it cleanly; Ctrl-C can cancel one piece of work.
+
+SIGTERM and SIGHUP end a run the way Ctrl-C does: cancel, clean up, then exit 128+N.
 
 Their default action kills the process on the spot, leaving MCP servers and their children
 behind. While a run is open (``async with fast.run()``, so ``fastagent go``, ``fastagent
@@ -11,6 +13,9 @@ normal end) never interrupts it; the cleanup's waits are bounded.
 Handlers are installed only from the main thread of a running event loop, and only over the
 default disposition: a signal the program ignores (``nohup``) or handles itself is left
 alone. They are removed when the run ends.
+
+`cancel_on_ctrl_c` runs one piece of work (a chat turn) so that Ctrl-C cancels that work
+alone and raises `Interrupted`, instead of ending the program.
 """
 
 from __future__ import annotations
@@ -19,13 +24,19 @@ import asyncio
 import contextlib
 import signal
 import threading
-from collections.abc import AsyncIterator, Callable
-from typing import TYPE_CHECKING, Final, TypeVar
+from collections.abc import AsyncIterator, Callable, Coroutine
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 if TYPE_CHECKING:
     from contextlib import AbstractAsyncContextManager
 
-__all__ = ["HANDLED_SIGNALS", "TerminatedBySignal", "ending_on_signals"]
+__all__ = [
+    "HANDLED_SIGNALS",
+    "Interrupted",
+    "TerminatedBySignal",
+    "cancel_on_ctrl_c",
+    "ending_on_signals",
+]
 
 T = TypeVar("T")
 
@@ -50,6 +61,47 @@ class TerminatedBySignal(SystemExit):
 
     def __str__(self) -> str:
         return f"terminated by {signal.Signals(self.signum).name}"
+
+
+class Interrupted(Exception):
+    """Ctrl-C cancelled the work `cancel_on_ctrl_c` was running (and nothing else)."""
+
+
+async def cancel_on_ctrl_c(work: Coroutine[Any, Any, T]) -> T:
+    """Run `work` in a task of its own; Ctrl-C (SIGINT) meanwhile cancels that task alone.
+
+    Outside the main thread Ctrl-C keeps its usual meaning and `work` simply runs.
+
+    Raises:
+        Interrupted: Ctrl-C cancelled `work`; the caller goes on.
+    """
+    task = asyncio.ensure_future(work)
+    loop = asyncio.get_running_loop()
+    interrupted = False
+
+    def on_sigint() -> None:
+        nonlocal interrupted
+        interrupted = True
+        task.cancel("Ctrl-C")
+
+    previous = signal.getsignal(signal.SIGINT)
+    installed = False
+    if threading.current_thread() is threading.main_thread():
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(signal.SIGINT, on_sigint)
+            installed = True
+    try:
+        return await task
+    except asyncio.CancelledError:
+        outer = asyncio.current_task()
+        if interrupted and task.cancelled() and (outer is None or not outer.cancelling()):
+            raise Interrupted from None
+        raise
+    finally:
+        if installed:
+            loop.remove_signal_handler(signal.SIGINT)
+            if previous is not None:  # None: set outside Python; leave asyncio's default
+                signal.signal(signal.SIGINT, previous)
 
 
 @contextlib.asynccontextmanager

@@ -2,7 +2,8 @@
 
 ``block`` writes ``<pid> <helper pid>`` to ``STATE/started`` (the helper is a child it
 starts, so a test can check the server's children die too) and then blocks opening the FIFO
-``STATE/fifo`` for reading, which only returns when someone opens it for writing.
+``STATE/fifo`` for reading, which only returns when someone opens it for writing. ``pid``
+answers the server's process id (to show the same server still serves later calls).
 
 Usage: python blocking_server.py STATE
 """
@@ -34,6 +35,11 @@ def main() -> None:
         (STATE / "started.tmp").rename(STATE / "started")
         with fifo.open() as lines:  # blocks here: nobody opens the FIFO for writing
             return lines.readline()
+
+    @server.tool()
+    def pid() -> str:
+        """The server's process id."""
+        return f"server pid {os.getpid()}"
 
     server.run()  # type: ignore[attr-defined]
 
