@@ -2,10 +2,11 @@
 
 `redact` replaces credentials with ``***``. It knows the shapes of common credentials
 (Anthropic ``sk-ant-…`` and OpenAI ``sk-…``/``sk-proj-…`` keys, ``Bearer`` tokens,
-``Authorization`` headers, ``api_key=…`` and ``"api_key": "…"`` pairs) and any literal value
-registered at run time with `register_secret` (e.g. an API key loaded from a secrets file), or
-passed in ``secrets=`` (e.g. the values of ``*_API_KEY`` environment variables, see
-`env_secrets`).
+``Authorization`` headers, ``api_key=…`` and ``"api_key": "…"`` pairs, the userinfo of URLs
+and URL query parameters named like secrets: key, token, secret, password, signature, sig)
+and any literal value registered at run time with `register_secret` (e.g. an API key loaded
+from a secrets file), or passed in ``secrets=`` (e.g. the values of ``*_API_KEY`` environment
+variables, see `env_secrets`).
 
 The registry of run-time secrets is process-wide on purpose: a secret known anywhere must be
 hidden in every thread, task and log sink.
@@ -56,6 +57,20 @@ _KEY_VALUE = re.compile(
     re.IGNORECASE,
 )
 
+
+# The userinfo of a URL (``https://user:password@host``): all of it, since a token often
+# stands where the user name does (``https://ghp_xxx@github.com``).
+_URL_USERINFO = re.compile(
+    r"(?P<head>\b[A-Za-z][A-Za-z0-9+.\-]*://)(?P<userinfo>[^\s/?#@\"'<>]+)@(?=[^\s/?#@]+)"
+)
+# A query (or fragment) parameter named like a secret: key, token, secret, password,
+# signature, sig, credential, auth, as the whole name or a part of it (api_key, X-Amz-Signature).
+_QUERY_SECRET = re.compile(
+    r"(?P<head>[?&#;](?:[A-Za-z0-9_.\-]*?[_.\-])?"
+    r"(?:[A-Za-z0-9]*(?:key|token|secret|password|passwd|pwd|signature|credential)s?|sig|auth)"
+    r"(?:[_.\-][A-Za-z0-9_.\-]*)?=)(?P<v>[^&#\s\"'<>]+)",
+    re.IGNORECASE,
+)
 
 _SECRET_KEY_NAME = re.compile(rf"{_SECRET_NAME}|(?:proxy-)?authorization", re.IGNORECASE)
 
@@ -173,7 +188,9 @@ def redact(text: str, *, secrets: Iterable[str] = ()) -> str:
 
     Returns:
         The text with registered and given secrets, provider keys, bearer tokens,
-        authorization headers and ``api_key``-style pairs masked.
+        authorization headers, ``api_key``-style pairs, URL userinfo
+        (``https://***@host``) and secret-named URL query parameters (``?key=***``,
+        ``&sig=***``) masked.
     """
     given = _literal_pattern_for(frozenset(secrets))
     if given is not None:
@@ -181,6 +198,8 @@ def redact(text: str, *, secrets: Iterable[str] = ()) -> str:
     registered = _REGISTRY.pattern
     if registered is not None:
         text = registered.sub(MASK, text)
+    text = _URL_USERINFO.sub(lambda m: f"{m.group('head')}{MASK}@", text)
+    text = _QUERY_SECRET.sub(lambda m: f"{m.group('head')}{MASK}", text)
     text = _AUTH_HEADER.sub(_mask_auth_header, text)
     text = _BEARER.sub(lambda m: f"{m.group('head')}{MASK}", text)
     text = _KEY_VALUE.sub(_mask_key_value, text)
