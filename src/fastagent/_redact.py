@@ -2,11 +2,11 @@
 
 `redact` replaces credentials with ``***``. It knows the shapes of common credentials
 (Anthropic ``sk-ant-…`` and OpenAI ``sk-…``/``sk-proj-…`` keys, ``Bearer`` tokens,
-``Authorization`` headers, ``api_key=…`` and ``"api_key": "…"`` pairs, the userinfo of URLs
-and URL query parameters named like secrets: key, token, secret, password, signature, sig)
-and any literal value registered at run time with `register_secret` (e.g. an API key loaded
-from a secrets file), or passed in ``secrets=`` (e.g. the values of ``*_API_KEY`` environment
-variables, see `env_secrets`).
+``Basic`` credentials, ``Authorization`` headers, ``api_key=…`` and ``"api_key": "…"`` pairs,
+the userinfo of URLs and URL query parameters named like secrets: key, token, secret,
+password, signature, sig) and any literal value registered at run time with
+`register_secret` (e.g. an API key loaded from a secrets file), or passed in ``secrets=``
+(e.g. the values of ``*_API_KEY`` environment variables, see `env_secrets`).
 
 The registry of run-time secrets is process-wide on purpose: a secret known anywhere must be
 hidden in every thread, task and log sink.
@@ -14,6 +14,8 @@ hidden in every thread, task and log sink.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import functools
 import os
 import re
@@ -47,6 +49,8 @@ _AUTH_HEADER = re.compile(
     re.IGNORECASE,
 )
 _BEARER = re.compile(r"\b(?P<head>Bearer\s+)[A-Za-z0-9\-._~+/]+=*", re.IGNORECASE)
+# HTTP Basic credentials: base64 of "user:password" (what a URL's userinfo is sent as).
+_BASIC = re.compile(r"\b(?P<head>Basic\s+)(?P<b64>[A-Za-z0-9+/]{4,}={0,2})(?![A-Za-z0-9+/=])")
 _SECRET_NAME = (
     r"(?:[A-Za-z0-9]+[_\-])*"
     r"(?:api[_\-]?key|apikey|access[_\-]?key|secret|token|password|passwd)"
@@ -83,6 +87,14 @@ def is_secret_key(name: str) -> bool:
 def _mask_auth_header(match: re.Match[str]) -> str:
     quote = match.group("q") or ""
     return f"{match.group('head')}{quote}{MASK}{quote}"
+
+
+def _mask_basic(match: re.Match[str]) -> str:
+    try:
+        decoded = base64.b64decode(match.group("b64"), validate=True)
+    except (binascii.Error, ValueError):
+        return match.group()
+    return f"{match.group('head')}{MASK}" if b":" in decoded else match.group()
 
 
 def _mask_key_value(match: re.Match[str]) -> str:
@@ -202,5 +214,6 @@ def redact(text: str, *, secrets: Iterable[str] = ()) -> str:
     text = _QUERY_SECRET.sub(lambda m: f"{m.group('head')}{MASK}", text)
     text = _AUTH_HEADER.sub(_mask_auth_header, text)
     text = _BEARER.sub(lambda m: f"{m.group('head')}{MASK}", text)
+    text = _BASIC.sub(_mask_basic, text)
     text = _KEY_VALUE.sub(_mask_key_value, text)
     return _PROVIDER_KEY.sub(MASK, text)
