@@ -40,7 +40,9 @@ __all__ = [
 
 T = TypeVar("T")
 
-HANDLED_SIGNALS: Final = (signal.SIGTERM, signal.SIGHUP)
+HANDLED_SIGNALS: Final = tuple(
+    getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
 """The signals a run turns into a clean shutdown (SIGINT is asyncio's own: Ctrl-C)."""
 
 
