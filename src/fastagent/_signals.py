@@ -132,9 +132,10 @@ async def ending_on_signals(run: AbstractAsyncContextManager[T]) -> AsyncIterato
                 yield value
             finally:
                 closing = True
-    except asyncio.CancelledError:
+    except (asyncio.CancelledError, Exception):
         if not received:
             raise
+        # Cancelled by the signal, or failed while being cancelled: the signal decides.
     finally:
         for signum in installed:
             loop.remove_signal_handler(signum)
