@@ -8,6 +8,7 @@ answers the next call. Ctrl-C twice at an empty prompt ends the chat.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import time
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ import pexpect
 import pytest
 
 from .test_interactive_terminal import answer, screen
+from .test_signals import start_time
 
 SERVER = Path(__file__).parent / "servers" / "blocking_server.py"
 NEW_PROMPT = "\x1b[?2004h"
@@ -123,3 +125,25 @@ def test_ctrl_c_on_a_typed_line_drops_the_line_only(chat: pexpect.spawn) -> None
     chat.expect(pexpect.EOF)
     chat.close()
     assert chat.exitstatus == 0
+
+
+def test_sigterm_during_a_chat_turn_ends_the_chat_with_143(
+    chat: pexpect.spawn, state: Path
+) -> None:
+    chat.expect_exact(NEW_PROMPT)
+    chat.send("***CALL_TOOL blocker__block {}\r")
+    wait_for(state / "started")
+    server_pid, helper_pid = map(int, (state / "started").read_text().split())
+    run = {pid: start_time(pid) for pid in (server_pid, helper_pid)}
+    assert None not in run.values()
+    os.kill(chat.pid, signal.SIGTERM)
+    chat.expect(pexpect.EOF)
+    chat.close()
+    assert chat.exitstatus == 143
+    assert "Traceback" not in screen(chat.before)
+    deadline = time.monotonic() + 5
+    while (alive := [p for p, t in run.items() if start_time(p) == t]) and (
+        time.monotonic() < deadline
+    ):
+        time.sleep(0.05)
+    assert not alive, f"processes of the chat survived SIGTERM: {alive}"
