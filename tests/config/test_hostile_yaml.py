@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from fastagent.config.env_source import parse_env_value
 from fastagent.config.yaml_source import MAX_EXPANDED_NODES, read_yaml_mapping
 from fastagent.exceptions import ConfigFileError
 
@@ -81,3 +82,12 @@ def test_cli_reports_a_bomb_in_one_line(tmp_path: Path) -> None:
     assert "fastagent.yaml" in lines[0]
     assert lines[1].startswith("hint: ")
     assert "Traceback" not in done.stderr
+
+
+def test_alias_bomb_in_an_environment_value_stays_text() -> None:
+    bomb = "[" + ", ".join(["&a [x, x, x, x, x, x, x, x, x]"] + ["*a"] * 8) + "]"
+    started = time.monotonic()
+    assert parse_env_value(bomb, ("mcp", "servers")) == bomb
+    assert parse_env_value("[" * 5000 + "]" * 5000, ("mcp", "servers")).startswith("[[[")
+    assert time.monotonic() - started < 5
+    assert parse_env_value("[1, 2]", ("mcp", "servers")) == [1, 2]
