@@ -50,7 +50,9 @@ _AUTH_HEADER = re.compile(
 )
 _BEARER = re.compile(r"\b(?P<head>Bearer\s+)[A-Za-z0-9\-._~+/]+=*", re.IGNORECASE)
 # HTTP Basic credentials: base64 of "user:password" (what a URL's userinfo is sent as).
-_BASIC = re.compile(r"\b(?P<head>Basic\s+)(?P<b64>[A-Za-z0-9+/]{4,}={0,2})(?![A-Za-z0-9+/=])")
+_BASIC = re.compile(
+    r"(?P<head>Basic(?<![A-Za-z0-9_]Basic)\s+)(?P<b64>[A-Za-z0-9+/]{4,}={0,2})(?![A-Za-z0-9+/=])"
+)
 _SECRET_NAME = (
     r"(?:[A-Za-z0-9]+[_\-])*"
     r"(?:api[_\-]?key|apikey|access[_\-]?key|secret|token|password|passwd)"
@@ -64,15 +66,14 @@ _KEY_VALUE = re.compile(
 
 # The userinfo of a URL (``https://user:password@host``): all of it, since a token often
 # stands where the user name does (``https://ghp_xxx@github.com``).
-_URL_USERINFO = re.compile(
-    r"(?P<head>\b[A-Za-z][A-Za-z0-9+.\-]*://)(?P<userinfo>[^\s/?#@\"'<>]+)@(?=[^\s/?#@]+)"
-)
+_URL_USERINFO = re.compile(r"(?P<head>://)(?P<userinfo>[^\s/?#@\"'<>]+)@(?=[^\s/?#@]+)")
 # A query (or fragment) parameter named like a secret: key, token, secret, password,
 # signature, sig, credential, auth, as the whole name or a part of it (api_key, X-Amz-Signature).
-_QUERY_SECRET = re.compile(
-    r"(?P<head>[?&#;](?:[A-Za-z0-9_.\-]*?[_.\-])?"
+_QUERY_PARAM = re.compile(r"(?P<head>[?&#;](?P<name>[A-Za-z0-9_.\-]+)=)(?P<v>[^&#\s\"'<>]+)")
+_QUERY_SECRET_NAME = re.compile(
+    r"(?:[A-Za-z0-9_.\-]*[_.\-])?"
     r"(?:[A-Za-z0-9]*(?:key|token|secret|password|passwd|pwd|signature|credential)s?|sig|auth)"
-    r"(?:[_.\-][A-Za-z0-9_.\-]*)?=)(?P<v>[^&#\s\"'<>]+)",
+    r"(?:[_.\-][A-Za-z0-9_.\-]*)?",
     re.IGNORECASE,
 )
 
@@ -87,6 +88,12 @@ def is_secret_key(name: str) -> bool:
 def _mask_auth_header(match: re.Match[str]) -> str:
     quote = match.group("q") or ""
     return f"{match.group('head')}{quote}{MASK}{quote}"
+
+
+def _mask_query_param(match: re.Match[str]) -> str:
+    if _QUERY_SECRET_NAME.fullmatch(match.group("name")) is None:
+        return match.group()
+    return f"{match.group('head')}{MASK}"
 
 
 def _mask_basic(match: re.Match[str]) -> str:
@@ -210,10 +217,13 @@ def redact(text: str, *, secrets: Iterable[str] = ()) -> str:
     registered = _REGISTRY.pattern
     if registered is not None:
         text = registered.sub(MASK, text)
-    text = _URL_USERINFO.sub(lambda m: f"{m.group('head')}{MASK}@", text)
-    text = _QUERY_SECRET.sub(lambda m: f"{m.group('head')}{MASK}", text)
+    if "@" in text:
+        text = _URL_USERINFO.sub(lambda m: f"{m.group('head')}{MASK}@", text)
+    if "=" in text:
+        text = _QUERY_PARAM.sub(_mask_query_param, text)
     text = _AUTH_HEADER.sub(_mask_auth_header, text)
     text = _BEARER.sub(lambda m: f"{m.group('head')}{MASK}", text)
-    text = _BASIC.sub(_mask_basic, text)
+    if "Basic" in text:
+        text = _BASIC.sub(_mask_basic, text)
     text = _KEY_VALUE.sub(_mask_key_value, text)
     return _PROVIDER_KEY.sub(MASK, text)

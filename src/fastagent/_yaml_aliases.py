@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import yaml
 
-__all__ = ["expands_beyond", "first_alias"]
+__all__ = ["expands_beyond", "first_alias", "may_have_anchors"]
 
 
 def _children(node: yaml.Node) -> Iterator[yaml.Node]:
@@ -31,16 +31,41 @@ def _children(node: yaml.Node) -> Iterator[yaml.Node]:
                 yield item
 
 
+_BEFORE_ANCHOR = frozenset(" \t\r\n[{,:?-\ufeff")
+
+
+def may_have_anchors(text: str) -> bool:
+    """False when `text` surely has no YAML anchor (so no alias can refer to one).
+
+    An anchor (``&name``) starts a node: at the start of a line, or after a space or an
+    indicator. Text that merely contains ``&`` elsewhere (``R&D``) says False quickly; text
+    with `` & `` says True, and only then is the composed graph walked.
+    """
+    index = text.find("&")
+    while index != -1:
+        if index == 0 or text[index - 1] in _BEFORE_ANCHOR:
+            return True
+        index = text.find("&", index + 1)
+    return False
+
+
 def first_alias(root: yaml.Node) -> yaml.Node | None:
     """The first node the document reaches twice (the target of an alias), else None."""
     seen: set[int] = set()
     todo = [root]
     while todo:
         node = todo.pop()
-        if id(node) in seen:
+        key = id(node)
+        if key in seen:
             return node
-        seen.add(id(node))
-        todo.extend(_children(node))
+        seen.add(key)
+        value = node.value
+        if type(value) is list:
+            for item in value:
+                if type(item) is tuple:  # a mapping's (key, value) pair
+                    todo.extend(item)
+                else:
+                    todo.append(item)
     return None
 
 

@@ -95,3 +95,18 @@ def test_moderately_nested_data_still_loads(tmp_path: Path) -> None:
     for name in ("ok.json", "ok.yaml", "ok.md"):
         save_history(tmp_path / name, [message])
         assert load_history(tmp_path / name) == [message]
+
+
+@pytest.mark.parametrize(
+    "messages",
+    [
+        "[&m {role: user, content: []}, *m]",
+        "[{role: user, content: &c []}, {role: user, content: *c}]",
+        "\n- &m\n  role: user\n  content: []\n- *m",
+    ],
+)
+def test_aliases_in_flow_and_block_style_are_refused(tmp_path: Path, messages: str) -> None:
+    path = tmp_path / "alias.yaml"
+    path.write_text(f"fastagent_history: 2\nmessages: {messages}\n")
+    with pytest.raises(HistoryFormatError, match="YAML anchors and aliases are not allowed"):
+        load_history(path)

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, cast
 
-from fastagent._yaml_aliases import first_alias
+from fastagent._yaml_aliases import first_alias, may_have_anchors
 from fastagent.history._errors import history_error
 from fastagent.history._located import LineDict, LineList
 from fastagent.history.schema import HISTORY_VERSION, messages_from_document
@@ -76,7 +76,7 @@ def parse_yaml(text: str, *, source: str | None = None) -> list[Message]:
     loader = _loader(fast=_nesting_bound(text) <= _FAST_DEPTH)(text)  # a SafeLoader subclass
     try:
         node = loader.get_single_node()
-        alias = first_alias(node) if node is not None else None
+        alias = first_alias(node) if node is not None and may_have_anchors(text) else None
         if alias is not None:
             raise history_error(
                 "YAML anchors and aliases are not allowed in history files",
