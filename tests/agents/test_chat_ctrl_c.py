@@ -41,8 +41,10 @@ async def test_ctrl_c_on_a_typed_line_or_between_lines_does_not_end_the_chat() -
         KeyboardInterrupt(""),
         "two",
         KeyboardInterrupt(""),
+        KeyboardInterrupt("typed after the hint"),
+        KeyboardInterrupt(""),
         "three",
     )
     assert await chat_loop(echo(), read=read, write=out.append, error=errors.append) == 2
     assert out == ["two", "three"]
-    assert errors == ["press Ctrl-C again or Ctrl-D to exit"] * 2
+    assert errors == ["press Ctrl-C again or Ctrl-D to exit"] * 3

@@ -99,6 +99,7 @@ async def run_chat(session: ChatSession, read: Reader, *, prompt: bool | None = 
             break
         except KeyboardInterrupt as interrupt:
             if interrupt.args and interrupt.args[0]:
+                armed = False
                 continue  # Ctrl-C on a typed line drops the line, as in a shell
             if armed:
                 break
