@@ -23,7 +23,7 @@ SERVER = Path(__file__).parent / "servers" / "blocking_server.py"
 SCRIPT = textwrap.dedent(
     """
     import asyncio
-    from fastagent.agents import FastAgent
+    from fastagent import FastAgent
 
     fast = FastAgent("signals")
 

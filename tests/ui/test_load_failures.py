@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from fastagent.ui.chat import chat_loop
 
 from .conftest import echo

@@ -17,10 +17,10 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from .test_interactive_terminal import answer, screen
-from .test_signals import start_time
+from ..agents.test_signals import start_time
+from .test_chat_terminal import answer, screen
 
-SERVER = Path(__file__).parent / "servers" / "blocking_server.py"
+SERVER = Path(__file__).parents[1] / "agents" / "servers" / "blocking_server.py"
 NEW_PROMPT = "\x1b[?2004h"
 
 

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 
 from fastagent.ui.chat import chat_loop
 
-from ..ui.conftest import echo
+from .conftest import echo
 
 
 def reader(*items: str | BaseException) -> Callable[[str], Awaitable[str]]:
