@@ -11,6 +11,14 @@ wheel; this script puts a small standard-library HTTP front on it. Install it wi
 Point fastagent at it with the generic provider, e.g. ``--model generic.local`` and
 ``FASTAGENT_GENERIC__BASE_URL=http://127.0.0.1:8080/v1`` (docs/providers/local-models.md).
 
+``tool_choice`` keeps its OpenAI meaning: ``{"type": "function", "function": {"name": X}}``
+(the model must call X), which the engine would ignore, is sent to it as X's tool alone with
+``"required"``; a name that is not among ``tools`` is answered 400.
+
+``--chat-template-file templates/chatml-tools.jinja`` gives a ChatML model whose own template
+has no tools (SmolLM2) the ``<tool_call>`` format: it then calls a tool when the request
+forces one and otherwise answers in text.
+
 ``--tool-result-hint TEXT`` adds TEXT after the tool results in the model's own chat template
 (Qwen2.5 / Hermes style templates, which close tool results with ``</tool_response>``). Small
 models such as Qwen2.5-Coder-1.5B otherwise keep calling tools, or stop, instead of answering
