@@ -250,12 +250,12 @@ def _revive(part: Mapping[str, Any]) -> dict[str, Any]:
     revived = dict(part)
     signature = revived.get("thought_signature")
     if isinstance(signature, str):
-        revived["thought_signature"] = base64.b64decode(signature)
+        revived["thought_signature"] = base64.urlsafe_b64decode(signature)
     inline = revived.get("inline_data")
     if isinstance(inline, dict) and isinstance(inline.get("data"), str):
         revived["inline_data"] = {
             "mimeType": inline.get("mime_type", ""),
-            "data": base64.b64decode(inline["data"]),
+            "data": base64.urlsafe_b64decode(inline["data"]),
         }
     return revived
 
