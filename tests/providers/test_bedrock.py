@@ -583,3 +583,22 @@ def test_building_a_provider_does_not_import_boto3() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+async def test_the_model_factory_builds_bedrock_from_settings(server: BedrockServer) -> None:
+    from fastagent.config import Settings
+    from fastagent.providers.factory import ModelFactory
+
+    server.reply(ok("converse_text.json"))
+    settings = Settings.model_validate(
+        {"bedrock": {"region": "eu-central-1", "base_url": server.url, "max_retries": 0}}
+    )
+    factory = ModelFactory(settings)
+    provider = factory.create("bedrock.anthropic.claude-haiku-4-5")
+    reply = await provider.complete(ask(Message.user("hi")))
+    await factory.aclose()
+    assert reply.text == "Paris is the capital of France."
+    assert server.requests[0].path.split("/")[2] == (
+        "eu.anthropic.claude-haiku-4-5-20251001-v1%3A0"
+    )
+    assert factory.model_info(factory.resolve("bedrock.anthropic.claude-haiku-4-5")).known

@@ -678,3 +678,17 @@ def test_building_a_provider_does_not_import_the_sdk() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+async def test_the_model_factory_builds_google_from_settings(api: Api) -> None:
+    from fastagent.config import Settings
+    from fastagent.providers.factory import ModelFactory
+
+    api.replies("text.json")
+    factory = ModelFactory(Settings.model_validate({"google": {"api_key": KEY}}))
+    provider = factory.create("gemini-flash", http_client=api.client)
+    reply = await provider.complete(ask(Message.user("hi")))
+    await factory.aclose()
+    assert reply.text == "Paris is the capital of France."
+    assert api.route.calls[0].request.headers["x-goog-api-key"] == KEY
+    assert factory.model_info(factory.resolve("gemini-flash")).known
