@@ -47,11 +47,13 @@ _COUNT_PATTERNS: tuple[tuple[re.Pattern[str], int, int], ...] = (
     (re.compile(r"(\d[\d,]*)\s*tokens?\s*>\s*(\d[\d,]*)"), 1, 2),
     # Gemini: "The input token count (1200000) exceeds the maximum number of tokens allowed
     # (1048576)"
-    (re.compile(r"input token count \((\d+)\)\D+\((\d+)\)", re.IGNORECASE), 1, 2),
+    (re.compile(r"input token count \((\d[\d,]*)\)\D+\((\d[\d,]*)\)", re.IGNORECASE), 1, 2),
     # OpenAI: "maximum context length is 128000 tokens. However, your messages resulted in
     # 130000 tokens"
     (
-        re.compile(r"maximum context length is (\d+) tokens\D+?(\d+) tokens", re.IGNORECASE),
+        re.compile(
+            r"maximum context length is (\d[\d,]*) tokens\D+?(\d[\d,]*) tokens", re.IGNORECASE
+        ),
         2,
         1,
     ),
