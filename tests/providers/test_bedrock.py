@@ -602,3 +602,103 @@ async def test_the_model_factory_builds_bedrock_from_settings(server: BedrockSer
         "eu.anthropic.claude-haiku-4-5-20251001-v1%3A0"
     )
     assert factory.model_info(factory.resolve("bedrock.anthropic.claude-haiku-4-5")).known
+
+
+async def test_streamed_reasoning_is_kept_for_the_next_turn(
+    server: BedrockServer, provider: BedrockProvider
+) -> None:
+    events = [
+        {"messageStart": {"role": "assistant"}},
+        {
+            "contentBlockDelta": {
+                "contentBlockIndex": 0,
+                "delta": {"reasoningContent": {"text": "Need the "}},
+            }
+        },
+        {
+            "contentBlockDelta": {
+                "contentBlockIndex": 0,
+                "delta": {"reasoningContent": {"text": "tool."}},
+            }
+        },
+        {
+            "contentBlockDelta": {
+                "contentBlockIndex": 0,
+                "delta": {"reasoningContent": {"signature": "c2lnMQ=="}},
+            }
+        },
+        {"contentBlockStop": {"contentBlockIndex": 0}},
+        {
+            "contentBlockStart": {
+                "contentBlockIndex": 1,
+                "start": {"toolUse": {"toolUseId": "tooluse_T", "name": "get_weather"}},
+            }
+        },
+        {
+            "contentBlockDelta": {
+                "contentBlockIndex": 1,
+                "delta": {"toolUse": {"input": '{"location": "Oslo"}'}},
+            }
+        },
+        {"contentBlockStop": {"contentBlockIndex": 1}},
+        {"messageStop": {"stopReason": "tool_use"}},
+    ]
+    server.reply(Reply(200, raw=event_stream(events)), ok("converse_text.json"))
+    params = RequestParams(reasoning="minimal")
+    streamed_events = [
+        e async for e in provider.stream(ask(Message.user("Oslo?"), tools=[WEATHER], params=params))
+    ]
+    message = streamed_events[-1].message  # type: ignore[union-attr]
+    expected = {
+        "reasoningContent": {"reasoningText": {"text": "Need the tool.", "signature": "c2lnMQ=="}}
+    }
+    assert message.provider_data == {"bedrock": {"reasoning": [expected]}}
+    assert message.text == ""
+    results = Message(role="user", tool_results=[ToolResult.error("tooluse_T", "offline")])
+    await provider.complete(
+        ask(Message.user("Oslo?"), message, results, tools=[WEATHER], params=params)
+    )
+    assert server.requests[1].body["messages"][1]["content"][0] == expected
+
+
+async def test_invalid_streamed_tool_arguments_are_a_model_output_error(
+    server: BedrockServer, provider: BedrockProvider
+) -> None:
+    from fastagent.exceptions import ModelOutputError
+
+    events = [
+        {"messageStart": {"role": "assistant"}},
+        {
+            "contentBlockStart": {
+                "contentBlockIndex": 0,
+                "start": {"toolUse": {"toolUseId": "t", "name": "get_weather"}},
+            }
+        },
+        {
+            "contentBlockDelta": {
+                "contentBlockIndex": 0,
+                "delta": {"toolUse": {"input": '{"location": '}},
+            }
+        },
+        {"contentBlockStop": {"contentBlockIndex": 0}},
+    ]
+    server.reply(Reply(200, raw=event_stream(events)))
+    with pytest.raises(ModelOutputError, match="invalid JSON"):
+        async for _ in provider.stream(ask(Message.user("?"), tools=[WEATHER])):
+            pass
+
+
+async def test_an_error_in_the_middle_of_a_tool_loop_leaves_history_unchanged(
+    server: BedrockServer, provider: BedrockProvider
+) -> None:
+    server.reply(
+        ok("converse_text.json"),
+        ok("converse_tool_use_parallel.json"),
+        failure("error_throttling.json"),
+    )
+    llm = AugmentedLLM(provider, tools=weather_tools())
+    await llm.generate("First question")
+    before = [m.to_dict() for m in llm.memory.messages()]
+    with pytest.raises(RateLimitError):
+        await llm.generate("Weather in SF and NYC?")
+    assert [m.to_dict() for m in llm.memory.messages()] == before

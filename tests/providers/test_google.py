@@ -8,6 +8,7 @@ import logging
 import re
 import subprocess
 import sys
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -692,3 +693,21 @@ async def test_the_model_factory_builds_google_from_settings(api: Api) -> None:
     assert reply.text == "Paris is the capital of France."
     assert api.route.calls[0].request.headers["x-goog-api-key"] == KEY
     assert factory.model_info(factory.resolve("gemini-flash")).known
+
+
+async def test_an_error_in_the_middle_of_a_tool_loop_leaves_history_unchanged(api: Api) -> None:
+    api.route.mock(
+        side_effect=[
+            response("text.json"),
+            response("parallel_calls.json"),
+            response("error_internal.json", 500),
+        ]
+    )
+    llm = AugmentedLLM(api.provider(), tools=weather_tools())
+    await llm.generate("First question")
+    before = [m.to_dict() for m in llm.memory.messages()]
+    started = time.monotonic()
+    with pytest.raises(ProviderServerError):
+        await llm.generate("Weather in SF and NYC?")
+    assert time.monotonic() - started < 20
+    assert [m.to_dict() for m in llm.memory.messages()] == before
