@@ -1,5 +1,8 @@
 """A local Bedrock runtime for tests: an HTTP server on 127.0.0.1 with scripted replies.
 
+(Also a stand-in for other endpoints not reached through httpx, such as Google's OAuth token
+endpoint that google-auth calls with requests.)
+
 botocore does not use httpx, so respx cannot answer it; the provider is pointed at this
 server with ``base_url`` (boto3's ``endpoint_url``) and fake static credentials. Each reply is
 a status, JSON body and headers, or a ConverseStream reply framed in the AWS event-stream
@@ -88,6 +91,7 @@ class Request:
     path: str
     headers: dict[str, str]
     body: dict[str, Any]
+    raw: bytes = b""
 
 
 class BedrockServer:
@@ -105,9 +109,11 @@ class BedrockServer:
                 length = int(self.headers.get("content-length") or 0)
                 raw = self.rfile.read(length)
                 with server._lock:
-                    server.requests.append(
-                        Request(self.path, dict(self.headers), json.loads(raw or b"{}"))
-                    )
+                    try:
+                        body = json.loads(raw or b"{}")
+                    except ValueError:  # a form post (an OAuth token request)
+                        body = {}
+                    server.requests.append(Request(self.path, dict(self.headers), body, raw))
                     reply = server.replies.pop(0) if server.replies else Reply(500, {})
                 if reply.delay:
                     server._stop.wait(reply.delay)

@@ -711,3 +711,50 @@ async def test_an_error_in_the_middle_of_a_tool_loop_leaves_history_unchanged(ap
         await llm.generate("Weather in SF and NYC?")
     assert time.monotonic() - started < 20
     assert [m.to_dict() for m in llm.memory.messages()] == before
+
+
+async def test_vertex_with_application_default_credentials(
+    api: Api, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """ADC end to end: google-auth refreshes a token at a local token endpoint (it uses
+    requests, not httpx), then the SDK calls the Vertex AI URL with that bearer token."""
+    from bedrock_server import BedrockServer, Reply
+
+    with BedrockServer() as token_server:
+        token_server.reply(
+            Reply(
+                200,
+                {"access_token": "ya29.fastagent-test", "expires_in": 3600, "token_type": "Bearer"},
+            )
+        )
+        credentials = tmp_path / "adc.json"
+        credentials.write_text(
+            json.dumps(
+                {
+                    "type": "external_account_authorized_user",
+                    "audience": "//iam.googleapis.com/locations/global/workforcePools/p",
+                    "client_id": "client",
+                    "client_secret": "secret",
+                    "refresh_token": "refresh-token",
+                    "token_url": f"{token_server.url}/token",
+                    "token_info_url": f"{token_server.url}/info",
+                }
+            )
+        )
+        monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(credentials))
+        monkeypatch.setenv("GEMINI_API_KEY", "AIza-must-not-be-sent-to-vertex")
+        vertex = api.router.post(url__regex=r"https://us-central1-aiplatform\.googleapis\.com/.*")
+        vertex.mock(return_value=response("text.json"))
+        settings = GoogleSettings(vertexai=True, project="my-project", location="us-central1")
+        provider = GoogleProvider(MODEL, settings=settings, http_client=api.client)
+        reply = await provider.complete(ask(Message.user("hi")))
+        await provider.aclose()
+
+    assert reply.text == "Paris is the capital of France."
+    request = vertex.calls[0].request
+    assert "/projects/my-project/locations/us-central1/publishers/google/models/" in str(
+        request.url
+    )
+    assert request.headers["authorization"] == "Bearer ya29.fastagent-test"
+    assert "x-goog-api-key" not in request.headers
+    assert token_server.requests[0].raw.startswith(b"grant_type=refresh_token")
