@@ -31,10 +31,13 @@ def test_importing_the_table_imports_nothing_beyond_the_package() -> None:
 def test_every_row_has_settings_and_feeds_check() -> None:
     for name, defaults in PROVIDER_DEFAULTS.items():
         assert name in Settings.model_fields, name
-        assert defaults.api_key_vars and all(v.endswith("_KEY") for v in defaults.api_key_vars)
         assert defaults.base_url.startswith(("http://", "https://"))
-        assert PROVIDERS[name] == defaults.api_key_vars[0]
         assert EXTRAS[defaults.sdk] == defaults.extra
+        if not defaults.api_key_vars:  # the SDK finds its own credentials (AWS chain)
+            assert defaults.credentials and name not in PROVIDERS
+            continue
+        assert all(v.endswith("_KEY") for v in defaults.api_key_vars)
+        assert PROVIDERS[name] == defaults.api_key_vars[0]
     assert EXTRAS["mcp"] == "mcp"
 
 
@@ -43,8 +46,12 @@ def test_providers_and_settings_use_the_table() -> None:
     assert GenericProvider("m").base_url == PROVIDER_DEFAULTS["generic"].base_url
     assert OpenAIProvider.api_key_env_var == PROVIDER_DEFAULTS["openai"].api_key_vars[0]
     assert GenericProvider.api_key_env_var == PROVIDER_DEFAULTS["generic"].api_key_vars[0]
-    for name in PROVIDER_DEFAULTS:
-        assert api_key_variable(name) in (error_for_status(401, "no", provider=name).hint or "")
+    for name, defaults in PROVIDER_DEFAULTS.items():
+        hint = error_for_status(401, "no", provider=name).hint or ""
+        if defaults.api_key_vars:
+            assert api_key_variable(name) in hint
+        else:
+            assert defaults.credentials in hint
     assert api_key_variable("groq") == "GROQ_API_KEY"
 
 

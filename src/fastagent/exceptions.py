@@ -22,6 +22,7 @@ went wrong)::
         │   │   ├── RateLimitError       429 (retry_after seconds when known)
         │   │   ├── BadRequestError      400/404/422 (the provider's message)
         │   │   │   └── ContextWindowExceededError
+    │   │   │       └── ContextWindowError   with the token counts, when the API gave them
         │   │   └── ProviderServerError  5xx and 529 overloaded
         │   ├── ProviderTimeoutError   no answer in time
         │   ├── ProviderConnectionError  could not reach the provider
@@ -47,6 +48,7 @@ __all__ = [
     "ConfigError",
     "ConfigFileError",
     "ConfigValidationError",
+    "ContextWindowError",
     "ContextWindowExceededError",
     "FastAgentError",
     "HistoryFormatError",
@@ -290,6 +292,35 @@ class BadRequestError(ProviderHTTPError):
 
 class ContextWindowExceededError(BadRequestError):
     """The request does not fit the model's context window."""
+
+
+class ContextWindowError(ContextWindowExceededError):
+    """The request does not fit the model's context window, with the counts the API gave.
+
+    Args:
+        message: What went wrong.
+        input_tokens: Tokens the request needs, when the provider said.
+        context_window: The model's limit in tokens, when the provider said.
+        status_code: HTTP status (400 unless the provider used another).
+        body: The response body, as for `ProviderHTTPError`.
+        provider: Provider name.
+        hint: What to do about it.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        input_tokens: int | None = None,
+        context_window: int | None = None,
+        status_code: int = 400,
+        body: str | None = None,
+        provider: str = "",
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message, status_code=status_code, body=body, provider=provider, hint=hint)
+        self.input_tokens = input_tokens
+        self.context_window = context_window
 
 
 class ProviderServerError(ProviderHTTPError):

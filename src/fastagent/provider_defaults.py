@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Final, NamedTuple
 
-__all__ = ["PROVIDER_DEFAULTS", "ProviderDefaults", "api_key_variable"]
+__all__ = ["PROVIDER_DEFAULTS", "ProviderDefaults", "api_key_variable", "credentials_hint"]
 
 
 class ProviderDefaults(NamedTuple):
@@ -22,10 +22,14 @@ class ProviderDefaults(NamedTuple):
         name: The provider part of model strings (``anthropic`` in ``anthropic.claude-...``),
             and its settings key.
         api_key_vars: Environment variables that supply its key, in the order they are
-            tried; the first is the one named in hints.
-        base_url: The endpoint used when the settings name none.
+            tried; the first is the one named in hints. Empty for a provider whose SDK finds
+            its own credentials (Bedrock: the AWS credential chain).
+        base_url: The endpoint used when the settings name none (``{region}`` stands for the
+            configured region).
         sdk: The import name of the SDK it calls.
         extra: The fastagent extra that installs the SDK (``pip install 'fastagent[extra]'``).
+        credentials: For a provider without key variables: where its credentials come from,
+            as one line for hints.
     """
 
     name: str
@@ -33,6 +37,7 @@ class ProviderDefaults(NamedTuple):
     base_url: str
     sdk: str
     extra: str
+    credentials: str = ""
 
 
 PROVIDER_DEFAULTS: Final[dict[str, ProviderDefaults]] = {
@@ -55,6 +60,24 @@ PROVIDER_DEFAULTS: Final[dict[str, ProviderDefaults]] = {
             sdk="openai",
             extra="openai",
         ),
+        ProviderDefaults(
+            "google",
+            ("GEMINI_API_KEY", "GOOGLE_API_KEY"),
+            "https://generativelanguage.googleapis.com",
+            sdk="google.genai",
+            extra="google",
+        ),
+        ProviderDefaults(
+            "bedrock",
+            (),
+            "https://bedrock-runtime.{region}.amazonaws.com",
+            sdk="boto3",
+            extra="bedrock",
+            credentials=(
+                "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, or an instance "
+                "role; and a region (AWS_REGION or bedrock.region)"
+            ),
+        ),
     )
 }
 """The providers that call an API, by name (test providers need no key, URL or extra)."""
@@ -66,4 +89,14 @@ def api_key_variable(provider: str) -> str:
     A provider outside the table (a preset, a plugin) gets ``<PROVIDER>_API_KEY``.
     """
     entry = PROVIDER_DEFAULTS.get(provider)
-    return entry.api_key_vars[0] if entry is not None else f"{provider.upper()}_API_KEY"
+    if entry is not None and entry.api_key_vars:
+        return entry.api_key_vars[0]
+    return f"{provider.upper()}_API_KEY"
+
+
+def credentials_hint(provider: str) -> str:
+    """The hint for rejected or missing credentials of `provider`."""
+    entry = PROVIDER_DEFAULTS.get(provider)
+    if entry is not None and entry.credentials:
+        return f"check the credentials: {entry.credentials}"
+    return f"check the API key ({api_key_variable(provider)} or {provider}.api_key)"

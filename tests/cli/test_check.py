@@ -115,6 +115,7 @@ def test_api_key_status_names_the_variable_that_won(project: Path) -> None:
     assert api_key_status(loaded, env) == {
         "anthropic": "set (from env fastagent_anthropic__api_key)",
         "openai": "not set",
+        "google": "not set",
         "generic": "set (from .env file)",
     }
 
@@ -123,8 +124,16 @@ def test_api_key_status_without_a_config() -> None:
     assert api_key_status(None, {"OPENAI_API_KEY": "x"}) == {
         "anthropic": "unknown (config invalid)",
         "openai": "set (from env OPENAI_API_KEY)",
+        "google": "unknown (config invalid)",
         "generic": "unknown (config invalid)",
     }
+
+
+def test_api_key_status_names_the_second_variable_of_a_provider(project: Path) -> None:
+    env = {"GOOGLE_API_KEY": "g"}
+    loaded = load_config(cwd=project, env=env, user_config_dir=project / "none")
+    assert api_key_status(loaded, env)["google"] == "set (from env GOOGLE_API_KEY)"
+    assert api_key_status(None, env)["google"] == "set (from env GOOGLE_API_KEY)"
 
 
 def test_node_tools_are_looked_up_on_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

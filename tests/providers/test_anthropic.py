@@ -18,6 +18,7 @@ from fastagent.config.settings import AnthropicSettings
 from fastagent.exceptions import (
     AuthenticationError,
     BadRequestError,
+    ContextWindowError,
     ContextWindowExceededError,
     MissingAPIKeyError,
     ProviderConnectionError,
@@ -589,7 +590,7 @@ async def test_httpx2_client_is_used_directly() -> None:
     ("name", "status", "error_type"),
     [
         ("error_invalid_request.json", 400, BadRequestError),
-        ("error_prompt_too_long.json", 400, ContextWindowExceededError),
+        ("error_prompt_too_long.json", 400, ContextWindowError),
         ("error_authentication.json", 401, AuthenticationError),
         ("error_permission.json", 403, AuthenticationError),
         ("error_not_found.json", 404, BadRequestError),
@@ -615,6 +616,9 @@ async def test_http_errors_are_typed(
     if status == 429:
         assert error.retry_after == 7.0  # type: ignore[attr-defined]
     assert len(api.route.calls) == 1  # the SDK does not retry; our reliability layer does
+    if error_type is ContextWindowError:
+        assert isinstance(error, ContextWindowExceededError)
+        assert (error.input_tokens, error.context_window) == (215000, 200000)  # type: ignore[attr-defined]
 
 
 async def test_timeout_becomes_provider_timeout(api: Api) -> None:

@@ -5,12 +5,14 @@ import pytest
 from fastagent.exceptions import (
     AuthenticationError,
     BadRequestError,
+    ContextWindowError,
     ContextWindowExceededError,
     ProviderHTTPError,
     ProviderServerError,
     RateLimitError,
 )
 from fastagent.providers.errors import (
+    context_window_counts,
     error_for_status,
     is_context_window_message,
     retry_after,
@@ -122,3 +124,35 @@ def test_messages_and_hints_never_contain_the_key():
     for text in (str(error), error.hint or "", error.body or ""):
         assert key not in text
     assert "ANTHROPIC_API_KEY" in (error.hint or "")
+
+
+@pytest.mark.parametrize(
+    ("message", "counts"),
+    [
+        ("prompt is too long: 210000 tokens > 200000 maximum", (210000, 200000)),
+        (
+            "This model's maximum context length is 128000 tokens. However, your messages "
+            "resulted in 130,412 tokens.",
+            (130412, 128000),
+        ),
+        (
+            "The input token count (1200345) exceeds the maximum number of tokens allowed "
+            "(1048576).",
+            (1200345, 1048576),
+        ),
+        ("Input is too long for requested model.", (None, None)),
+    ],
+)
+def test_context_window_errors_carry_the_counts_the_message_gives(message, counts):
+    error = error_for_status(400, message, provider="x", body='{"error": "..."}')
+    assert isinstance(error, ContextWindowError)
+    assert isinstance(error, ContextWindowExceededError)
+    assert (error.input_tokens, error.context_window) == counts
+    assert error.status_code == 400 and error.hint
+    assert context_window_counts(message) == counts
+
+
+def test_not_found_hint_names_the_model():
+    error = error_for_status(404, "model x not found", provider="google")
+    assert type(error) is BadRequestError
+    assert "model name" in (error.hint or "")

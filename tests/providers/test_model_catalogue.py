@@ -73,7 +73,7 @@ def test_cost_prices_every_kind_of_token():
 def test_every_builtin_alias_of_a_hosted_provider_is_catalogued():
     for alias in BUILTIN_ALIASES:
         spec = parse_model_string(alias)
-        assert spec.provider in ("anthropic", "openai")
+        assert spec.provider in ("anthropic", "openai", "google")
         assert lookup(spec.provider, spec.model).known, alias
 
 
@@ -82,4 +82,23 @@ def test_known_models_lists_canonical_ids():
     assert "claude-sonnet-4-5" in anthropic
     assert "claude-sonnet-4-5-20250929" not in anthropic
     assert all(m.startswith("claude-") for m in anthropic)
-    assert set(known_models()) == {*anthropic, *known_models("openai")}
+    hosted = ("openai", "google", "bedrock")
+    assert set(known_models()) == {*anthropic, *(m for p in hosted for m in known_models(p))}
+
+
+def test_gemini_and_bedrock_rows_price_their_models():
+    flash = lookup("google", "gemini-2.5-flash")
+    assert flash.known and flash.context_window == 1_048_576
+    usage = Usage(input_tokens=1_000_000, output_tokens=1_000_000, cache_read_tokens=1_000_000)
+    assert cost(flash, usage) == pytest.approx(0.30 + 2.50 + 0.03)
+    for model in (
+        "anthropic.claude-sonnet-4-5",
+        "anthropic.claude-sonnet-4-5-20250929-v1:0",
+        "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+        "global.anthropic.claude-sonnet-4-5-20250929-v1:0",
+    ):
+        info = lookup("bedrock", model)
+        assert info.known and info.model == model
+        assert (info.input_price, info.output_price) == (3.0, 15.0)
+    assert lookup("bedrock", "amazon.nova-pro-v1:0").input_price == 0.80
+    assert not lookup("bedrock", "us.meta.llama-unknown").known

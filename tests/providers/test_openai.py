@@ -15,6 +15,7 @@ from fastagent.config.settings import OpenAISettings
 from fastagent.exceptions import (
     AuthenticationError,
     BadRequestError,
+    ContextWindowError,
     ContextWindowExceededError,
     MissingAPIKeyError,
     MissingDependencyError,
@@ -499,8 +500,8 @@ async def test_tool_loop_end_to_end(api, provider):
         (429, "error_rate_limit.json", RateLimitError),
         (500, "error_server.json", ProviderServerError),
         (503, "error_overloaded.json", ProviderServerError),
-        (400, "error_context_length.json", ContextWindowExceededError),
-        (400, "error_context_length_code_only.json", ContextWindowExceededError),
+        (400, "error_context_length.json", ContextWindowError),
+        (400, "error_context_length_code_only.json", ContextWindowError),
     ],
 )
 async def test_http_errors_map_to_typed_errors(api, provider, status, name, kind):
@@ -515,6 +516,10 @@ async def test_http_errors_map_to_typed_errors(api, provider, status, name, kind
     assert body["error"]["message"][:30] in error.message
     assert error.hint
     assert KEY not in str(error) and KEY not in (error.body or "")
+    if name == "error_context_length.json":
+        assert (error.input_tokens, error.context_window) == (130412, 128000)
+    if kind is ContextWindowError:
+        assert isinstance(error, ContextWindowExceededError)
 
 
 async def test_rate_limit_retry_after(api, provider):

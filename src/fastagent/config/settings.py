@@ -15,7 +15,9 @@ from fastagent.provider_defaults import PROVIDER_DEFAULTS
 
 __all__ = [
     "AnthropicSettings",
+    "BedrockSettings",
     "GenericSettings",
+    "GoogleSettings",
     "LoggerSettings",
     "OpenAISettings",
     "ProviderSettings",
@@ -60,6 +62,38 @@ class OpenAISettings(ProviderSettings):
     """Settings of the OpenAI provider (API key variable ``OPENAI_API_KEY``)."""
 
 
+class GoogleSettings(ProviderSettings):
+    """Settings of the Google Gemini provider (``GEMINI_API_KEY`` or ``GOOGLE_API_KEY``).
+
+    Attributes:
+        vertexai: Call Vertex AI instead of the Gemini API (else ``GOOGLE_GENAI_USE_VERTEXAI``).
+        project: The Google Cloud project for Vertex AI (else ``GOOGLE_CLOUD_PROJECT``);
+            with a project, Vertex AI uses application-default credentials, not the API key.
+        location: The Vertex AI region, e.g. ``us-central1`` (else ``GOOGLE_CLOUD_LOCATION``).
+    """
+
+    vertexai: bool | None = None
+    project: str | None = None
+    location: str | None = None
+
+
+class BedrockSettings(ProviderSettings):
+    """Settings of the AWS Bedrock provider (credentials from the standard AWS chain).
+
+    ``api_key`` is not used: boto3 finds credentials in ``AWS_ACCESS_KEY_ID`` /
+    ``AWS_SECRET_ACCESS_KEY``, the profile, SSO, or the instance role. ``base_url`` sets the
+    endpoint URL (e.g. a VPC endpoint).
+
+    Attributes:
+        region: The AWS region, e.g. ``us-east-1`` (else ``AWS_REGION`` /
+            ``AWS_DEFAULT_REGION`` or the profile's region).
+        profile: A named profile of ``~/.aws/config`` (else ``AWS_PROFILE``).
+    """
+
+    region: str | None = None
+    profile: str | None = None
+
+
 class GenericSettings(ProviderSettings):
     """Settings of an OpenAI-compatible server (API key variable ``GENERIC_API_KEY``).
 
@@ -100,6 +134,8 @@ class Settings(BaseModel):
         model_aliases: Extra aliases, alias -> model string (``fast: anthropic.claude-haiku``).
         anthropic: The Anthropic provider.
         openai: The OpenAI provider.
+        google: The Google Gemini provider (Gemini API or Vertex AI).
+        bedrock: The AWS Bedrock provider.
         generic: The default OpenAI-compatible provider.
         providers: Named OpenAI-compatible presets (``providers.ollama.base_url``).
         mcp: MCP servers.
@@ -114,6 +150,8 @@ class Settings(BaseModel):
     model_aliases: dict[str, str] = Field(default_factory=dict)
     anthropic: AnthropicSettings = Field(default_factory=AnthropicSettings)
     openai: OpenAISettings = Field(default_factory=OpenAISettings)
+    google: GoogleSettings = Field(default_factory=GoogleSettings)
+    bedrock: BedrockSettings = Field(default_factory=BedrockSettings)
     generic: GenericSettings = Field(default_factory=GenericSettings)
     providers: dict[str, GenericSettings] = Field(default_factory=dict)
     mcp: MCPSettings = Field(default_factory=MCPSettings)

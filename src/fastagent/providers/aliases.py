@@ -3,7 +3,7 @@
 An alias stands for a full model string. Config ``model_aliases`` adds aliases and wins over
 these. A bare model id of a known family resolves to its provider without an alias:
 ``claude-…`` to ``anthropic``, ``gpt-…``, ``chatgpt-…``, ``o1…``, ``o3…``, ``o4…`` to
-``openai``.
+``openai``, ``gemini-…`` to ``google``.
 """
 
 from __future__ import annotations
@@ -42,12 +42,17 @@ BUILTIN_ALIASES: Final[dict[str, str]] = {
     "o3": "openai.o3",
     "o3-mini": "openai.o3-mini",
     "o4-mini": "openai.o4-mini",
+    # Google: the family names follow the newest stable model of each family.
+    "gemini-flash": "google.gemini-2.5-flash",
+    "gemini-pro": "google.gemini-2.5-pro",
+    "gemini-flash-lite": "google.gemini-2.5-flash-lite",
 }
-"""Alias -> model string, for current Anthropic and OpenAI models."""
+"""Alias -> model string, for current Anthropic, OpenAI and Google models."""
 
 _FAMILIES: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
     (re.compile(r"claude-"), "anthropic"),
     (re.compile(r"(?:gpt-|chatgpt-|o[134](?:$|-))"), "openai"),
+    (re.compile(r"gemini-"), "google"),
 )
 
 
@@ -55,7 +60,7 @@ def infer_provider(model_id: str) -> str | None:
     """The provider of a bare model id of a known family, e.g. ``claude-opus-4-1``.
 
     Returns:
-        ``anthropic`` or ``openai``, or None when the id belongs to no known family.
+        ``anthropic``, ``openai`` or ``google``, or None when the id belongs to no known family.
     """
     for pattern, provider in _FAMILIES:
         if pattern.match(model_id):

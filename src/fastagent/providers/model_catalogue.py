@@ -23,6 +23,8 @@ __all__ = ["ModelInfo", "cost", "known_models", "lookup"]
 
 _log = get_logger("providers")
 _SNAPSHOT_SUFFIX = re.compile(r"-(?:\d{8}|\d{4}-\d{2}-\d{2})$")
+# Bedrock cross-region inference profiles prefix the model id with a geography
+_GEOGRAPHY_PREFIX = re.compile(r"^(?:us|eu|apac|global|us-gov|jp|au|ca)\.")
 _PER_MILLION = 1_000_000
 
 
@@ -64,6 +66,7 @@ class ModelInfo:
 _DEFAULT_LIMITS: Final[dict[str, tuple[int, int]]] = {
     "anthropic": (200_000, 4_096),
     "openai": (128_000, 4_096),
+    "google": (1_048_576, 8_192),
 }
 _FALLBACK_LIMITS: Final = (8_192, 2_048)
 
@@ -84,7 +87,8 @@ def lookup(provider: str, model: str) -> ModelInfo:
         The catalogue entry, or conservative defaults with ``known=False``.
     """
     index = _index()
-    row = index.get((provider, model)) or index.get((provider, _SNAPSHOT_SUFFIX.sub("", model)))
+    key = _GEOGRAPHY_PREFIX.sub("", model) if provider == "bedrock" else model
+    row = index.get((provider, key)) or index.get((provider, _SNAPSHOT_SUFFIX.sub("", key)))
     if row is None:
         _log.debug("model %s.%s is not in the catalogue; using default limits", provider, model)
         context, output = _DEFAULT_LIMITS.get(provider, _FALLBACK_LIMITS)

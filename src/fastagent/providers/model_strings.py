@@ -129,6 +129,18 @@ BUILTIN_PROVIDERS: Final[tuple[ProviderEntry, ...]] = (
         "OpenAI's models (OPENAI_API_KEY)",
     ),
     ProviderEntry(
+        "google",
+        "fastagent.providers.google:GoogleProvider",
+        "gemini-2.5-flash",
+        "Google's Gemini models, Gemini API or Vertex AI (GEMINI_API_KEY or GOOGLE_API_KEY)",
+    ),
+    ProviderEntry(
+        "bedrock",
+        "fastagent.providers.bedrock:BedrockProvider",
+        "",
+        "models on AWS Bedrock via the Converse API (AWS credentials and region)",
+    ),
+    ProviderEntry(
         "generic",
         GENERIC_TARGET,
         "",

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final
 from fastagent._redact import redact, register_secret
 from fastagent.exceptions import (
     BadRequestError,
-    ContextWindowExceededError,
+    ContextWindowError,
     FastAgentError,
     MissingAPIKeyError,
     MissingDependencyError,
@@ -347,7 +347,7 @@ class OpenAIProvider(BaseProvider):
             headers=dict(exc.response.headers),
         )
         if type(error) is BadRequestError and exc.code == "context_length_exceeded":
-            return ContextWindowExceededError(
+            return ContextWindowError(
                 error.message,
                 status_code=error.status_code,
                 body=error.body,

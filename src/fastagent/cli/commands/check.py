@@ -33,7 +33,7 @@ __all__ = [
 ]
 
 PROVIDERS: dict[str, str] = {
-    name: entry.api_key_vars[0] for name, entry in PROVIDER_DEFAULTS.items()
+    name: entry.api_key_vars[0] for name, entry in PROVIDER_DEFAULTS.items() if entry.api_key_vars
 }
 """Each provider whose key is reported, with its conventional environment variable."""
 
@@ -138,7 +138,9 @@ def api_key_status(loaded: LoadedConfig | None, env: Mapping[str, str]) -> dict[
         ``not set``, or, without a config, ``unknown (config invalid)`` for keys not in env.
     """
     statuses: dict[str, str] = {}
-    for provider, variable in PROVIDERS.items():
+    for provider, first in PROVIDERS.items():
+        variables = PROVIDER_DEFAULTS[provider].api_key_vars
+        variable = next((v for v in variables if env.get(v)), first)
         if loaded is None:
             from_env = bool(env.get(variable))
             statuses[provider] = (
@@ -172,7 +174,13 @@ def installed_extras() -> dict[str, bool]:
     """
     from importlib.util import find_spec
 
-    return {package: find_spec(package) is not None for package in EXTRAS}
+    def found(package: str) -> bool:
+        try:
+            return find_spec(package) is not None
+        except ModuleNotFoundError:  # the parent of a dotted name (google.genai) is missing
+            return False
+
+    return {package: found(package) for package in EXTRAS}
 
 
 def node_tools() -> dict[str, str | None]:
