@@ -79,6 +79,7 @@ DOCUMENTED: dict[str, set[str]] = {
     },
     "fastagent.config": {
         "AnthropicSettings",
+        "AzureSettings",
         "ElicitationSettings",
         "GenericSettings",
         "LoadedConfig",

@@ -21,7 +21,7 @@ went wrong)::
         │   │   ├── AuthenticationError  401/403
         │   │   ├── RateLimitError       429 (retry_after seconds when known)
         │   │   ├── BadRequestError      400/404/422 (the provider's message)
-        │   │   │   └── ContextWindowExceededError
+        │   │   │   └── ContextWindowError   the request does not fit (token counts when known)
         │   │   └── ProviderServerError  5xx and 529 overloaded
         │   ├── ProviderTimeoutError   no answer in time
         │   └── ProviderConnectionError  could not reach the provider
@@ -46,6 +46,7 @@ __all__ = [
     "ConfigError",
     "ConfigFileError",
     "ConfigValidationError",
+    "ContextWindowError",
     "ContextWindowExceededError",
     "FastAgentError",
     "HistoryFormatError",
@@ -286,8 +287,34 @@ class BadRequestError(ProviderHTTPError):
     """The provider rejected the request (400/404/422)."""
 
 
-class ContextWindowExceededError(BadRequestError):
-    """The request does not fit the model's context window."""
+class ContextWindowError(BadRequestError):
+    """The request does not fit the model's context window.
+
+    Args:
+        message: What went wrong.
+        prompt_tokens: The tokens the request needed, when the provider said.
+        context_window: The model's limit in tokens, when the provider said.
+        **kwargs: As for `ProviderHTTPError`.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        prompt_tokens: int | None = None,
+        context_window: int | None = None,
+        status_code: int = 400,
+        body: str | None = None,
+        provider: str = "",
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message, status_code=status_code, body=body, provider=provider, hint=hint)
+        self.prompt_tokens = prompt_tokens
+        self.context_window = context_window
+
+
+ContextWindowExceededError = ContextWindowError
+"""The former name of `ContextWindowError`, kept so existing ``except`` clauses still match."""
 
 
 class ProviderServerError(ProviderHTTPError):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Final, NamedTuple
 
-__all__ = ["PROVIDER_DEFAULTS", "ProviderDefaults", "api_key_variable"]
+__all__ = ["PROVIDER_DEFAULTS", "ProviderDefaults", "api_key_variable", "settings_section"]
 
 
 class ProviderDefaults(NamedTuple):
@@ -20,12 +20,17 @@ class ProviderDefaults(NamedTuple):
 
     Attributes:
         name: The provider part of model strings (``anthropic`` in ``anthropic.claude-...``),
-            and its settings key.
+            and its settings key unless `settings` names another.
         api_key_vars: Environment variables that supply its key, in the order they are
             tried; the first is the one named in hints.
-        base_url: The endpoint used when the settings name none.
+        base_url: The endpoint used when the settings name none; empty when each user has
+            their own (Azure), supplied by `endpoint_vars`.
         sdk: The import name of the SDK it calls.
         extra: The fastagent extra that installs the SDK (``pip install 'fastagent[extra]'``).
+        settings: The settings section it reads when that is another provider's (the
+            Responses API shares ``openai``); empty for its own section, `name`.
+        endpoint_vars: Environment variables that supply the endpoint when `base_url` is
+            empty, in the order they are tried.
     """
 
     name: str
@@ -33,6 +38,8 @@ class ProviderDefaults(NamedTuple):
     base_url: str
     sdk: str
     extra: str
+    settings: str = ""
+    endpoint_vars: tuple[str, ...] = ()
 
 
 PROVIDER_DEFAULTS: Final[dict[str, ProviderDefaults]] = {
@@ -47,6 +54,22 @@ PROVIDER_DEFAULTS: Final[dict[str, ProviderDefaults]] = {
         ),
         ProviderDefaults(
             "openai", ("OPENAI_API_KEY",), "https://api.openai.com/v1", sdk="openai", extra="openai"
+        ),
+        ProviderDefaults(
+            "responses",
+            ("OPENAI_API_KEY",),
+            "https://api.openai.com/v1",
+            sdk="openai",
+            extra="openai",
+            settings="openai",
+        ),
+        ProviderDefaults(
+            "azure",
+            ("AZURE_OPENAI_API_KEY",),
+            "",
+            sdk="openai",
+            extra="openai",
+            endpoint_vars=("AZURE_OPENAI_ENDPOINT",),
         ),
         ProviderDefaults(
             "generic",
@@ -67,3 +90,9 @@ def api_key_variable(provider: str) -> str:
     """
     entry = PROVIDER_DEFAULTS.get(provider)
     return entry.api_key_vars[0] if entry is not None else f"{provider.upper()}_API_KEY"
+
+
+def settings_section(provider: str) -> str:
+    """The settings section `provider` reads: its own name unless its row names another."""
+    entry = PROVIDER_DEFAULTS.get(provider)
+    return entry.settings or entry.name if entry is not None else provider

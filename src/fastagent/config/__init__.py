@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     )
     from fastagent.config.models import (
         AnthropicSettings,
+        AzureSettings,
         GenericSettings,
         LoggerSettings,
         OpenAISettings,
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AnthropicSettings",
+    "AzureSettings",
     "ElicitationSettings",
     "GenericSettings",
     "LoadedConfig",
@@ -54,6 +56,7 @@ __all__ = [
 
 _LAZY: dict[str, str] = {
     "AnthropicSettings": "fastagent.config.models",
+    "AzureSettings": "fastagent.config.models",
     "ElicitationSettings": "fastagent.config.mcp_settings",
     "GenericSettings": "fastagent.config.models",
     "LoadedConfig": "fastagent.config.loader",

@@ -7,20 +7,27 @@ status always becomes the same error type with the same kind of hint, whichever 
 from __future__ import annotations
 
 import email.utils
+import re
 import time
 from collections.abc import Mapping
 
 from fastagent.exceptions import (
     AuthenticationError,
     BadRequestError,
-    ContextWindowExceededError,
+    ContextWindowError,
     ProviderHTTPError,
     ProviderServerError,
     RateLimitError,
 )
-from fastagent.provider_defaults import api_key_variable
+from fastagent.provider_defaults import api_key_variable, settings_section
 
-__all__ = ["error_for_status", "is_context_window_message", "retry_after"]
+__all__ = [
+    "context_window_counts",
+    "context_window_error",
+    "error_for_status",
+    "is_context_window_message",
+    "retry_after",
+]
 
 _CONTEXT_WINDOW_MARKERS = (
     "context length",
@@ -32,12 +39,76 @@ _CONTEXT_WINDOW_MARKERS = (
 )
 
 _BODY_LIMIT = 2000
+_CONTEXT_HINT = "shorten the conversation or use a model with a larger context"
+
+# (pattern, group of the prompt's tokens, group of the limit), as providers word it.
+_COUNT_PATTERNS: tuple[tuple[re.Pattern[str], int, int], ...] = (
+    # OpenAI: "maximum context length is 128000 tokens. However, your messages resulted in
+    # 130412 tokens"; also "... you requested 130412 tokens".
+    (
+        re.compile(
+            r"maximum context length is (\d+) tokens.*?(?:resulted in|requested) (\d+) tokens",
+            re.S,
+        ),
+        2,
+        1,
+    ),
+    # Anthropic: "prompt is too long: 215000 tokens > 200000 maximum"; OpenAI "(130412 > 128000)".
+    (re.compile(r"(\d+) tokens? > (\d+)"), 1, 2),
+    (re.compile(r"\((\d+) > (\d+)\)"), 1, 2),
+    # Gemini: "The input token count (1200000) exceeds the maximum number of tokens allowed
+    # (1048576)".
+    (re.compile(r"input token count \(?(\d+)\)? exceeds the maximum.*?\(?(\d+)\)?", re.S), 1, 2),
+    # Mistral and others: "Prompt contains 40000 tokens ... 32768 maximum context length".
+    (re.compile(r"contains (\d+) tokens.*?(\d+) maximum context", re.S), 1, 2),
+)
 
 
 def is_context_window_message(message: str) -> bool:
     """Whether a provider's error message says the request exceeds the context window."""
     lowered = message.lower()
     return any(marker in lowered for marker in _CONTEXT_WINDOW_MARKERS)
+
+
+def context_window_counts(message: str) -> tuple[int | None, int | None]:
+    """The prompt's tokens and the model's limit, when a context-window error names them."""
+    for pattern, prompt_group, limit_group in _COUNT_PATTERNS:
+        found = pattern.search(message)
+        if found:
+            return int(found.group(prompt_group)), int(found.group(limit_group))
+    return None, None
+
+
+def context_window_error(
+    message: str,
+    *,
+    provider: str,
+    status_code: int = 400,
+    body: str | None = None,
+    text: str | None = None,
+) -> ContextWindowError:
+    """A `ContextWindowError` for `provider`, with the token counts `message` names.
+
+    Args:
+        message: The provider's error message.
+        provider: The provider's name.
+        status_code: The HTTP status (400 unless the provider used another).
+        body: The raw response body (already clipped and redacted).
+        text: The error's one line; defaults to ``<provider> returned HTTP <status>: ...``.
+    """
+    prompt_tokens, limit = context_window_counts(message)
+    hint = _CONTEXT_HINT
+    if prompt_tokens is not None and limit is not None:
+        hint = f"the request needs {prompt_tokens} tokens, the model takes {limit}; {hint}"
+    return ContextWindowError(
+        text or f"{provider} returned HTTP {status_code}: {message}",
+        prompt_tokens=prompt_tokens,
+        context_window=limit,
+        status_code=status_code,
+        body=body,
+        provider=provider,
+        hint=hint,
+    )
 
 
 def retry_after(headers: Mapping[str, str] | None, *, now: float | None = None) -> float | None:
@@ -71,6 +142,7 @@ def error_for_status(
     provider: str,
     body: str | None = None,
     headers: Mapping[str, str] | None = None,
+    model: str | None = None,
 ) -> ProviderHTTPError:
     """Build the typed error for an HTTP failure of `provider`.
 
@@ -80,10 +152,12 @@ def error_for_status(
         provider: The provider's name, used in the message and hint.
         body: The raw response body; truncated, never containing our request headers.
         headers: The response headers, read for ``retry-after``.
+        model: The model asked for, named in the hint of a 404.
 
     Returns:
-        AuthenticationError for 401/403, RateLimitError for 429, ContextWindowExceededError or
-        BadRequestError for other 4xx, ProviderServerError for 5xx/529, else ProviderHTTPError.
+        AuthenticationError for 401/403, RateLimitError for 429, ContextWindowError (with the
+        token counts the message names) or BadRequestError for other 4xx,
+        ProviderServerError for 5xx/529, else ProviderHTTPError.
     """
     text = f"{provider} returned HTTP {status_code}: {message}"
     clipped = body[:_BODY_LIMIT] if body else None
@@ -97,20 +171,29 @@ def error_for_status(
             provider=provider,
             hint=f"retry after {wait:g}s" if wait is not None else "slow down or raise your limits",
         )
-    kind, hint = _classify(status_code, message, provider)
+    context_status = 400 <= status_code < 500 and status_code not in (401, 403, 404)
+    if context_status and is_context_window_message(message):
+        return context_window_error(
+            message, provider=provider, status_code=status_code, body=clipped, text=text
+        )
+    kind, hint = _classify(status_code, provider, model)
     return kind(text, status_code=status_code, body=clipped, provider=provider, hint=hint)
 
 
-def _classify(status_code: int, message: str, provider: str) -> tuple[type[ProviderHTTPError], str]:
+def _classify(
+    status_code: int, provider: str, model: str | None
+) -> tuple[type[ProviderHTTPError], str]:
     if status_code in (401, 403):
         env_var = api_key_variable(provider)
-        return AuthenticationError, f"check the API key ({env_var} or {provider}.api_key)"
+        section = settings_section(provider)
+        return AuthenticationError, f"check the API key ({env_var} or {section}.api_key)"
+    if status_code == 404:
+        named = f"'{model}' " if model else ""
+        return BadRequestError, (
+            f"check the model name {named}(a typo, or a model your account cannot use) "
+            f"and {settings_section(provider)}.base_url"
+        )
     if 400 <= status_code < 500:
-        if is_context_window_message(message):
-            return (
-                ContextWindowExceededError,
-                "shorten the conversation or use a model with a larger context",
-            )
         return BadRequestError, "the provider rejected the request as sent"
     if status_code >= 500:
         return ProviderServerError, "the provider failed on its side; retrying may help"

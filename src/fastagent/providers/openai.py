@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final
 from fastagent._redact import redact, register_secret
 from fastagent.exceptions import (
     BadRequestError,
-    ContextWindowExceededError,
     FastAgentError,
     MissingAPIKeyError,
     MissingDependencyError,
@@ -31,7 +30,7 @@ from fastagent.exceptions import (
 )
 from fastagent.llm.params import RequestParams
 from fastagent.llm.streaming import StreamDone, StreamEvent
-from fastagent.provider_defaults import PROVIDER_DEFAULTS
+from fastagent.provider_defaults import PROVIDER_DEFAULTS, settings_section
 from fastagent.providers._openai_convert import (
     parse_completion,
     to_openai_messages,
@@ -41,7 +40,7 @@ from fastagent.providers._openai_convert import (
 )
 from fastagent.providers._openai_stream import StreamAssembler
 from fastagent.providers.base import BaseProvider, CompletionRequest
-from fastagent.providers.errors import error_for_status
+from fastagent.providers.errors import context_window_error, error_for_status
 
 if TYPE_CHECKING:
     import httpx
@@ -169,7 +168,10 @@ class OpenAIProvider(BaseProvider):
         from_env = os.environ.get(self.api_key_env_var)
         if from_env:
             return from_env
-        raise MissingAPIKeyError(self.name, self.api_key_env_var)
+        error = MissingAPIKeyError(self.name, self.api_key_env_var)
+        section = settings_section(self.name)
+        error.hint = f"set {self.api_key_env_var}, or {section}.api_key in fastagent.secrets.yaml"
+        raise error
 
     def model_rules(self, model: str) -> ModelRules:
         """What `model` accepts: reasoning models differ from the others."""
@@ -305,7 +307,7 @@ class OpenAIProvider(BaseProvider):
                 hint=f"check the network and {self.name}.base_url",
             )
         if isinstance(exc, openai.APIStatusError):
-            return self._status_error(exc)
+            return self._status_error(exc, model)
         if isinstance(exc, openai.OpenAIError):
             detail = exc.message if isinstance(exc, openai.APIError) else str(exc)
             return ProviderError(
@@ -318,7 +320,7 @@ class OpenAIProvider(BaseProvider):
     def _shown_timeout(self) -> str:
         return f"{self.timeout:g}s"
 
-    def _status_error(self, exc: Any) -> Exception:
+    def _status_error(self, exc: Any, model: str | None = None) -> Exception:
         message = redact(_error_message(exc))
         body = redact(_response_text(exc))
         error = error_for_status(
@@ -327,14 +329,15 @@ class OpenAIProvider(BaseProvider):
             provider=self.name,
             body=body,
             headers=dict(exc.response.headers),
+            model=model,
         )
         if type(error) is BadRequestError and exc.code == "context_length_exceeded":
-            return ContextWindowExceededError(
-                error.message,
+            return context_window_error(
+                message,
+                provider=self.name,
                 status_code=error.status_code,
                 body=error.body,
-                provider=self.name,
-                hint="shorten the conversation or use a model with a larger context",
+                text=error.message,
             )
         return error
 

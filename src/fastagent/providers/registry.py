@@ -129,6 +129,19 @@ BUILTIN_PROVIDERS: Final[tuple[ProviderEntry, ...]] = (
         "OpenAI's models (OPENAI_API_KEY)",
     ),
     ProviderEntry(
+        "responses",
+        "fastagent.providers.responses:ResponsesProvider",
+        "gpt-5",
+        "OpenAI's Responses API (OPENAI_API_KEY; reasoning carried across turns)",
+    ),
+    ProviderEntry(
+        "azure",
+        "fastagent.providers.azure:AzureOpenAIProvider",
+        "",
+        "Azure OpenAI deployments, azure.<deployment> (AZURE_OPENAI_ENDPOINT, "
+        "AZURE_OPENAI_API_KEY or Entra ID)",
+    ),
+    ProviderEntry(
         "generic",
         GENERIC_TARGET,
         "",
