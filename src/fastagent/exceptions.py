@@ -32,6 +32,8 @@ went wrong)::
         ├── MCPServerError             an MCP server failed to start, crashed or timed out
         └── HistoryFormatError         a history file cannot be parsed
 
+``ContextWindowExceededError`` is the former name of `ContextWindowError` (the same class).
+
 Every error carries an optional `hint`: one line telling the user what to do next. The CLI
 prints ``error: <message>`` and ``hint: <hint>`` and exits 1, never a traceback unless
 ``--verbose``.

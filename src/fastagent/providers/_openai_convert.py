@@ -15,6 +15,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
+from urllib.parse import urlsplit
 
 from fastagent.messages import (
     AudioContent,
@@ -203,7 +204,7 @@ def _content_part(block: ContentBlock) -> dict[str, Any]:
 
 def file_name(uri: str, default: str = "document.pdf") -> str:
     """The last path segment of a resource URI, as the file name sent with a PDF."""
-    name = uri.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+    name = urlsplit(uri).path.rstrip("/").rsplit("/", 1)[-1]
     return name or default
 
 

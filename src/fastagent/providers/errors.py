@@ -19,13 +19,15 @@ from fastagent.exceptions import (
     ProviderServerError,
     RateLimitError,
 )
-from fastagent.provider_defaults import api_key_variable, settings_section
+from fastagent.provider_defaults import PROVIDER_DEFAULTS, api_key_variable, settings_section
+from fastagent.providers.presets import BUILTIN_PRESETS
 
 __all__ = [
     "context_window_counts",
     "context_window_error",
     "error_for_status",
     "is_context_window_message",
+    "key_sources",
     "retry_after",
 ]
 
@@ -36,6 +38,8 @@ _CONTEXT_WINDOW_MARKERS = (
     "prompt is too long",
     "maximum context",
     "too many tokens",
+    "input too large for model",
+    "exceeds the maximum number of tokens",
 )
 
 _BODY_LIMIT = 2000
@@ -68,6 +72,18 @@ def is_context_window_message(message: str) -> bool:
     """Whether a provider's error message says the request exceeds the context window."""
     lowered = message.lower()
     return any(marker in lowered for marker in _CONTEXT_WINDOW_MARKERS)
+
+
+def key_sources(provider: str) -> str:
+    """Where `provider`'s key comes from, for hints: ``OPENAI_API_KEY or openai.api_key``.
+
+    Presets (built in or from config) keep their settings under ``providers.<name>``.
+    """
+    if provider in PROVIDER_DEFAULTS:
+        return f"{api_key_variable(provider)} or {settings_section(provider)}.api_key"
+    preset = BUILTIN_PRESETS.get(provider)
+    variable = preset.api_key_env if preset and preset.api_key_env else api_key_variable(provider)
+    return f"{variable} or providers.{provider}.api_key"
 
 
 def context_window_counts(message: str) -> tuple[int | None, int | None]:
@@ -184,9 +200,7 @@ def _classify(
     status_code: int, provider: str, model: str | None
 ) -> tuple[type[ProviderHTTPError], str]:
     if status_code in (401, 403):
-        env_var = api_key_variable(provider)
-        section = settings_section(provider)
-        return AuthenticationError, f"check the API key ({env_var} or {section}.api_key)"
+        return AuthenticationError, f"check the API key ({key_sources(provider)})"
     if status_code == 404:
         named = f"'{model}' " if model else ""
         return BadRequestError, (

@@ -268,7 +268,12 @@ class ModelFactory:
         if block.api_key is not None:
             key = block.api_key.get_secret_value()
         elif preset is not None and preset.api_key_env is not None:
-            raise MissingAPIKeyError(provider, preset.api_key_env)
+            error = MissingAPIKeyError(provider, preset.api_key_env)
+            error.hint = (
+                f"set {preset.api_key_env}, or providers.{provider}.api_key in "
+                "fastagent.secrets.yaml"
+            )
+            raise error
         else:
             key = KEYLESS_API_KEY
         return {"settings": block, "base_url": block.base_url, "api_key": key, "name": provider}
