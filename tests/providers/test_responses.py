@@ -643,3 +643,50 @@ def test_importing_the_module_does_not_import_the_sdk():
     code = "import sys\nimport fastagent.providers.responses\nprint('openai' in sys.modules)\n"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+# --- malformed replies ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("reply", "said"),
+    [
+        (httpx.Response(200, text="oops", headers={"content-type": "text/plain"}), "not a JSON"),
+        (
+            httpx.Response(200, content=b"{not json", headers={"content-type": "application/json"}),
+            "Expecting property name",
+        ),
+        (httpx.Response(200, json=[1, 2]), "not a JSON object but list"),
+        (httpx.Response(200, json={}), "no 'output' list"),
+        (httpx.Response(200, json={"id": "r", "output": "x"}), "no 'output' list"),
+        (httpx.Response(200, json={"id": "r", "output": ["x"]}), "output item 0 is not an object"),
+        (
+            httpx.Response(200, json={"output": [{"type": "message", "content": [7]}]}),
+            "content of output item 0 is not an object",
+        ),
+    ],
+)
+async def test_malformed_replies_are_typed_provider_errors(api, http, reply, said):
+    api.post("/responses").mock(return_value=reply)
+    with pytest.raises(ProviderError) as caught:
+        await make(http).complete(req())
+    assert type(caught.value) is ProviderError
+    assert str(caught.value).startswith("responses model gpt-4.1 sent a malformed reply: ")
+    assert said in str(caught.value)
+    assert "openai.base_url" in (caught.value.hint or "")
+
+
+async def test_malformed_stream_event_is_a_typed_error(api, http):
+    body = (
+        b'event: response.output_item.added\ndata: {"type": "response.output_item.added", '
+        b'"output_index": 0, "item": "not an item"}\n\n'
+    )
+    api.post("/responses").mock(
+        return_value=httpx.Response(
+            200, content=body, headers={"content-type": "text/event-stream"}
+        )
+    )
+    llm = AugmentedLLM(make(http))
+    with pytest.raises(ProviderError, match="sent a malformed reply"):
+        [e async for e in llm.stream("Hi")]
+    assert llm.memory.messages() == []

@@ -243,17 +243,25 @@ def parse_response_usage(data: Mapping[str, Any] | None) -> Usage | None:
 
 
 def parse_response(data: Mapping[str, Any], *, model: str) -> Message:
-    """The assistant message of a ``response`` object; reasoning items go in provider_data."""
+    """The assistant message of a ``response`` object; reasoning items go in provider_data.
+
+    Raises:
+        ValueError: An output item or content part is not a JSON object.
+    """
     texts: list[str] = []
     refusals: list[str] = []
     calls: list[ToolCall] = []
     reasoning: list[Mapping[str, Any]] = []
     for index, item in enumerate(data.get("output") or []):
+        if not isinstance(item, Mapping):
+            raise ValueError(f"output item {index} is not an object")
         kind = item.get("type")
         if kind == "reasoning":
             reasoning.append(item)
         elif kind == "message":
             for part in item.get("content") or []:
+                if not isinstance(part, Mapping):
+                    raise ValueError(f"content of output item {index} is not an object")
                 if part.get("type") == "output_text" and part.get("text"):
                     texts.append(str(part["text"]))
                 elif part.get("type") == "refusal" and part.get("refusal"):

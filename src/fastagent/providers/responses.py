@@ -17,11 +17,15 @@ dropped (with a debug log).
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any, Final
 
+from fastagent._redact import redact
+from fastagent.exceptions import ProviderError
 from fastagent.llm.streaming import StreamDone, StreamEvent
+from fastagent.provider_defaults import settings_section
 from fastagent.providers._responses_convert import (
     parse_response,
     to_input_items,
@@ -46,6 +50,8 @@ __all__ = ["ResponsesProvider"]
 _log = logging.getLogger("fastagent.providers.responses")
 
 _ENCRYPTED_REASONING: Final = "reasoning.encrypted_content"
+_MALFORMED: Final = (ValueError, TypeError, AttributeError, KeyError)
+"""What reading a reply of the wrong shape raises (a field of the wrong type, not JSON)."""
 
 
 class ResponsesProvider(OpenAIProvider):
@@ -108,7 +114,13 @@ class ResponsesProvider(OpenAIProvider):
             if error is exc:
                 raise
             raise error from exc
-        return parse_response(_as_dict(response), model=body["model"])
+        try:
+            data = _reply_object(response)
+            if not isinstance(data.get("output"), list):
+                raise ValueError("it has no 'output' list")
+            return parse_response(data, model=body["model"])
+        except _MALFORMED as exc:
+            raise self._malformed(body["model"], exc) from exc
 
     async def stream(self, request: CompletionRequest) -> AsyncIterator[StreamEvent]:
         """Make one streamed model call, yielding text and function call deltas as they arrive."""
@@ -119,7 +131,11 @@ class ResponsesProvider(OpenAIProvider):
             events = await create(**body, timeout=self._timeout_for(request))
             async with events:
                 async for event in events:
-                    for out in assembler.feed(_as_dict(event)):
+                    try:
+                        produced = assembler.feed(_reply_object(event))
+                    except _MALFORMED as exc:
+                        raise self._malformed(body["model"], exc) from exc
+                    for out in produced:
                         yield out
         except Exception as exc:
             error = self._translate(exc, body["model"])
@@ -130,3 +146,27 @@ class ResponsesProvider(OpenAIProvider):
         for out in closing:
             yield out
         yield StreamDone(message)
+
+    def _translate(self, exc: Exception, model: str) -> Exception:
+        """As `OpenAIProvider._translate`; a reply that is not JSON is a malformed reply."""
+        if isinstance(exc, json.JSONDecodeError):
+            return self._malformed(model, exc)
+        return super()._translate(exc, model)
+
+    def _malformed(self, model: str, exc: Exception) -> ProviderError:
+        return ProviderError(
+            f"{self.name} model {model} sent a malformed reply: {redact(str(exc))[:200]}",
+            provider=self.name,
+            hint=f"check {settings_section(self.name)}.base_url points at the OpenAI Responses "
+            "API; retrying may help",
+        )
+
+
+def _reply_object(obj: Any) -> dict[str, Any]:
+    """An SDK object (or dict) as its JSON object; anything else is a malformed reply."""
+    data = obj if isinstance(obj, dict) else None
+    if data is None and hasattr(obj, "model_dump"):
+        data = _as_dict(obj)
+    if not isinstance(data, dict):
+        raise ValueError(f"it is not a JSON object but {type(obj).__name__}")
+    return data
