@@ -18,6 +18,7 @@ from fastagent.exceptions import (
     ContextWindowError,
     MissingAPIKeyError,
     MissingDependencyError,
+    ProviderConnectionError,
     ProviderServerError,
     RateLimitError,
     UserError,
@@ -391,3 +392,11 @@ async def test_entra_id_uses_default_azure_credential_and_closes_it(api, http, m
     assert seen["scope"] == "https://cognitiveservices.azure.com/.default"
     await provider.aclose()
     assert seen["closed"] is True
+
+
+async def test_unreachable_endpoint_hint_names_the_endpoint_setting(api, http):
+    api.post(URL).mock(side_effect=httpx.ConnectError("refused"))
+    with pytest.raises(ProviderConnectionError) as caught:
+        await make(http).complete(req())
+    assert str(caught.value).startswith(f"could not reach azure at {ENDPOINT}")
+    assert caught.value.hint == "check the network and azure.endpoint (AZURE_OPENAI_ENDPOINT)"

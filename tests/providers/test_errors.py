@@ -17,6 +17,7 @@ from fastagent.providers.errors import (
     error_for_status,
     is_context_window_message,
     retry_after,
+    setting,
 )
 
 
@@ -172,3 +173,11 @@ def test_not_found_hint_names_the_model_and_the_settings_section():
     auth = error_for_status(401, "bad key", provider="responses").hint
     assert auth == "check the API key (OPENAI_API_KEY or openai.api_key)"
     assert "AZURE_OPENAI_API_KEY" in (error_for_status(403, "no", provider="azure").hint or "")
+
+
+def test_hints_name_the_config_key_where_it_lives():
+    assert setting("responses", "timeout") == "openai.timeout"
+    assert setting("azure", "base_url") == "azure.base_url"
+    assert setting("groq", "base_url") == "providers.groq.base_url"
+    hint = error_for_status(404, "model not found", provider="groq", model="llama-9").hint or ""
+    assert "providers.groq.base_url" in hint and "'llama-9'" in hint

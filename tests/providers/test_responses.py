@@ -591,11 +591,13 @@ async def test_rate_limit_retry_after(api, http):
 
 async def test_timeout_and_connection_errors(api, http):
     api.post("/responses").mock(side_effect=httpx.ReadTimeout("slow"))
-    with pytest.raises(ProviderTimeoutError, match=r"responses model gpt-4\.1 did not answer"):
+    with pytest.raises(ProviderTimeoutError, match=r"responses model gpt-4\.1 did not answer") as t:
         await make(http).complete(req())
+    assert t.value.hint == "raise openai.timeout in fastagent.yaml, or try again"
     api.post("/responses").mock(side_effect=httpx.ConnectError("refused"))
-    with pytest.raises(ProviderConnectionError, match="could not reach responses"):
+    with pytest.raises(ProviderConnectionError, match="could not reach responses") as c:
         await make(http).complete(req())
+    assert c.value.hint == "check the network and openai.base_url"
 
 
 def test_missing_key_names_the_variable_and_the_shared_section(monkeypatch):

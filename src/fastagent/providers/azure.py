@@ -203,6 +203,11 @@ class AzureOpenAIProvider(OpenAIProvider):
         if credential is not None:
             await credential.close()
 
+    @property
+    def endpoint_setting(self) -> str:
+        """Azure connects where ``azure.endpoint`` / ``AZURE_OPENAI_ENDPOINT`` say."""
+        return f"azure.endpoint ({_ENDPOINT_VAR})"
+
     def _status_error(self, exc: Any, model: str | None = None) -> Exception:
         error = super()._status_error(exc, model)
         if type(error) is BadRequestError and error.status_code == 404:

@@ -29,6 +29,7 @@ __all__ = [
     "is_context_window_message",
     "key_sources",
     "retry_after",
+    "setting",
 ]
 
 _CONTEXT_WINDOW_MARKERS = (
@@ -72,6 +73,17 @@ def is_context_window_message(message: str) -> bool:
     """Whether a provider's error message says the request exceeds the context window."""
     lowered = message.lower()
     return any(marker in lowered for marker in _CONTEXT_WINDOW_MARKERS)
+
+
+def setting(provider: str, key: str) -> str:
+    """The dotted config key of `provider`'s setting `key`, for hints.
+
+    ``openai.base_url`` for table providers (``responses`` reads ``openai``),
+    ``providers.<name>.base_url`` for presets, built in or from config.
+    """
+    if provider in PROVIDER_DEFAULTS:
+        return f"{settings_section(provider)}.{key}"
+    return f"providers.{provider}.{key}"
 
 
 def key_sources(provider: str) -> str:
@@ -205,7 +217,7 @@ def _classify(
         named = f"'{model}' " if model else ""
         return BadRequestError, (
             f"check the model name {named}(a typo, or a model your account cannot use) "
-            f"and {settings_section(provider)}.base_url"
+            f"and {setting(provider, 'base_url')}"
         )
     if 400 <= status_code < 500:
         return BadRequestError, "the provider rejected the request as sent"

@@ -40,7 +40,7 @@ from fastagent.providers._openai_convert import (
 )
 from fastagent.providers._openai_stream import StreamAssembler
 from fastagent.providers.base import BaseProvider, CompletionRequest
-from fastagent.providers.errors import context_window_error, error_for_status
+from fastagent.providers.errors import context_window_error, error_for_status, setting
 
 if TYPE_CHECKING:
     import httpx
@@ -298,13 +298,13 @@ class OpenAIProvider(BaseProvider):
             return ProviderTimeoutError(
                 f"{self.name} model {model} did not answer within {self._shown_timeout()}",
                 provider=self.name,
-                hint=f"raise {self.name}.timeout in fastagent.yaml, or try again",
+                hint=f"raise {setting(self.name, 'timeout')} in fastagent.yaml, or try again",
             )
         if isinstance(exc, openai.APIConnectionError) or _is_transport_error(exc):
             return ProviderConnectionError(
                 f"could not reach {self.name} at {where}: {redact(str(exc))}",
                 provider=self.name,
-                hint=f"check the network and {self.name}.base_url",
+                hint=f"check the network and {self.endpoint_setting}",
             )
         if isinstance(exc, openai.APIStatusError):
             return self._status_error(exc, model)
@@ -316,6 +316,11 @@ class OpenAIProvider(BaseProvider):
                 hint="retrying may help; run with --verbose for details",
             )
         return exc
+
+    @property
+    def endpoint_setting(self) -> str:
+        """The setting that says where this provider connects, named in hints."""
+        return setting(self.name, "base_url")
 
     def _shown_timeout(self) -> str:
         return f"{self.timeout:g}s"

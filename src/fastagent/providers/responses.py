@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING, Any, Final
 from fastagent._redact import redact
 from fastagent.exceptions import ProviderError
 from fastagent.llm.streaming import StreamDone, StreamEvent
-from fastagent.provider_defaults import settings_section
 from fastagent.providers._responses_convert import (
     parse_response,
     to_input_items,
@@ -157,8 +156,8 @@ class ResponsesProvider(OpenAIProvider):
         return ProviderError(
             f"{self.name} model {model} sent a malformed reply: {redact(str(exc))[:200]}",
             provider=self.name,
-            hint=f"check {settings_section(self.name)}.base_url points at the OpenAI Responses "
-            "API; retrying may help",
+            hint=f"check {self.endpoint_setting} points at the OpenAI Responses API; "
+            "retrying may help",
         )
 
 
