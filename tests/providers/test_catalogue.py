@@ -98,3 +98,10 @@ def test_known_models_lists_canonical_ids():
     assert "claude-sonnet-4-5-20250929" not in anthropic
     assert all(m.startswith("claude-") for m in anthropic)
     assert set(known_models()) == {*anthropic, *known_models("openai")}
+
+
+def test_responses_only_models_are_priced():
+    pro = lookup("responses", "o3-pro")
+    assert pro.known and pro.reasoning
+    assert (pro.input_price, pro.output_price, pro.cache_read_price) == (20.0, 80.0, 0.0)
+    assert lookup("responses", "gpt-5-codex").input_price == lookup("openai", "gpt-5").input_price
