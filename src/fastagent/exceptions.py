@@ -21,7 +21,8 @@ went wrong)::
         │   │   ├── AuthenticationError  401/403
         │   │   ├── RateLimitError       429 (retry_after seconds when known)
         │   │   ├── BadRequestError      400/404/422 (the provider's message)
-        │   │   │   └── ContextWindowError   the request does not fit (token counts when known)
+        │   │   │   └── ContextWindowExceededError
+        │   │   │       └── ContextWindowError   with the token counts, when the API gave them
         │   │   └── ProviderServerError  5xx and 529 overloaded
         │   ├── ProviderTimeoutError   no answer in time
         │   └── ProviderConnectionError  could not reach the provider
@@ -31,8 +32,6 @@ went wrong)::
         ├── WorkflowTimeoutError       a workflow member gave no answer in time
         ├── MCPServerError             an MCP server failed to start, crashed or timed out
         └── HistoryFormatError         a history file cannot be parsed
-
-``ContextWindowExceededError`` is the former name of `ContextWindowError` (the same class).
 
 Every error carries an optional `hint`: one line telling the user what to do next. The CLI
 prints ``error: <message>`` and ``hint: <hint>`` and exits 1, never a traceback unless
@@ -289,12 +288,18 @@ class BadRequestError(ProviderHTTPError):
     """The provider rejected the request (400/404/422)."""
 
 
-class ContextWindowError(BadRequestError):
-    """The request does not fit the model's context window.
+class ContextWindowExceededError(BadRequestError):
+    """The request does not fit the model's context window."""
+
+
+class ContextWindowError(ContextWindowExceededError):
+    """The request does not fit the model's context window, with the counts the API gave.
+
+    Every provider raises this one; ``except ContextWindowExceededError`` catches it too.
 
     Args:
         message: What went wrong.
-        prompt_tokens: The tokens the request needed, when the provider said.
+        input_tokens: The tokens the request needed, when the provider said.
         context_window: The model's limit in tokens, when the provider said.
         **kwargs: As for `ProviderHTTPError`.
     """
@@ -303,7 +308,7 @@ class ContextWindowError(BadRequestError):
         self,
         message: str,
         *,
-        prompt_tokens: int | None = None,
+        input_tokens: int | None = None,
         context_window: int | None = None,
         status_code: int = 400,
         body: str | None = None,
@@ -311,12 +316,8 @@ class ContextWindowError(BadRequestError):
         hint: str | None = None,
     ) -> None:
         super().__init__(message, status_code=status_code, body=body, provider=provider, hint=hint)
-        self.prompt_tokens = prompt_tokens
+        self.input_tokens = input_tokens
         self.context_window = context_window
-
-
-ContextWindowExceededError = ContextWindowError
-"""The former name of `ContextWindowError`, kept so existing ``except`` clauses still match."""
 
 
 class ProviderServerError(ProviderHTTPError):

@@ -18,7 +18,7 @@ from fastagent.config.models import AnthropicSettings
 from fastagent.exceptions import (
     AuthenticationError,
     BadRequestError,
-    ContextWindowExceededError,
+    ContextWindowError,
     MissingAPIKeyError,
     ProviderConnectionError,
     ProviderServerError,
@@ -589,7 +589,7 @@ async def test_httpx2_client_is_used_directly() -> None:
     ("name", "status", "error_type"),
     [
         ("error_invalid_request.json", 400, BadRequestError),
-        ("error_prompt_too_long.json", 400, ContextWindowExceededError),
+        ("error_prompt_too_long.json", 400, ContextWindowError),
         ("error_authentication.json", 401, AuthenticationError),
         ("error_permission.json", 403, AuthenticationError),
         ("error_not_found.json", 404, BadRequestError),

@@ -351,7 +351,7 @@ async def test_http_errors_map_to_typed_errors(api, http, status, name, kind):
     if status == 429:
         assert error.retry_after == 6.0
     if kind is ContextWindowError:
-        assert (error.prompt_tokens, error.context_window) == (131072, 128000)
+        assert (error.input_tokens, error.context_window) == (131072, 128000)
 
 
 async def test_entra_id_uses_default_azure_credential_and_closes_it(api, http, monkeypatch):

@@ -154,14 +154,14 @@ def test_messages_and_hints_never_contain_the_key():
 def test_context_window_errors_carry_the_counts_the_message_names(message, counts):
     error = error_for_status(400, message, provider="openai")
     assert type(error) is ContextWindowError
-    assert (error.prompt_tokens, error.context_window) == counts
+    assert (error.input_tokens, error.context_window) == counts
     assert context_window_counts(message) == counts
     if counts[0] is not None:
         assert f"needs {counts[0]} tokens, the model takes {counts[1]}" in (error.hint or "")
 
 
-def test_context_window_error_is_the_former_exceeded_error():
-    assert ContextWindowExceededError is ContextWindowError
+def test_context_window_error_is_caught_as_the_former_exceeded_error():
+    assert issubclass(ContextWindowError, ContextWindowExceededError)
     assert issubclass(ContextWindowError, BadRequestError)
     error = context_window_error("too many tokens", provider="azure", status_code=413)
     assert (error.status_code, error.provider) == (413, "azure")

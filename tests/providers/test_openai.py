@@ -15,7 +15,7 @@ from fastagent.config.models import OpenAISettings
 from fastagent.exceptions import (
     AuthenticationError,
     BadRequestError,
-    ContextWindowExceededError,
+    ContextWindowError,
     MissingAPIKeyError,
     MissingDependencyError,
     ProviderConnectionError,
@@ -499,8 +499,8 @@ async def test_tool_loop_end_to_end(api, provider):
         (429, "error_rate_limit.json", RateLimitError),
         (500, "error_server.json", ProviderServerError),
         (503, "error_overloaded.json", ProviderServerError),
-        (400, "error_context_length.json", ContextWindowExceededError),
-        (400, "error_context_length_code_only.json", ContextWindowExceededError),
+        (400, "error_context_length.json", ContextWindowError),
+        (400, "error_context_length_code_only.json", ContextWindowError),
     ],
 )
 async def test_http_errors_map_to_typed_errors(api, provider, status, name, kind):

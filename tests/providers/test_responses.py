@@ -530,7 +530,7 @@ async def test_stream_failure_events_become_typed_errors(api, http):
     with pytest.raises(ContextWindowError) as caught:
         await collect(make(http), req())
     assert caught.value.provider == "responses"
-    assert caught.value.prompt_tokens is None
+    assert caught.value.input_tokens is None
 
 
 async def test_stream_http_error(api, http):
@@ -575,7 +575,7 @@ async def test_context_window_error_carries_the_counts_when_given(api, http):
     api.post("/responses").respond(400, json=payload("error_context_length.json", OPENAI_PAYLOADS))
     with pytest.raises(ContextWindowError) as caught:
         await make(http).complete(req())
-    assert caught.value.prompt_tokens == 130412
+    assert caught.value.input_tokens == 130412
     assert caught.value.context_window == 128000
     assert "130412" in (caught.value.hint or "")
 

@@ -5,7 +5,7 @@ these. A bare model id of a known family resolves to its provider without an ali
 ``claude-…`` to ``anthropic``; OpenAI reasoning models (``o1…``, ``o3…``, ``o4…``,
 ``gpt-5…`` except ``gpt-5-chat…``) to ``responses``, the Responses API, which carries their
 reasoning across the tool loop; other ``gpt-…`` and ``chatgpt-…`` to ``openai`` (Chat
-Completions). ``openai.o3`` still names Chat Completions explicitly (ADR 0011).
+Completions). ``openai.o3`` still names Chat Completions explicitly (ADR 0012).
 """
 
 from __future__ import annotations

@@ -124,13 +124,13 @@ def context_window_error(
         body: The raw response body (already clipped and redacted).
         text: The error's one line; defaults to ``<provider> returned HTTP <status>: ...``.
     """
-    prompt_tokens, limit = context_window_counts(message)
+    input_tokens, limit = context_window_counts(message)
     hint = _CONTEXT_HINT
-    if prompt_tokens is not None and limit is not None:
-        hint = f"the request needs {prompt_tokens} tokens, the model takes {limit}; {hint}"
+    if input_tokens is not None and limit is not None:
+        hint = f"the request needs {input_tokens} tokens, the model takes {limit}; {hint}"
     return ContextWindowError(
         text or f"{provider} returned HTTP {status_code}: {message}",
-        prompt_tokens=prompt_tokens,
+        input_tokens=input_tokens,
         context_window=limit,
         status_code=status_code,
         body=body,
