@@ -692,3 +692,26 @@ async def test_malformed_stream_event_is_a_typed_error(api, http):
     with pytest.raises(ProviderError, match="sent a malformed reply"):
         [e async for e in llm.stream("Hi")]
     assert llm.memory.messages() == []
+
+
+async def test_reasoning_items_are_not_sent_to_a_model_without_reasoning(api, http):
+    route = api.post("/responses")
+    route.side_effect = [
+        httpx.Response(200, json=payload("response_reasoning_tool_calls.json")),
+        httpx.Response(200, json=payload("response_text.json")),
+    ]
+    first = Message.user("Weather in Paris and Tokyo?")
+    assistant = await make(http, "o3").complete(req(first, tools=[WEATHER]))
+    results = Message(
+        role="user",
+        tool_results=[ToolResult(call_id=c.id, content=[]) for c in assistant.tool_calls],
+    )
+    await make(http, "gpt-4.1").complete(req(first, assistant, results, tools=[WEATHER]))
+    types = [i.get("type", i.get("role")) for i in sent(route, 1)["input"]]
+    assert types == [
+        "user",
+        "function_call",
+        "function_call",
+        "function_call_output",
+        "function_call_output",
+    ]

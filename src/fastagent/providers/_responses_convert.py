@@ -65,26 +65,29 @@ _INCOMPLETE_REASONS: Final[Mapping[str, StopReason]] = {
 # --- requests -------------------------------------------------------------------------------
 
 
-def to_input_items(messages: Sequence[Message]) -> list[dict[str, Any]]:
+def to_input_items(messages: Sequence[Message], *, reasoning: bool = True) -> list[dict[str, Any]]:
     """The ``input`` array for a Responses request (the system prompt goes in ``instructions``).
 
-    Assistant messages become their reasoning items (from ``provider_data``), then one
-    ``assistant`` message with their text, then one ``function_call`` item per tool call.
-    User messages become one ``function_call_output`` item per tool result, then one ``user``
-    message with their content.
+    Assistant messages become their reasoning items (from ``provider_data``; only when
+    `reasoning`, i.e. the model called now is a reasoning model), then one ``assistant``
+    message with their text, then one ``function_call`` item per tool call. User messages
+    become one ``function_call_output`` item per tool result, then one ``user`` message with
+    their content.
     """
     items: list[dict[str, Any]] = []
     for message in messages:
         if message.role == "assistant":
-            items.extend(_assistant_items(message))
+            items.extend(_assistant_items(message, reasoning=reasoning))
         else:
             items.extend(_user_items(message))
     return items
 
 
-def _assistant_items(message: Message) -> list[dict[str, Any]]:
+def _assistant_items(message: Message, *, reasoning: bool) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = [
-        item for item in reasoning_items(message) if item.get("encrypted_content")
+        item
+        for item in (reasoning_items(message) if reasoning else [])
+        if item.get("encrypted_content")
     ]
     texts = [text for block in message.content if (text := _block_text(block)) is not None]
     if texts:

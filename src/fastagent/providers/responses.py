@@ -70,7 +70,7 @@ class ResponsesProvider(OpenAIProvider):
         reasoning_model = is_reasoning_model(model)
         body: dict[str, Any] = {
             "model": model,
-            "input": to_input_items(request.messages),
+            "input": to_input_items(request.messages, reasoning=reasoning_model),
             "store": False,
         }
         if request.system:
