@@ -1,8 +1,10 @@
 """A minimal OpenAI-compatible Chat Completions server for benchmarks, run as a subprocess.
 
-Every ``POST /v1/chat/completions`` gets the same completion (text `REPLY_TEXT`, with usage)
-after ``--delay`` seconds (an ``asyncio.sleep``, so many requests are in flight at once).
-Anything else gets a 404 error body. HTTP/1.1 with keep-alive and ``Content-Length`` bodies,
+Every ``POST .../chat/completions`` gets the same completion (text `REPLY_TEXT`, with usage)
+and every ``POST .../responses`` the same Responses API response, after ``--delay`` seconds
+(an ``asyncio.sleep``, so many requests are in flight at once). Azure's deployment paths
+(``/openai/deployments/<name>/chat/completions?api-version=...``) are served too. Anything
+else gets a 404 error body. HTTP/1.1 with keep-alive and ``Content-Length`` bodies,
 which is all the ``openai`` SDK sends; written on plain asyncio streams so that the server
 spends little CPU per request.
 
@@ -24,7 +26,7 @@ import threading
 from pathlib import Path
 from typing import IO, Final
 
-__all__ = ["REPLY_TEXT", "FakeOpenAIServer", "completion_body", "serve"]
+__all__ = ["REPLY_TEXT", "FakeOpenAIServer", "completion_body", "responses_body", "serve"]
 
 REPLY_TEXT: Final = "OK"
 """The assistant text of every completion."""
@@ -52,6 +54,37 @@ def completion_body(model: str = "bench-model") -> bytes:
     return json.dumps(reply).encode()
 
 
+def responses_body(model: str = "bench-model") -> bytes:
+    """The JSON body of the one Responses API response the server gives."""
+    reply = {
+        "id": "resp_bench",
+        "object": "response",
+        "created_at": 1_700_000_000,
+        "status": "completed",
+        "model": model,
+        "output": [
+            {
+                "id": "msg_bench",
+                "type": "message",
+                "status": "completed",
+                "role": "assistant",
+                "content": [{"type": "output_text", "text": REPLY_TEXT, "annotations": []}],
+            }
+        ],
+        "parallel_tool_calls": True,
+        "tool_choice": "auto",
+        "tools": [],
+        "usage": {
+            "input_tokens": 12,
+            "input_tokens_details": {"cached_tokens": 0},
+            "output_tokens": 1,
+            "output_tokens_details": {"reasoning_tokens": 0},
+            "total_tokens": 13,
+        },
+    }
+    return json.dumps(reply).encode()
+
+
 def _response(status: int, body: bytes) -> bytes:
     head = (
         f"HTTP/1.1 {status} {_STATUS_TEXT[status]}\r\n"
@@ -63,6 +96,7 @@ def _response(status: int, body: bytes) -> bytes:
 
 
 _COMPLETION: Final = _response(200, completion_body())
+_RESPONSE: Final = _response(200, responses_body())
 _NOT_FOUND: Final = _response(404, b'{"error": {"message": "not found", "type": "not_found"}}')
 _WRONG_METHOD: Final = _response(405, b'{"error": {"message": "use POST", "type": "bad_method"}}')
 
@@ -83,6 +117,15 @@ def _parse_head(head: bytes) -> tuple[str, str, int, bool]:
     return method, target.split("?", 1)[0], length, close
 
 
+def _reply_for(path: str) -> bytes | None:
+    path = path.rstrip("/")
+    if path.endswith("/chat/completions"):
+        return _COMPLETION
+    if path.endswith("/responses"):
+        return _RESPONSE
+    return None
+
+
 async def _handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, delay: float) -> None:
     try:
         while True:
@@ -90,13 +133,14 @@ async def _handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, de
             method, path, length, close = _parse_head(head)
             if length:
                 await reader.readexactly(length)
-            if path.rstrip("/").endswith("/chat/completions"):
+            reply = _reply_for(path)
+            if reply is not None:
                 if method != "POST":
                     writer.write(_WRONG_METHOD)
                 else:
                     if delay > 0:
                         await asyncio.sleep(delay)
-                    writer.write(_COMPLETION)
+                    writer.write(reply)
             else:
                 writer.write(_NOT_FOUND)
             await writer.drain()

@@ -81,6 +81,7 @@ DOCUMENTED: dict[str, set[str]] = {
     },
     "fastagent.config": {
         "AnthropicSettings",
+        "AzureSettings",
         "ElicitationSettings",
         "GenericSettings",
         "IdPSettings",

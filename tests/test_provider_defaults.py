@@ -10,7 +10,7 @@ import pytest
 from fastagent.cli.commands.check import EXTRAS, PROVIDERS
 from fastagent.config import Settings
 from fastagent.exceptions import MissingDependencyError
-from fastagent.provider_defaults import PROVIDER_DEFAULTS, api_key_variable
+from fastagent.provider_defaults import PROVIDER_DEFAULTS, api_key_variable, settings_section
 from fastagent.providers.errors import error_for_status
 from fastagent.providers.generic import GenericProvider
 from fastagent.providers.openai import OpenAIProvider
@@ -30,15 +30,28 @@ def test_importing_the_table_imports_nothing_beyond_the_package() -> None:
 
 def test_every_row_has_settings_and_feeds_check() -> None:
     for name, defaults in PROVIDER_DEFAULTS.items():
-        assert name in Settings.model_fields, name
-        assert defaults.base_url.startswith(("http://", "https://"))
+        section = settings_section(name)
+        assert section in Settings.model_fields, name
         assert EXTRAS[defaults.sdk] == defaults.extra
+        if defaults.base_url:
+            assert defaults.base_url.startswith(("http://", "https://"))
+        else:  # each user has their own endpoint (Azure): a variable supplies it
+            assert defaults.endpoint_vars, name
         if not defaults.api_key_vars:  # the SDK finds its own credentials (AWS chain)
             assert defaults.credentials and name not in PROVIDERS
             continue
         assert all(v.endswith("_KEY") for v in defaults.api_key_vars)
-        assert PROVIDERS[name] == defaults.api_key_vars[0]
+        if defaults.settings:  # shares another provider's section, key and check line
+            assert defaults.settings in PROVIDER_DEFAULTS
+            assert defaults.api_key_vars == PROVIDER_DEFAULTS[defaults.settings].api_key_vars
+            assert name not in PROVIDERS
+        else:
+            assert section == name
+            assert PROVIDERS[name] == defaults.api_key_vars[0]
     assert EXTRAS["mcp"] == "mcp"
+    assert settings_section("responses") == "openai"
+    assert settings_section("azure") == "azure"
+    assert settings_section("groq") == "groq"
 
 
 def test_providers_and_settings_use_the_table() -> None:

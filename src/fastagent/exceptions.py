@@ -22,7 +22,7 @@ went wrong)::
         │   │   ├── RateLimitError       429 (retry_after seconds when known)
         │   │   ├── BadRequestError      400/404/422 (the provider's message)
         │   │   │   └── ContextWindowExceededError
-    │   │   │       └── ContextWindowError   with the token counts, when the API gave them
+        │   │   │       └── ContextWindowError   with the token counts, when the API gave them
         │   │   └── ProviderServerError  5xx and 529 overloaded
         │   ├── ProviderTimeoutError   no answer in time
         │   ├── ProviderConnectionError  could not reach the provider
@@ -297,9 +297,11 @@ class ContextWindowExceededError(BadRequestError):
 class ContextWindowError(ContextWindowExceededError):
     """The request does not fit the model's context window, with the counts the API gave.
 
+    Every provider raises this one; ``except ContextWindowExceededError`` catches it too.
+
     Args:
         message: What went wrong.
-        input_tokens: Tokens the request needs, when the provider said.
+        input_tokens: The tokens the request needed, when the provider said.
         context_window: The model's limit in tokens, when the provider said.
         status_code: HTTP status (400 unless the provider used another).
         body: The response body, as for `ProviderHTTPError`.

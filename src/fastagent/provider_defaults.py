@@ -12,7 +12,13 @@ from __future__ import annotations
 
 from typing import Final, NamedTuple
 
-__all__ = ["PROVIDER_DEFAULTS", "ProviderDefaults", "api_key_variable", "credentials_hint"]
+__all__ = [
+    "PROVIDER_DEFAULTS",
+    "ProviderDefaults",
+    "api_key_variable",
+    "credentials_hint",
+    "settings_section",
+]
 
 
 class ProviderDefaults(NamedTuple):
@@ -20,16 +26,21 @@ class ProviderDefaults(NamedTuple):
 
     Attributes:
         name: The provider part of model strings (``anthropic`` in ``anthropic.claude-...``),
-            and its settings key.
+            and its settings key unless `settings` names another.
         api_key_vars: Environment variables that supply its key, in the order they are
             tried; the first is the one named in hints. Empty for a provider whose SDK finds
             its own credentials (Bedrock: the AWS credential chain).
         base_url: The endpoint used when the settings name none (``{region}`` stands for the
-            configured region).
+            configured region); empty when each user has their own (Azure), supplied by
+            `endpoint_vars`.
         sdk: The import name of the SDK it calls.
         extra: The fastagent extra that installs the SDK (``pip install 'fastagent[extra]'``).
         credentials: For a provider without key variables: where its credentials come from,
             as one line for hints.
+        settings: The settings section it reads when that is another provider's (the
+            Responses API shares ``openai``); empty for its own section, `name`.
+        endpoint_vars: Environment variables that supply the endpoint when `base_url` is
+            empty, in the order they are tried.
     """
 
     name: str
@@ -38,6 +49,8 @@ class ProviderDefaults(NamedTuple):
     sdk: str
     extra: str
     credentials: str = ""
+    settings: str = ""
+    endpoint_vars: tuple[str, ...] = ()
 
 
 PROVIDER_DEFAULTS: Final[dict[str, ProviderDefaults]] = {
@@ -52,6 +65,22 @@ PROVIDER_DEFAULTS: Final[dict[str, ProviderDefaults]] = {
         ),
         ProviderDefaults(
             "openai", ("OPENAI_API_KEY",), "https://api.openai.com/v1", sdk="openai", extra="openai"
+        ),
+        ProviderDefaults(
+            "responses",
+            ("OPENAI_API_KEY",),
+            "https://api.openai.com/v1",
+            sdk="openai",
+            extra="openai",
+            settings="openai",
+        ),
+        ProviderDefaults(
+            "azure",
+            ("AZURE_OPENAI_API_KEY",),
+            "",
+            sdk="openai",
+            extra="openai",
+            endpoint_vars=("AZURE_OPENAI_ENDPOINT",),
         ),
         ProviderDefaults(
             "generic",
@@ -99,4 +128,12 @@ def credentials_hint(provider: str) -> str:
     entry = PROVIDER_DEFAULTS.get(provider)
     if entry is not None and entry.credentials:
         return f"check the credentials: {entry.credentials}"
-    return f"check the API key ({api_key_variable(provider)} or {provider}.api_key)"
+    return (
+        f"check the API key ({api_key_variable(provider)} or {settings_section(provider)}.api_key)"
+    )
+
+
+def settings_section(provider: str) -> str:
+    """The settings section `provider` reads: its own name unless its row names another."""
+    entry = PROVIDER_DEFAULTS.get(provider)
+    return entry.settings or entry.name if entry is not None else provider

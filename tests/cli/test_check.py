@@ -110,12 +110,18 @@ def test_check_does_not_import_the_optional_extras(run_python: Any) -> None:
 
 def test_api_key_status_names_the_variable_that_won(project: Path) -> None:
     write(project / ".env", "GENERIC_API_KEY=from-dotenv\n")
-    env = {"ANTHROPIC_API_KEY": "a", "fastagent_anthropic__api_key": "b", "OPENAI_API_KEY": ""}
+    env = {
+        "ANTHROPIC_API_KEY": "a",
+        "fastagent_anthropic__api_key": "b",
+        "OPENAI_API_KEY": "",
+        "AZURE_OPENAI_API_KEY": "az",
+    }
     loaded = load_config(cwd=project, env=env, user_config_dir=project / "none")
     assert api_key_status(loaded, env) == {
         "anthropic": "set (from env fastagent_anthropic__api_key)",
         "openai": "not set",
         "google": "not set",
+        "azure": "set (from env AZURE_OPENAI_API_KEY)",
         "generic": "set (from .env file)",
     }
 
@@ -125,6 +131,7 @@ def test_api_key_status_without_a_config() -> None:
         "anthropic": "unknown (config invalid)",
         "openai": "set (from env OPENAI_API_KEY)",
         "google": "unknown (config invalid)",
+        "azure": "unknown (config invalid)",
         "generic": "unknown (config invalid)",
     }
 

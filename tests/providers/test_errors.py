@@ -13,9 +13,11 @@ from fastagent.exceptions import (
 )
 from fastagent.providers.errors import (
     context_window_counts,
+    context_window_error,
     error_for_status,
     is_context_window_message,
     retry_after,
+    setting,
 )
 
 
@@ -156,3 +158,58 @@ def test_not_found_hint_names_the_model():
     error = error_for_status(404, "model x not found", provider="google")
     assert type(error) is BadRequestError
     assert "model name" in (error.hint or "")
+
+
+@pytest.mark.parametrize(
+    ("message", "counts"),
+    [
+        (
+            "This model's maximum context length is 128000 tokens. However, your messages "
+            "resulted in 130412 tokens. Please reduce the length of the messages.",
+            (130412, 128000),
+        ),
+        ("prompt is too long: 215000 tokens > 200000 maximum", (215000, 200000)),
+        ("Input too large for model gpt-4.1 (130412 > 128000).", (130412, 128000)),
+        (
+            "The input token count (1200000) exceeds the maximum number of tokens allowed "
+            "(1048576).",
+            (1200000, 1048576),
+        ),
+        (
+            "Prompt contains 40000 tokens and 0 draft tokens, too large for model with 32768 "
+            "maximum context length",
+            (40000, 32768),
+        ),
+        ("Your input exceeds the context window of this model.", (None, None)),
+    ],
+)
+def test_context_window_errors_carry_the_counts_the_message_names(message, counts):
+    error = error_for_status(400, message, provider="openai")
+    assert type(error) is ContextWindowError
+    assert (error.input_tokens, error.context_window) == counts
+    assert context_window_counts(message) == counts
+    if counts[0] is not None:
+        assert f"needs {counts[0]} tokens, the model takes {counts[1]}" in (error.hint or "")
+
+
+def test_context_window_error_is_caught_as_the_former_exceeded_error():
+    assert issubclass(ContextWindowError, ContextWindowExceededError)
+    assert issubclass(ContextWindowError, BadRequestError)
+    error = context_window_error("too many tokens", provider="azure", status_code=413)
+    assert (error.status_code, error.provider) == (413, "azure")
+
+
+def test_not_found_hint_names_the_model_and_the_settings_section():
+    hint = error_for_status(404, "no such model", provider="responses", model="gpt-9").hint
+    assert hint is not None and "'gpt-9'" in hint and "openai.base_url" in hint
+    auth = error_for_status(401, "bad key", provider="responses").hint
+    assert auth == "check the API key (OPENAI_API_KEY or openai.api_key)"
+    assert "AZURE_OPENAI_API_KEY" in (error_for_status(403, "no", provider="azure").hint or "")
+
+
+def test_hints_name_the_config_key_where_it_lives():
+    assert setting("responses", "timeout") == "openai.timeout"
+    assert setting("azure", "base_url") == "azure.base_url"
+    assert setting("groq", "base_url") == "providers.groq.base_url"
+    hint = error_for_status(404, "model not found", provider="groq", model="llama-9").hint or ""
+    assert "providers.groq.base_url" in hint and "'llama-9'" in hint

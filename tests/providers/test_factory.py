@@ -40,7 +40,7 @@ def test_precedence_cli_beats_agent_beats_settings_beats_env_beats_builtin():
     spec = overridden.resolve("gpt-4o", agent_model="o3")
     assert (spec.qualified_name, spec.chosen_by) == ("anthropic.claude-sonnet-4-6", "cli")
     spec = configured.resolve(agent_model="o3")
-    assert (spec.qualified_name, spec.chosen_by) == ("openai.o3", "agent")
+    assert (spec.qualified_name, spec.chosen_by) == ("responses.o3", "agent")
     spec = configured.resolve()
     assert (spec.qualified_name, spec.chosen_by) == ("anthropic.claude-haiku-4-5", "settings")
     assert configured.default_source == "settings"
@@ -58,7 +58,7 @@ def test_explicit_model_counts_as_the_agents_choice():
     factory = ModelFactory(Settings(), environ={})
     spec = factory.resolve("o4-mini.high", agent_model="gpt-4o")
     assert (spec.qualified_name, spec.reasoning, spec.chosen_by) == (
-        "openai.o4-mini",
+        "responses.o4-mini",
         "high",
         "agent",
     )

@@ -73,8 +73,23 @@ def test_cost_prices_every_kind_of_token():
 def test_every_builtin_alias_of_a_hosted_provider_is_catalogued():
     for alias in BUILTIN_ALIASES:
         spec = parse_model_string(alias)
-        assert spec.provider in ("anthropic", "openai", "google")
+        assert spec.provider in ("anthropic", "openai", "responses", "google")
         assert lookup(spec.provider, spec.model).known, alias
+
+
+def test_responses_and_azure_share_the_openai_rows():
+    openai = lookup("openai", "o3")
+    responses = lookup("responses", "o3-2025-04-16")
+    assert responses.known and responses.provider == "responses"
+    assert (responses.context_window, responses.input_price, responses.output_price) == (
+        openai.context_window,
+        openai.input_price,
+        openai.output_price,
+    )
+    azure = lookup("azure", "gpt-4o")
+    assert azure.known and azure.context_window == lookup("openai", "gpt-4o").context_window
+    assert (azure.input_price, azure.output_price, azure.cache_read_price) == (0.0, 0.0, 0.0)
+    assert not lookup("azure", "my-deployment").known
 
 
 def test_known_models_lists_canonical_ids():
@@ -102,3 +117,10 @@ def test_gemini_and_bedrock_rows_price_their_models():
         assert (info.input_price, info.output_price) == (3.0, 15.0)
     assert lookup("bedrock", "amazon.nova-pro-v1:0").input_price == 0.80
     assert not lookup("bedrock", "us.meta.llama-unknown").known
+
+
+def test_responses_only_models_are_priced():
+    pro = lookup("responses", "o3-pro")
+    assert pro.known and pro.reasoning
+    assert (pro.input_price, pro.output_price, pro.cache_read_price) == (20.0, 80.0, 0.0)
+    assert lookup("responses", "gpt-5-codex").input_price == lookup("openai", "gpt-5").input_price

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from fastagent.config.redaction import redacted
     from fastagent.config.settings import (
         AnthropicSettings,
+        AzureSettings,
         GenericSettings,
         LoggerSettings,
         OpenAISettings,
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AnthropicSettings",
+    "AzureSettings",
     "ElicitationSettings",
     "GenericSettings",
     "IdPSettings",
@@ -58,6 +60,7 @@ __all__ = [
 
 _LAZY: dict[str, str] = {
     "AnthropicSettings": "fastagent.config.settings",
+    "AzureSettings": "fastagent.config.settings",
     "ElicitationSettings": "fastagent.config.mcp_settings",
     "GenericSettings": "fastagent.config.settings",
     "IdPSettings": "fastagent.config.mcp_settings",

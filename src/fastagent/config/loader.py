@@ -164,7 +164,7 @@ def _fill_provider_keys(
     from fastagent.provider_defaults import PROVIDER_DEFAULTS
 
     for provider, entry in PROVIDER_DEFAULTS.items():
-        if layers.get((provider, "api_key")) is not None:
+        if entry.settings or layers.get((provider, "api_key")) is not None:
             continue
         found = next((v for v in entry.api_key_vars if env.get(v)), None)
         if found is not None:

@@ -15,6 +15,7 @@ from fastagent.provider_defaults import PROVIDER_DEFAULTS
 
 __all__ = [
     "AnthropicSettings",
+    "AzureSettings",
     "BedrockSettings",
     "GenericSettings",
     "GoogleSettings",
@@ -94,6 +95,23 @@ class BedrockSettings(ProviderSettings):
     profile: str | None = None
 
 
+class AzureSettings(ProviderSettings):
+    """Settings of Azure OpenAI (API key variable ``AZURE_OPENAI_API_KEY``).
+
+    Attributes:
+        endpoint: The resource endpoint, ``https://<resource>.openai.azure.com``; when unset,
+            ``AZURE_OPENAI_ENDPOINT``.
+        api_version: The ``api-version`` query parameter; when unset, ``OPENAI_API_VERSION``,
+            else fastagent's default (see docs/providers/azure.md).
+        entra_id: Sign in with Microsoft Entra ID (``azure-identity``'s
+            ``DefaultAzureCredential``) instead of an API key.
+    """
+
+    endpoint: str | None = None
+    api_version: str | None = None
+    entra_id: bool = False
+
+
 class GenericSettings(ProviderSettings):
     """Settings of an OpenAI-compatible server (API key variable ``GENERIC_API_KEY``).
 
@@ -133,7 +151,8 @@ class Settings(BaseModel):
         default_model: Model used by agents that name none (a model string or an alias).
         model_aliases: Extra aliases, alias -> model string (``fast: anthropic.claude-haiku``).
         anthropic: The Anthropic provider.
-        openai: The OpenAI provider.
+        openai: The OpenAI provider (Chat Completions and the Responses API).
+        azure: Azure OpenAI.
         google: The Google Gemini provider (Gemini API or Vertex AI).
         bedrock: The AWS Bedrock provider.
         generic: The default OpenAI-compatible provider.
@@ -150,6 +169,7 @@ class Settings(BaseModel):
     model_aliases: dict[str, str] = Field(default_factory=dict)
     anthropic: AnthropicSettings = Field(default_factory=AnthropicSettings)
     openai: OpenAISettings = Field(default_factory=OpenAISettings)
+    azure: AzureSettings = Field(default_factory=AzureSettings)
     google: GoogleSettings = Field(default_factory=GoogleSettings)
     bedrock: BedrockSettings = Field(default_factory=BedrockSettings)
     generic: GenericSettings = Field(default_factory=GenericSettings)

@@ -149,6 +149,10 @@ ROWS: Final[tuple[Row, ...]] = (
     _openai(("gpt-4.1-nano",), 1_047_576, 32_768, 0.10, 0.40, 0.025, reasoning=False),
     _openai(("gpt-4o",), 128_000, 16_384, 2.50, 10.0, 1.25, reasoning=False),
     _openai(("gpt-4o-mini",), 128_000, 16_384, 0.15, 0.60, 0.075, reasoning=False),
+    # Served by the Responses API only (`responses.o3-pro`, `gpt-5-codex`); list prices from
+    # openai.com/api/pricing (o3-pro has no cached-input rate). Added 2026-11-30.
+    _openai(("o3-pro",), 200_000, 100_000, 20.0, 80.0, 0.0, reasoning=True),
+    _openai(("gpt-5-codex",), 400_000, 128_000, 1.25, 10.0, 0.125, reasoning=True),
     _openai(("o1",), 200_000, 100_000, 15.0, 60.0, 7.50, reasoning=True),
     _openai(("o3",), 200_000, 100_000, 2.0, 8.0, 0.50, reasoning=True),
     _openai(("o3-mini",), 200_000, 100_000, 1.10, 4.40, 0.55, reasoning=True, vision=False),

@@ -15,6 +15,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
+from urllib.parse import urlsplit
 
 from fastagent.messages import (
     AudioContent,
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "INVALID_ARGUMENTS_KEY",
+    "file_name",
     "finish_reason_to_stop",
     "parse_arguments",
     "parse_completion",
@@ -124,33 +126,45 @@ def _user_messages(message: Message) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     follow_up: list[dict[str, Any]] = []
     for result in message.tool_results:
-        text, images = _tool_result_parts(result)
+        text, media = _tool_result_parts(result)
         out.append({"role": "tool", "tool_call_id": result.call_id, "content": text})
-        if images:
+        if media:
+            only_images = all(p["type"] == "image_url" for p in media)
+            what = "Image(s)" if only_images else "Attachments"
             follow_up.append(
-                {"type": "text", "text": f"Image(s) returned by tool call {result.call_id}:"}
+                {"type": "text", "text": f"{what} returned by tool call {result.call_id}:"}
             )
-            follow_up.extend(images)
+            follow_up.extend(media)
     parts = follow_up + [_content_part(block) for block in message.content]
     if parts or not message.tool_results:
         out.append({"role": "user", "content": _compact(parts)})
     return out
 
 
+_MEDIA_NAMES: Final[Mapping[str, str]] = {
+    "image_url": "image(s)",
+    "input_audio": "audio clip(s)",
+    "file": "file(s)",
+}
+
+
 def _tool_result_parts(result: ToolResult) -> tuple[str, list[dict[str, Any]]]:
+    """The text of a ``tool`` message, and the media parts that follow it in a user message."""
     texts: list[str] = []
-    images: list[dict[str, Any]] = []
+    media: list[dict[str, Any]] = []
     for block in result.content:
         part = _content_part(block)
         if part["type"] == "text":
             texts.append(part["text"])
         else:
-            images.append(part)
+            media.append(part)
     if not texts and result.structured_content is not None:
         texts.append(json.dumps(result.structured_content))
-    if images:
-        texts.append(f"[{len(images)} image(s) follow in the next user message]")
-    return "\n".join(texts), images
+    if media:
+        counts = {kind: sum(p["type"] == kind for p in media) for kind in _MEDIA_NAMES}
+        listed = ", ".join(f"{n} {_MEDIA_NAMES[k]}" for k, n in counts.items() if n)
+        texts.append(f"[{listed} follow in the next user message]")
+    return "\n".join(texts), media
 
 
 def _compact(parts: list[dict[str, Any]]) -> str | list[dict[str, Any]]:
@@ -168,12 +182,30 @@ def _content_part(block: ContentBlock) -> dict[str, Any]:
         return {"type": "input_audio", "input_audio": {"data": block.data, "format": fmt}}
     if isinstance(block, EmbeddedResource):
         res = block.resource
-        if res.blob is not None and (res.mime_type or "").startswith("image/"):
-            return _image_part(res.mime_type or "", res.blob)
+        mime = res.mime_type or ""
+        if res.blob is not None and mime.startswith("image/"):
+            return _image_part(mime, res.blob)
+        if res.blob is not None and mime in _AUDIO_FORMATS:
+            fmt = _AUDIO_FORMATS[mime]
+            return {"type": "input_audio", "input_audio": {"data": res.blob, "format": fmt}}
+        if res.blob is not None and mime == "application/pdf":
+            return {
+                "type": "file",
+                "file": {
+                    "filename": file_name(res.uri),
+                    "file_data": f"data:{mime};base64,{res.blob}",
+                },
+            }
     text = _block_text(block)
     if text is None:
         text = f"[{block.type} content ({getattr(block, 'mime_type', None)}) not supported]"
     return {"type": "text", "text": text}
+
+
+def file_name(uri: str, default: str = "document.pdf") -> str:
+    """The last path segment of a resource URI, as the file name sent with a PDF."""
+    name = urlsplit(uri).path.rstrip("/").rsplit("/", 1)[-1]
+    return name or default
 
 
 def _image_part(mime_type: str, data: str) -> dict[str, Any]:

@@ -19,14 +19,22 @@ from fastagent.exceptions import (
     ProviderServerError,
     RateLimitError,
 )
-from fastagent.provider_defaults import credentials_hint
+from fastagent.provider_defaults import (
+    PROVIDER_DEFAULTS,
+    api_key_variable,
+    credentials_hint,
+    settings_section,
+)
+from fastagent.providers.presets import BUILTIN_PRESETS
 
 __all__ = [
     "context_window_counts",
     "context_window_error",
     "error_for_status",
     "is_context_window_message",
+    "key_sources",
     "retry_after",
+    "setting",
 ]
 
 _CONTEXT_WINDOW_MARKERS = (
@@ -36,30 +44,44 @@ _CONTEXT_WINDOW_MARKERS = (
     "prompt is too long",
     "maximum context",
     "too many tokens",
+    "input too large for model",
+    "exceeds the maximum number of tokens",
     "input token count",  # Gemini
     "input is too long",  # Bedrock
     "input tokens exceeds",  # Bedrock (Nova)
 )
 
-# (pattern, which group is the request's size, which is the limit)
+_BODY_LIMIT = 2000
+_CONTEXT_HINT = "shorten the conversation or use a model with a larger context"
+
+# (pattern, group of the prompt's tokens, group of the limit), as providers word it.
 _COUNT_PATTERNS: tuple[tuple[re.Pattern[str], int, int], ...] = (
-    # Anthropic: "prompt is too long: 210000 tokens > 200000 maximum"
-    (re.compile(r"(\d[\d,]*)\s*tokens?\s*>\s*(\d[\d,]*)"), 1, 2),
-    # Gemini: "The input token count (1200000) exceeds the maximum number of tokens allowed
-    # (1048576)"
-    (re.compile(r"input token count \((\d[\d,]*)\)\D+\((\d[\d,]*)\)", re.IGNORECASE), 1, 2),
     # OpenAI: "maximum context length is 128000 tokens. However, your messages resulted in
-    # 130000 tokens"
+    # 130412 tokens"; also "... you requested 130412 tokens".
     (
         re.compile(
-            r"maximum context length is (\d[\d,]*) tokens\D+?(\d[\d,]*) tokens", re.IGNORECASE
+            r"maximum context length is (\d[\d,]*) tokens"
+            r".*?(?:resulted in|requested) (\d[\d,]*) tokens",
+            re.S,
         ),
         2,
         1,
     ),
+    # Anthropic: "prompt is too long: 215000 tokens > 200000 maximum"; OpenAI "(130412 > 128000)".
+    (re.compile(r"(\d[\d,]*) tokens? > (\d[\d,]*)"), 1, 2),
+    (re.compile(r"\((\d[\d,]*) > (\d[\d,]*)\)"), 1, 2),
+    # Gemini: "The input token count (1200000) exceeds the maximum number of tokens allowed
+    # (1048576)".
+    (
+        re.compile(
+            r"input token count \(?(\d[\d,]*)\)? exceeds the maximum.*?\(?(\d[\d,]*)\)?", re.S
+        ),
+        1,
+        2,
+    ),
+    # Mistral and others: "Prompt contains 40000 tokens ... 32768 maximum context length".
+    (re.compile(r"contains (\d[\d,]*) tokens.*?(\d[\d,]*) maximum context", re.S), 1, 2),
 )
-
-_BODY_LIMIT = 2000
 
 
 def is_context_window_message(message: str) -> bool:
@@ -68,16 +90,35 @@ def is_context_window_message(message: str) -> bool:
     return any(marker in lowered for marker in _CONTEXT_WINDOW_MARKERS)
 
 
-def context_window_counts(message: str) -> tuple[int | None, int | None]:
-    """The request's token count and the model's limit, when a provider's message says them.
+def setting(provider: str, key: str) -> str:
+    """The dotted config key of `provider`'s setting `key`, for hints.
 
-    Returns:
-        ``(input_tokens, context_window)``; each None when the message does not give it.
+    ``openai.base_url`` for table providers (``responses`` reads ``openai``),
+    ``providers.<name>.base_url`` for presets, built in or from config.
     """
-    for pattern, needed, limit in _COUNT_PATTERNS:
+    if provider in PROVIDER_DEFAULTS:
+        return f"{settings_section(provider)}.{key}"
+    return f"providers.{provider}.{key}"
+
+
+def key_sources(provider: str) -> str:
+    """Where `provider`'s key comes from, for hints: ``OPENAI_API_KEY or openai.api_key``.
+
+    Presets (built in or from config) keep their settings under ``providers.<name>``.
+    """
+    if provider in PROVIDER_DEFAULTS:
+        return f"{api_key_variable(provider)} or {settings_section(provider)}.api_key"
+    preset = BUILTIN_PRESETS.get(provider)
+    variable = preset.api_key_env if preset and preset.api_key_env else api_key_variable(provider)
+    return f"{variable} or providers.{provider}.api_key"
+
+
+def context_window_counts(message: str) -> tuple[int | None, int | None]:
+    """The prompt's tokens and the model's limit, when a context-window error names them."""
+    for pattern, prompt_group, limit_group in _COUNT_PATTERNS:
         found = pattern.search(message)
-        if found is not None:
-            return _number(found.group(needed)), _number(found.group(limit))
+        if found:
+            return _number(found.group(prompt_group)), _number(found.group(limit_group))
     return None, None
 
 
@@ -86,18 +127,34 @@ def _number(text: str) -> int:
 
 
 def context_window_error(
-    message: str, *, provider: str, status_code: int = 400, body: str | None = None
+    message: str,
+    *,
+    provider: str,
+    status_code: int = 400,
+    body: str | None = None,
+    text: str | None = None,
 ) -> ContextWindowError:
-    """The `ContextWindowError` for a provider's context-length message (counts parsed)."""
-    used, limit = context_window_counts(message)
+    """A `ContextWindowError` for `provider`, with the token counts `message` names.
+
+    Args:
+        message: The provider's error message.
+        provider: The provider's name.
+        status_code: The HTTP status (400 unless the provider used another).
+        body: The raw response body (already clipped and redacted).
+        text: The error's one line; defaults to ``<provider> returned HTTP <status>: ...``.
+    """
+    input_tokens, limit = context_window_counts(message)
+    hint = _CONTEXT_HINT
+    if input_tokens is not None and limit is not None:
+        hint = f"the request needs {input_tokens} tokens, the model takes {limit}; {hint}"
     return ContextWindowError(
-        f"{provider} returned HTTP {status_code}: {message}",
-        input_tokens=used,
+        text or f"{provider} returned HTTP {status_code}: {message}",
+        input_tokens=input_tokens,
         context_window=limit,
         status_code=status_code,
-        body=body[:_BODY_LIMIT] if body else None,
+        body=body,
         provider=provider,
-        hint="shorten the conversation or use a model with a larger context",
+        hint=hint,
     )
 
 
@@ -132,6 +189,7 @@ def error_for_status(
     provider: str,
     body: str | None = None,
     headers: Mapping[str, str] | None = None,
+    model: str | None = None,
 ) -> ProviderHTTPError:
     """Build the typed error for an HTTP failure of `provider`.
 
@@ -141,10 +199,11 @@ def error_for_status(
         provider: The provider's name, used in the message and hint.
         body: The raw response body; truncated, never containing our request headers.
         headers: The response headers, read for ``retry-after``.
+        model: The model asked for, named in the hint of a 404.
 
     Returns:
         AuthenticationError for 401/403, RateLimitError for 429, ContextWindowError (with the
-        token counts the message gives) or BadRequestError for other 4xx,
+        token counts the message names) or BadRequestError for other 4xx,
         ProviderServerError for 5xx/529, else ProviderHTTPError.
     """
     text = f"{provider} returned HTTP {status_code}: {message}"
@@ -159,20 +218,28 @@ def error_for_status(
             provider=provider,
             hint=f"retry after {wait:g}s" if wait is not None else "slow down or raise your limits",
         )
-    context = 400 <= status_code < 500 and status_code not in (401, 403)
-    if context and is_context_window_message(message):
-        return context_window_error(message, provider=provider, status_code=status_code, body=body)
-    kind, hint = _classify(status_code, provider)
+    context_status = 400 <= status_code < 500 and status_code not in (401, 403, 404)
+    if context_status and is_context_window_message(message):
+        return context_window_error(
+            message, provider=provider, status_code=status_code, body=clipped, text=text
+        )
+    kind, hint = _classify(status_code, provider, model)
     return kind(text, status_code=status_code, body=clipped, provider=provider, hint=hint)
 
 
-def _classify(status_code: int, provider: str) -> tuple[type[ProviderHTTPError], str]:
+def _classify(
+    status_code: int, provider: str, model: str | None
+) -> tuple[type[ProviderHTTPError], str]:
     if status_code in (401, 403):
-        return AuthenticationError, credentials_hint(provider)
+        entry = PROVIDER_DEFAULTS.get(provider)
+        if entry is not None and entry.credentials:  # no key: e.g. Bedrock's AWS chain
+            return AuthenticationError, credentials_hint(provider)
+        return AuthenticationError, f"check the API key ({key_sources(provider)})"
     if status_code == 404:
-        return (
-            BadRequestError,
-            f"check the model name ({provider}.<model>) and that your account and region offer it",
+        named = f"'{model}' " if model else ""
+        return BadRequestError, (
+            f"check the model name {named}(a typo, or a model your account cannot use) "
+            f"and {setting(provider, 'base_url')}"
         )
     if 400 <= status_code < 500:
         return BadRequestError, "the provider rejected the request as sent"

@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
 from fastagent.exceptions import MissingAPIKeyError, UserError
-from fastagent.provider_defaults import PROVIDER_DEFAULTS
+from fastagent.provider_defaults import PROVIDER_DEFAULTS, settings_section
 from fastagent.providers.model_strings import (
     BUILTIN_PROVIDERS,
     GENERIC_TARGET,
@@ -195,24 +195,27 @@ class ModelFactory:
         """The settings block of `provider` (presets: built-in values overlaid by config).
 
         Returns:
-            ``settings.anthropic`` / ``.openai`` / ``.generic``, a preset's settings, or None
+            ``settings.anthropic`` / ``.openai`` (also for ``responses``) / ``.azure`` /
+            ``.generic``, a preset's settings, or None
             for providers without settings (passthrough, playback).
         """
         if provider in _CORE_PROVIDERS:
-            block: ProviderSettings = getattr(self.settings, provider)
+            block: ProviderSettings = getattr(self.settings, settings_section(provider))
             return block
         if provider in self._preset_names():
             return self._preset(provider)
         return None
 
     def limiter(self, provider: str) -> RateLimiter | None:
-        """The one rate limiter of `provider`, or None when its settings set no limit."""
-        if provider not in self._limiters:
+        """The one rate limiter of `provider`, or None when its settings set no limit.
+
+        Providers sharing a settings section (``openai`` and ``responses``) share it too.
+        """
+        key = settings_section(provider) if provider in _CORE_PROVIDERS else provider
+        if key not in self._limiters:
             block = self.settings_for(provider)
-            self._limiters[provider] = (
-                RateLimiter.from_settings(block) if block is not None else None
-            )
-        return self._limiters[provider]
+            self._limiters[key] = RateLimiter.from_settings(block) if block is not None else None
+        return self._limiters[key]
 
     def _default(self) -> tuple[str, str]:
         configured = self.settings.default_model
@@ -258,7 +261,12 @@ class ModelFactory:
         if block.api_key is not None:
             key = block.api_key.get_secret_value()
         elif preset is not None and preset.api_key_env is not None:
-            raise MissingAPIKeyError(provider, preset.api_key_env)
+            error = MissingAPIKeyError(provider, preset.api_key_env)
+            error.hint = (
+                f"set {preset.api_key_env}, or providers.{provider}.api_key in "
+                "fastagent.secrets.yaml"
+            )
+            raise error
         else:
             key = KEYLESS_API_KEY
         return {"settings": block, "base_url": block.base_url, "api_key": key, "name": provider}

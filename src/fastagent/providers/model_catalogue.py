@@ -67,7 +67,18 @@ _DEFAULT_LIMITS: Final[dict[str, tuple[int, int]]] = {
     "anthropic": (200_000, 4_096),
     "openai": (128_000, 4_096),
     "google": (1_048_576, 8_192),
+    "responses": (128_000, 4_096),
+    "azure": (128_000, 4_096),
 }
+_SAME_MODELS: Final[dict[str, tuple[str, bool]]] = {
+    "responses": ("openai", True),
+    "azure": ("openai", False),
+}
+"""Providers serving another provider's models: (whose rows, whether its prices apply).
+
+The Responses API bills OpenAI's list prices. An Azure deployment named after an OpenAI
+model (``azure.gpt-4o``) gets that model's limits, but no prices: Azure bills by deployment
+type and region, which the deployment name does not tell."""
 _FALLBACK_LIMITS: Final = (8_192, 2_048)
 
 
@@ -87,8 +98,11 @@ def lookup(provider: str, model: str) -> ModelInfo:
         The catalogue entry, or conservative defaults with ``known=False``.
     """
     index = _index()
+    source, priced = _SAME_MODELS.get(provider, (provider, True))
     key = _GEOGRAPHY_PREFIX.sub("", model) if provider == "bedrock" else model
-    row = index.get((provider, key)) or index.get((provider, _SNAPSHOT_SUFFIX.sub("", key)))
+    row = index.get((source, key)) or index.get((source, _SNAPSHOT_SUFFIX.sub("", key)))
+    if row is not None and not priced:
+        row = row._replace(input_price=0.0, output_price=0.0, cache_read_price=0.0)
     if row is None:
         _log.debug("model %s.%s is not in the catalogue; using default limits", provider, model)
         context, output = _DEFAULT_LIMITS.get(provider, _FALLBACK_LIMITS)

@@ -141,6 +141,19 @@ BUILTIN_PROVIDERS: Final[tuple[ProviderEntry, ...]] = (
         "models on AWS Bedrock via the Converse API (AWS credentials and region)",
     ),
     ProviderEntry(
+        "responses",
+        "fastagent.providers.responses:ResponsesProvider",
+        "gpt-5",
+        "OpenAI's Responses API (OPENAI_API_KEY; reasoning carried across turns)",
+    ),
+    ProviderEntry(
+        "azure",
+        "fastagent.providers.azure:AzureOpenAIProvider",
+        "",
+        "Azure OpenAI deployments, azure.<deployment> (AZURE_OPENAI_ENDPOINT, "
+        "AZURE_OPENAI_API_KEY or Entra ID)",
+    ),
+    ProviderEntry(
         "generic",
         GENERIC_TARGET,
         "",

@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final
 from fastagent._redact import redact, register_secret
 from fastagent.exceptions import (
     BadRequestError,
-    ContextWindowError,
     FastAgentError,
     MissingAPIKeyError,
     MissingDependencyError,
@@ -30,7 +29,7 @@ from fastagent.exceptions import (
     UserError,
 )
 from fastagent.model_params import ModelParams
-from fastagent.provider_defaults import PROVIDER_DEFAULTS
+from fastagent.provider_defaults import PROVIDER_DEFAULTS, settings_section
 from fastagent.providers._openai_convert import (
     parse_completion,
     to_openai_messages,
@@ -46,7 +45,7 @@ from fastagent.providers._reply import (
     reply_dict,
 )
 from fastagent.providers.base import BaseProvider, CompletionRequest
-from fastagent.providers.errors import error_for_status
+from fastagent.providers.errors import context_window_error, error_for_status, setting
 from fastagent.streaming import StreamDone, StreamEvent
 
 if TYPE_CHECKING:
@@ -175,7 +174,10 @@ class OpenAIProvider(BaseProvider):
         from_env = os.environ.get(self.api_key_env_var)
         if from_env:
             return from_env
-        raise MissingAPIKeyError(self.name, self.api_key_env_var)
+        error = MissingAPIKeyError(self.name, self.api_key_env_var)
+        section = settings_section(self.name)
+        error.hint = f"set {self.api_key_env_var}, or {section}.api_key in fastagent.secrets.yaml"
+        raise error
 
     def model_rules(self, model: str) -> ModelRules:
         """What `model` accepts: reasoning models differ from the others."""
@@ -314,16 +316,16 @@ class OpenAIProvider(BaseProvider):
             return ProviderTimeoutError(
                 f"{self.name} model {model} did not answer within {self._shown_timeout()}",
                 provider=self.name,
-                hint=f"raise {self.name}.timeout in fastagent.yaml, or try again",
+                hint=f"raise {setting(self.name, 'timeout')} in fastagent.yaml, or try again",
             )
         if isinstance(exc, openai.APIConnectionError) or _is_transport_error(exc):
             return ProviderConnectionError(
                 f"could not reach {self.name} at {where}: {redact(str(exc))}",
                 provider=self.name,
-                hint=f"check the network and {self.name}.base_url",
+                hint=f"check the network and {self.endpoint_setting}",
             )
         if isinstance(exc, openai.APIStatusError):
-            return self._status_error(exc)
+            return self._status_error(exc, model)
         if isinstance(exc, openai.OpenAIError):
             detail = exc.message if isinstance(exc, openai.APIError) else str(exc)
             return ProviderError(
@@ -333,10 +335,15 @@ class OpenAIProvider(BaseProvider):
             )
         return exc
 
+    @property
+    def endpoint_setting(self) -> str:
+        """The setting that says where this provider connects, named in hints."""
+        return setting(self.name, "base_url")
+
     def _shown_timeout(self) -> str:
         return f"{self.timeout:g}s"
 
-    def _status_error(self, exc: Any) -> Exception:
+    def _status_error(self, exc: Any, model: str | None = None) -> Exception:
         message = redact(_error_message(exc))
         body = redact(_response_text(exc))
         error = error_for_status(
@@ -345,14 +352,15 @@ class OpenAIProvider(BaseProvider):
             provider=self.name,
             body=body,
             headers=dict(exc.response.headers),
+            model=model,
         )
         if type(error) is BadRequestError and exc.code == "context_length_exceeded":
-            return ContextWindowError(
-                error.message,
+            return context_window_error(
+                message,
+                provider=self.name,
                 status_code=error.status_code,
                 body=error.body,
-                provider=self.name,
-                hint="shorten the conversation or use a model with a larger context",
+                text=error.message,
             )
         return error
 

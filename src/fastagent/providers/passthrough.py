@@ -50,6 +50,7 @@ _HTTP_STATUS: Final[dict[str, int]] = {
     "AuthenticationError": 401,
     "RateLimitError": 429,
     "BadRequestError": 400,
+    "ContextWindowError": 400,
     "ContextWindowExceededError": 400,
     "ProviderServerError": 500,
 }

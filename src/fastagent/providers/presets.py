@@ -48,6 +48,22 @@ BUILTIN_PRESETS: Final[dict[str, Preset]] = {
         ),
         Preset("groq", "https://api.groq.com/openai/v1", "GROQ_API_KEY", "Groq"),
         Preset("deepseek", "https://api.deepseek.com/v1", "DEEPSEEK_API_KEY", "DeepSeek"),
+        Preset("xai", "https://api.x.ai/v1", "XAI_API_KEY", "xAI (Grok models)"),
+        Preset("mistral", "https://api.mistral.ai/v1", "MISTRAL_API_KEY", "Mistral AI"),
+        Preset("together", "https://api.together.xyz/v1", "TOGETHER_API_KEY", "Together AI"),
+        Preset(
+            "fireworks",
+            "https://api.fireworks.ai/inference/v1",
+            "FIREWORKS_API_KEY",
+            "Fireworks AI (models as accounts/fireworks/models/<name>)",
+        ),
+        Preset("cerebras", "https://api.cerebras.ai/v1", "CEREBRAS_API_KEY", "Cerebras"),
+        Preset(
+            "huggingface",
+            "https://router.huggingface.co/v1",
+            "HF_TOKEN",
+            "Hugging Face inference providers (model[:provider], e.g. openai/gpt-oss-120b)",
+        ),
     )
 }
 """The presets every model factory knows, by name."""

@@ -33,9 +33,13 @@ __all__ = [
 ]
 
 PROVIDERS: dict[str, str] = {
-    name: entry.api_key_vars[0] for name, entry in PROVIDER_DEFAULTS.items() if entry.api_key_vars
+    name: entry.api_key_vars[0]
+    for name, entry in PROVIDER_DEFAULTS.items()
+    if entry.api_key_vars and not entry.settings
 }
-"""Each provider whose key is reported, with its conventional environment variable."""
+"""Each provider whose key is reported, with its conventional environment variable (a
+provider reading another's settings section, as ``responses`` reads ``openai``, shares its
+key and is not listed again)."""
 
 EXTRAS: dict[str, str] = {
     **{defaults.sdk: defaults.extra for defaults in PROVIDER_DEFAULTS.values()},
