@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fastagent.exceptions import MissingDependencyError, UserError
+from fastagent.exceptions import UserError
 from fastagent.scenarios.imports import import_tool, load_app
 
 if TYPE_CHECKING:
@@ -43,8 +43,7 @@ async def open_agent(
             directory when None). Inline agents without servers use no config file.
 
     Raises:
-        UserError: An import fails, the app or agent is unknown, or servers are named
-            but MCP support is missing.
+        UserError: An import fails, or the app or agent is unknown.
     """
     if scenario.app is None:
         async with _inline_agent(scenario, provider, config_path) as llm:
@@ -101,18 +100,10 @@ async def _inline_agent(
 async def _attach_servers(
     scenario: Scenario, toolset: ToolSet, ctx: Context, *, agent: str
 ) -> None:
+    from fastagent.mcp.aggregator import attach_servers
+    from fastagent.mcp.registry import attach_server_registry
+
     servers = scenario.agent.servers
-    try:
-        from fastagent.mcp.aggregator import attach_servers
-        from fastagent.mcp.registry import attach_server_registry
-    except ImportError as exc:
-        if isinstance(exc, MissingDependencyError):
-            raise
-        raise UserError(
-            f"{_where(scenario, 'agent.servers')}: names MCP server(s) "
-            f"{', '.join(servers)}, but MCP support is not available ({exc})",
-            hint="install fastagent[mcp], or remove agent.servers from the scenario",
-        ) from exc
     registry = attach_server_registry(ctx)
     await attach_servers(toolset, registry, servers, agent=agent)
 

@@ -37,11 +37,8 @@ PROVIDERS: dict[str, str] = {
 }
 """Each provider whose key is reported, with its conventional environment variable."""
 
-EXTRAS: dict[str, str] = {
-    **{defaults.sdk: defaults.extra for defaults in PROVIDER_DEFAULTS.values()},
-    "mcp": "mcp",
-}
-"""Optional import name -> the fastagent extra that installs it."""
+EXTRAS: dict[str, str] = {defaults.sdk: defaults.extra for defaults in PROVIDER_DEFAULTS.values()}
+"""Optional import name -> the fastagent extra that installs it (``mcp`` is a core dependency)."""
 
 NODE_TOOLS = ("node", "npx")
 """Programs npx-based MCP servers need on PATH."""
