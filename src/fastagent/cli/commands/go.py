@@ -2,9 +2,11 @@
 
 One-shot with ``-m TEXT`` or ``--prompt-file FILE`` (the reply goes to stdout), otherwise a
 read-send-print chat loop. ``--agent NAME`` talks to an agent declared under ``agents:`` in
-fastagent.yaml; when no such agent exists, go declares one with that name (default ``agent``)
-from ``--instruction`` and its MCP servers: ``--servers`` names configured ones, while
-``--url``, ``--npx`` and ``--uvx`` add servers for this run only (no config needed):
+fastagent.yaml (without ``--agent``: the one marked ``default: true``); with ``--instruction``,
+a name no agent has declares a new agent (default ``agent``) from the instruction and its MCP
+servers (an unknown ``--agent`` without ``--instruction`` is an error). ``--servers`` names
+configured ones, while ``--url``, ``--npx`` and ``--uvx`` add servers for this run only (no
+config needed):
 
 - ``--url http://127.0.0.1:8080/mcp``: an HTTP server named after its host and port
   (``127_0_0_1_8080``);
@@ -21,7 +23,7 @@ from __future__ import annotations
 import argparse
 import re
 import shlex
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -74,7 +76,8 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     parser.add_argument(
         "--agent",
         metavar="NAME",
-        help=f"agent to talk to: one from fastagent.yaml, or a new one (default '{DEFAULT_AGENT}')",
+        help="agent to talk to: one from fastagent.yaml (default: the one marked default: "
+        f"true), or a new one defined by --instruction (default name '{DEFAULT_AGENT}')",
     )
     source = parser.add_mutually_exclusive_group()
     source.add_argument("-m", "--message", metavar="TEXT", help="send TEXT, print the reply, exit")
@@ -122,9 +125,9 @@ async def _go(args: argparse.Namespace) -> int:
 
     text = _message_text(args)
     configured = tuple(s.strip() for s in (args.servers or "").split(",") if s.strip())
-    name = args.agent or DEFAULT_AGENT
     loaded = load_config(args.config).settings
     declared = loaded.agents
+    name = _agent_name(args.agent, declared, defines=args.instruction is not None)
     added = flag_servers(urls=args.url, npx=args.npx, uvx=args.uvx, taken=loaded.mcp.servers.keys())
     servers = (*configured, *added)
     argv = ["--model", args.model] if args.model else []
@@ -154,6 +157,36 @@ async def _go(args: argparse.Namespace) -> int:
         else:
             await app.interactive(name)
     return 0
+
+
+def _agent_name(requested: str | None, declared: Mapping[str, Any], *, defines: bool) -> str:
+    """The agent go talks to: ``--agent``, else the YAML agent marked ``default: true``.
+
+    Raises:
+        UnknownAgentError: ``--agent`` names no declared agent and ``--instruction`` does not
+            define it.
+    """
+    if requested is None:
+        defaults = [
+            str(name)
+            for name, entry in declared.items()
+            if isinstance(entry, Mapping) and entry.get("default") is True
+        ]
+        return defaults[0] if defaults else DEFAULT_AGENT
+    if requested in declared or defines:
+        return requested
+    import difflib
+
+    from fastagent.exceptions import UnknownAgentError
+
+    names = [str(name) for name in declared]
+    close = difflib.get_close_matches(requested, names, n=1, cutoff=0.6)
+    where = "the config declares no agents" if not names else f"agents: {', '.join(names)}"
+    guess = f"did you mean '{close[0]}'? " if close else ""
+    raise UnknownAgentError(
+        f"unknown agent '{requested}' ({where})",
+        hint=f"{guess}to define a new agent named '{requested}', also pass --instruction TEXT",
+    )
 
 
 def _message_text(args: argparse.Namespace) -> str | None:
