@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Final, NamedTuple
 
-__all__ = ["PROVIDER_DEFAULTS", "ProviderDefaults", "api_key_variable"]
+__all__ = ["PROVIDER_DEFAULTS", "ProviderDefaults", "api_key_variable", "settings_key"]
 
 
 class ProviderDefaults(NamedTuple):
@@ -67,3 +67,14 @@ def api_key_variable(provider: str) -> str:
     """
     entry = PROVIDER_DEFAULTS.get(provider)
     return entry.api_key_vars[0] if entry is not None else f"{provider.upper()}_API_KEY"
+
+
+def settings_key(provider: str) -> str:
+    """The config key of `provider`'s settings block, for hints that name a setting.
+
+    The built-in API providers have a top-level block (``anthropic``); every other provider
+    (a preset such as ``ollama`` or ``openrouter``, or a named OpenAI-compatible server) is
+    configured under ``providers`` (``providers.ollama``), so its key is
+    ``providers.ollama.base_url``, not ``ollama.base_url``.
+    """
+    return provider if provider in PROVIDER_DEFAULTS else f"providers.{provider}"

@@ -18,7 +18,7 @@ from fastagent.exceptions import (
     ProviderServerError,
     RateLimitError,
 )
-from fastagent.provider_defaults import api_key_variable
+from fastagent.provider_defaults import api_key_variable, settings_key
 
 __all__ = ["error_for_status", "is_context_window_message", "retry_after"]
 
@@ -104,7 +104,8 @@ def error_for_status(
 def _classify(status_code: int, message: str, provider: str) -> tuple[type[ProviderHTTPError], str]:
     if status_code in (401, 403):
         env_var = api_key_variable(provider)
-        return AuthenticationError, f"check the API key ({env_var} or {provider}.api_key)"
+        key = f"{settings_key(provider)}.api_key"
+        return AuthenticationError, f"check the API key ({env_var} or {key})"
     if 400 <= status_code < 500:
         if is_context_window_message(message):
             return (

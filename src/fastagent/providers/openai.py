@@ -31,7 +31,7 @@ from fastagent.exceptions import (
 )
 from fastagent.llm.params import RequestParams
 from fastagent.llm.streaming import StreamDone, StreamEvent
-from fastagent.provider_defaults import PROVIDER_DEFAULTS
+from fastagent.provider_defaults import PROVIDER_DEFAULTS, settings_key
 from fastagent.providers._openai_convert import (
     parse_completion,
     to_openai_messages,
@@ -296,13 +296,13 @@ class OpenAIProvider(BaseProvider):
             return ProviderTimeoutError(
                 f"{self.name} model {model} did not answer within {self._shown_timeout()}",
                 provider=self.name,
-                hint=f"raise {self.name}.timeout in fastagent.yaml, or try again",
+                hint=f"raise {settings_key(self.name)}.timeout in fastagent.yaml, or try again",
             )
         if isinstance(exc, openai.APIConnectionError) or _is_transport_error(exc):
             return ProviderConnectionError(
                 f"could not reach {self.name} at {where}: {redact(str(exc))}",
                 provider=self.name,
-                hint=f"check the network and {self.name}.base_url",
+                hint=f"check the network and {settings_key(self.name)}.base_url",
             )
         if isinstance(exc, openai.APIStatusError):
             return self._status_error(exc)

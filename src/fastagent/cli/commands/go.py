@@ -121,14 +121,17 @@ async def _go(args: argparse.Namespace) -> int:
     from fastagent.agents.app import FastAgent
     from fastagent.agents.declaration import AgentDeclaration
     from fastagent.config import load_config
-    from fastagent.exceptions import UserError
+    from fastagent.exceptions import MCPServerError, UserError
 
     text = _message_text(args)
     configured = tuple(s.strip() for s in (args.servers or "").split(",") if s.strip())
-    loaded = load_config(args.config).settings
+    config = load_config(args.config)
+    loaded = config.settings
     declared = loaded.agents
+    _check_server_names(configured, loaded.mcp.servers.keys(), config.config_file)
     name = _agent_name(args.agent, declared, defines=args.instruction is not None)
-    added = flag_servers(urls=args.url, npx=args.npx, uvx=args.uvx, taken=loaded.mcp.servers.keys())
+    flagged = _flag_entries(args.url, args.npx, args.uvx, taken=loaded.mcp.servers.keys())
+    added = {server: settings for server, (_flag, settings) in flagged.items()}
     servers = (*configured, *added)
     argv = ["--model", args.model] if args.model else []
     overrides = {"mcp": {"servers": added}} if added else None
@@ -150,13 +153,54 @@ async def _go(args: argparse.Namespace) -> int:
             "(--servers, --url, --npx, --uvx) cannot change it",
             hint=f"edit agents.{name} in fastagent.yaml, or choose another --agent name",
         )
-    async with fast.run() as app:
-        agent = app[name]
-        if text is not None:
-            print(await agent.send(text), flush=True)
-        else:
-            await app.interactive(name)
+    try:
+        async with fast.run() as app:
+            agent = app[name]
+            if text is not None:
+                print(await agent.send(text), flush=True)
+            else:
+                await app.interactive(name)
+    except MCPServerError as exc:
+        if exc.server in flagged:
+            exc.hint = _flag_hint(*flagged[exc.server])
+        raise
     return 0
+
+
+def _check_server_names(
+    names: Sequence[str], configured: Collection[str], config_file: Path | None
+) -> None:
+    """Refuse a ``--servers`` name that ``mcp.servers`` does not have, naming the flag."""
+    import difflib
+
+    from fastagent.exceptions import UserError
+
+    for name in names:
+        if name in configured:
+            continue
+        known = ", ".join(configured) or "none"
+        where = f"mcp.servers of {config_file}" if config_file else "mcp.servers (no config file)"
+        close = difflib.get_close_matches(name, list(configured), n=1, cutoff=0.6)
+        guess = f"did you mean '{close[0]}'? " if close else ""
+        raise UserError(
+            f"--servers: unknown MCP server '{name}' (configured: {known})",
+            hint=f"{guess}--servers names servers declared under {where}; "
+            "--url, --npx or --uvx add one for this run",
+        )
+
+
+def _flag_hint(flag: str, settings: dict[str, Any]) -> str:
+    """The hint of a failed server that a flag added: name the flag, not mcp.servers.*."""
+    if "url" in settings:
+        return f"check {flag} and that the server is running"
+    import shutil
+
+    from fastagent.mcp.transports import install_hint
+
+    command = str(settings["command"])
+    if shutil.which(command) is None:
+        return f"{install_hint(command)}; the server comes from {flag}"
+    return f"fix {flag}: check that the package exists and starts as an MCP server"
 
 
 def _agent_name(requested: str | None, declared: Mapping[str, Any], *, defines: bool) -> str:
@@ -257,22 +301,31 @@ def flag_servers(
     Raises:
         UserError: A URL is not http(s), or a package value is empty or badly quoted.
     """
-    found: dict[str, dict[str, Any]] = {}
+    entries = _flag_entries(urls, npx, uvx, taken=taken)
+    return {name: settings for name, (_flag, settings) in entries.items()}
 
-    def add(name: str, settings: dict[str, Any]) -> None:
+
+def _flag_entries(
+    urls: Sequence[str], npx: Sequence[str], uvx: Sequence[str], *, taken: Collection[str]
+) -> dict[str, tuple[str, dict[str, Any]]]:
+    """Like `flag_servers`, with the flag each server came from (``--uvx 'pkg'``)."""
+    found: dict[str, tuple[str, dict[str, Any]]] = {}
+
+    def add(name: str, flag: str, settings: dict[str, Any]) -> None:
         unique, number = name, 2
         while unique in found or unique in taken:
             unique, number = f"{name}_{number}", number + 1
-        found[unique] = settings
+        found[unique] = (flag, settings)
 
     for value in urls:
         for url in (u.strip() for u in value.split(",")):
             if url:
-                add(url_server_name(url), {"url": url})
+                add(url_server_name(url), f"--url {url}", {"url": url})
     for flag, command, prefix in (("--npx", "npx", ["-y"]), ("--uvx", "uvx", [])):
         for value in npx if command == "npx" else uvx:
             words = _split_package(flag, value)
-            add(package_server_name(words[0]), {"command": command, "args": [*prefix, *words]})
+            settings = {"command": command, "args": [*prefix, *words]}
+            add(package_server_name(words[0]), f"{flag} {shlex.quote(value)}", settings)
     return found
 
 

@@ -116,7 +116,13 @@ def load_served_app(
     saved = sys.argv
     sys.argv = [script]
     try:
-        fast = load_app(script, base_dir=Path.cwd(), where="fastagent serve")
+        fast = load_app(
+            script,
+            base_dir=Path.cwd(),
+            where="fastagent serve",
+            missing_hint=f"give the path of a FastAgent script (relative to {Path.cwd()}), "
+            "or run fastagent serve without one to serve the agents of fastagent.yaml",
+        )
     finally:
         sys.argv = saved
     fast.options = CliOptions(model=model)
