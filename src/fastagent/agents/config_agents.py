@@ -21,6 +21,7 @@ decorator's keyword arguments. Problems name the file, line and config key
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -68,8 +69,11 @@ def declarations_from_config(
         model = _declaration_model(kind)
         if model is None:
             key = f"{prefix}.type"
-            valid = ", ".join(["agent", *WORKFLOW_DECLARATIONS])
-            problems.append((key, f"{key}: unknown type {kind!r} (valid: {valid})"))
+            kinds = ["agent", *WORKFLOW_DECLARATIONS]
+            close = difflib.get_close_matches(str(kind), kinds, n=1)
+            guess = f" (did you mean '{close[0]}'?)" if close else ""
+            valid = ", ".join(kinds)
+            problems.append((key, f"{key}: unknown type {kind!r} (valid: {valid}){guess}"))
             continue
         reserved = [k for k in _RESERVED if k in raw]
         values = {k: v for k, v in raw.items() if k not in _RESERVED}
