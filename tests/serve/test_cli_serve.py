@@ -168,6 +168,9 @@ def test_unknown_agent_is_an_error(project: Path) -> None:
     assert "error: unknown agent(s) 'nope' (agents: echo, counter)" in result.stderr
     assert "hint: pass --agent with one of the names listed" in result.stderr
     assert "Traceback" not in result.stderr
+    typo = fastagent("serve", str(EXAMPLE), "--agent", "ech", cwd=project)
+    assert typo.returncode == 1
+    assert "hint: did you mean 'echo'? pass --agent with one of the names" in typo.stderr
 
 
 def test_script_without_an_app_is_an_error(project: Path) -> None:

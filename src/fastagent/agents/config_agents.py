@@ -100,7 +100,8 @@ def declarations_from_config(
                 for w, _key, line, text in located
             ),
             problems=located,
-            hint="fix the agents: entries named above; docs/agents.md lists their keys",
+            hint="fix the agents: entries named above; an entry takes the keyword arguments of its "
+            "decorator (type: chain -> @fast.chain), listed with each unknown key",
         )
     return declarations
 
