@@ -58,6 +58,28 @@ async def serve_app(
     """
     import anyio
 
+    stop = stop if stop is not None else anyio.Event()
+    guard = contextlib.ExitStack()
+    if transport == "stdio":
+        from fastagent.serve.stdout_guard import stdout_to_stderr
+
+        # Building agents runs user code: keep its prints off the protocol stream.
+        guard.enter_context(stdout_to_stderr())
+    with guard:
+        await _serve(fast, guard, agents, transport, host, port, stop, handle_signals, on_ready)
+
+
+async def _serve(
+    fast: FastAgent,
+    guard: contextlib.ExitStack,
+    agents: Sequence[str],
+    transport: Transport,
+    host: str,
+    port: int,
+    stop: anyio.Event,
+    handle_signals: bool,
+    on_ready: Callable[[str], object] | None,
+) -> None:
     from fastagent._version import __version__
     from fastagent.serve.server import (
         build_server,
@@ -68,7 +90,6 @@ async def serve_app(
     from fastagent.serve.sessions import SessionStore
     from fastagent.serve.transports import MCP_PATH, bind_socket, serve_http, serve_stdio
 
-    stop = stop if stop is not None else anyio.Event()
     async with _started(fast) as (context, first):
         offered = served_agents(first.agents, agents)
         fast.quiet = True  # the fallback notice was shown for the first build
@@ -86,6 +107,7 @@ async def serve_app(
                 )
                 if on_ready is not None:
                     on_ready(f"serving {names} over stdio")
+                guard.close()  # the SDK's stdio_server diverts stray stdout from here on
                 await serve_stdio(server, stop=stop)
                 return
             server = build_server(

@@ -73,7 +73,14 @@ def run(args: argparse.Namespace) -> int:
 
     from fastagent.serve import serve_app
 
-    fast = load_served_app(args.script, config=args.config, model=args.model)
+    if args.transport == "stdio":
+        from fastagent.serve.stdout_guard import stdout_to_stderr
+
+        # stdout is the protocol stream: the script's prints at import go to stderr.
+        with stdout_to_stderr():
+            fast = load_served_app(args.script, config=args.config, model=args.model)
+    else:
+        fast = load_served_app(args.script, config=args.config, model=args.model)
 
     def ready(line: str) -> None:
         if not args.quiet:
