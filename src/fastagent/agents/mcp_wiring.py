@@ -71,7 +71,7 @@ def app_callbacks_factory(
     from fastagent.mcp.sampling import ProviderSampler
 
     factory = model_factory(ctx)
-    elicitor = TerminalElicitor()
+    elicitor = TerminalElicitor(events=ctx.events)
     models = dict(agent_models or {})
 
     def callbacks(name: str, settings: MCPServerSettings) -> ClientCallbacks:

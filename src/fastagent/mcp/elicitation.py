@@ -18,11 +18,12 @@ in a browser if the user agrees); an elicitor without it declines.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 import sys
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import IO, TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from mcp.client.session import ClientRequestContext, ElicitationFnT
 
     from fastagent.config.mcp_settings import ElicitationSettings
+    from fastagent.events import EventBus
 
 __all__ = [
     "ElicitationAnswer",
@@ -135,6 +137,8 @@ class TerminalElicitor:
         output: Where questions are written (default ``sys.stdout``).
         interactive: Overrides whether a user can answer; by default, whether `input` is a
             terminal.
+        events: Where `PromptOpened` / `PromptClosed` announce each question, so a live
+            progress display pauses while it is on screen.
     """
 
     def __init__(
@@ -143,11 +147,27 @@ class TerminalElicitor:
         output: IO[str] | None = None,
         *,
         interactive: bool | None = None,
+        events: EventBus | None = None,
     ) -> None:
         self._input = input
         self._output = output
         self._interactive = interactive
+        self._events = events
         self._lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def _on_screen(self, server_name: str) -> Iterator[None]:
+        """Hold the lock and announce the question for its whole time on screen."""
+        from fastagent.events import PromptClosed, PromptOpened
+
+        with self._lock:
+            if self._events is not None:
+                self._events.publish(PromptOpened(source=server_name))
+            try:
+                yield
+            finally:
+                if self._events is not None:
+                    self._events.publish(PromptClosed(source=server_name))
 
     @property
     def interactive(self) -> bool:
@@ -176,7 +196,7 @@ class TerminalElicitor:
 
     def ask_url(self, server_name: str, message: str, url: str) -> ElicitationAnswer:
         """The blocking form of `elicit_url`."""
-        with self._lock:
+        with self._on_screen(server_name):
             self._write(f"\nServer '{server_name}' asks you to open a page: {message}\n  {url}\n")
             while True:
                 self._write("Open it in a browser? [y/n] (/cancel to dismiss): ")
@@ -196,7 +216,7 @@ class TerminalElicitor:
 
     def ask(self, server_name: str, message: str, schema: Mapping[str, Any]) -> ElicitationAnswer:
         """The blocking form of `elicit`."""
-        with self._lock:
+        with self._on_screen(server_name):
             properties: Mapping[str, Any] = schema.get("properties") or {}
             required = set(schema.get("required") or ())
             self._write(f"\nServer '{server_name}' asks: {message}\n")
