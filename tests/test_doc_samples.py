@@ -111,6 +111,7 @@ def test_sample_runs(sample: Sample, tmp_path: Path) -> None:
         command,
         cwd=cwd,
         env=_env(tmp_path),
+        stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
         timeout=float(sample.options.get("timeout", "90")),
