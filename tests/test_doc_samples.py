@@ -6,8 +6,8 @@ A fenced block whose info string carries ``runnable`` is run by this test:
 - ```` ```bash runnable ```` is run with ``bash -eu``;
 - ```` ```yaml runnable file=fastagent.yaml ```` is written to that file before every later
   runnable sample of the same document (a later block of the same name replaces it);
-- ``cwd=repo`` runs the sample from the repository root (for samples naming ``examples/``);
-  otherwise it runs in an empty project folder holding the document's ``file=`` blocks.
+- ``cwd=repo`` runs the sample from the repository root; otherwise it runs in an empty
+  project folder holding the document's ``file=`` blocks and a link to ``examples/``.
 
 The environment has no API keys and no network use is expected: samples run on the offline
 ``passthrough`` / ``playback`` models and local MCP servers.
@@ -98,6 +98,8 @@ def test_sample_runs(sample: Sample, tmp_path: Path) -> None:
     (project / ".git").mkdir(parents=True)
     for name, text in sample.files.items():
         (project / name).write_text(text, encoding="utf-8")
+    # Samples name the repository's examples (examples/units_server.py, ...) from its root.
+    (project / "examples").symlink_to(ROOT / "examples")
     cwd = ROOT if sample.options.get("cwd") == "repo" else project
     if sample.language == "python":
         script = project / "sample.py"
