@@ -144,3 +144,17 @@ def test_check_starts_no_server(run_cli: CliRunner, project: Path, tmp_path: Pat
     assert run_cli("check").returncode == 0
     assert run_cli("config", "validate").returncode == 0
     assert not marker.exists()
+
+
+def test_go_names_the_line_of_an_unknown_default_model(run_cli: CliRunner, project: Path) -> None:
+    config = project / "fastagent.yaml"
+    config.write_text("logger:\n  level: info\ndefault_model: sonet\n", encoding="utf-8")
+    result = run_cli("go", "-m", "hi")
+    assert result.returncode == 1
+    first, hint = result.stderr.splitlines()[:2]
+    assert first == f"error: {config}: line 3: default_model: unknown model 'sonet'"
+    assert hint.startswith("hint: did you mean sonnet")
+    config.write_text("logger:\n  level: info\ndefault_model: sonnet\n", encoding="utf-8")
+    followed = run_cli("go", "-m", "hi")
+    # The model is known now; what is missing is the key (nothing reaches the network).
+    assert "error: no API key for provider 'anthropic'" in followed.stderr

@@ -19,7 +19,7 @@ from fastagent.exceptions import ConfigValidationError, FastAgentError
 if TYPE_CHECKING:
     from fastagent.config import LoadedConfig
 
-__all__ = ["check_config", "config_problems"]
+__all__ = ["check_config", "config_problems", "where_set"]
 
 Problem = tuple[str, str, int | None, str]
 """(file or source, dotted key, line or None, text), as `ConfigValidationError.problems`."""
@@ -56,6 +56,20 @@ def config_problems(loaded: LoadedConfig) -> list[Problem]:
     problems.extend(_model_problems(loaded, locate))
     problems.extend(_server_problems(loaded, locate))
     return sorted(problems, key=lambda problem: (problem[0], problem[2] or 0))
+
+
+def where_set(loaded: LoadedConfig, key: str) -> str:
+    """Where `key`'s value came from, as errors start: ``/p/fastagent.yaml: line 3``.
+
+    Args:
+        loaded: The loaded configuration.
+        key: A dotted key (``default_model``, ``agents.writer.model``).
+
+    Returns:
+        The file and line, the file alone, or the source's name (``environment``, ...).
+    """
+    where, _key, line, _text = _Locator(loaded)(key, "")
+    return f"{where}: line {line}" if line is not None else where
 
 
 class _Locator:

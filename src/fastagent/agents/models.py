@@ -55,7 +55,18 @@ def build_agent_provider(
         UnknownModelError: The chosen model string is unknown.
         MissingAPIKeyError: The provider needs a key that is not configured.
     """
+    from fastagent.exceptions import UnknownModelError
+
     factory = model_factory(ctx)
-    spec = factory.resolve(agent_model=agent_model, cli_model=cli_model)
+    try:
+        spec = factory.resolve(agent_model=agent_model, cli_model=cli_model)
+    except UnknownModelError as exc:
+        if cli_model or agent_model or factory.default_source != "settings" or ctx.config is None:
+            raise
+        from fastagent.agents.config_check import where_set
+
+        # The config's default_model: name the file and line it was written at.
+        where = where_set(ctx.config, "default_model")
+        raise UnknownModelError(f"{where}: default_model: {exc.message}", hint=exc.hint) from None
     provider = factory.build(spec)
     return provider, spec.source or spec.qualified_name, spec.chosen_by == "builtin"
