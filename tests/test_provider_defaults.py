@@ -35,7 +35,7 @@ def test_every_row_has_settings_and_feeds_check() -> None:
         assert defaults.base_url.startswith(("http://", "https://"))
         assert PROVIDERS[name] == defaults.api_key_vars[0]
         assert EXTRAS[defaults.sdk] == defaults.extra
-    assert EXTRAS["mcp"] == "mcp"
+    assert "mcp" not in EXTRAS  # a core dependency (issue 12), not an optional extra
 
 
 def test_providers_and_settings_use_the_table() -> None:
