@@ -48,7 +48,7 @@ def test_every_row_has_settings_and_feeds_check() -> None:
         else:
             assert section == name
             assert PROVIDERS[name] == defaults.api_key_vars[0]
-    assert EXTRAS["mcp"] == "mcp"
+    assert "mcp" not in EXTRAS  # a core dependency (issue 12), not an optional extra
     assert settings_section("responses") == "openai"
     assert settings_section("azure") == "azure"
     assert settings_section("groq") == "groq"

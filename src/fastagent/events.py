@@ -27,6 +27,8 @@ __all__ = [
     "ModelRequest",
     "ModelResponse",
     "ProgressUpdate",
+    "PromptClosed",
+    "PromptOpened",
     "RetryScheduled",
     "ServerConnected",
     "ServerConnecting",
@@ -162,6 +164,24 @@ class ErrorOccurred(Event):
     source: str
     error: str
     error_type: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PromptOpened(Event):
+    """A question is on the terminal waiting for the user (elicitation, approval, input).
+
+    A live display pauses until the matching `PromptClosed`, so it cannot draw over the
+    question or the user's typing.
+    """
+
+    source: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PromptClosed(Event):
+    """The question `PromptOpened` announced is answered (or abandoned)."""
+
+    source: str
 
 
 E = TypeVar("E", bound=Event)

@@ -208,9 +208,11 @@ class MissingAPIKeyError(UserError):
     """
 
     def __init__(self, provider: str, env_var: str) -> None:
+        from fastagent.provider_defaults import settings_key
+
         super().__init__(
             f"no API key for provider '{provider}'",
-            hint=f"set {env_var}, or {provider}.api_key in fastagent.secrets.yaml",
+            hint=f"set {env_var}, or {settings_key(provider)}.api_key in fastagent.secrets.yaml",
         )
         self.provider = provider
         self.env_var = env_var

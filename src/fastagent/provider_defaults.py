@@ -17,6 +17,7 @@ __all__ = [
     "ProviderDefaults",
     "api_key_variable",
     "credentials_hint",
+    "settings_key",
     "settings_section",
 ]
 
@@ -137,3 +138,14 @@ def settings_section(provider: str) -> str:
     """The settings section `provider` reads: its own name unless its row names another."""
     entry = PROVIDER_DEFAULTS.get(provider)
     return entry.settings or entry.name if entry is not None else provider
+
+
+def settings_key(provider: str) -> str:
+    """The config key of `provider`'s settings block, for hints that name a setting.
+
+    A built-in API provider has a top-level block (``anthropic``; ``responses`` reads
+    ``openai``); every other provider (a preset such as ``ollama`` or ``openrouter``, or a
+    named OpenAI-compatible server) is configured under ``providers`` (``providers.ollama``),
+    so its key is ``providers.ollama.base_url``, not ``ollama.base_url``.
+    """
+    return settings_section(provider) if provider in PROVIDER_DEFAULTS else f"providers.{provider}"

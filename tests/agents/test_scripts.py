@@ -124,7 +124,8 @@ def test_hello_example_chats_over_stdin(project: Path) -> None:
 def test_tools_example_runs_offline(project: Path) -> None:
     result = run([str(EXAMPLES / "tools.py")], project)
     assert result.returncode == 0, result.stderr
-    assert result.stdout == "Sunny and 22°C in Paris\n71.6\nmodel calls: 4\n"
+    # The third answer comes from units_server.py, an MCP server started as a subprocess.
+    assert result.stdout == "Sunny and 22°C in Paris\n71.6\n26.22\nmodel calls: 6\n"
     call = '***CALL_TOOL get_weather {"city": "Oslo"}'
     one_shot = run([str(EXAMPLES / "tools.py"), "--message", call], project)
     assert (one_shot.returncode, one_shot.stdout) == (0, "Sunny and 22°C in Oslo\n")

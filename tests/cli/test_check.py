@@ -8,7 +8,13 @@ from typing import Any
 
 import pytest
 
-from fastagent.cli.commands.check import EXTRAS, api_key_status, installed_extras, node_tools
+from fastagent.cli.commands.check import (
+    EXTRAS,
+    api_key_status,
+    installed_extras,
+    node_tools,
+    uv_tools,
+)
 from fastagent.cli.main import main
 from fastagent.config import load_config
 
@@ -152,6 +158,15 @@ def test_node_tools_are_looked_up_on_path(tmp_path: Path, monkeypatch: pytest.Mo
     assert node_tools() == {"node": None, "npx": None}
 
 
+def test_uv_tools_are_looked_up_on_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    uvx = write(tmp_path / "uvx", "#!/bin/sh\n")
+    uvx.chmod(uvx.stat().st_mode | stat.S_IXUSR)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert uv_tools() == {"uvx": str(uvx)}
+    monkeypatch.setenv("PATH", os.devnull)
+    assert uv_tools() == {"uvx": None}
+
+
 @pytest.fixture
 def in_project(project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Run in-process commands inside `project` with a host-independent environment."""
@@ -181,7 +196,8 @@ def test_every_problem_of_an_invalid_config_is_listed_and_aligned(
 def test_check_in_process_with_a_valid_project(
     in_project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    write(in_project / "fastagent.yaml", "mcp:\n  servers:\n    time:\n      command: uvx\n")
+    # A command on PATH: a missing one makes the config invalid (test_config_checks.py).
+    write(in_project / "fastagent.yaml", "mcp:\n  servers:\n    time:\n      command: sh\n")
     assert main(["check", "--quiet"]) == 0
     out = capsys.readouterr().out
     assert "mcp servers   time" in out

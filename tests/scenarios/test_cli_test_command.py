@@ -60,7 +60,7 @@ def test_failures_and_errors_exit_1_with_details(
     assert lines[4] == (
         f"      error: {Path('suite/c.yaml')}: line 3: unknown key 'expct' (did you mean 'expect'?)"
     )
-    assert lines[5] == "      hint: fix the keys named above; docs/scenarios.md lists every key"
+    assert lines[5] == "      hint: fix the keys named above (a misspelt key gets a did-you-mean)"
     assert lines[-1] == "1 passed, 2 failed"
 
 
@@ -105,3 +105,31 @@ def test_the_examples_pass_from_the_project_root(tmp_path: Path) -> None:
     result = fastagent("test", "examples/scenarios", cwd=REPO, home=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.splitlines()[-1] == "4 passed, 0 failed"
+
+
+def test_multi_line_tool_errors_print_as_lines_not_a_repr(
+    write_scenario: WriteScenario, tmp_path: Path
+) -> None:
+    (tmp_path / "multiline_tools.py").write_text(
+        "def lookup(city: str) -> str:\n"
+        '    """Look a city up."""\n'
+        "    raise ValueError('no forecast\\nstation offline')\n",
+        encoding="utf-8",
+    )
+    write_scenario(
+        "name: multi\n"
+        "agent: {tools: ['multiline_tools:lookup']}\n"
+        "turns:\n"
+        "  - tool_calls: [{name: lookup, arguments: {city: Oslo}}]\n"
+        "  - text: done\n"
+        "inputs: [hi]\n"
+        "expect: {no_tool_errors: true}\n",
+        "multi.yaml",
+    )
+    result = fastagent("test", "multi.yaml", cwd=tmp_path)
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert lines[1] == "      - expected no tool errors; lookup returned an error:"
+    assert lines[2] == "      | tool 'lookup' failed: ValueError: no forecast"
+    assert lines[3] == "      | station offline"
+    assert "\\n" not in result.stdout

@@ -74,7 +74,7 @@ def test_runs_scenarios_and_reports_failures_without_tracebacks(
             "scenario 'wrong expectation' failed:",
             "- expected the final reply to contain 'goodbye'; it was 'hello'",
             "error: *scenario_invalid.yaml: line 3: unknown key 'expekt' (did you mean 'expect'?)",
-            "hint: fix the keys named above; docs/scenarios.md lists every key",
+            "hint: fix the keys named above (a misspelt key gets a did-you-mean)",
         ]
     )
     assert "Traceback" not in output

@@ -287,23 +287,6 @@ async def test_non_callable_tool_is_rejected(write_scenario: WriteScenario, tmp_
         await run(load_scenario(path))
 
 
-async def test_servers_without_mcp_support_is_a_clear_error(
-    write_scenario: WriteScenario, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    monkeypatch.setitem(sys.modules, "fastagent.mcp.registry", None)
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / ".git").mkdir()
-    path = write_scenario("agent: {servers: [fetch]}\nturns: [{text: hi}]\ninputs: [hi]\n")
-    with pytest.raises(UserError) as caught:
-        await run(load_scenario(path))
-    assert "agent.servers: names MCP server(s) fetch, but MCP support is not available" in (
-        caught.value.message
-    )
-    assert caught.value.hint == (
-        "install fastagent[mcp], or remove agent.servers from the scenario"
-    )
-
-
 def test_scripted_messages_are_assistant_turns_with_ids() -> None:
     turns = [
         ScriptedTurn.model_validate({"tool_calls": [{"name": "a"}, {"name": "b", "id": "x"}]}),

@@ -168,6 +168,9 @@ def test_unknown_agent_is_an_error(project: Path) -> None:
     assert "error: unknown agent(s) 'nope' (agents: echo, counter)" in result.stderr
     assert "hint: pass --agent with one of the names listed" in result.stderr
     assert "Traceback" not in result.stderr
+    typo = fastagent("serve", str(EXAMPLE), "--agent", "ech", cwd=project)
+    assert typo.returncode == 1
+    assert "hint: did you mean 'echo'? pass --agent with one of the names" in typo.stderr
 
 
 def test_script_without_an_app_is_an_error(project: Path) -> None:
@@ -188,3 +191,67 @@ def test_config_without_agents_is_an_error(project: Path) -> None:
     result = fastagent("serve", cwd=project)
     assert result.returncode == 1
     assert "error: the app has no agents to serve" in result.stderr
+
+
+NOISY_SCRIPT = """\
+from fastagent import FastAgent
+
+print("hello from import")
+fast = FastAgent("noisy")
+
+
+@fast.tool
+def noisy() -> str:
+    \"\"\"Print, then answer.\"\"\"
+    print("hello from a tool")
+    return "quiet answer"
+
+
+fast.agent("talker", "Talk.", tools=[noisy], model="passthrough")
+"""
+
+
+def test_user_prints_go_to_stderr_while_serving_over_stdio(
+    project: Path, processes: list[subprocess.Popen[str]]
+) -> None:
+    (project / "noisy.py").write_text(NOISY_SCRIPT, encoding="utf-8")
+    proc = start_serve(project, "noisy.py")
+    processes.append(proc)
+    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+    # The import-time print reaches stderr before the ready line.
+    assert proc.stderr.readline() == "hello from import\n"
+    assert proc.stderr.readline().startswith("serving talker over stdio")
+    requests = [
+        {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "initialize",
+            "params": {
+                "protocolVersion": "2025-06-18",
+                "capabilities": {},
+                "clientInfo": {"name": "raw", "version": "1"},
+            },
+        },
+        {"jsonrpc": "2.0", "method": "notifications/initialized"},
+        {
+            "jsonrpc": "2.0",
+            "id": 2,
+            "method": "tools/call",
+            "params": {"name": "talker", "arguments": {"message": "***CALL_TOOL noisy {}"}},
+        },
+    ]
+    for request in requests:
+        proc.stdin.write(json.dumps(request) + "\n")
+    proc.stdin.flush()
+    answers = []
+    while not answers or answers[-1].get("id") != 2:
+        line = proc.stdout.readline()
+        assert line, "the server closed stdout early"
+        answers.append(json.loads(line))  # every stdout line is JSON-RPC
+    assert answers[0]["id"] == 1 and "result" in answers[0]
+    assert answers[-1]["result"]["content"][0]["text"] == "quiet answer"
+    proc.stdin.close()
+    assert proc.wait(timeout=30) == 0
+    rest = proc.stdout.read()
+    assert all(json.loads(line) for line in rest.splitlines() if line.strip())
+    assert "hello from a tool" in proc.stderr.read()

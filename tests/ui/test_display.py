@@ -203,3 +203,26 @@ def test_plain_progress_lines_are_throttled_per_source_but_keep_first_and_final(
     assert srv[0] == "[srv] progress 1/1000" and srv[-1] == "[srv] progress 1000/1000"
     assert 10 <= len(srv) <= 12
     assert 10 <= len(other) <= 11
+
+
+def test_live_display_stays_off_screen_while_paused() -> None:
+    from fastagent.config import LoggerSettings
+    from fastagent.events import AgentStarted, ModelRequest, PromptClosed, PromptOpened
+    from fastagent.ui.display import LiveDisplay
+
+    console = recording_console()
+    display = LiveDisplay(console, LoggerSettings())
+    display.handle(AgentStarted(agent="a"))
+    assert console._live_stack != []  # busy: the live part is up
+    with display.paused():
+        assert console._live_stack == [] and display.is_paused
+        display.handle(ModelRequest(agent="a", model="m", iteration=1))
+        assert console._live_stack == []  # events do not bring it back while paused
+        display.handle(PromptOpened(source="srv"))  # pauses nest
+        display.handle(PromptClosed(source="srv"))
+        assert console._live_stack == []
+    assert not display.is_paused
+    display.handle(ModelRequest(agent="a", model="m", iteration=2))
+    assert console._live_stack != []  # the next event after the pause redraws it
+    display.close()
+    assert console._live_stack == []

@@ -21,6 +21,7 @@ decorator's keyword arguments. Problems name the file, line and config key
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -68,8 +69,11 @@ def declarations_from_config(
         model = _declaration_model(kind)
         if model is None:
             key = f"{prefix}.type"
-            valid = ", ".join(["agent", *WORKFLOW_DECLARATIONS])
-            problems.append((key, f"{key}: unknown type {kind!r} (valid: {valid})"))
+            kinds = ["agent", *WORKFLOW_DECLARATIONS]
+            close = difflib.get_close_matches(str(kind), kinds, n=1)
+            guess = f" (did you mean '{close[0]}'?)" if close else ""
+            valid = ", ".join(kinds)
+            problems.append((key, f"{key}: unknown type {kind!r} (valid: {valid}){guess}"))
             continue
         reserved = [k for k in _RESERVED if k in raw]
         values = {k: v for k, v in raw.items() if k not in _RESERVED}
@@ -96,7 +100,8 @@ def declarations_from_config(
                 for w, _key, line, text in located
             ),
             problems=located,
-            hint="fix the agents: entries named above; docs/agents.md lists their keys",
+            hint="fix the agents: entries named above; an entry takes the keyword arguments of its "
+            "decorator (type: chain -> @fast.chain), listed with each unknown key",
         )
     return declarations
 

@@ -77,9 +77,25 @@ class BuildContext:
             UnknownModelError: The chosen model string is unknown.
             MissingAPIKeyError: The provider needs a key that is not configured.
         """
-        provider, chosen, fell_back = self.runtime.provider_for(
-            model, scripted=agent == self.default_agent
-        )
+        from fastagent.exceptions import UnknownModelError
+
+        runtime = self.runtime
+        try:
+            provider, chosen, fell_back = runtime.provider_for(
+                model, scripted=agent == self.default_agent
+            )
+        except UnknownModelError as exc:
+            factory = runtime.models
+            from_config = not (model or factory.override) and factory.default_source == "settings"
+            if not from_config or runtime.config is None:
+                raise
+            from fastagent.config.locate import where_set
+
+            # The config's default_model: name the file and line it was written at.
+            where = where_set(runtime.config, "default_model")
+            raise UnknownModelError(
+                f"{where}: default_model: {exc.message}", hint=exc.hint
+            ) from None
         if fell_back:
             self.on_fallback(agent)
         return provider, chosen

@@ -38,7 +38,7 @@ def declare(declaration: type[D], /, **values: Any) -> D:
         problems = "; ".join(text for _key, text in validation_problems(exc, declaration))
         raise UserError(
             f"{label}{where}: {problems}",
-            hint="fix the argument named above; docs/agents.md and docs/workflows.md list them",
+            hint="fix the argument named above; help() on the decorator lists its arguments",
         ) from None
 
 

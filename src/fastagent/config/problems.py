@@ -71,7 +71,7 @@ def to_config_error(error: ValidationError, layers: LayeredConfig) -> ConfigVali
     return ConfigValidationError(
         "\n".join(lines),
         problems=problems,
-        hint="fix the keys named above; docs/configuration.md lists every setting",
+        hint="fix the keys named above; fastagent config show lists every setting",
     )
 
 

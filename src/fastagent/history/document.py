@@ -147,7 +147,7 @@ def messages_from_document(
             f"invalid history (schema version {version}): {problem}",
             source=source,
             line=line_at(tree, loc),
-            hint="fix the value at that line; docs/history-format.md describes every field",
+            hint="fix the value at that line; fastagent.history.save_history writes this shape",
         ) from None
 
 

@@ -55,7 +55,7 @@ _ATTRIBUTES = {
 """Allowed and required attributes per section keyword; other sections take none."""
 
 _BLOCK = TypeAdapter[ContentBlock](ContentBlock, config=ConfigDict(defer_build=True))
-_HINT = "docs/history-format.md describes the text history format"
+_HINT = "fastagent.history.save_history writes the text format (a .md file) it reads back"
 
 
 class _Meta(BaseModel):

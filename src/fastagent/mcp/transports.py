@@ -30,12 +30,21 @@ if TYPE_CHECKING:
 __all__ = [
     "EXTRA_INHERITED_ENV_VARS",
     "describe_target",
+    "find_command",
+    "install_hint",
     "open_transport",
     "server_environment",
 ]
 
 EXTRA_INHERITED_ENV_VARS = ("LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "TZ")
 """Inherited by stdio servers on top of the SDK's safe set (HOME, PATH, USER, ...)."""
+
+_INSTALLERS = {
+    "uvx": "install uv, which provides uvx (pip install uv)",
+    "uv": "install uv (pip install uv)",
+    "npx": "install Node.js, which provides npx",
+    "node": "install Node.js",
+}
 
 _HTTP_TIMEOUT = 30.0
 _SSE_READ_TIMEOUT = 300.0
@@ -65,20 +74,39 @@ def server_environment(settings: MCPServerSettings) -> dict[str, str]:
     return env
 
 
-def _resolve_command(name: str, settings: MCPServerSettings, env: dict[str, str]) -> str:
+def find_command(settings: MCPServerSettings, path: str | None = None) -> str | None:
+    """Where a stdio server's program is, without starting it.
+
+    Args:
+        settings: The server's settings (``command`` and ``cwd``).
+        path: The PATH searched for a bare program name (default: this process's PATH).
+
+    Returns:
+        The program's path, or None when it is missing or not executable.
+    """
     command = settings.command or ""
+    if not command:
+        return None
     if os.sep in command:
         base = settings.cwd or os.getcwd()
-        path = command if os.path.isabs(command) else os.path.join(base, command)
-        found = path if os.path.isfile(path) and os.access(path, os.X_OK) else None
-    else:
-        found = shutil.which(command, path=env.get("PATH", os.defpath))
-    if found is None:
+        full = command if os.path.isabs(command) else os.path.join(base, command)
+        return full if os.path.isfile(full) and os.access(full, os.X_OK) else None
+    return shutil.which(command, path=path if path is not None else os.environ.get("PATH"))
+
+
+def install_hint(command: str) -> str:
+    """How to get a missing server program: ``install uv, which provides uvx (...)``, ..."""
+    return _INSTALLERS.get(os.path.basename(command), f"install {command}")
+
+
+def _resolve_command(name: str, settings: MCPServerSettings, env: dict[str, str]) -> str:
+    command = settings.command or ""
+    if find_command(settings, env.get("PATH", os.defpath)) is None:
         raise MCPServerError(
             f"MCP server '{name}': command '{command}' was not found or is not executable",
             server=name,
             hint=(
-                f"install it, or fix mcp.servers.{name}.command "
+                f"{install_hint(command)}, or fix mcp.servers.{name}.command "
                 "(give a full path or a program on the server's PATH)"
             ),
         )

@@ -23,7 +23,7 @@ from fastagent.provider_defaults import (
     PROVIDER_DEFAULTS,
     api_key_variable,
     credentials_hint,
-    settings_section,
+    settings_key,
 )
 from fastagent.providers.presets import BUILTIN_PRESETS
 
@@ -96,9 +96,7 @@ def setting(provider: str, key: str) -> str:
     ``openai.base_url`` for table providers (``responses`` reads ``openai``),
     ``providers.<name>.base_url`` for presets, built in or from config.
     """
-    if provider in PROVIDER_DEFAULTS:
-        return f"{settings_section(provider)}.{key}"
-    return f"providers.{provider}.{key}"
+    return f"{settings_key(provider)}.{key}"
 
 
 def key_sources(provider: str) -> str:
@@ -106,11 +104,11 @@ def key_sources(provider: str) -> str:
 
     Presets (built in or from config) keep their settings under ``providers.<name>``.
     """
-    if provider in PROVIDER_DEFAULTS:
-        return f"{api_key_variable(provider)} or {settings_section(provider)}.api_key"
-    preset = BUILTIN_PRESETS.get(provider)
-    variable = preset.api_key_env if preset and preset.api_key_env else api_key_variable(provider)
-    return f"{variable} or providers.{provider}.api_key"
+    variable = api_key_variable(provider)
+    if provider not in PROVIDER_DEFAULTS:
+        preset = BUILTIN_PRESETS.get(provider)
+        variable = preset.api_key_env if preset and preset.api_key_env else variable
+    return f"{variable} or {settings_key(provider)}.api_key"
 
 
 def context_window_counts(message: str) -> tuple[int | None, int | None]:

@@ -280,7 +280,23 @@ class ProviderRegistry:
         inferred = infer_provider(head)
         if inferred is not None and inferred in self._entries:
             return inferred, head, {}
+        self._check_level_typo(head, seen)
         raise self._unknown(head)
+
+    def _check_level_typo(self, head: str, seen: tuple[str, ...]) -> None:
+        """Raise for ``o3.hihg``: a known model with a misspelt reasoning level."""
+        base, dot, last = head.rpartition(".")
+        close = difflib.get_close_matches(last, REASONING_LEVELS, n=1, cutoff=0.6)
+        if not (dot and base and close):
+            return
+        try:
+            self._resolve_head(base, seen)
+        except UnknownModelError:
+            return
+        raise UnknownModelError(
+            f"model '{head}': unknown reasoning level '{last}'",
+            hint=f"did you mean {base}.{close[0]}? levels: {', '.join(REASONING_LEVELS)}",
+        )
 
     def _same_provider_alias(
         self, provider: str, model: str, seen: tuple[str, ...]
@@ -329,7 +345,7 @@ class ProviderRegistry:
         from fastagent.providers.model_catalogue import known_models
 
         aliases = sorted(self.all_aliases)
-        candidates = [*self._entries, *aliases, *known_models()]
+        candidates = list(dict.fromkeys([*self._entries, *aliases, *known_models()]))
         close = difflib.get_close_matches(name, candidates, n=3, cutoff=0.6)
         suggestion = f"did you mean {' or '.join(close)}? " if close else ""
         return UnknownModelError(

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 
 from fastagent.exceptions import (
     AgentGraphError,
-    MissingDependencyError,
     UnknownAgentError,
     UserError,
 )
@@ -49,8 +48,7 @@ async def open_agent(
             directory when None). Inline agents without servers use no config file.
 
     Raises:
-        UserError: An import fails, the app or agent is unknown, or servers are named
-            but MCP support is missing.
+        UserError: An import fails, or the app or agent is unknown.
     """
     if scenario.app is None:
         async with _inline_agent(scenario, provider, config_path) as llm:
@@ -110,19 +108,9 @@ async def _add_server_tools(
     scenario: Scenario, toolset: ToolSet, runtime: Runtime, *, agent: str
 ) -> None:
     servers = scenario.agent.servers
-    try:
-        from fastagent.mcp.aggregator import add_server_tools
+    from fastagent.mcp.aggregator import add_server_tools
 
-        registry = runtime.servers
-    except ImportError as exc:
-        if isinstance(exc, MissingDependencyError):
-            raise
-        raise UserError(
-            f"{_where(scenario, 'agent.servers')}: names MCP server(s) "
-            f"{', '.join(servers)}, but MCP support is not available ({exc})",
-            hint="install fastagent[mcp], or remove agent.servers from the scenario",
-        ) from exc
-    await add_server_tools(toolset, registry, servers, agent=agent)
+    await add_server_tools(toolset, runtime.servers, servers, agent=agent)
 
 
 @contextlib.asynccontextmanager

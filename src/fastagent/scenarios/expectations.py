@@ -40,11 +40,13 @@ def check_expectations(
     """
     calls = tool_calls_of(transcript)
     results = tool_results_of(transcript)
-    return [
+    failures = [
         *check_final_text(expect, final_text),
         *check_tool_calls(expect.tools_called, calls),
         *check_tool_results(expect, results, calls),
     ]
+    # A multi-line text starts on its own line (see `_shorten`): no space before the break.
+    return [failure.replace(" \n", "\n") for failure in failures]
 
 
 def check_final_text(expect: Expectations, final_text: str) -> list[str]:
@@ -145,6 +147,10 @@ def _result_name(result: ToolResult, names: dict[str, str]) -> str:
 
 
 def _shorten(text: str) -> str:
+    """One line quoted as Python would; several lines as an indented block of lines."""
     if len(text) > _SHOWN_TEXT:
         text = text[: _SHOWN_TEXT - 3] + "..."
-    return repr(text)
+    lines = text.strip("\n").splitlines()
+    if len(lines) <= 1:
+        return repr(text)
+    return "".join(f"\n      | {line}" for line in lines)

@@ -104,7 +104,13 @@ def import_tool(path: str, *, base_dir: Path, where: str) -> Tool:
     )
 
 
-def load_app(reference: str, *, base_dir: Path, where: str) -> FastAgent:
+def load_app(
+    reference: str,
+    *,
+    base_dir: Path,
+    where: str,
+    missing_hint: str = "give the path of a FastAgent script relative to the scenario file",
+) -> FastAgent:
     """Import a FastAgent script without running its main code and return its app.
 
     The script is executed as a module (so ``if __name__ == "__main__":`` blocks do not run)
@@ -114,6 +120,8 @@ def load_app(reference: str, *, base_dir: Path, where: str) -> FastAgent:
         reference: ``agent.py`` (the one `FastAgent` in it) or ``agent.py:fast``.
         base_dir: The folder relative paths start from.
         where: Where the reference was written, for errors.
+        missing_hint: The hint when the script does not exist (true for where the path
+            came from: a scenario's ``app:`` key, or a command's argument).
 
     Raises:
         UserError: The script is missing, fails to import, or holds no (or several)
@@ -126,7 +134,7 @@ def load_app(reference: str, *, base_dir: Path, where: str) -> FastAgent:
     if not script.is_file():
         raise UserError(
             f"{where}: the app script {script} does not exist",
-            hint="give the path of a FastAgent script relative to the scenario file",
+            hint=missing_hint,
         )
     module = _exec_script(script, where)
     if attr:
@@ -147,7 +155,7 @@ def load_app(reference: str, *, base_dir: Path, where: str) -> FastAgent:
         )
     raise UserError(
         f"{where}: {file_part} defines several FastAgent apps ({', '.join(sorted(apps))})",
-        hint=f"name the one to test: app: {file_part}:{sorted(apps)[0]}",
+        hint=f"name one of them: {file_part}:{sorted(apps)[0]}",
     )
 
 

@@ -26,7 +26,7 @@ SCENARIO_SUFFIXES = (".yaml", ".yml")
 """File extensions of scenario files."""
 
 _SCENARIO_MARKER = re.compile(r"^(turns|recording)\s*:|^model\s*:\s*['\"]?passthrough\b", re.M)
-_HINT = "fix the keys named above; docs/scenarios.md lists every key"
+_HINT = "fix the keys named above (a misspelt key gets a did-you-mean)"
 
 
 def load_scenario(path: str | Path) -> Scenario:

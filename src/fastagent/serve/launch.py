@@ -65,6 +65,42 @@ async def serve_app(
     """
     import anyio
 
+    stop = stop if stop is not None else anyio.Event()
+    guard = contextlib.ExitStack()
+    if transport == "stdio":
+        from fastagent.serve.stdout_guard import stdout_to_stderr
+
+        # Building agents runs user code: keep its prints off the protocol stream.
+        guard.enter_context(stdout_to_stderr())
+    with guard:
+        await _serve(
+            fast,
+            options,
+            config_path,
+            guard,
+            agents,
+            transport,
+            host,
+            port,
+            stop,
+            handle_signals,
+            on_ready,
+        )
+
+
+async def _serve(
+    fast: FastAgent,
+    options: RunOptions | None,
+    config_path: str | Path | None,
+    guard: contextlib.ExitStack,
+    agents: Sequence[str],
+    transport: Transport,
+    host: str,
+    port: int,
+    stop: anyio.Event,
+    handle_signals: bool,
+    on_ready: Callable[[str], object] | None,
+) -> None:
     from fastagent._version import __version__
     from fastagent.serve.server import (
         build_server,
@@ -75,7 +111,6 @@ async def serve_app(
     from fastagent.serve.sessions import SessionStore
     from fastagent.serve.transports import MCP_PATH, bind_socket, serve_http, serve_stdio
 
-    stop = stop if stop is not None else anyio.Event()
     if options is None:
         from fastagent.runtime import RunOptions
 
@@ -97,6 +132,7 @@ async def serve_app(
                 )
                 if on_ready is not None:
                     on_ready(f"serving {names} over stdio")
+                guard.close()  # the SDK's stdio_server diverts stray stdout from here on
                 await serve_stdio(server, stop=stop)
                 return
             server = build_server(

@@ -85,10 +85,14 @@ def served_agents(agents: Mapping[str, BaseAgent], names: Sequence[str] = ()) ->
     """
     unknown = [n for n in names if n not in agents]
     if unknown:
+        import difflib
+
+        close = difflib.get_close_matches(unknown[0], list(agents), n=1, cutoff=0.6)
+        guess = f"did you mean '{close[0]}'? " if close else ""
         raise UnknownAgentError(
             f"unknown agent(s) {', '.join(repr(n) for n in unknown)} "
             f"(agents: {', '.join(agents) or 'none'})",
-            hint="pass --agent with one of the names listed, or leave it out to serve all",
+            hint=f"{guess}pass --agent with one of the names listed, or leave it out to serve all",
         )
     if not agents:
         raise UnknownAgentError(

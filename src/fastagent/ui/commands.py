@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from fastagent.exceptions import FastAgentError, UserError
+from fastagent.exceptions import FastAgentError, HistoryFormatError, UserError
 
 if TYPE_CHECKING:
     from fastagent.ui.session import ChatSession
@@ -199,6 +199,8 @@ async def _save(session: ChatSession, argument: str) -> None:
     messages = session.agent.history
     try:
         save_history(path, messages)
+    except HistoryFormatError as exc:
+        raise UserError(exc.message, hint=_format_hint("/save")) from exc
     except OSError as exc:
         raise UserError(
             f"cannot write {path}: {exc.strerror or exc}", hint="choose a writable path"
@@ -218,6 +220,10 @@ async def _load(session: ChatSession, argument: str) -> None:
         )
     try:
         messages = load_history(path)
+    except HistoryFormatError as exc:
+        if exc.hint and "format=" in exc.hint:
+            raise UserError(exc.message, hint=_format_hint("/load")) from exc
+        raise
     except OSError as exc:
         raise UserError(
             f"cannot read {path}: {exc.strerror or exc}", hint="check the path"
@@ -253,6 +259,17 @@ async def _exit(session: ChatSession, argument: str) -> None:
     session.finished = True
 
 
+_CHAT_HINTS: Final = {
+    "/prompt": "type /prompts to list the prompts and their arguments, then e.g. /prompt greet "
+    '{"name": "Ada"}',
+    "/attach": "type /resources to list the resources on offer",
+}
+"""A chat user's hint for a mistake in these commands, replacing an agent's hint that names
+its Python methods or arguments (`_PYTHON_API`), which the chat does not offer."""
+
+_PYTHON_API: Final = ("agent.", "server=", "pass ")
+
+
 async def _call_feature(session: ChatSession, method: str, command: str, *args: Any) -> Any:
     function = getattr(session.agent, method, None)
     if not callable(function):
@@ -260,8 +277,13 @@ async def _call_feature(session: ChatSession, method: str, command: str, *args: 
             f"{command} is not available for {session.current}",
             hint="it needs an agent with MCP servers that offer it",
         )
-    result = function(*args)
-    return await result if inspect.isawaitable(result) else result
+    try:
+        result = function(*args)
+        return await result if inspect.isawaitable(result) else result
+    except UserError as exc:
+        if command in _CHAT_HINTS and any(api in (exc.hint or "") for api in _PYTHON_API):
+            exc.hint = _CHAT_HINTS[command]
+        raise
 
 
 def _write_items(session: ChatSession, items: Any, *, empty: str) -> None:
@@ -317,6 +339,12 @@ def _json_object(raw: str) -> dict[str, Any]:
             hint='write them as a JSON object, e.g. /prompt greet {"name": "Ada"}',
         )
     return value
+
+
+def _format_hint(command: str) -> str:
+    from fastagent.history.formats import EXTENSIONS
+
+    return f"name the file with {', '.join(EXTENSIONS)}, e.g. {command} chat.json"
 
 
 def _path_argument(argument: str, command: str) -> Path:

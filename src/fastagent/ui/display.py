@@ -16,9 +16,11 @@ rich is imported only when a terminal display is actually built.
 
 from __future__ import annotations
 
+import contextlib
 import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TextIO
 
 from fastagent.events import (
@@ -26,6 +28,8 @@ from fastagent.events import (
     Event,
     ModelResponse,
     ProgressUpdate,
+    PromptClosed,
+    PromptOpened,
     RetryScheduled,
     ServerConnected,
     ServerDisconnected,
@@ -202,9 +206,50 @@ class LiveDisplay:
         self.state: ProgressState = ProgressState(clock=clock)
         self._streamed: dict[str, list[str]] = {}
         self._live: Live | None = None
+        # Prompts run in worker threads (the elicitor) while the loop publishes events.
+        self._lock = threading.RLock()
+        self._pauses = 0
+
+    @property
+    def is_paused(self) -> bool:
+        """True while a prompt is on screen (the live part is not drawn)."""
+        return self._pauses > 0
+
+    @contextlib.contextmanager
+    def paused(self) -> Iterator[None]:
+        """Take the live part off the screen, and keep it off, while the block runs.
+
+        Any code asking the user something on this terminal wraps the question in it
+        (prompts elsewhere announce themselves with `PromptOpened` / `PromptClosed`, which
+        do the same). Pauses nest; the live part comes back with the next event after the
+        last one ends.
+        """
+        self._pause()
+        try:
+            yield
+        finally:
+            self._resume()
+
+    def _pause(self) -> None:
+        with self._lock:
+            self._pauses += 1
+            self._stop()
+
+    def _resume(self) -> None:
+        with self._lock:
+            self._pauses = max(0, self._pauses - 1)
 
     def handle(self, event: Event) -> None:
         """Update the live part and print what `event` shows."""
+        if isinstance(event, PromptOpened):
+            self._pause()
+            return
+        if isinstance(event, PromptClosed):
+            self._resume()
+        with self._lock:
+            self._handle(event)
+
+    def _handle(self, event: Event) -> None:
         from fastagent.ui.chat_render import (
             print_reply,
             print_tool_line,
@@ -228,12 +273,13 @@ class LiveDisplay:
             text = "".join(self._streamed.pop(event.agent, []))
             if text.strip():
                 print_reply(self.console, event.agent, text)
-        if self.progress and not self.state.idle:
+        if self.progress and not self.state.idle and not self.is_paused:
             self._refresh()
 
     def close(self) -> None:
         """Stop the live part (leaving the terminal as it was)."""
-        self._stop()
+        with self._lock:
+            self._stop()
 
     def renderable(self) -> RenderableType:
         """What the live part shows now: the progress table and the streamed text's tail."""

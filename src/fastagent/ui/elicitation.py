@@ -7,16 +7,20 @@ and reads from injectable streams so it is testable. The face injects it into a 
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 import sys
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 from fastagent.mcp.elicitation import Action, ElicitationAnswer, FieldValue, as_field_value
+
+if TYPE_CHECKING:
+    from fastagent.events import EventBus
 
 __all__ = ["TerminalElicitor", "parse_field"]
 
@@ -48,6 +52,9 @@ class TerminalElicitor:
         output: Where questions are written (default ``sys.stdout``).
         interactive: Overrides whether a user can answer; by default, whether `input` is a
             terminal.
+        events: Where `PromptOpened` / `PromptClosed` announce each question, so a live
+            progress display pauses while it is on screen; by default the events of the
+            `Runtime` the request arrives in.
     """
 
     def __init__(
@@ -56,11 +63,37 @@ class TerminalElicitor:
         output: IO[str] | None = None,
         *,
         interactive: bool | None = None,
+        events: EventBus | None = None,
     ) -> None:
         self._input = input
         self._output = output
         self._interactive = interactive
+        self._events = events
         self._lock = threading.Lock()
+
+    def _bus(self) -> EventBus | None:
+        """The given event bus, else the current runtime's (None outside a run)."""
+        if self._events is not None:
+            return self._events
+        from fastagent.runtime import _CURRENT
+
+        runtime = _CURRENT.get()
+        return runtime.events if runtime is not None else None
+
+    @contextlib.contextmanager
+    def _on_screen(self, server_name: str) -> Iterator[None]:
+        """Hold the lock and announce the question for its whole time on screen."""
+        from fastagent.events import PromptClosed, PromptOpened
+
+        bus = self._bus()  # worker threads run in a copy of the caller's context
+        with self._lock:
+            if bus is not None:
+                bus.publish(PromptOpened(source=server_name))
+            try:
+                yield
+            finally:
+                if bus is not None:
+                    bus.publish(PromptClosed(source=server_name))
 
     @property
     def interactive(self) -> bool:
@@ -83,7 +116,7 @@ class TerminalElicitor:
 
     def ask(self, server_name: str, message: str, schema: Mapping[str, Any]) -> ElicitationAnswer:
         """The blocking form of `elicit`."""
-        with self._lock:
+        with self._on_screen(server_name):
             properties: Mapping[str, Any] = schema.get("properties") or {}
             required = set(schema.get("required") or ())
             self._write(f"\nServer '{server_name}' asks: {message}\n")
@@ -108,7 +141,7 @@ class TerminalElicitor:
 
     def ask_url(self, server_name: str, message: str, url: str) -> ElicitationAnswer:
         """The blocking form of `elicit_url`."""
-        with self._lock:
+        with self._on_screen(server_name):
             self._write(f"\nServer '{server_name}' asks you to open a page: {message}\n  {url}\n")
             while True:
                 self._write("Open it in a browser? [y/n] (/cancel to dismiss): ")

@@ -3,7 +3,10 @@
 Reports the fastagent and Python versions, the config, secrets and ``.env`` files found,
 whether the config is valid, where each provider's API key comes from (never any part of the
 key), which optional extras are installed (without importing them) and whether Node.js is
-available for npx-based MCP servers. Exits 0 when the config is valid, 1 otherwise.
+available for npx-based MCP servers and uv's ``uvx`` for uvx-based ones. The config check
+includes the ``agents:`` entries, every model string and every stdio server's command
+(`fastagent.agents.config_check`; nothing is started). Exits 0 when the config is valid, 1
+otherwise.
 """
 
 from __future__ import annotations
@@ -25,11 +28,13 @@ __all__ = [
     "EXTRAS",
     "NODE_TOOLS",
     "PROVIDERS",
+    "UV_TOOLS",
     "api_key_status",
     "installed_extras",
     "node_tools",
     "register",
     "run",
+    "uv_tools",
 ]
 
 PROVIDERS: dict[str, str] = {
@@ -41,14 +46,14 @@ PROVIDERS: dict[str, str] = {
 provider reading another's settings section, as ``responses`` reads ``openai``, shares its
 key and is not listed again)."""
 
-EXTRAS: dict[str, str] = {
-    **{defaults.sdk: defaults.extra for defaults in PROVIDER_DEFAULTS.values()},
-    "mcp": "mcp",
-}
-"""Optional import name -> the fastagent extra that installs it."""
+EXTRAS: dict[str, str] = {defaults.sdk: defaults.extra for defaults in PROVIDER_DEFAULTS.values()}
+"""Optional import name -> the fastagent extra that installs it (``mcp`` is a core dependency)."""
 
 NODE_TOOLS = ("node", "npx")
 """Programs npx-based MCP servers need on PATH."""
+
+UV_TOOLS = ("uvx",)
+"""Programs uvx-based MCP servers (Python packages such as mcp-server-time) need on PATH."""
 
 _SOURCE_TEXT = {
     "secrets": "from secrets file",
@@ -67,11 +72,11 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     """
     subparsers.add_parser(
         "check",
-        help="diagnose config, API keys, optional extras and Node.js",
+        help="diagnose config, API keys, optional extras, Node.js and uv",
         description=(
             "Print a diagnostic report: versions, the config and secrets files found and "
             "whether the config is valid, where each API key comes from (never the key), "
-            "installed extras and Node.js for npx-based MCP servers. "
+            "installed extras, Node.js for npx-based and uvx for uvx-based MCP servers. "
             "Exit status 0 when the config is valid, 1 otherwise."
         ),
     )
@@ -88,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
     """
     import os
 
+    from fastagent.agents.config_check import check_config
     from fastagent.cli.console import make_console
     from fastagent.config import load_config
     from fastagent.exceptions import ConfigError
@@ -100,6 +106,7 @@ def run(args: argparse.Namespace) -> int:
     error: ConfigError | None = None
     try:
         loaded = load_config(args.config)
+        check_config(loaded)
     except ConfigError as exc:
         error = exc
     _print_config(console, loaded, error, verbose=args.verbose)
@@ -120,6 +127,12 @@ def run(args: argparse.Namespace) -> int:
             _print_row(console, tool, path, "green")
         else:
             _print_row(console, tool, "not found on PATH (install Node.js)", "yellow")
+    _print_section(console, "uv (for uvx-based MCP servers)")
+    for tool, path in uv_tools().items():
+        if path:
+            _print_row(console, tool, path, "green")
+        else:
+            _print_row(console, tool, "not found on PATH (pip install uv)", "yellow")
     console.print()
     if error is None:
         console.print("[green]config OK[/]")
@@ -198,6 +211,17 @@ def node_tools() -> dict[str, str | None]:
     return {tool: shutil.which(tool) for tool in NODE_TOOLS}
 
 
+def uv_tools() -> dict[str, str | None]:
+    """Find uv's programs on PATH.
+
+    Returns:
+        Program -> its path, or None when it is not on PATH.
+    """
+    import shutil
+
+    return {tool: shutil.which(tool) for tool in UV_TOOLS}
+
+
 def _print_versions(console: Console) -> None:
     import platform
     import sys
@@ -213,7 +237,7 @@ def _print_config(
     console: Console, loaded: LoadedConfig | None, error: ConfigError | None, *, verbose: bool
 ) -> None:
     _print_section(console, "config")
-    if loaded is not None:
+    if loaded is not None and error is None:
         if loaded.config_file is None:
             _print_row(console, "file", "none found, using defaults (fastagent setup makes one)")
         else:
@@ -229,7 +253,7 @@ def _print_config(
                 _print_row(console, "searched", str(path))
         return
     assert error is not None
-    error_file = getattr(error, "path", None)
+    error_file = getattr(error, "path", None) or (loaded.config_file if loaded else None)
     if error_file:
         _print_row(console, "file", str(error_file))
     _print_row(console, "status", f"invalid: {error.message}", "red")

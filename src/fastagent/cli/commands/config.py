@@ -1,8 +1,9 @@
 """``fastagent config``: show, validate and locate the configuration.
 
 ``config show [--json]`` prints every effective setting with its value (secrets as ``***``)
-and source; ``config validate [PATH]`` checks a config file; ``config path`` lists the files
-found and the search order.
+and source; ``config validate [PATH]`` checks a config file: its schema, its ``agents:``
+entries, every model string and every stdio server's command (starting nothing);
+``config path`` lists the files found and the search order.
 """
 
 from __future__ import annotations
@@ -40,7 +41,9 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     validate = commands.add_parser(
         "validate",
         help="check a config file and the environment",
-        description="Load and validate the configuration; print 'valid: PATH' or the problems.",
+        description="Load and validate the configuration (settings, agents:, model strings, "
+        "MCP server commands on PATH; nothing is started); print 'valid: PATH' or the "
+        "problems.",
     )
     validate.add_argument("path", nargs="?", default=None, help="config file (default: search)")
     commands.add_parser(
@@ -66,7 +69,10 @@ def run(args: argparse.Namespace) -> int:
     from fastagent.config.loader import load_config
 
     if command == "validate":
+        from fastagent.agents.config_check import check_config
+
         loaded = load_config(getattr(args, "path", None) or config_path)
+        check_config(loaded)
         if not getattr(args, "quiet", False):
             print(f"valid: {_describe_file(loaded)}")
         return 0

@@ -2,9 +2,11 @@
 
 One-shot with ``-m TEXT`` or ``--prompt-file FILE`` (the reply goes to stdout), otherwise a
 read-send-print chat loop. ``--agent NAME`` talks to an agent declared under ``agents:`` in
-fastagent.yaml; when no such agent exists, go declares one with that name (default ``agent``)
-from ``--instruction`` and its MCP servers: ``--servers`` names configured ones, while
-``--url``, ``--npx`` and ``--uvx`` add servers for this run only (no config needed):
+fastagent.yaml (without ``--agent``: the one marked ``default: true``); with ``--instruction``,
+a name no agent has declares a new agent (default ``agent``) from the instruction and its MCP
+servers (an unknown ``--agent`` without ``--instruction`` is an error). ``--servers`` names
+configured ones, while ``--url``, ``--npx`` and ``--uvx`` add servers for this run only (no
+config needed):
 
 - ``--url http://127.0.0.1:8080/mcp``: an HTTP server named after its host and port
   (``127_0_0_1_8080``);
@@ -77,7 +79,8 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     parser.add_argument(
         "--agent",
         metavar="NAME",
-        help=f"agent to talk to: one from fastagent.yaml, or a new one (default '{DEFAULT_AGENT}')",
+        help="agent to talk to: one from fastagent.yaml (default: the one marked default: "
+        f"true), or a new one defined by --instruction (default name '{DEFAULT_AGENT}')",
     )
     source = parser.add_mutually_exclusive_group()
     source.add_argument("-m", "--message", metavar="TEXT", help="send TEXT, print the reply, exit")
@@ -124,17 +127,18 @@ async def _go(args: argparse.Namespace) -> int:
     from fastagent.agents.declaration import AgentDeclaration
     from fastagent.cli.script import FastAgent
     from fastagent.config import load_config
-    from fastagent.exceptions import UserError
+    from fastagent.exceptions import MCPServerError, UserError
     from fastagent.runtime import Runtime
 
     text = _message_text(args)
     configured = tuple(s.strip() for s in (args.servers or "").split(",") if s.strip())
-    name = args.agent or DEFAULT_AGENT
     loaded = load_config(args.config)
     declared = loaded.settings.agents
-    added = flag_servers(
-        urls=args.url, npx=args.npx, uvx=args.uvx, taken=loaded.settings.mcp.servers.keys()
-    )
+    taken = loaded.settings.mcp.servers.keys()
+    _check_server_names(configured, taken, loaded.config_file)
+    name = _agent_name(args.agent, declared, defines=args.instruction is not None)
+    flagged = _flag_entries(args.url, args.npx, args.uvx, taken=taken)
+    added = {server: settings for server, (_flag, settings) in flagged.items()}
     servers = (*configured, *added)
     if added:
         loaded = _with_servers(loaded, added)
@@ -155,13 +159,18 @@ async def _go(args: argparse.Namespace) -> int:
             hint=f"edit agents.{name} in fastagent.yaml, or choose another --agent name",
         )
     options = dataclasses.replace(fast.run_options(), model=args.model, agent=name)
-    async with ending_on_signals(Runtime.open(options, config=loaded)) as runtime:
-        app = await fast.build(runtime)
-        agent = app[name]
-        if text is not None:
-            print(await agent.send(text), flush=True)
-        else:
-            await app.interactive(name)
+    try:
+        async with ending_on_signals(Runtime.open(options, config=loaded)) as runtime:
+            app = await fast.build(runtime)
+            agent = app[name]
+            if text is not None:
+                print(await agent.send(text), flush=True)
+            else:
+                await app.interactive(name)
+    except MCPServerError as exc:
+        if exc.server in flagged:
+            exc.hint = _flag_hint(*flagged[exc.server])
+        raise
     return 0
 
 
@@ -178,6 +187,72 @@ def _with_servers(loaded: LoadedConfig, added: Mapping[str, Mapping[str, Any]]) 
     }
     mcp = settings.mcp.model_copy(update={"servers": servers})
     return dataclasses.replace(loaded, settings=settings.model_copy(update={"mcp": mcp}))
+
+
+def _check_server_names(
+    names: Sequence[str], configured: Collection[str], config_file: Path | None
+) -> None:
+    """Refuse a ``--servers`` name that ``mcp.servers`` does not have, naming the flag."""
+    import difflib
+
+    from fastagent.exceptions import UserError
+
+    for name in names:
+        if name in configured:
+            continue
+        known = ", ".join(configured) or "none"
+        where = f"mcp.servers of {config_file}" if config_file else "mcp.servers (no config file)"
+        close = difflib.get_close_matches(name, list(configured), n=1, cutoff=0.6)
+        guess = f"did you mean '{close[0]}'? " if close else ""
+        raise UserError(
+            f"--servers: unknown MCP server '{name}' (configured: {known})",
+            hint=f"{guess}--servers names servers declared under {where}; "
+            "--url, --npx or --uvx add one for this run",
+        )
+
+
+def _flag_hint(flag: str, settings: dict[str, Any]) -> str:
+    """The hint of a failed server that a flag added: name the flag, not mcp.servers.*."""
+    if "url" in settings:
+        return f"check {flag} and that the server is running"
+    import shutil
+
+    from fastagent.mcp.transports import install_hint
+
+    command = str(settings["command"])
+    if shutil.which(command) is None:
+        return f"{install_hint(command)}; the server comes from {flag}"
+    return f"fix {flag}: check that the package exists and starts as an MCP server"
+
+
+def _agent_name(requested: str | None, declared: Mapping[str, Any], *, defines: bool) -> str:
+    """The agent go talks to: ``--agent``, else the YAML agent marked ``default: true``.
+
+    Raises:
+        UnknownAgentError: ``--agent`` names no declared agent and ``--instruction`` does not
+            define it.
+    """
+    if requested is None:
+        defaults = [
+            str(name)
+            for name, entry in declared.items()
+            if isinstance(entry, Mapping) and entry.get("default") is True
+        ]
+        return defaults[0] if defaults else DEFAULT_AGENT
+    if requested in declared or defines:
+        return requested
+    import difflib
+
+    from fastagent.exceptions import UnknownAgentError
+
+    names = [str(name) for name in declared]
+    close = difflib.get_close_matches(requested, names, n=1, cutoff=0.6)
+    where = "the config declares no agents" if not names else f"agents: {', '.join(names)}"
+    guess = f"did you mean '{close[0]}'? " if close else ""
+    raise UnknownAgentError(
+        f"unknown agent '{requested}' ({where})",
+        hint=f"{guess}to define a new agent named '{requested}', also pass --instruction TEXT",
+    )
 
 
 def _message_text(args: argparse.Namespace) -> str | None:
@@ -248,22 +323,31 @@ def flag_servers(
     Raises:
         UserError: A URL is not http(s), or a package value is empty or badly quoted.
     """
-    found: dict[str, dict[str, Any]] = {}
+    entries = _flag_entries(urls, npx, uvx, taken=taken)
+    return {name: settings for name, (_flag, settings) in entries.items()}
 
-    def add(name: str, settings: dict[str, Any]) -> None:
+
+def _flag_entries(
+    urls: Sequence[str], npx: Sequence[str], uvx: Sequence[str], *, taken: Collection[str]
+) -> dict[str, tuple[str, dict[str, Any]]]:
+    """Like `flag_servers`, with the flag each server came from (``--uvx 'pkg'``)."""
+    found: dict[str, tuple[str, dict[str, Any]]] = {}
+
+    def add(name: str, flag: str, settings: dict[str, Any]) -> None:
         unique, number = name, 2
         while unique in found or unique in taken:
             unique, number = f"{name}_{number}", number + 1
-        found[unique] = settings
+        found[unique] = (flag, settings)
 
     for value in urls:
         for url in (u.strip() for u in value.split(",")):
             if url:
-                add(url_server_name(url), {"url": url})
+                add(url_server_name(url), f"--url {url}", {"url": url})
     for flag, command, prefix in (("--npx", "npx", ["-y"]), ("--uvx", "uvx", [])):
         for value in npx if command == "npx" else uvx:
             words = _split_package(flag, value)
-            add(package_server_name(words[0]), {"command": command, "args": [*prefix, *words]})
+            settings = {"command": command, "args": [*prefix, *words]}
+            add(package_server_name(words[0]), f"{flag} {shlex.quote(value)}", settings)
     return found
 
 

@@ -74,7 +74,14 @@ def run(args: argparse.Namespace) -> int:
     from fastagent.runtime import RunOptions
     from fastagent.serve import serve_app
 
-    fast = load_served_app(args.script, config=args.config)
+    if args.transport == "stdio":
+        from fastagent.serve.stdout_guard import stdout_to_stderr
+
+        # stdout is the protocol stream: the script's prints at import go to stderr.
+        with stdout_to_stderr():
+            fast = load_served_app(args.script, config=args.config)
+    else:
+        fast = load_served_app(args.script, config=args.config)
 
     def ready(line: str) -> None:
         if not args.quiet:
@@ -116,6 +123,12 @@ def load_served_app(script: str | None, *, config: str | None = None) -> FastAge
     saved = sys.argv
     sys.argv = [script]
     try:
-        return load_app(script, base_dir=Path.cwd(), where="fastagent serve")
+        return load_app(
+            script,
+            base_dir=Path.cwd(),
+            where="fastagent serve",
+            missing_hint=f"give the path of a FastAgent script (relative to {Path.cwd()}), "
+            "or run fastagent serve without one to serve the agents of fastagent.yaml",
+        )
     finally:
         sys.argv = saved

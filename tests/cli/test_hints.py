@@ -1,0 +1,218 @@
+"""Every hint is true for where the value came from: each test follows the hint it gets.
+
+A user runs the CLI, reads the ``hint:`` line, does what it says, and the command works.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import httpx
+import pytest
+
+from process_helpers import free_port
+
+from .conftest import CliRunner
+
+ROOT = Path(__file__).resolve().parents[2]
+UNITS_SERVER = ROOT / "examples" / "units_server.py"
+EVERYTHING = ROOT / "node_modules" / ".bin" / "mcp-server-everything"
+
+
+def _hint(stderr: str) -> str:
+    lines = [line for line in stderr.splitlines() if line.startswith("hint: ")]
+    assert len(lines) == 1, stderr
+    return lines[0].removeprefix("hint: ")
+
+
+class _ChatCompletions(BaseHTTPRequestHandler):
+    """An OpenAI-compatible endpoint answering every chat request with 'pong'."""
+
+    seen_keys: list[str] = []
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("content-length", "0"))
+        request = json.loads(self.rfile.read(length))
+        type(self).seen_keys.append(self.headers.get("authorization", ""))
+        body = json.dumps(
+            {
+                "id": "chatcmpl-1",
+                "object": "chat.completion",
+                "created": 0,
+                "model": request["model"],
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": {"role": "assistant", "content": "pong"},
+                        "finish_reason": "stop",
+                    }
+                ],
+                "usage": {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4},
+            }
+        ).encode()
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def openai_compatible() -> Iterator[str]:
+    """A local OpenAI-compatible server; yields its base URL (``http://127.0.0.1:P/v1``)."""
+    _ChatCompletions.seen_keys = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _ChatCompletions)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/v1"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(10)
+
+
+def test_missing_preset_key_hint_names_the_providers_key(
+    run_cli: CliRunner, project: Path, openai_compatible: str
+) -> None:
+    failed = run_cli("go", "--model", "openrouter.some-model", "-m", "ping")
+    assert failed.returncode == 1
+    hint = _hint(failed.stderr)
+    assert hint == (
+        "set OPENROUTER_API_KEY, or providers.openrouter.api_key in fastagent.secrets.yaml"
+    )
+    # Follow it (and point the preset at the local server instead of openrouter.ai).
+    (project / "fastagent.secrets.yaml").write_text(
+        "providers:\n  openrouter:\n    api_key: sk-or-test-123\n", encoding="utf-8"
+    )
+    (project / "fastagent.yaml").write_text(
+        f"providers:\n  openrouter:\n    base_url: {openai_compatible}\n", encoding="utf-8"
+    )
+    followed = run_cli("go", "--model", "openrouter.some-model", "-q", "-m", "ping")
+    assert (followed.returncode, followed.stdout) == (0, "pong\n"), followed.stderr
+    assert _ChatCompletions.seen_keys == ["Bearer sk-or-test-123"]
+
+
+def test_unreachable_preset_hint_names_the_providers_base_url(
+    run_cli: CliRunner, project: Path, openai_compatible: str
+) -> None:
+    closed = f"http://127.0.0.1:{free_port()}/v1"
+    (project / "fastagent.yaml").write_text(
+        f"providers:\n  ollama:\n    base_url: {closed}\n    max_retries: 0\n", encoding="utf-8"
+    )
+    failed = run_cli("go", "--model", "ollama.llama3.2", "-m", "ping")
+    assert failed.returncode == 1, failed.stderr
+    assert _hint(failed.stderr) == "check the network and providers.ollama.base_url"
+    (project / "fastagent.yaml").write_text(
+        f"providers:\n  ollama:\n    base_url: {openai_compatible}\n", encoding="utf-8"
+    )
+    followed = run_cli("go", "--model", "ollama.llama3.2", "-q", "-m", "ping")
+    assert (followed.returncode, followed.stdout) == (0, "pong\n"), followed.stderr
+
+
+def test_uvx_server_hint_names_the_flag(run_cli: CliRunner, tmp_path: Path) -> None:
+    no_uvx = tmp_path / "bin-without-uvx"
+    no_uvx.mkdir()
+    path = f"{no_uvx}{os.pathsep}{Path(sys.executable).parent}{os.pathsep}/usr/bin:/bin"
+    call = '***CALL_TOOL units-server__km_to_miles {"km": 10}'
+    args = ("go", "--model", "passthrough", "--uvx", "units-server", "-q", "-m", call)
+    failed = run_cli(*args, PATH=path)
+    assert failed.returncode == 1
+    assert _hint(failed.stderr) == (
+        "install uv, which provides uvx (pip install uv); the server comes from --uvx units-server"
+    )
+    assert "mcp.servers" not in failed.stderr
+    # "Install uv": a uvx on PATH that runs the package (here: the example server).
+    uvx = no_uvx / "uvx"
+    uvx.write_text(f"#!/bin/sh\nshift\nexec '{sys.executable}' '{UNITS_SERVER}' \"$@\"\n")
+    uvx.chmod(0o755)
+    followed = run_cli(*args, PATH=path)
+    assert (followed.returncode, followed.stdout) == (0, "6.21\n"), followed.stderr
+
+
+def test_url_server_hint_names_the_flag(run_cli: CliRunner) -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/mcp"
+    call = f'***CALL_TOOL 127_0_0_1_{port}__echo {{"message": "hi"}}'
+    args = ("go", "--model", "passthrough", "--url", url, "-q", "-m", call)
+    failed = run_cli(*args)
+    assert failed.returncode == 1
+    assert _hint(failed.stderr) == f"check --url {url} and that the server is running"
+    with _everything_http(port):
+        followed = run_cli(*args)
+    assert followed.returncode == 0, followed.stderr
+    assert "Echo: hi" in followed.stdout
+
+
+@contextlib.contextmanager
+def _everything_http(port: int) -> Iterator[None]:
+    process = subprocess.Popen(
+        [str(EVERYTHING), "streamableHttp"],
+        env={**os.environ, "PORT": str(port)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        with httpx.Client() as client:
+            for _ in range(600):
+                try:
+                    client.get(f"http://127.0.0.1:{port}/", timeout=0.2)
+                    break
+                except httpx.TransportError:
+                    assert process.poll() is None, "server-everything exited"
+                    with contextlib.suppress(subprocess.TimeoutExpired):
+                        process.wait(0.05)
+        yield
+    finally:
+        os.killpg(process.pid, 15)
+        process.wait(10)
+
+
+def test_unknown_servers_name_gets_did_you_mean(run_cli: CliRunner, project: Path) -> None:
+    (project / "fastagent.yaml").write_text(
+        f"mcp:\n  servers:\n    units:\n      command: {sys.executable}\n"
+        f"      args: ['{UNITS_SERVER}']\n",
+        encoding="utf-8",
+    )
+    call = '***CALL_TOOL units__km_to_miles {"km": 10}'
+    failed = run_cli("go", "--model", "passthrough", "--servers", "unit", "-m", call)
+    assert failed.returncode == 1
+    assert failed.stderr.startswith(
+        "error: --servers: unknown MCP server 'unit' (configured: units)"
+    )
+    hint = _hint(failed.stderr)
+    assert hint.startswith("did you mean 'units'? --servers names servers declared under ")
+    assert str(project / "fastagent.yaml") in hint
+    followed = run_cli("go", "--model", "passthrough", "--servers", "units", "-q", "-m", call)
+    assert (followed.returncode, followed.stdout) == (0, "6.21\n"), followed.stderr
+
+
+def test_serve_missing_script_hint(run_cli: CliRunner, project: Path) -> None:
+    failed = run_cli("serve", "nothere.py")
+    assert failed.returncode == 1
+    hint = _hint(failed.stderr)
+    assert "scenario" not in hint
+    assert hint == (
+        f"give the path of a FastAgent script (relative to {project}), or run fastagent serve "
+        "without one to serve the agents of fastagent.yaml"
+    )
+    # Follow it: a script at that path is served (stdio; end of input stops the server).
+    (project / "nothere.py").write_text(
+        "from fastagent import FastAgent\nfast = FastAgent('x')\n"
+        "fast.agent('echo', 'Echo.', model='passthrough')\n",
+        encoding="utf-8",
+    )
+    followed = run_cli("serve", "nothere.py")
+    assert followed.returncode == 0, followed.stderr
