@@ -7,17 +7,24 @@ parent/child structure and attributes, and message content only when it is enabl
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import signal
+import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from fastagent import FastAgent
 from fastagent.config import Settings
 from fastagent.exceptions import RateLimitError
-from otlp_receiver import Receiver, ReceivedSpan, otlp_receiver
+from otlp_receiver import ReceivedSpan, Receiver, otlp_receiver
+from process_helpers import free_port
 
 TRACE_SERVER = Path(__file__).parent / "trace_server.py"
 PROMPT_MARK = "***CALL_TOOL"  # in every prompt, reply and tool result of these runs
@@ -195,3 +202,52 @@ async def test_trace_context_reaches_the_mcp_server() -> None:
         assert int(flags, 16) & 1  # sampled
         assert trace_id == tool.trace_id
         assert span_id == request.span_id
+
+
+@pytest.fixture
+def trace_server_http() -> Iterator[str]:
+    """The trace server over streamable HTTP on a free port; yields its ``/mcp`` URL."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, str(TRACE_SERVER), "http", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        with httpx.Client() as client:
+            for _ in range(1200):
+                try:
+                    client.get(f"http://127.0.0.1:{port}/", timeout=0.2)
+                    break
+                except httpx.TransportError:
+                    if process.poll() is not None:
+                        raise RuntimeError("the trace server exited") from None
+                    with contextlib.suppress(subprocess.TimeoutExpired):
+                        process.wait(0.05)
+        yield f"http://127.0.0.1:{port}/mcp"
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(10)
+
+
+async def test_trace_context_reaches_an_http_mcp_server_in_headers(
+    trace_server_http: str,
+) -> None:
+    with otlp_receiver() as receiver:
+        settings = Settings.model_validate(
+            {
+                "logger": {"type": "none"},
+                "mcp": {"servers": {"trace": {"transport": "http", "url": trace_server_http}}},
+                "otel": {"enabled": True, "endpoint": receiver.url},
+            }
+        )
+        fast = FastAgent("traces", parse_cli_args=False, quiet=True, settings=settings)
+        fast.agent("fetcher", servers=["trace"])
+        async with fast.run() as app:
+            reply = await app.fetcher.send("***CALL_TOOL trace__trace_context")
+        seen = json.loads(reply)
+        request = receiver.one("tools/call trace_context")
+        assert seen["header"] is not None
+        assert seen["header"].split("-")[1:3] == [request.trace_id, request.span_id]
+        assert seen["meta"] == seen["header"]
