@@ -251,3 +251,22 @@ async def test_trace_context_reaches_an_http_mcp_server_in_headers(
         assert seen["header"] is not None
         assert seen["header"].split("-")[1:3] == [request.trace_id, request.span_id]
         assert seen["meta"] == seen["header"]
+
+
+async def test_parallel_branches_are_siblings_under_the_workflow() -> None:
+    with otlp_receiver() as receiver:
+        fast = make_app(receiver)
+        fast.agent("left", model="passthrough")
+        fast.agent("right", model="passthrough")
+        fast.parallel("fan", fan_out=["left", "right"], fan_in="calc")
+        async with fast.run() as app:
+            await app.fan.send("hello")
+        workflow = receiver.one("invoke_agent fan")
+        branches = receiver.named("parallel.branch left") + receiver.named("parallel.branch right")
+        assert len(branches) == 2
+        assert all(parent(receiver, b) is workflow for b in branches)
+        for name, branch in zip(("left", "right"), branches, strict=True):
+            assert parent(receiver, receiver.one(f"invoke_agent {name}")) is branch
+        fan_in = receiver.one("parallel.fan_in calc")
+        assert parent(receiver, fan_in) is workflow
+        assert parent(receiver, receiver.one("invoke_agent calc")) is fan_in
