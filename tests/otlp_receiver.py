@@ -27,6 +27,8 @@ class ReceivedSpan:
     status_message: str
     scope: str
     resource: dict[str, Any]
+    start_time_unix_nano: int
+    end_time_unix_nano: int
 
 
 def _value(any_value: Any) -> Any:
@@ -88,6 +90,8 @@ def otlp_receiver() -> Iterator[Receiver]:
                                 status_message=span.status.message,
                                 scope=scope_spans.scope.name,
                                 resource=resource,
+                                start_time_unix_nano=span.start_time_unix_nano,
+                                end_time_unix_nano=span.end_time_unix_nano,
                             )
                         )
             with received.lock:

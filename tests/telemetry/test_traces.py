@@ -270,3 +270,19 @@ async def test_parallel_branches_are_siblings_under_the_workflow() -> None:
         fan_in = receiver.one("parallel.fan_in calc")
         assert parent(receiver, fan_in) is workflow
         assert parent(receiver, receiver.one("invoke_agent calc")) is fan_in
+
+
+async def test_a_routing_decision_is_a_step_naming_the_chosen_agent() -> None:
+    with otlp_receiver() as receiver:
+        fast = make_app(receiver)
+        fast.router("pick", agents=["calc"])
+        async with fast.run() as app:
+            await app.pick.send('***CALL_TOOL double {"x": 1}')
+        router = receiver.one("invoke_agent pick")
+        assert router.attributes["fastagent.workflow.kind"] == "router"
+        route = receiver.one("router.route")
+        assert parent(receiver, route) is router
+        assert route.attributes["fastagent.workflow.step.outcome"] == "calc"
+        calc = receiver.one("invoke_agent calc")
+        assert parent(receiver, calc) is router
+        assert calc.start_time_unix_nano >= route.end_time_unix_nano

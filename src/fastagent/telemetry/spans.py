@@ -189,7 +189,7 @@ class SpanRecorder:
             span.end()
 
     def _step_started(self, event: WorkflowStepStarted) -> None:
-        label = event.agent if event.agent is not None else str(event.index)
+        label = event.agent or (str(event.index) if event.index else "")
         attributes: dict[str, Any] = {
             "fastagent.workflow.name": event.workflow,
             "fastagent.workflow.kind": event.kind,
