@@ -5,7 +5,15 @@ trivial `FunctionTool`. Each turn is two loop iterations (a model call that asks
 the tool round, then a model call that ends the turn). Nothing is subtracted: the numbers
 include passthrough itself, message construction, the ToolSet and the event checks.
 
-Usage: python bench/tool_loop.py [--turns N]
+The tracing case records every span (`fastagent.telemetry.spans.SpanRecorder`, what
+``otel.enabled`` subscribes) through an OpenTelemetry SDK provider with a batch span
+processor whose exporter discards the batches, so the number is the in-process cost of
+tracing, not the network's.
+
+Each case runs `--rounds` times, interleaved with the others, and the fastest round counts
+(the machine is shared: the minimum is the least disturbed measurement).
+
+Usage: python bench/tool_loop.py [--turns N] [--rounds R]
 """
 
 from __future__ import annotations
@@ -65,9 +73,43 @@ def cold_import(statement: str, runs: int = 7) -> float:
     return statistics.median(timed(statement) for _ in range(runs)) - baseline
 
 
+def tracing_bus() -> tuple[EventBus, object]:
+    """A bus with the span recorder on an SDK provider (batch processor, discarding exporter)."""
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import (
+        BatchSpanProcessor,
+        SpanExporter,
+        SpanExportResult,
+    )
+
+    from fastagent.telemetry.spans import SpanRecorder
+
+    class Discard(SpanExporter):
+        def export(self, spans: object) -> SpanExportResult:
+            return SpanExportResult.SUCCESS
+
+    provider = TracerProvider()
+    # A queue that holds every span of the run: a full queue drops spans, which is cheaper.
+    provider.add_span_processor(BatchSpanProcessor(Discard(), max_queue_size=1 << 20))
+    recorder = SpanRecorder(provider.get_tracer("bench"), record_content=False, mcp_requests=True)
+    bus = EventBus()
+    recorder.subscribe(bus)
+    return bus, provider
+
+
+def bare_span_seconds(provider: object, spans: int = 5000) -> float:
+    """Seconds one bare SDK span (start + end, no attributes) takes on this provider."""
+    tracer = provider.get_tracer("bench-bare")  # type: ignore[attr-defined]
+    started = time.perf_counter()
+    for _ in range(spans):
+        tracer.start_span("bare").end()
+    return (time.perf_counter() - started) / spans
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--turns", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
 
     bus = EventBus()
@@ -77,12 +119,24 @@ def main() -> None:
         ("history (cleared every 50 turns)", True, None),
         ("history + event subscriber", True, bus),
     ]
+    traced, provider = tracing_bus()
+    cases.append(("history + tracing (batch processor)", True, traced))
     print(f"tool loop, passthrough + trivial FunctionTool, {args.turns} turns")
     print(f"{'case':<36} {'µs/turn':>10} {'µs/iteration':>14}")
-    for label, use_history, events in cases:
-        per_turn = asyncio.run(run_turns(args.turns, use_history=use_history, events=events))
+    best = [float("inf")] * len(cases)
+    bare = float("inf")
+    for _ in range(args.rounds):
+        for index, (_label, use_history, events) in enumerate(cases):
+            seconds = asyncio.run(run_turns(args.turns, use_history=use_history, events=events))
+            best[index] = min(best[index], seconds)
+        bare = min(bare, bare_span_seconds(provider))
+    for (label, _, _), per_turn in zip(cases, best, strict=True):
         per_iteration = per_turn / ITERATIONS_PER_TURN
         print(f"{label:<36} {per_turn * 1e6:>10.1f} {per_iteration * 1e6:>14.1f}")
+    overhead = (best[-1] - best[-2]) / ITERATIONS_PER_TURN
+    print(f"tracing overhead per iteration (vs. event subscriber): {overhead * 1e6:.1f} µs")
+    print(f"one bare SDK span (start + end), same provider:        {bare * 1e6:.1f} µs")
+    provider.shutdown()  # type: ignore[attr-defined]
 
     print()
     print(f"{'cold import (minus bare interpreter)':<52} {'ms':>8}")

@@ -17,7 +17,18 @@ from types import ModuleType
 import pytest
 
 HEAVY = frozenset(
-    {"pydantic", "yaml", "rich", "mcp", "anthropic", "openai", "asyncio", "httpx", "prompt_toolkit"}
+    {
+        "pydantic",
+        "yaml",
+        "rich",
+        "mcp",
+        "anthropic",
+        "openai",
+        "asyncio",
+        "httpx",
+        "prompt_toolkit",
+        "opentelemetry",
+    }
 )
 """Modules whose import cost matters (the `fastagent --help` budget, ADR 0004)."""
 
@@ -166,6 +177,7 @@ DOCUMENTED: dict[str, set[str]] = {
         "run_scenario_async",
     },
     "fastagent.serve": {"Transport", "serve_app"},
+    "fastagent.telemetry": {"start_tracing"},
     "fastagent.tools": {
         "FunctionTool",
         "TOOL_NAME_PATTERN",
@@ -250,6 +262,24 @@ def test_fast_agent_import_loads_no_sdk_or_mcp() -> None:
         "from fastagent import FastAgent\n"
         "fast = FastAgent('x', parse_cli_args=False)\n"
         "print(sorted({'mcp', 'anthropic', 'openai'} & set(sys.modules)))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_a_run_without_tracing_imports_no_opentelemetry() -> None:
+    code = (
+        "import asyncio, sys\n"
+        "from fastagent import FastAgent\n"
+        "from fastagent.config import Settings\n"
+        "fast = FastAgent('x', parse_cli_args=False, quiet=True,\n"
+        "                 settings=Settings.model_validate({'logger': {'type': 'none'}}))\n"
+        "fast.agent('a', model='passthrough')\n"
+        "async def main():\n"
+        "    async with fast.run() as app:\n"
+        "        assert await app.a.send('hi') == 'hi'\n"
+        "asyncio.run(main())\n"
+        "print(sorted(m for m in sys.modules if m.startswith('opentelemetry')))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -361,9 +361,32 @@ def test_event_log_writes_events(tmp_path: Path) -> None:
         "input_tokens": 3,
         "output_tokens": 4,
         "duration": 0.0,
+        "provider": "",
+        "response_model": None,
     }
     assert tool["event"] == "ToolCallStarted"
     assert tool["data"]["arguments"] == {"api_key": "***"}  # type: ignore[index]
+
+
+def test_event_log_leaves_out_message_content(tmp_path: Path) -> None:
+    from fastagent.events import ModelRequest
+    from fastagent.messages import Message
+
+    path = tmp_path / "events.jsonl"
+    remove = configure_logging(LoggerSettings(level="info", type="file", path=str(path)))
+    bus = EventBus()
+    detach = start_event_log(bus)
+    prompt = Message.user("my private prompt")
+    bus.publish(ModelRequest(agent="a", model="m", messages=[prompt], system="private system"))
+    bus.publish(ModelResponse(agent="a", model="m", message=Message.assistant("private reply")))
+    detach()
+    remove()
+    text = path.read_text(encoding="utf-8")
+    assert "private" not in text
+    request, response = read_lines(path)
+    assert request["event"] == "ModelRequest" and request["data"]["agent"] == "a"  # type: ignore[index]
+    assert "messages" not in request["data"] and "system" not in request["data"]  # type: ignore[operator]
+    assert "message" not in response["data"]  # type: ignore[operator]
 
 
 def test_event_log_debug_events_at_debug_level(tmp_path: Path) -> None:

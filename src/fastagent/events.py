@@ -5,6 +5,10 @@ connecting, an error) as a small frozen dataclass on the `EventBus` of its `Cont
 progress display, the JSON log and the usage totals subscribe. Publishing with no subscribers
 is a single truth test.
 
+Fields marked `CONTENT` (``field(metadata=CONTENT)``) hold what a user or a model wrote
+(messages, tool results): observers that keep records (the JSON event log) leave them out;
+tracing records them only when told to (``otel.record_content``).
+
 Handlers are plain callables run synchronously in the publisher's task, in subscription
 order. A handler that raises is logged under ``fastagent.events`` and the others still run:
 an observer never breaks the work it observes.
@@ -14,16 +18,22 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from fastagent.messages import Message, ToolResult
 
 __all__ = [
+    "CONTENT",
     "AgentFinished",
     "AgentStarted",
     "ErrorOccurred",
     "Event",
     "EventBus",
+    "MCPRequestFinished",
+    "MCPRequestStarted",
     "ModelRequest",
     "ModelResponse",
     "ProgressUpdate",
@@ -36,7 +46,14 @@ __all__ = [
     "StreamDelta",
     "ToolCallFinished",
     "ToolCallStarted",
+    "WorkflowFinished",
+    "WorkflowStarted",
+    "WorkflowStepFinished",
+    "WorkflowStepStarted",
 ]
+
+CONTENT: Mapping[str, bool] = {"content": True}
+"""Field metadata marking what a user or a model wrote (kept out of records by default)."""
 
 _log = logging.getLogger("fastagent.events")
 
@@ -65,11 +82,17 @@ class AgentFinished(Event):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ModelRequest(Event):
-    """A model call is about to be made."""
+    """A model call is about to be made.
+
+    `messages` and `system` are what the model is sent (content: see `CONTENT`).
+    """
 
     agent: str
     model: str
     iteration: int = 0
+    provider: str = ""
+    messages: Sequence[Message] = field(default=(), metadata=CONTENT, repr=False, compare=False)
+    system: str | None = field(default=None, metadata=CONTENT, repr=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -82,6 +105,9 @@ class ModelResponse(Event):
     input_tokens: int = 0
     output_tokens: int = 0
     duration: float = 0.0
+    provider: str = ""
+    response_model: str | None = None
+    message: Message | None = field(default=None, metadata=CONTENT, repr=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -100,6 +126,7 @@ class ToolCallStarted(Event):
     tool: str
     call_id: str
     arguments: dict[str, Any] = field(default_factory=dict)
+    server: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -111,6 +138,8 @@ class ToolCallFinished(Event):
     call_id: str
     is_error: bool = False
     duration: float = 0.0
+    server: str | None = None
+    result: ToolResult | None = field(default=None, metadata=CONTENT, repr=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -182,6 +211,84 @@ class PromptClosed(Event):
     """The question `PromptOpened` announced is answered (or abandoned)."""
 
     source: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WorkflowStarted(Event):
+    """A workflow (chain, parallel, router, orchestrator, ...) began handling a request."""
+
+    workflow: str
+    kind: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WorkflowFinished(Event):
+    """A workflow finished handling a request (`error` is empty when it succeeded)."""
+
+    workflow: str
+    kind: str
+    error: str = ""
+    error_type: str = ""
+    duration: float = 0.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WorkflowStepStarted(Event):
+    """One step of a workflow began.
+
+    A step is a chain step, a parallel branch or fan-in, a routing decision, or an
+    orchestrator's planning call or plan step.
+
+    Attributes:
+        workflow: The workflow's name.
+        kind: The workflow's kind (``chain``, ``parallel``, ``router``, ``orchestrator``).
+        step: What the step is (``step``, ``branch``, ``fan_in``, ``route``, ``plan``,
+            ``plan_step``).
+        index: Its 1-based position among the steps of its kind in this run (0: none).
+        agent: The member agent the step runs, when one.
+    """
+
+    workflow: str
+    kind: str
+    step: str
+    index: int = 0
+    agent: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WorkflowStepFinished(Event):
+    """One step of a workflow ended; `detail` says its outcome (e.g. the agent routed to)."""
+
+    workflow: str
+    kind: str
+    step: str
+    index: int = 0
+    agent: str | None = None
+    detail: str = ""
+    error: str = ""
+    error_type: str = ""
+    duration: float = 0.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MCPRequestStarted(Event):
+    """A request to an MCP server is being sent (``tools/call``, ``tools/list``, ...)."""
+
+    server: str
+    method: str
+    target: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MCPRequestFinished(Event):
+    """A request to an MCP server returned (`error` is empty when it succeeded)."""
+
+    server: str
+    method: str
+    target: str | None = None
+    error: str = ""
+    error_type: str = ""
+    duration: float = 0.0
 
 
 E = TypeVar("E", bound=Event)

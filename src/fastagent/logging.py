@@ -18,6 +18,7 @@ per 10 s (a server writing garbage gets one line, not one traceback per line).
 from __future__ import annotations
 
 import contextvars
+import copy
 import dataclasses
 import json
 import logging
@@ -469,6 +470,15 @@ def start_event_log(bus: EventBus, logger: logging.Logger | None = None) -> Call
         if not target.isEnabledFor(level):
             return
         name = type(event).__name__
-        target.log(level, name, extra={"event": name, "data": dataclasses.asdict(event)})
+        target.log(level, name, extra={"event": name, "data": _record_fields(event)})
 
     return bus.subscribe(write)
+
+
+def _record_fields(event: Event) -> dict[str, Any]:
+    """The event's fields as `dataclasses.asdict` gives them, without its `CONTENT` fields."""
+    return {
+        f.name: copy.deepcopy(getattr(event, f.name))
+        for f in dataclasses.fields(event)
+        if not f.metadata.get("content")
+    }

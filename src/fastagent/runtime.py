@@ -232,7 +232,8 @@ class Runtime:
 
         On entry it loads the configuration (once; unless `settings` or `config` is given),
         configures logging, registers the configured secrets for redaction, attaches the
-        JSON event log when ``logger.type`` is ``file``, starts the display of
+        JSON event log when ``logger.type`` is ``file`` and the OpenTelemetry span recorder
+        when ``otel.enabled`` (`fastagent.telemetry`), starts the display of
         `RunOptions.display` (unless quiet) and makes the runtime current. On exit it closes
         the MCP servers and providers it opened and releases everything else in reverse
         order, even when the block raises or is cancelled; a cleanup step that fails is
@@ -317,6 +318,10 @@ class Runtime:
             stack.callback(_reset_current, token)
             if settings.logger.type == "file":
                 runtime.push_cleanup(start_event_log(runtime.events))
+            if settings.otel.enabled:
+                from fastagent.telemetry import start_tracing
+
+                runtime.push_cleanup(start_tracing(settings.otel, runtime.events))
             if options.display is not None and not options.quiet:
                 runtime.push_cleanup(options.display(runtime))
             try:

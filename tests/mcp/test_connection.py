@@ -7,7 +7,15 @@ import time
 
 import pytest
 
-from fastagent.events import Event, EventBus, ServerConnected, ServerConnecting, ServerDisconnected
+from fastagent.events import (
+    Event,
+    EventBus,
+    MCPRequestFinished,
+    MCPRequestStarted,
+    ServerConnected,
+    ServerConnecting,
+    ServerDisconnected,
+)
 from fastagent.exceptions import MCPServerError
 from fastagent.mcp.connection import ServerConnection
 
@@ -36,10 +44,21 @@ async def test_connect_call_close_publishes_lifecycle_events() -> None:
     finally:
         await conn.aclose()
     kinds = [type(e) for e in seen]
-    assert kinds == [ServerConnecting, ServerConnected, ServerDisconnected]
+    assert kinds == [
+        ServerConnecting,
+        ServerConnected,
+        MCPRequestStarted,
+        MCPRequestFinished,
+        ServerDisconnected,
+    ]
     connected = seen[1]
     assert isinstance(connected, ServerConnected) and connected.duration > 0
-    assert isinstance(seen[2], ServerDisconnected) and seen[2].reason == ""
+    request, answered = seen[2], seen[3]
+    assert isinstance(request, MCPRequestStarted)
+    assert (request.server, request.method, request.target) == ("ok", "tools/call", "echo")
+    assert isinstance(answered, MCPRequestFinished)
+    assert answered.error == "" and answered.duration > 0
+    assert isinstance(seen[4], ServerDisconnected) and seen[4].reason == ""
 
 
 async def test_concurrent_connects_share_one_process() -> None:

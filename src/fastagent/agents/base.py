@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, TypeVar
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
+    from fastagent.events import EventBus
     from fastagent.llm.augmented import MessageInput
     from fastagent.llm.params import RequestParams
     from fastagent.messages import Message, Usage
@@ -30,10 +31,13 @@ class BaseAgent(abc.ABC):
     Attributes:
         name: The agent's unique name in its app.
         model: A model string for display (a workflow names its kind, e.g. ``chain``).
+        events: Where a workflow publishes its run and steps (`WorkflowStarted`, ...);
+            set by `FastAgent.build` to the runtime's bus. None: nothing is published.
     """
 
     name: str
     model: str
+    events: EventBus | None = None
 
     @property
     def instruction(self) -> str | None:

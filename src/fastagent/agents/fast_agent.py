@@ -348,7 +348,8 @@ class FastAgent(WorkflowDecorators):
             on_fallback=fell_back.append,
         )
         for spec in order:
-            built[spec.name] = await spec.build(build)
+            agent = built[spec.name] = await spec.build(build)
+            agent.events = runtime.events
         if fell_back:
             runtime.notice(FALLBACK_NOTICE)
         return AgentApp({s.name: built[s.name] for s in specs}, default=default, context=runtime)

@@ -20,6 +20,7 @@ __all__ = [
     "GenericSettings",
     "GoogleSettings",
     "LoggerSettings",
+    "OTelSettings",
     "OpenAISettings",
     "ProviderSettings",
     "Settings",
@@ -144,6 +145,37 @@ class LoggerSettings(BaseModel):
     progress_display: bool = True
 
 
+class OTelSettings(BaseModel):
+    """OpenTelemetry traces (docs/observability.md; needs the ``fastagent[otel]`` extra).
+
+    Unset values fall back to the standard ``OTEL_EXPORTER_OTLP_*`` and ``OTEL_SERVICE_NAME``
+    variables, then to the OTLP defaults. When the process already has a tracer provider
+    (set by the user's own OpenTelemetry setup), it is used and the exporter settings here
+    are ignored.
+
+    Attributes:
+        enabled: Record traces of runs.
+        endpoint: The OTLP/HTTP base URL (``http://localhost:4318``; ``/v1/traces`` is
+            appended) or, when it ends with ``/v1/traces``, the traces URL itself.
+        headers: HTTP headers sent with every export (e.g. an API key of a hosted backend).
+        service_name: The ``service.name`` resource attribute.
+        sample_rate: The share of traces recorded (1.0: all; a child follows its parent).
+        record_content: Put prompts, replies, tool arguments and tool results on spans
+            (off by default: they can hold personal data).
+        timeout: Seconds an export may take (None: ``OTEL_EXPORTER_OTLP_TIMEOUT``, else 10).
+    """
+
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+    enabled: bool = False
+    endpoint: str | None = None
+    headers: dict[str, SecretStr] = Field(default_factory=dict)
+    service_name: str | None = None
+    sample_rate: float = Field(default=1.0, ge=0.0, le=1.0)
+    record_content: bool = False
+    timeout: float | None = Field(default=None, gt=0)
+
+
 class Settings(BaseModel):
     """The whole configuration of a fastagent app.
 
@@ -159,6 +191,7 @@ class Settings(BaseModel):
         providers: Named OpenAI-compatible presets (``providers.ollama.base_url``).
         mcp: MCP servers.
         logger: Logging and terminal display.
+        otel: OpenTelemetry traces.
         agents: Agent declarations. A loose mapping for now; its schema arrives with YAML
             agent declarations, and until then its contents are not validated.
     """
@@ -176,4 +209,5 @@ class Settings(BaseModel):
     providers: dict[str, GenericSettings] = Field(default_factory=dict)
     mcp: MCPSettings = Field(default_factory=MCPSettings)
     logger: LoggerSettings = Field(default_factory=LoggerSettings)
+    otel: OTelSettings = Field(default_factory=OTelSettings)
     agents: dict[str, Any] = Field(default_factory=dict)

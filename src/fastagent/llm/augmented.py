@@ -200,10 +200,20 @@ class AugmentedLLM:
         total = Usage()
         calls = 0
         while True:
-            request = CompletionRequest([*context, *turn], system, definitions, params)
+            sent = [*context, *turn]
+            request = CompletionRequest(sent, system, definitions, params)
             calls += 1
             if bus is not None:
-                bus.publish(ModelRequest(agent=self.name, model=model, iteration=calls))
+                bus.publish(
+                    ModelRequest(
+                        agent=self.name,
+                        model=model,
+                        iteration=calls,
+                        provider=provider.name,
+                        messages=sent,
+                        system=system,
+                    )
+                )
             call_started = time.perf_counter()
             if streaming:
                 reply: Message | None = None
@@ -242,6 +252,9 @@ class AugmentedLLM:
                         input_tokens=usage.input_tokens,
                         output_tokens=usage.output_tokens,
                         duration=time.perf_counter() - call_started,
+                        provider=provider.name,
+                        response_model=reply.model,
+                        message=reply,
                     )
                 )
             turn.append(reply)

@@ -28,7 +28,7 @@ import asyncio
 import contextlib
 import math
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any, Protocol
 
 import anyio
@@ -38,7 +38,13 @@ from mcp.shared.exceptions import MCPError
 from mcp_types import CONNECTION_CLOSED, REQUEST_TIMEOUT
 
 from fastagent._version import __version__
-from fastagent.events import ServerConnected, ServerConnecting, ServerDisconnected
+from fastagent.events import (
+    MCPRequestFinished,
+    MCPRequestStarted,
+    ServerConnected,
+    ServerConnecting,
+    ServerDisconnected,
+)
 from fastagent.exceptions import MCPServerError
 from fastagent.logging import get_logger, mcp_server_context, route_sdk_logging
 from fastagent.mcp.guard import StreamGuard
@@ -578,7 +584,7 @@ class ServerConnection:
         await self.connect()
         limit = timeout if timeout is not None else self.settings.tool_timeout
         started = time.monotonic()
-        with mcp_server_context.scoped(self.name):
+        with mcp_server_context.scoped(self.name), self._request_events("tools/call", name):
             try:
                 result = await self.session.call_tool(
                     name,
@@ -611,7 +617,7 @@ class ServerConnection:
         for _ in range(_MAX_TOOL_PAGES):
             params = mcp_types.PaginatedRequestParams(cursor=cursor) if cursor else None
             started = time.monotonic()
-            with mcp_server_context.scoped(self.name):
+            with mcp_server_context.scoped(self.name), self._request_events("tools/list"):
                 try:
                     result = await self.session.list_tools(params=params)
                 except MCPError as exc:
@@ -751,6 +757,33 @@ class ServerConnection:
     def _publish(self, event: Event) -> None:
         if self.events is not None:
             self.events.publish(event)
+
+    @contextlib.contextmanager
+    def _request_events(self, method: str, target: str | None = None) -> Iterator[None]:
+        """Publish `MCPRequestStarted` / `MCPRequestFinished` around one request."""
+        events = self.events
+        if events is None or not events.has_subscribers:
+            yield
+            return
+        events.publish(MCPRequestStarted(server=self.name, method=method, target=target))
+        started = time.perf_counter()
+        error = error_type = ""
+        try:
+            yield
+        except BaseException as exc:
+            error, error_type = _one_line(exc), type(exc).__name__
+            raise
+        finally:
+            events.publish(
+                MCPRequestFinished(
+                    server=self.name,
+                    method=method,
+                    target=target,
+                    error=error,
+                    error_type=error_type,
+                    duration=time.perf_counter() - started,
+                )
+            )
 
 
 async def _ignore_progress(progress: float, total: float | None, message: str | None) -> None:

@@ -29,7 +29,12 @@ if TYPE_CHECKING:
     import httpx2
     from mcp.client._transport import TransportStreams
 
-__all__ = ["ContainedHTTPTransport", "contained_http_client", "note_status"]
+__all__ = [
+    "ContainedHTTPTransport",
+    "contained_http_client",
+    "inject_trace_context",
+    "note_status",
+]
 
 _log = get_logger("mcp")
 _SDK_STATUS_MESSAGE = "Server returned an error response"
@@ -39,6 +44,17 @@ _last_status: ContextVar[int | None] = ContextVar("fastagent_mcp_http_status", d
 async def note_status(response: httpx2.Response) -> None:
     """An httpx response hook: remember the status for the request being handled."""
     _last_status.set(response.status_code)
+
+
+async def inject_trace_context(request: httpx2.Request) -> None:
+    """An httpx request hook: send the current W3C trace context (``traceparent``) along.
+
+    The SDK sends each request in the context of the task that made it, so the header names
+    the span current there (a tool call's, when tracing is on); with no span, none is sent.
+    """
+    from opentelemetry.propagate import inject
+
+    inject(request.headers)
 
 
 class _StatusNamingWriter:

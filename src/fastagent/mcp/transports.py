@@ -199,7 +199,7 @@ async def _open_http(
 ) -> AsyncIterator[TransportStreams]:
     import httpx2
 
-    from fastagent.mcp.http import contained_http_client, note_status
+    from fastagent.mcp.http import contained_http_client, inject_trace_context, note_status
 
     async def record(response: Any) -> None:
         # Only the first POST decides the SSE fallback; keep no more (a session is long).
@@ -209,7 +209,7 @@ async def _open_http(
     client = httpx2.AsyncClient(
         headers=dict(settings.headers),
         timeout=httpx2.Timeout(_HTTP_TIMEOUT, read=_SSE_READ_TIMEOUT),
-        event_hooks={"response": [note_status, record]},
+        event_hooks={"request": [inject_trace_context], "response": [note_status, record]},
         auth=_oauth(name, settings),
     )
     async with client, contained_http_client(settings.url or "", client) as streams:

@@ -14,7 +14,8 @@ Importing this module imports ``mcp``; `fastagent.serve` loads it only when serv
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import contextlib
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -157,7 +158,8 @@ def build_server(
         message = (params.arguments or {}).get("message")
         if not isinstance(message, str):
             return _error_result(f"tool '{params.name}' needs the argument 'message' (a string)")
-        return await _run_turn(store, session_key(ctx), params.name, message)
+        with _callers_trace(ctx):
+            return await _run_turn(store, session_key(ctx), params.name, message)
 
     async def list_resources(
         ctx: ServerRequestContext[Any, Any], params: types.PaginatedRequestParams | None
@@ -212,6 +214,30 @@ async def _run_turn(
         _log.exception("agent %s failed", agent)
         return _error_result(f"agent '{agent}' failed: {type(exc).__name__}")
     return types.CallToolResult(content=[types.TextContent(type="text", text=reply)])
+
+
+@contextlib.contextmanager
+def _callers_trace(ctx: ServerRequestContext[Any, Any]) -> Iterator[None]:
+    """Continue the caller's trace from its HTTP ``traceparent`` header.
+
+    The SDK already continues a trace whose context the request's ``_meta`` carries; this
+    covers HTTP clients that send only the W3C header.
+    """
+    headers = getattr(ctx.request, "headers", None)
+    if headers is None or "traceparent" not in headers:
+        yield
+        return
+    from opentelemetry import context, trace
+    from opentelemetry.propagate import extract
+
+    if trace.get_current_span().get_span_context().is_valid:
+        yield
+        return
+    token = context.attach(extract({k.lower(): v for k, v in headers.items()}))
+    try:
+        yield
+    finally:
+        context.detach(token)
 
 
 def _error_result(text: str) -> types.CallToolResult:

@@ -135,10 +135,18 @@ class ToolSet:
             explaining what went wrong (unknown tool, invalid arguments, failure, timeout).
         """
         events = self.events
+        server: str | None = None
         if events is not None:
+            # An MCP tool names its server (tools know no MCP: any tool may have one).
+            owner = getattr(self._tools.get(call.name), "server", None)
+            server = owner if isinstance(owner, str) else None
             events.publish(
                 ToolCallStarted(
-                    agent=self.agent, tool=call.name, call_id=call.id, arguments=call.arguments
+                    agent=self.agent,
+                    tool=call.name,
+                    call_id=call.id,
+                    arguments=call.arguments,
+                    server=server,
                 )
             )
         started = time.perf_counter()
@@ -158,6 +166,8 @@ class ToolSet:
                         call_id=call.id,
                         is_error=is_error,
                         duration=duration,
+                        server=server,
+                        result=result,
                     )
                 )
 

@@ -107,7 +107,17 @@ class ChainAgent(BaseAgent):
         Raises:
             FastAgentError: A member failed (raised as is; later members do not run).
         """
-        from fastagent.agents.workflows._common import for_inner_members, sum_usage
+        from fastagent.agents.workflows._common import published_run
+
+        with published_run(self, "chain"):
+            return await self._run(messages, params)
+
+    async def _run(self, messages: MessageInput, params: RequestParams | None) -> ChainResult:
+        from fastagent.agents.workflows._common import (
+            for_inner_members,
+            published_step,
+            sum_usage,
+        )
         from fastagent.agents.workflows._workflow_llm import request_text
         from fastagent.messages import Message
 
@@ -117,7 +127,8 @@ class ChainAgent(BaseAgent):
         current: MessageInput = messages
         for number, member in enumerate(self.sequence, 1):
             last = number == len(self.sequence) and not self.cumulative
-            reply = await member.generate(current, params if last else inner)
+            with published_step(self, "chain", "step", index=number, agent=member.name):
+                reply = await member.generate(current, params if last else inner)
             replies.append(reply)
             blocks.append(transcript_block(member.name, reply.text))
             current = "\n\n".join(blocks) if self.cumulative else reply.text

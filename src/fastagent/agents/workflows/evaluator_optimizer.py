@@ -193,6 +193,14 @@ class EvaluatorOptimizerAgent(BaseAgent):
             ModelOutputError: The evaluator's reply is not a valid `Evaluation`.
             FastAgentError: The generator or evaluator failed (raised as is).
         """
+        from fastagent.agents.workflows._common import published_run
+
+        with published_run(self, "evaluator_optimizer"):
+            return await self._run(messages, params)
+
+    async def _run(
+        self, messages: MessageInput, params: RequestParams | None
+    ) -> EvaluatorOptimizerResult:
         from fastagent.agents.workflows._common import sum_usage
         from fastagent.agents.workflows._workflow_llm import request_text
         from fastagent.llm.params import RequestParams

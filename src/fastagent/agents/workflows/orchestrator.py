@@ -141,16 +141,19 @@ class OrchestratorAgent(BaseAgent):
             FastAgentError: A worker failed (its error is raised as is; other workers of
                 the same step are cancelled).
         """
+        from fastagent.agents.workflows._common import published_run, published_step
         from fastagent.agents.workflows._workflow_llm import request_text
         from fastagent.agents.workflows.orchestrator_plan import synthesis_prompt
 
         objective = request_text(messages)
         done: list[StepResult] = []
-        if self.plan_type == "full":
-            plan, spent = await self._run_full(objective, done)
-        else:
-            plan, spent = await self._run_iterative(objective, done)
-        reply = await self.llm.generate(synthesis_prompt(objective, done), params)
+        with published_run(self, "orchestrator"):
+            if self.plan_type == "full":
+                plan, spent = await self._run_full(objective, done)
+            else:
+                plan, spent = await self._run_iterative(objective, done)
+            with published_step(self, "orchestrator", "synthesize"):
+                reply = await self.llm.generate(synthesis_prompt(objective, done), params)
         answer = reply.model_copy(update={"usage": spent + (reply.usage or zero_usage())})
         return OrchestratorResult(answer, plan, tuple(done))
 
@@ -208,13 +211,15 @@ class OrchestratorAgent(BaseAgent):
         steps_of: Callable[[P], Sequence[Step]],
         task_budget: int,
     ) -> tuple[P, Usage]:
+        from fastagent.agents.workflows._common import published_step
         from fastagent.agents.workflows._workflow_llm import structured_reply
         from fastagent.agents.workflows.orchestrator_plan import plan_problems, replan_prompt
 
         spent = zero_usage()
         current = prompt
         for attempt in (1, 2):
-            answer, reply, problem = await structured_reply(self.llm, current, answer_cls)
+            with published_step(self, "orchestrator", "plan", index=attempt):
+                answer, reply, problem = await structured_reply(self.llm, current, answer_cls)
             spent = spent + (reply.usage or zero_usage())
             if answer is None:
                 problems = [problem or "the reply is not a valid plan"]
@@ -233,10 +238,13 @@ class OrchestratorAgent(BaseAgent):
         )
 
     async def _run_step(self, objective: str, step: Step, done: list[StepResult]) -> Usage:
+        from fastagent.agents.workflows._common import published_step
         from fastagent.agents.workflows.orchestrator_plan import StepResult
 
         earlier = tuple(done)
-        outcomes = await _run_all([self._run_task(objective, t, earlier) for t in step.tasks])
+        with published_step(self, "orchestrator", "plan_step", index=len(done) + 1) as note:
+            note.detail = step.description
+            outcomes = await _run_all([self._run_task(objective, t, earlier) for t in step.tasks])
         done.append(StepResult(step=step, results=tuple(result for result, _ in outcomes)))
         spent = zero_usage()
         for _, usage in outcomes:

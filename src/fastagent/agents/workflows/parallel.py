@@ -186,7 +186,17 @@ class ParallelAgent(BaseAgent):
             FastAgentError: In fail-fast mode, the first branch failure (as is).
             WorkflowTimeoutError: In fail-fast mode, a branch exceeded ``branch_timeout``.
         """
-        from fastagent.agents.workflows._common import for_inner_members, sum_usage
+        from fastagent.agents.workflows._common import published_run
+
+        with published_run(self, "parallel"):
+            return await self._run(messages, params)
+
+    async def _run(self, messages: MessageInput, params: RequestParams | None) -> ParallelResult:
+        from fastagent.agents.workflows._common import (
+            for_inner_members,
+            published_step,
+            sum_usage,
+        )
         from fastagent.agents.workflows._workflow_llm import request_text
         from fastagent.messages import Message, TextContent
 
@@ -194,7 +204,8 @@ class ParallelAgent(BaseAgent):
         branch_replies = [r.reply for r in results]
         if self.fan_in is not None:
             request = request_text(messages) if self.include_request else None
-            combined = await self.fan_in.generate(fan_in_message(request, results), params)
+            with published_step(self, "parallel", "fan_in", agent=self.fan_in.name):
+                combined = await self.fan_in.generate(fan_in_message(request, results), params)
             spent = sum_usage([*branch_replies, combined])
             self._add_usage(spent)
             return ParallelResult(combined.model_copy(update={"usage": spent}), results)
@@ -219,10 +230,14 @@ class ParallelAgent(BaseAgent):
         limit = self.max_concurrency or len(self.fan_out)
         gate = asyncio.Semaphore(limit)
 
-        async def branch(agent: BaseAgent) -> BranchResult:
+        from fastagent.agents.workflows._common import published_step
+
+        async def branch(index: int, agent: BaseAgent) -> BranchResult:
             async with gate:
                 try:
-                    return BranchResult(agent.name, reply=await self._ask(agent, messages, params))
+                    with published_step(self, "parallel", "branch", index=index, agent=agent.name):
+                        reply = await self._ask(agent, messages, params)
+                    return BranchResult(agent.name, reply=reply)
                 except Exception as exc:
                     if self.on_error == "collect":
                         return BranchResult(agent.name, error=exc)
@@ -231,7 +246,9 @@ class ParallelAgent(BaseAgent):
         tasks: list[asyncio.Task[BranchResult]] = []
         try:
             async with asyncio.TaskGroup() as group:
-                tasks = [group.create_task(branch(agent)) for agent in self.fan_out]
+                tasks = [
+                    group.create_task(branch(i, agent)) for i, agent in enumerate(self.fan_out, 1)
+                ]
         except BaseExceptionGroup as errors:
             raise first_leaf(errors) from None
         return [task.result() for task in tasks]

@@ -160,7 +160,21 @@ class RouterAgent(BaseAgent):
             ModelOutputError: The model named no member and there is no fallback.
             ProviderError: The routing call or the member's call failed.
         """
-        decision, cost = await self.route(messages)
+        from fastagent.agents.workflows._common import published_run, published_step
+
+        with published_run(self, "router"):
+            with published_step(self, "router", "route") as note:
+                decision, cost = await self.route(messages)
+                note.detail = decision.agent
+            return await self._forward(decision, cost, messages, params)
+
+    async def _forward(
+        self,
+        decision: RoutingDecision,
+        cost: Usage,
+        messages: MessageInput,
+        params: RequestParams | None,
+    ) -> RouterResult:
         _log.info("router '%s' -> '%s' (%s)", self.name, decision.agent, decision.confidence)
         reply = await self.members[decision.agent].generate(messages, params)
         spent = reply.usage or zero_usage()

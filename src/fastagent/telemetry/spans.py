@@ -1,0 +1,354 @@
+"""`SpanRecorder`: turns a run's events into OpenTelemetry spans.
+
+Each pair of start and finish events is one span (GenAI semantic conventions):
+
+=========================================  ===============================  ==========
+events                                     span                             kind
+=========================================  ===============================  ==========
+AgentStarted / AgentFinished               ``invoke_agent {agent}``         internal
+WorkflowStarted / WorkflowFinished         ``invoke_agent {workflow}``      internal
+WorkflowStepStarted / ...Finished          ``{kind}.{step} {agent|index}``  internal
+ModelRequest / ModelResponse               ``chat {model}``                 client
+ToolCallStarted / ToolCallFinished         ``execute_tool {tool}``          internal
+MCPRequestStarted / ...Finished            ``{method} {target}``            client
+=========================================  ===============================  ==========
+
+Events are published synchronously in the task doing the work, so a started span is made
+the current span of that task's OpenTelemetry context: what starts inside it (in the same
+task, or in tasks it creates) becomes its child, concurrent branches and parallel tool
+calls included, and calls made inside it (an MCP request, the user's own instrumented code)
+carry its trace context. A finish event ends the innermost open span of its kind and key in
+the current context; spans left open inside it (a model call that raised) end with it.
+`ErrorOccurred` marks the spans of the failing agent as errors.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from opentelemetry import context as otel_context
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind, Status, StatusCode
+
+from fastagent.events import (
+    AgentFinished,
+    AgentStarted,
+    ErrorOccurred,
+    Event,
+    EventBus,
+    MCPRequestFinished,
+    MCPRequestStarted,
+    ModelRequest,
+    ModelResponse,
+    ToolCallFinished,
+    ToolCallStarted,
+    WorkflowFinished,
+    WorkflowStarted,
+    WorkflowStepFinished,
+    WorkflowStepStarted,
+)
+
+if TYPE_CHECKING:
+    from opentelemetry.context import Context
+    from opentelemetry.trace import Span, Tracer
+
+    from fastagent.messages import Message, ToolResult
+
+__all__ = ["SpanRecorder"]
+
+
+@dataclass(slots=True)
+class _Frame:
+    span: Span
+    parent: Context
+    key: str
+    agent: str | None
+
+
+class SpanRecorder:
+    """Records spans for the events of one bus.
+
+    Args:
+        tracer: Where spans are started.
+        record_content: Put messages, tool arguments and tool results on spans.
+        mcp_requests: Record a span per MCP request (off when the process's own provider is
+            used: the MCP SDK then records its own ``MCP send ...`` spans).
+    """
+
+    def __init__(self, tracer: Tracer, *, record_content: bool, mcp_requests: bool) -> None:
+        self._tracer = tracer
+        self._content = record_content
+        self._frames: dict[int, _Frame] = {}
+        handlers: dict[type[Event], Callable[[Any], None]] = {
+            AgentStarted: self._agent_started,
+            AgentFinished: self._agent_finished,
+            WorkflowStarted: self._workflow_started,
+            WorkflowFinished: self._workflow_finished,
+            WorkflowStepStarted: self._step_started,
+            WorkflowStepFinished: self._step_finished,
+            ModelRequest: self._model_request,
+            ModelResponse: self._model_response,
+            ToolCallStarted: self._tool_started,
+            ToolCallFinished: self._tool_finished,
+            ErrorOccurred: self._error,
+        }
+        if mcp_requests:
+            handlers[MCPRequestStarted] = self._mcp_started
+            handlers[MCPRequestFinished] = self._mcp_finished
+        self._handlers = handlers
+
+    def subscribe(self, bus: EventBus) -> Callable[[], None]:
+        """Record the events published on `bus`; returns the unsubscribe function."""
+        return bus.subscribe(self.handle)
+
+    def handle(self, event: Event) -> None:
+        """Start, end or mark a span for `event` (other events are ignored)."""
+        handler = self._handlers.get(type(event))
+        if handler is not None:
+            handler(event)
+
+    def end_all(self) -> None:
+        """End every span still open (their finish events never came)."""
+        frames = list(self._frames.values())
+        self._frames.clear()
+        for frame in reversed(frames):
+            frame.span.end()
+
+    # -- span stack ----------------------------------------------------------------------
+
+    def _start(
+        self,
+        name: str,
+        key: str,
+        attributes: dict[str, Any],
+        *,
+        kind: SpanKind = SpanKind.INTERNAL,
+        agent: str | None = None,
+    ) -> Span:
+        parent = otel_context.get_current()
+        span = self._tracer.start_span(name, context=parent, kind=kind, attributes=attributes)
+        self._frames[id(span)] = _Frame(span, parent, key, agent)
+        otel_context.attach(trace.set_span_in_context(span, parent))
+        return span
+
+    def _end(self, key: str) -> Span | None:
+        """Pop the innermost open span with `key` in the current context (None: not open).
+
+        Spans opened inside it and still open are ended first. The caller ends the span.
+        """
+        frame = self._frames.get(id(trace.get_current_span()))
+        chain: list[_Frame] = []
+        while frame is not None:
+            chain.append(frame)
+            if frame.key == key:
+                break
+            frame = self._frames.get(id(trace.get_current_span(frame.parent)))
+        else:
+            return None
+        for inner in chain:
+            del self._frames[id(inner.span)]
+            if inner is not frame:
+                inner.span.end()
+        otel_context.attach(frame.parent)
+        return frame.span
+
+    # -- agents and workflows ------------------------------------------------------------
+
+    def _agent_started(self, event: AgentStarted) -> None:
+        self._start(
+            f"invoke_agent {event.agent}",
+            f"agent:{event.agent}",
+            {"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": event.agent},
+            agent=event.agent,
+        )
+
+    def _agent_finished(self, event: AgentFinished) -> None:
+        span = self._end(f"agent:{event.agent}")
+        if span is not None:
+            span.end()
+
+    def _workflow_started(self, event: WorkflowStarted) -> None:
+        self._start(
+            f"invoke_agent {event.workflow}",
+            f"workflow:{event.workflow}",
+            {
+                "gen_ai.operation.name": "invoke_agent",
+                "gen_ai.agent.name": event.workflow,
+                "fastagent.workflow.kind": event.kind,
+            },
+            agent=event.workflow,
+        )
+
+    def _workflow_finished(self, event: WorkflowFinished) -> None:
+        span = self._end(f"workflow:{event.workflow}")
+        if span is not None:
+            _mark_error(span, event.error, event.error_type)
+            span.end()
+
+    def _step_started(self, event: WorkflowStepStarted) -> None:
+        label = event.agent or (str(event.index) if event.index else "")
+        attributes: dict[str, Any] = {
+            "fastagent.workflow.name": event.workflow,
+            "fastagent.workflow.kind": event.kind,
+            "fastagent.workflow.step": event.step,
+        }
+        if event.index:
+            attributes["fastagent.workflow.step.index"] = event.index
+        if event.agent is not None:
+            attributes["gen_ai.agent.name"] = event.agent
+        self._start(f"{event.kind}.{event.step} {label}".rstrip(), _step_key(event), attributes)
+
+    def _step_finished(self, event: WorkflowStepFinished) -> None:
+        span = self._end(_step_key(event))
+        if span is not None:
+            if event.detail:
+                span.set_attribute("fastagent.workflow.step.outcome", event.detail)
+            _mark_error(span, event.error, event.error_type)
+            span.end()
+
+    # -- model calls ---------------------------------------------------------------------
+
+    def _model_request(self, event: ModelRequest) -> None:
+        attributes: dict[str, Any] = {
+            "gen_ai.operation.name": "chat",
+            "gen_ai.request.model": event.model,
+            "gen_ai.agent.name": event.agent,
+        }
+        if event.provider:
+            attributes["gen_ai.provider.name"] = event.provider
+        if self._content:
+            attributes["gen_ai.input.messages"] = messages_json(event.messages)
+            if event.system:
+                attributes["gen_ai.system_instructions"] = json.dumps(
+                    [{"type": "text", "content": event.system}]
+                )
+        self._start(f"chat {event.model}", f"chat:{event.agent}", attributes, kind=SpanKind.CLIENT)
+
+    def _model_response(self, event: ModelResponse) -> None:
+        span = self._end(f"chat:{event.agent}")
+        if span is None:
+            return
+        attributes: dict[str, Any] = {
+            "gen_ai.usage.input_tokens": event.input_tokens,
+            "gen_ai.usage.output_tokens": event.output_tokens,
+        }
+        if event.response_model:
+            attributes["gen_ai.response.model"] = event.response_model
+        if event.stop_reason is not None:
+            attributes["gen_ai.response.finish_reasons"] = (str(event.stop_reason),)
+        if self._content and event.message is not None:
+            attributes["gen_ai.output.messages"] = messages_json([event.message])
+        span.set_attributes(attributes)
+        span.end()
+
+    # -- tools and MCP requests ----------------------------------------------------------
+
+    def _tool_started(self, event: ToolCallStarted) -> None:
+        attributes: dict[str, Any] = {
+            "gen_ai.operation.name": "execute_tool",
+            "gen_ai.tool.name": event.tool,
+            "gen_ai.tool.call.id": event.call_id,
+            "gen_ai.tool.type": "extension" if event.server else "function",
+            "gen_ai.agent.name": event.agent,
+        }
+        if event.server:
+            attributes["fastagent.mcp.server"] = event.server
+        if self._content:
+            attributes["gen_ai.tool.call.arguments"] = _json(event.arguments)
+        self._start(f"execute_tool {event.tool}", f"tool:{event.call_id}", attributes)
+
+    def _tool_finished(self, event: ToolCallFinished) -> None:
+        span = self._end(f"tool:{event.call_id}")
+        if span is None:
+            return
+        if self._content and event.result is not None:
+            span.set_attribute("gen_ai.tool.call.result", _result_json(event.result))
+        if event.is_error:
+            _mark_error(span, "the tool returned an error result", "tool_error")
+        span.end()
+
+    def _mcp_started(self, event: MCPRequestStarted) -> None:
+        attributes: dict[str, Any] = {
+            "mcp.method.name": event.method,
+            "fastagent.mcp.server": event.server,
+        }
+        if event.method == "tools/call" and event.target:
+            attributes["gen_ai.tool.name"] = event.target
+            attributes["gen_ai.operation.name"] = "execute_tool"
+        name = f"{event.method} {event.target}" if event.target else event.method
+        self._start(name, _mcp_key(event), attributes, kind=SpanKind.CLIENT)
+
+    def _mcp_finished(self, event: MCPRequestFinished) -> None:
+        span = self._end(_mcp_key(event))
+        if span is not None:
+            _mark_error(span, event.error, event.error_type)
+            span.end()
+
+    # -- errors --------------------------------------------------------------------------
+
+    def _error(self, event: ErrorOccurred) -> None:
+        """Mark the open spans of the failing agent, innermost first, up to the agent's."""
+        frame = self._frames.get(id(trace.get_current_span()))
+        while frame is not None:
+            _mark_error(frame.span, event.error, event.error_type or "error")
+            if frame.agent == event.source:
+                return
+            frame = self._frames.get(id(trace.get_current_span(frame.parent)))
+
+
+def _step_key(event: WorkflowStepStarted | WorkflowStepFinished) -> str:
+    return f"step:{event.workflow}:{event.step}:{event.index}:{event.agent}"
+
+
+def _mcp_key(event: MCPRequestStarted | MCPRequestFinished) -> str:
+    return f"mcp:{event.server}:{event.method}:{event.target}"
+
+
+def _mark_error(span: Span, error: str, error_type: str) -> None:
+    if not error and not error_type:
+        return
+    span.set_status(Status(StatusCode.ERROR, error or None))
+    span.set_attribute("error.type", error_type or "error")
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, default=str, ensure_ascii=False)
+
+
+def messages_json(messages: Sequence[Message]) -> str:
+    """Messages in the GenAI conventions' JSON shape: ``[{"role", "parts": [...]}]``."""
+    out: list[dict[str, Any]] = []
+    for message in messages:
+        parts: list[dict[str, Any]] = []
+        for block in message.content:
+            text = getattr(block, "text", None)
+            if isinstance(text, str):
+                parts.append({"type": "text", "content": text})
+            else:
+                parts.append({"type": block.type})
+        parts.extend(
+            {"type": "tool_call", "id": c.id, "name": c.name, "arguments": c.arguments}
+            for c in message.tool_calls
+        )
+        parts.extend(
+            {"type": "tool_call_response", "id": r.call_id, "response": _result_text(r)}
+            for r in message.tool_results
+        )
+        entry: dict[str, Any] = {"role": str(message.role), "parts": parts}
+        if message.stop_reason is not None:
+            entry["finish_reason"] = str(message.stop_reason)
+        out.append(entry)
+    return _json(out)
+
+
+def _result_text(result: ToolResult) -> str:
+    return "\n".join(t for b in result.content if isinstance(t := getattr(b, "text", None), str))
+
+
+def _result_json(result: ToolResult) -> str:
+    if result.structured_content is not None:
+        return _json(result.structured_content)
+    return _result_text(result)

@@ -1,0 +1,34 @@
+"""An MCP server (the SDK's MCPServer) that shows the trace context it received.
+
+Usage: ``python trace_server.py`` (stdio) or ``python trace_server.py http PORT``.
+Tools: ``relay(message)`` returns the message as is; ``trace_context()`` returns JSON with
+the ``traceparent`` of the request's ``_meta`` and, over HTTP, of the request's headers.
+"""
+
+import json
+import sys
+
+from mcp.server.mcpserver import Context, MCPServer
+
+server = MCPServer("trace")
+
+
+@server.tool()
+def relay(message: str) -> str:
+    """Return the message unchanged."""
+    return message
+
+
+@server.tool()
+def trace_context(ctx: Context) -> str:
+    """The traceparent this request carried, in `_meta` and in HTTP headers."""
+    meta = ctx.request_context.meta or {}
+    headers = ctx.headers or {}
+    return json.dumps({"meta": meta.get("traceparent"), "header": headers.get("traceparent")})
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 2 and sys.argv[1] == "http":
+        server.run("streamable-http", host="127.0.0.1", port=int(sys.argv[2]))
+    else:
+        server.run()
