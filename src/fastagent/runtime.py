@@ -121,6 +121,10 @@ class RunOptions:
             configured); None logs them as warnings under ``fastagent``.
         chat: The chat loop `AgentApp.interactive` runs (the terminal's, from
             `fastagent.ui.chat`); None: the run has no chat.
+        save_session: Save the agents' conversations as a session, turn by turn
+            (``fastagent go`` sets it from ``sessions.enabled``; see docs/sessions.md).
+        resume: Continue this saved session (an id, or ``"last"``): its histories are
+            loaded into the agents and new turns appended to it.
     """
 
     model: str | None = None
@@ -132,6 +136,8 @@ class RunOptions:
     display: DisplayFactory | None = None
     notify: Callable[[str], object] | None = None
     chat: ChatLoop | None = None
+    save_session: bool = False
+    resume: str | None = None
 
 
 class UsageTotals(Mapping[str, Usage]):

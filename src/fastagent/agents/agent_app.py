@@ -14,6 +14,7 @@ from fastagent.exceptions import UnknownAgentError
 
 if TYPE_CHECKING:
     from fastagent.agents.base import BaseAgent
+    from fastagent.agents.session_recording import SessionRecorder
     from fastagent.messages import Message, Usage
     from fastagent.runtime import Runtime
 
@@ -45,6 +46,42 @@ class AgentApp:
         self._agents = dict(agents)
         self._default = default if default is not None else next(iter(self._agents), None)
         self._context = context
+        self._session: SessionRecorder | None = None
+
+    @property
+    def session(self) -> SessionRecorder | None:
+        """What saves this app's conversations as a session (None when nothing does)."""
+        return self._session
+
+    def record_session(self, *, resume: str | None = None) -> SessionRecorder:
+        """Save the agents' conversations as a session from now on (idempotent).
+
+        Args:
+            resume: Continue this saved session (an id, or ``"last"``) instead of starting
+                a new one that holds the current conversations.
+
+        Returns:
+            The recorder (`session`); it releases the session when the runtime closes.
+
+        Raises:
+            SessionError: The session cannot be created, or `resume` names no session.
+            SessionLockedError: Another process is writing the session to resume.
+        """
+        from fastagent.agents.session_recording import SessionRecorder
+
+        recorder = self._session
+        if recorder is None:
+            recorder = SessionRecorder(self._context, self._agents)
+            if resume is not None:
+                recorder.resume(resume)
+            else:
+                recorder.start()
+            recorder.attach()
+            self._context.push_cleanup(recorder.close)
+            self._session = recorder
+        elif resume is not None:
+            recorder.resume(resume)
+        return recorder
 
     @property
     def runtime(self) -> Runtime:
@@ -134,13 +171,16 @@ class AgentApp:
             How many messages were sent.
 
         The chat loop is the one the run was opened with (`RunOptions.chat`): scripts using
-        ``from fastagent import FastAgent`` and ``fastagent go`` get the terminal's.
+        ``from fastagent import FastAgent`` and ``fastagent go`` get the terminal's. The chat
+        is saved as a session (docs/sessions.md) unless ``sessions.enabled`` is false.
 
         Raises:
             UnknownAgentError: No agent has that name.
             UserError: The run was opened without a chat loop.
         """
         chat = self._context.options.chat
+        if chat is not None and self._session is None and self._context.settings.sessions.enabled:
+            self.record_session()
         if chat is None:
             from fastagent.exceptions import UserError
 

@@ -70,6 +70,8 @@ class FastAgent(WorkflowDecorators):
         quiet: Open runs quiet (no notices; errors-only logging).
         overrides: Config values that win over files and environment, as `load_config`
             takes them.
+        save_session: Save every run's conversations as a session (docs/sessions.md);
+            chats started with ``app.interactive()`` are saved anyway (``sessions.enabled``).
 
     Raises:
         UserError: `settings` was given together with `config_path` or `overrides`.
@@ -83,6 +85,7 @@ class FastAgent(WorkflowDecorators):
         settings: Settings | None = None,
         quiet: bool = False,
         overrides: Mapping[str, Any] | None = None,
+        save_session: bool = False,
     ) -> None:
         if settings is not None and (config_path is not None or overrides is not None):
             other = "config_path" if config_path is not None else "overrides"
@@ -95,6 +98,7 @@ class FastAgent(WorkflowDecorators):
         self.settings = settings
         self.overrides = dict(overrides) if overrides is not None else None
         self.quiet = quiet
+        self.save_session = save_session
         self._declarations: list[Declaration] = []
         self._tools = ToolCatalog()
 
@@ -244,7 +248,11 @@ class FastAgent(WorkflowDecorators):
         return self._tools.names()
 
     def run(
-        self, options: RunOptions | None = None, *, config_path: str | Path | None = None
+        self,
+        options: RunOptions | None = None,
+        *,
+        config_path: str | Path | None = None,
+        resume: str | None = None,
     ) -> AbstractAsyncContextManager[AgentApp]:
         """Start the app: ``async with fast.run() as app:``.
 
@@ -256,20 +264,29 @@ class FastAgent(WorkflowDecorators):
             options: How to open the run (default: `run_options`).
             config_path: Load this config file instead of the app's own (ignored when the
                 app was given ready settings).
+            resume: Continue a saved session (its id, or ``"last"``): the agents start
+                with its histories and new turns are appended to it
+                (`RunOptions.resume`).
 
         Raises:
             AgentGraphError: The agents refer to unknown agents, tools or servers, names
                 repeat, or agents use each other in a cycle (every problem listed).
             ConfigError: The config file, or its ``agents:`` section, is invalid.
             UnknownModelError: A model string is unknown.
+            SessionError: The session to resume is unknown or in use by another process.
         """
-        return self._open(options if options is not None else self.run_options(), config_path)
+        chosen = options if options is not None else self.run_options()
+        if resume is not None:
+            import dataclasses
+
+            chosen = dataclasses.replace(chosen, resume=resume)
+        return self._open(chosen, config_path)
 
     def run_options(self) -> RunOptions:
-        """The options `run` opens with by default: only the app's `quiet`."""
+        """The options `run` opens with by default: the app's `quiet` and `save_session`."""
         from fastagent.runtime import RunOptions
 
-        return RunOptions(quiet=self.quiet)
+        return RunOptions(quiet=self.quiet, save_session=self.save_session)
 
     def open_runtime(
         self, options: RunOptions, *, config_path: str | Path | None = None
@@ -351,4 +368,7 @@ class FastAgent(WorkflowDecorators):
             built[spec.name] = await spec.build(build)
         if fell_back:
             runtime.notice(FALLBACK_NOTICE)
-        return AgentApp({s.name: built[s.name] for s in specs}, default=default, context=runtime)
+        app = AgentApp({s.name: built[s.name] for s in specs}, default=default, context=runtime)
+        if runtime.options.save_session or runtime.options.resume is not None:
+            app.record_session(resume=runtime.options.resume)
+        return app

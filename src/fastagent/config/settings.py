@@ -19,6 +19,7 @@ __all__ = [
     "LoggerSettings",
     "OpenAISettings",
     "ProviderSettings",
+    "SessionSettings",
     "Settings",
 ]
 
@@ -92,6 +93,21 @@ class LoggerSettings(BaseModel):
     progress_display: bool = True
 
 
+class SessionSettings(BaseModel):
+    """Saved sessions (see docs/sessions.md).
+
+    Attributes:
+        enabled: Save every chat and ``fastagent go`` run as a session.
+        directory: Where sessions are saved; a relative path is taken from the folder of
+            the config file (the working directory when there is none).
+    """
+
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+    enabled: bool = True
+    directory: str = ".fastagent/sessions"
+
+
 class Settings(BaseModel):
     """The whole configuration of a fastagent app.
 
@@ -104,6 +120,7 @@ class Settings(BaseModel):
         providers: Named OpenAI-compatible presets (``providers.ollama.base_url``).
         mcp: MCP servers.
         logger: Logging and terminal display.
+        sessions: Saved sessions of chats and ``go`` runs.
         agents: Agent declarations. A loose mapping for now; its schema arrives with YAML
             agent declarations, and until then its contents are not validated.
     """
@@ -118,4 +135,5 @@ class Settings(BaseModel):
     providers: dict[str, GenericSettings] = Field(default_factory=dict)
     mcp: MCPSettings = Field(default_factory=MCPSettings)
     logger: LoggerSettings = Field(default_factory=LoggerSettings)
+    sessions: SessionSettings = Field(default_factory=SessionSettings)
     agents: dict[str, Any] = Field(default_factory=dict)

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Final
 from fastagent.exceptions import UserError
 
 if TYPE_CHECKING:
+    from fastagent.agents.session_recording import SessionRecorder
     from fastagent.ui.session import ChatSession
 
 __all__ = [
@@ -240,6 +241,41 @@ async def _model(session: ChatSession, argument: str) -> None:
     session.write(f"{session.current}: {session.agent.model}")
 
 
+async def _sessions(session: ChatSession, argument: str) -> None:
+    recorder = _recorder(session, "/sessions")
+    current = recorder.session_id
+    found = recorder.store.sessions()
+    if not found:
+        session.write(f"no sessions in {recorder.store.directory}")
+    for info in found[:20]:
+        marker = "*" if info.id == current else " "
+        when = info.updated.astimezone().strftime("%Y-%m-%d %H:%M")
+        title = f"  {info.title}" if info.title else ""
+        session.write(f"{marker} {info.id}  {when}  {info.messages:>4} msgs{title}")
+    if len(found) > 20:
+        session.write(f"  ... {len(found) - 20} more (fastagent sessions list)")
+
+
+async def _resume(session: ChatSession, argument: str) -> None:
+    recorder = _recorder(session, "/resume")
+    if not argument:
+        raise UserError("/resume needs a session id", hint="type /sessions to list them")
+    info = recorder.resume(argument)
+    session.write(
+        f"resumed session {info.id}: {info.messages} message(s)"
+        + (f", {info.title}" if info.title else "")
+    )
+
+
+def _recorder(session: ChatSession, command: str) -> SessionRecorder:
+    if session.recorder is None:
+        raise UserError(
+            f"{command} is not available: this chat is not saved as a session",
+            hint="sessions.enabled is false in the config, or the chat was started without an app",
+        )
+    return session.recorder
+
+
 async def _exit(session: ChatSession, argument: str) -> None:
     session.finished = True
 
@@ -338,6 +374,8 @@ COMMANDS: Final[dict[str, CommandSpec]] = {
         CommandSpec("clear", "/clear", "forget the conversation", _clear),
         CommandSpec("usage", "/usage", "tokens and cost per agent", _usage),
         CommandSpec("model", "/model", "show the current agent's model", _model),
+        CommandSpec("sessions", "/sessions", "list saved sessions (* marks this one)", _sessions),
+        CommandSpec("resume", "/resume ID", "continue a saved session in this chat", _resume),
         CommandSpec("exit", "/exit", "leave (so does Ctrl-D)", _exit),
         CommandSpec("quit", "/quit", "leave, like /exit", _exit),
     )

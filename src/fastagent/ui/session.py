@@ -14,6 +14,7 @@ from fastagent.exceptions import UnknownAgentError
 
 if TYPE_CHECKING:
     from fastagent.agents.base import BaseAgent
+    from fastagent.agents.session_recording import SessionRecorder
     from fastagent.messages import ContentBlock, Message
 
 __all__ = ["ChatSession"]
@@ -32,6 +33,8 @@ class ChatSession:
         show_usage: Shows the usage summary; by default its plain text goes to `write`.
         usage_source: What the usage summary is computed from (an `AgentApp` gives
             costs by the agents' providers); the agents mapping by default.
+        recorder: What saves the chat as a session (`/sessions`, `/resume`); None when
+            the chat is not saved.
 
     Raises:
         UnknownAgentError: `current` names none of `agents`.
@@ -47,6 +50,7 @@ class ChatSession:
         show_reply: Callable[[str, str], object] | None = None,
         show_usage: Callable[[], object] | None = None,
         usage_source: Any = None,
+        recorder: SessionRecorder | None = None,
     ) -> None:
         self.agents = dict(agents)
         self.write = write
@@ -57,6 +61,7 @@ class ChatSession:
         self.current = self.resolve(current)
         self.finished = False
         self.attachments: list[ContentBlock] = []
+        self.recorder = recorder
 
     @property
     def agent(self) -> BaseAgent:
