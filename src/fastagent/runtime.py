@@ -402,7 +402,11 @@ class Runtime:
         """
         for server, model in (sampling_models or {}).items():
             self._sampling_models.setdefault(server, model)
-        return await self.servers.start(None if names is None else list(names))
+        registry = self.servers
+        started = await registry.start(None if names is None else list(names))
+        for name, error in registry.failed.items():
+            self.notice(_optional_failure(name, error))
+        return started
 
     def provider_for(
         self, model: str | None, *, scripted: bool = False
@@ -530,6 +534,17 @@ class Runtime:
 
 Context = Runtime
 """The earlier name of `Runtime`."""
+
+
+def _optional_failure(name: str, error: Exception) -> str:
+    """One line saying an optional server failed, with the last line of its stderr."""
+    reason = str(error).split("\n", 1)[0]
+    tail = [line for line in getattr(error, "stderr_tail", "").splitlines() if line.strip()]
+    stderr = f" (stderr: {tail[-1].strip()})" if tail else ""
+    return (
+        f"warning: optional MCP server '{name}' failed to start, running without its tools: "
+        f"{reason}{stderr}"
+    )
 
 
 def _reset_current(token: Any) -> None:

@@ -149,6 +149,53 @@ class AgentApp:
         """Tokens and model calls spent so far, per agent."""
         return {name: agent.usage for name, agent in self._agents.items()}
 
+    def server_states(self) -> dict[str, str]:
+        """The state of each MCP server the agents use, by name.
+
+        ``connected``, ``failed`` (an optional server that did not start), ``lost`` or
+        ``not started``.
+        """
+        names = {
+            name: None
+            for agent in self._agents.values()
+            for name in getattr(agent, "servers", None) or []
+        }
+        if not names or not self._context.servers_opened:
+            return dict.fromkeys(names, "not started")
+        registry = self._context.servers
+        return {name: registry.state(name) for name in names}
+
+    async def reconnect_server(self, name: str) -> list[str]:
+        """Restart MCP server `name` and give its tools back to the agents using it.
+
+        Returns:
+            The names of the agents that use it.
+
+        Raises:
+            UserError: No agent uses a server of that name.
+            MCPServerError: It failed to start again.
+        """
+        users = [
+            agent
+            for agent in self._agents.values()
+            if name in (getattr(agent, "servers", None) or [])
+        ]
+        if not users:
+            from fastagent.exceptions import UserError
+
+            known = ", ".join(self.server_states()) or "none"
+            raise UserError(
+                f"no agent uses MCP server '{name}' (servers: {known})",
+                hint="type /servers to list them",
+            )
+        registry = self._context.servers
+        await registry.reconnect(name)
+        for agent in users:
+            wiring = getattr(agent, "_servers", None)
+            if wiring is not None and wiring.aggregator is not None:
+                await wiring.aggregator.reattach(name)
+        return [agent.name for agent in users]
+
     async def interactive(
         self,
         agent: str | None = None,

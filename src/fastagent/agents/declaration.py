@@ -230,8 +230,8 @@ class AgentDeclaration(BaseDeclaration):
             from fastagent.mcp.aggregator import add_server_tools
 
             registry = build.server_registry()
-            await add_server_tools(toolset, registry, self.servers, agent=self.name)
-            servers = AgentServers(self.name, registry, self.servers)
+            aggregator = await add_server_tools(toolset, registry, self.servers, agent=self.name)
+            servers = AgentServers(self.name, registry, self.servers, aggregator)
         base = RequestParams() if self.use_history else RequestParams(use_history=False)
         llm = AugmentedLLM(
             provider,

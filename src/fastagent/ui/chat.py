@@ -145,6 +145,7 @@ async def run_interactive(
             error=_stderr_line,
             usage_source=app,
             recorder=app.session,
+            app=app,
         )
         return await run_chat(session, read if read is not None else input)
     return await _terminal_chat(app, agents, start)
@@ -174,6 +175,7 @@ async def _terminal_chat(app: AgentApp, agents: dict[str, BaseAgent], start: str
         show_usage=lambda: _print_usage(app, out),
         usage_source=app,
         recorder=app.session,
+        app=app,
     )
     out.print(
         Text(f"fastagent chat with {start} [{session.agent.model}] — /help for commands", "dim")

@@ -241,6 +241,28 @@ async def _model(session: ChatSession, argument: str) -> None:
     session.write(f"{session.current}: {session.agent.model}")
 
 
+async def _servers(session: ChatSession, argument: str) -> None:
+    app = session.app
+    if app is None:
+        raise UserError("/servers is not available in this chat", hint="start it from an app")
+    action, _, name = argument.partition(" ")
+    if action:
+        if action != "reconnect" or not name.strip():
+            raise UserError(
+                f"unknown /servers argument '{argument}'", hint="use /servers reconnect NAME"
+            )
+        users = await app.reconnect_server(name.strip())
+        session.write(f"reconnected {name.strip()} for {', '.join(users)}")
+        return
+    states = app.server_states()
+    if not states:
+        session.write("no MCP servers")
+    for server, state in states.items():
+        error = app.runtime.servers.failed.get(server) if state == "failed" else None
+        detail = f"  {str(error).splitlines()[0]}" if error is not None else ""
+        session.write(f"  {server}  {state}{detail}")
+
+
 async def _sessions(session: ChatSession, argument: str) -> None:
     recorder = _recorder(session, "/sessions")
     current = recorder.session_id
@@ -374,6 +396,12 @@ COMMANDS: Final[dict[str, CommandSpec]] = {
         CommandSpec("clear", "/clear", "forget the conversation", _clear),
         CommandSpec("usage", "/usage", "tokens and cost per agent", _usage),
         CommandSpec("model", "/model", "show the current agent's model", _model),
+        CommandSpec(
+            "servers",
+            "/servers [reconnect NAME]",
+            "MCP servers and their state; reconnect one",
+            _servers,
+        ),
         CommandSpec("sessions", "/sessions", "list saved sessions (* marks this one)", _sessions),
         CommandSpec("resume", "/resume ID", "continue a saved session in this chat", _resume),
         CommandSpec("exit", "/exit", "leave (so does Ctrl-D)", _exit),

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from fastagent.exceptions import UnknownAgentError
 
 if TYPE_CHECKING:
+    from fastagent.agents.agent_app import AgentApp
     from fastagent.agents.base import BaseAgent
     from fastagent.agents.session_recording import SessionRecorder
     from fastagent.messages import ContentBlock, Message
@@ -35,6 +36,7 @@ class ChatSession:
             costs by the agents' providers); the agents mapping by default.
         recorder: What saves the chat as a session (`/sessions`, `/resume`); None when
             the chat is not saved.
+        app: The running app (`/servers`); None for a chat over loose agents.
 
     Raises:
         UnknownAgentError: `current` names none of `agents`.
@@ -51,6 +53,7 @@ class ChatSession:
         show_usage: Callable[[], object] | None = None,
         usage_source: Any = None,
         recorder: SessionRecorder | None = None,
+        app: AgentApp | None = None,
     ) -> None:
         self.agents = dict(agents)
         self.write = write
@@ -62,6 +65,7 @@ class ChatSession:
         self.finished = False
         self.attachments: list[ContentBlock] = []
         self.recorder = recorder
+        self.app = app
 
     @property
     def agent(self) -> BaseAgent:
