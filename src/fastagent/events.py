@@ -34,6 +34,8 @@ __all__ = [
     "StreamDelta",
     "ToolCallFinished",
     "ToolCallStarted",
+    "UserInputFinished",
+    "UserInputRequested",
 ]
 
 _log = logging.getLogger("fastagent.events")
@@ -109,6 +111,22 @@ class ToolCallFinished(Event):
     call_id: str
     is_error: bool = False
     duration: float = 0.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UserInputRequested(Event):
+    """The run waits for the user (a tool approval, a question): a live display pauses."""
+
+    agent: str
+    kind: str = "approval"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UserInputFinished(Event):
+    """The user answered (or the question was abandoned)."""
+
+    agent: str
+    kind: str = "approval"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

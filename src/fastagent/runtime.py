@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from fastagent.mcp.registry import ServerRegistry
     from fastagent.providers.base import Provider
     from fastagent.providers.factory import ModelFactory
+    from fastagent.tools.approval import Approver
 
 __all__ = [
     "ChatLoop",
@@ -125,6 +126,8 @@ class RunOptions:
             (``fastagent go`` sets it from ``sessions.enabled``; see docs/sessions.md).
         resume: Continue this saved session (an id, or ``"last"``): its histories are
             loaded into the agents and new turns appended to it.
+        approver: Answers tool calls an ``approve: ask`` policy holds (the terminal's
+            y / n / always prompt); None: such calls are denied, saying nothing can ask.
     """
 
     model: str | None = None
@@ -138,6 +141,7 @@ class RunOptions:
     chat: ChatLoop | None = None
     save_session: bool = False
     resume: str | None = None
+    approver: Approver | None = None
 
 
 class UsageTotals(Mapping[str, Usage]):

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from fastagent.mcp.registry import ServerRegistry
     from fastagent.providers.base import Provider
     from fastagent.runtime import Runtime
+    from fastagent.tools.approval import ToolGuard
 
 __all__ = [
     "DEFAULT_INSTRUCTION",
@@ -174,6 +175,11 @@ class AgentDeclaration(BaseDeclaration):
         use_history: Keep the conversation between sends.
         request_params: Default request parameters (a `RequestParams` or a mapping).
         human_input: Reserved: a tool for asking the user arrives with the interactive UI.
+        approve: Which tool calls need the user's approval: ``always`` (none), ``never``,
+            ``ask``, or tool glob patterns to those, first match wins (over the servers'
+            ``approve``); see `fastagent.tools.approval`.
+        hooks: Objects with ``before_tool_call(call)`` and/or ``after_tool_call(call,
+            result)`` methods, applied to every tool call in order.
         type: Always ``agent``.
     """
 
@@ -185,7 +191,37 @@ class AgentDeclaration(BaseDeclaration):
     use_history: bool = True
     request_params: _Params = None
     human_input: bool = False
+    approve: str | dict[str, str] | None = None
+    hooks: tuple[Any, ...] = ()
     type: Literal["agent"] = "agent"
+
+    @field_validator("approve")
+    @classmethod
+    def _check_approve(cls, value: Any) -> Any:
+        from fastagent.tools.approval import ApprovalPolicy
+
+        ApprovalPolicy(value)  # raises ValueError naming the bad decision
+        return value
+
+    def _guard(self, runtime: Runtime) -> ToolGuard | None:
+        from fastagent.tools.approval import ApprovalPolicy, ToolGuard
+
+        servers = runtime.settings.mcp.servers
+        fallback = {
+            name: ApprovalPolicy(servers[name].approve)
+            for name in self.servers
+            if name in servers and servers[name].approve != "always"
+        }
+        policy = ApprovalPolicy(self.approve, fallback=fallback)
+        if policy.empty and not self.hooks:
+            return None
+        return ToolGuard(
+            policy,
+            approver=runtime.options.approver,
+            hooks=self.hooks,
+            events=runtime.events,
+            agent=self.name,
+        )
 
     @field_validator("request_params")
     @classmethod
@@ -232,6 +268,7 @@ class AgentDeclaration(BaseDeclaration):
             registry = build.server_registry()
             aggregator = await add_server_tools(toolset, registry, self.servers, agent=self.name)
             servers = AgentServers(self.name, registry, self.servers, aggregator)
+        toolset.guard = self._guard(runtime)
         base = RequestParams() if self.use_history else RequestParams(use_history=False)
         llm = AugmentedLLM(
             provider,

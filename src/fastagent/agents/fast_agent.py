@@ -119,6 +119,8 @@ class FastAgent(WorkflowDecorators):
         request_params: RequestParams | Mapping[str, Any] | None = None,
         human_input: bool = False,
         default: bool = False,
+        approve: str | Mapping[str, str] | None = None,
+        hooks: Sequence[Any] = (),
     ) -> Callable[[F], F]: ...
 
     def agent(
@@ -134,6 +136,8 @@ class FastAgent(WorkflowDecorators):
         request_params: RequestParams | Mapping[str, Any] | None = None,
         human_input: bool = False,
         default: bool = False,
+        approve: str | Mapping[str, str] | None = None,
+        hooks: Sequence[Any] = (),
     ) -> F | Callable[[F], F]:
         """Declare an agent; the decorated function is returned unchanged.
 
@@ -156,6 +160,12 @@ class FastAgent(WorkflowDecorators):
             request_params: Default request parameters (`RequestParams` or a mapping).
             human_input: Reserved for the human-input tool (arrives with the interactive UI).
             default: Make it the agent `AgentApp.send` talks to.
+            approve: Which tool calls need the user's approval: ``"always"`` (none),
+                ``"never"``, ``"ask"``, or glob patterns to those, first match wins
+                (``{"fs__read_*": "always", "*": "ask"}``). See docs/agents.md.
+            hooks: Objects with ``before_tool_call(call)`` (returning `Allow`, `Deny` or
+                `Modify` from `fastagent.tools.approval`) and/or ``after_tool_call(call,
+                result)`` methods, applied to every tool call in order.
 
         Returns:
             A decorator that registers the agent and returns the function unchanged.
@@ -178,6 +188,8 @@ class FastAgent(WorkflowDecorators):
             request_params=request_params,
             human_input=human_input,
             default=default,
+            approve=dict(approve) if isinstance(approve, Mapping) else approve,
+            hooks=tuple(hooks),
             source=caller_source(),
         )
         self.add_declaration(declaration)

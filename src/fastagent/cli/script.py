@@ -142,7 +142,7 @@ def terminal_run_options(
     quiet: bool = False,
     save_session: bool = False,
 ) -> RunOptions:
-    """Run options for a terminal: progress display, terminal elicitation, chat, stderr notices.
+    """Run options for a terminal: display, elicitation, tool approval, chat, stderr notices.
 
     Args:
         model: ``--model``: overrides every agent's model.
@@ -151,6 +151,7 @@ def terminal_run_options(
         save_session: Save the run's conversations as a session.
     """
     from fastagent.runtime import RunOptions
+    from fastagent.ui.approval import TerminalApprover
     from fastagent.ui.chat import run_interactive
     from fastagent.ui.elicitation import TerminalElicitor
 
@@ -163,6 +164,7 @@ def terminal_run_options(
         notify=_stderr_line,
         chat=run_interactive,
         save_session=save_session,
+        approver=TerminalApprover(),
     )
 
 

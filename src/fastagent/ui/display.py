@@ -32,6 +32,8 @@ from fastagent.events import (
     StreamDelta,
     ToolCallFinished,
     ToolCallStarted,
+    UserInputFinished,
+    UserInputRequested,
 )
 
 if TYPE_CHECKING:
@@ -195,9 +197,17 @@ class LiveDisplay:
         self.state: ProgressState = ProgressState(clock=clock)
         self._streamed: dict[str, list[str]] = {}
         self._live: Live | None = None
+        self._paused = False
 
     def handle(self, event: Event) -> None:
         """Update the live part and print what `event` shows."""
+        if isinstance(event, UserInputRequested):
+            self._paused = True  # the user is asked: the live part must not draw over it
+            self._stop()
+            return
+        if isinstance(event, UserInputFinished):
+            self._paused = False
+            return
         from fastagent.ui.chat_render import (
             print_reply,
             print_tool_line,
@@ -243,6 +253,8 @@ class LiveDisplay:
         return Group(*parts)
 
     def _refresh(self) -> None:
+        if self._paused:
+            return
         if self._live is None:
             from rich.live import Live
 
