@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 __all__ = [
     "AgentFinished",
     "AgentStarted",
+    "ContextCompacted",
     "ErrorOccurred",
     "Event",
     "EventBus",
@@ -111,6 +112,19 @@ class ToolCallFinished(Event):
     call_id: str
     is_error: bool = False
     duration: float = 0.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ContextCompacted(Event):
+    """An agent's conversation was compacted to fit the model's context window."""
+
+    agent: str
+    strategy: str
+    messages_before: int
+    messages_after: int
+    tokens_before: int
+    tokens_after: int
+    context_window: int
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

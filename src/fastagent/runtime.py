@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from fastagent.providers.base import Provider
     from fastagent.providers.factory import ModelFactory
     from fastagent.tools.approval import Approver
+    from fastagent.tools.human_input import HumanInputHandler
 
 __all__ = [
     "ChatLoop",
@@ -128,6 +129,9 @@ class RunOptions:
             loaded into the agents and new turns appended to it.
         approver: Answers tool calls an ``approve: ask`` policy holds (the terminal's
             y / n / always prompt); None: such calls are denied, saying nothing can ask.
+        human_input: Answers the questions of agents declared with ``human_input=True``
+            (a terminal prompt, an MCP elicitation under ``serve``); None: their
+            ``human_input`` tool answers that nobody can be asked.
     """
 
     model: str | None = None
@@ -142,6 +146,7 @@ class RunOptions:
     save_session: bool = False
     resume: str | None = None
     approver: Approver | None = None
+    human_input: HumanInputHandler | None = None
 
 
 class UsageTotals(Mapping[str, Usage]):

@@ -121,6 +121,7 @@ class FastAgent(WorkflowDecorators):
         default: bool = False,
         approve: str | Mapping[str, str] | None = None,
         hooks: Sequence[Any] = (),
+        compaction: str | Mapping[str, Any] | None = None,
     ) -> Callable[[F], F]: ...
 
     def agent(
@@ -138,6 +139,7 @@ class FastAgent(WorkflowDecorators):
         default: bool = False,
         approve: str | Mapping[str, str] | None = None,
         hooks: Sequence[Any] = (),
+        compaction: str | Mapping[str, Any] | None = None,
     ) -> F | Callable[[F], F]:
         """Declare an agent; the decorated function is returned unchanged.
 
@@ -158,7 +160,9 @@ class FastAgent(WorkflowDecorators):
                 ``default_model``.
             use_history: Keep the conversation between sends.
             request_params: Default request parameters (`RequestParams` or a mapping).
-            human_input: Reserved for the human-input tool (arrives with the interactive UI).
+            human_input: Give the agent a ``human_input`` tool to ask the user a question:
+                a terminal prompt, an MCP elicitation under ``fastagent serve``, or
+                `RunOptions.human_input` in code (docs/agents.md).
             default: Make it the agent `AgentApp.send` talks to.
             approve: Which tool calls need the user's approval: ``"always"`` (none),
                 ``"never"``, ``"ask"``, or glob patterns to those, first match wins
@@ -166,6 +170,9 @@ class FastAgent(WorkflowDecorators):
             hooks: Objects with ``before_tool_call(call)`` (returning `Allow`, `Deny` or
                 `Modify` from `fastagent.tools.approval`) and/or ``after_tool_call(call,
                 result)`` methods, applied to every tool call in order.
+            compaction: Keep the conversation inside the model's context window:
+                ``"truncate"``, ``"summarize"``, ``"none"``, or a mapping with
+                ``strategy``, ``threshold``, ``context_window``, ``model`` (docs/llm.md).
 
         Returns:
             A decorator that registers the agent and returns the function unchanged.
@@ -190,6 +197,7 @@ class FastAgent(WorkflowDecorators):
             default=default,
             approve=dict(approve) if isinstance(approve, Mapping) else approve,
             hooks=tuple(hooks),
+            compaction=dict(compaction) if isinstance(compaction, Mapping) else compaction,
             source=caller_source(),
         )
         self.add_declaration(declaration)

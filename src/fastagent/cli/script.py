@@ -154,6 +154,7 @@ def terminal_run_options(
     from fastagent.ui.approval import TerminalApprover
     from fastagent.ui.chat import run_interactive
     from fastagent.ui.elicitation import TerminalElicitor
+    from fastagent.ui.human_input import TerminalHumanInput
 
     return RunOptions(
         model=model,
@@ -165,6 +166,7 @@ def terminal_run_options(
         chat=run_interactive,
         save_session=save_session,
         approver=TerminalApprover(),
+        human_input=TerminalHumanInput(),
     )
 
 

@@ -241,6 +241,23 @@ async def _model(session: ChatSession, argument: str) -> None:
     session.write(f"{session.current}: {session.agent.model}")
 
 
+async def _compact(session: ChatSession, argument: str) -> None:
+    llm = getattr(session.agent, "llm", None)
+    if llm is None or not hasattr(llm, "compact"):
+        raise UserError(
+            f"/compact is not available for {session.current}: it keeps no conversation",
+            hint="switch to a model-backed agent with /agent NAME",
+        )
+    event = await llm.compact()
+    if event is None:
+        session.write(f"nothing to compact: {session.current} has at most one turn")
+        return
+    session.write(
+        f"compacted {session.current} ({event.strategy}): {event.messages_before} -> "
+        f"{event.messages_after} messages, ~{event.tokens_before} -> ~{event.tokens_after} tokens"
+    )
+
+
 async def _servers(session: ChatSession, argument: str) -> None:
     app = session.app
     if app is None:
@@ -394,6 +411,7 @@ COMMANDS: Final[dict[str, CommandSpec]] = {
         CommandSpec("save", "/save FILE", "save the conversation (.json, .yaml, .md)", _save),
         CommandSpec("load", "/load FILE", "replace the conversation with a saved one", _load),
         CommandSpec("clear", "/clear", "forget the conversation", _clear),
+        CommandSpec("compact", "/compact", "shrink the conversation to its last turn", _compact),
         CommandSpec("usage", "/usage", "tokens and cost per agent", _usage),
         CommandSpec("model", "/model", "show the current agent's model", _model),
         CommandSpec(
