@@ -26,7 +26,13 @@ import mcp_types as types
 
 from fastagent.tools.human_input import HumanInputRequest, HumanInputUnavailable
 
-__all__ = ["ANSWER_SCHEMA", "PendingTurns", "current_request", "elicit_human_input"]
+__all__ = [
+    "ANSWER_SCHEMA",
+    "ANSWER_TIMEOUT",
+    "PendingTurns",
+    "current_request",
+    "elicit_human_input",
+]
 
 ANSWER_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -34,6 +40,10 @@ ANSWER_SCHEMA: dict[str, Any] = {
     "required": ["answer"],
 }
 """What the client is asked for."""
+
+ANSWER_TIMEOUT: float = 600.0
+"""Seconds a turn waits for the client to retry with the answer (2026-07-28+) before it goes
+on without one, so an abandoned question never holds the session."""
 
 current_request: ContextVar[Any] = ContextVar("fastagent_serve_request", default=None)
 """The MCP request context of the tool call being served (None outside one)."""
@@ -151,7 +161,12 @@ async def elicit_human_input(request: HumanInputRequest) -> str:
             raise HumanInputUnavailable("this request cannot carry a question to the client")
         future: asyncio.Future[types.ElicitResult] = asyncio.get_running_loop().create_future()
         await turn.questions.put((message, future))
-        result = await future
+        try:
+            result = await asyncio.wait_for(future, ANSWER_TIMEOUT)
+        except TimeoutError:
+            raise HumanInputUnavailable(
+                f"the client did not answer within {ANSWER_TIMEOUT:g}s"
+            ) from None
     if result.action != "accept":
         raise HumanInputUnavailable(f"the user chose to {result.action} the question")
     answer = (result.content or {}).get("answer")
