@@ -29,6 +29,7 @@ __all__ = [
     "CONTENT",
     "AgentFinished",
     "AgentStarted",
+    "ContextCompacted",
     "ErrorOccurred",
     "Event",
     "EventBus",
@@ -46,6 +47,8 @@ __all__ = [
     "StreamDelta",
     "ToolCallFinished",
     "ToolCallStarted",
+    "UserInputFinished",
+    "UserInputRequested",
     "WorkflowFinished",
     "WorkflowStarted",
     "WorkflowStepFinished",
@@ -140,6 +143,35 @@ class ToolCallFinished(Event):
     duration: float = 0.0
     server: str | None = None
     result: ToolResult | None = field(default=None, metadata=CONTENT, repr=False, compare=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ContextCompacted(Event):
+    """An agent's conversation was compacted to fit the model's context window."""
+
+    agent: str
+    strategy: str
+    messages_before: int
+    messages_after: int
+    tokens_before: int
+    tokens_after: int
+    context_window: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UserInputRequested(Event):
+    """The run waits for the user (a tool approval, a question): a live display pauses."""
+
+    agent: str
+    kind: str = "approval"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UserInputFinished(Event):
+    """The user answered (or the question was abandoned)."""
+
+    agent: str
+    kind: str = "approval"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -46,6 +46,8 @@ if TYPE_CHECKING:
     from fastagent.mcp.registry import ServerRegistry
     from fastagent.providers.base import Provider
     from fastagent.providers.factory import ModelFactory
+    from fastagent.tools.approval import Approver
+    from fastagent.tools.human_input import HumanInputHandler
 
 __all__ = [
     "ChatLoop",
@@ -121,6 +123,15 @@ class RunOptions:
             configured); None logs them as warnings under ``fastagent``.
         chat: The chat loop `AgentApp.interactive` runs (the terminal's, from
             `fastagent.ui.chat`); None: the run has no chat.
+        save_session: Save the agents' conversations as a session, turn by turn
+            (``fastagent go`` sets it from ``sessions.enabled``; see docs/sessions.md).
+        resume: Continue this saved session (an id, or ``"last"``): its histories are
+            loaded into the agents and new turns appended to it.
+        approver: Answers tool calls an ``approve: ask`` policy holds (the terminal's
+            y / n / always prompt); None: such calls are denied, saying nothing can ask.
+        human_input: Answers the questions of agents declared with ``human_input=True``
+            (a terminal prompt, an MCP elicitation under ``serve``); None: their
+            ``human_input`` tool answers that nobody can be asked.
     """
 
     model: str | None = None
@@ -132,6 +143,10 @@ class RunOptions:
     display: DisplayFactory | None = None
     notify: Callable[[str], object] | None = None
     chat: ChatLoop | None = None
+    save_session: bool = False
+    resume: str | None = None
+    approver: Approver | None = None
+    human_input: HumanInputHandler | None = None
 
 
 class UsageTotals(Mapping[str, Usage]):
@@ -401,7 +416,11 @@ class Runtime:
         """
         for server, model in (sampling_models or {}).items():
             self._sampling_models.setdefault(server, model)
-        return await self.servers.start(None if names is None else list(names))
+        registry = self.servers
+        started = await registry.start(None if names is None else list(names))
+        for name, error in registry.failed.items():
+            self.notice(_optional_failure(name, error))
+        return started
 
     def provider_for(
         self, model: str | None, *, scripted: bool = False
@@ -529,6 +548,17 @@ class Runtime:
 
 Context = Runtime
 """The earlier name of `Runtime`."""
+
+
+def _optional_failure(name: str, error: Exception) -> str:
+    """One line saying an optional server failed, with the last line of its stderr."""
+    reason = str(error).split("\n", 1)[0]
+    tail = [line for line in getattr(error, "stderr_tail", "").splitlines() if line.strip()]
+    stderr = f" (stderr: {tail[-1].strip()})" if tail else ""
+    return (
+        f"warning: optional MCP server '{name}' failed to start, running without its tools: "
+        f"{reason}{stderr}"
+    )
 
 
 def _reset_current(token: Any) -> None:

@@ -71,5 +71,7 @@ def make_app(*argv: str, **values: Any) -> FastAgent:
         "test",
         parse_cli_args=False,
         argv=list(argv) if argv else None,
-        settings=Settings.model_validate({"logger": {"type": "none"}, **values}),
+        settings=Settings.model_validate(
+            {"logger": {"type": "none"}, "sessions": {"enabled": False}, **values}
+        ),
     )

@@ -14,6 +14,7 @@ from fastagent.exceptions import UnknownAgentError
 
 if TYPE_CHECKING:
     from fastagent.agents.base import BaseAgent
+    from fastagent.agents.session_recording import SessionRecorder
     from fastagent.messages import Message, Usage
     from fastagent.runtime import Runtime
 
@@ -45,6 +46,42 @@ class AgentApp:
         self._agents = dict(agents)
         self._default = default if default is not None else next(iter(self._agents), None)
         self._context = context
+        self._session: SessionRecorder | None = None
+
+    @property
+    def session(self) -> SessionRecorder | None:
+        """What saves this app's conversations as a session (None when nothing does)."""
+        return self._session
+
+    def record_session(self, *, resume: str | None = None) -> SessionRecorder:
+        """Save the agents' conversations as a session from now on (idempotent).
+
+        Args:
+            resume: Continue this saved session (an id, or ``"last"``) instead of starting
+                a new one that holds the current conversations.
+
+        Returns:
+            The recorder (`session`); it releases the session when the runtime closes.
+
+        Raises:
+            SessionError: The session cannot be created, or `resume` names no session.
+            SessionLockedError: Another process is writing the session to resume.
+        """
+        from fastagent.agents.session_recording import SessionRecorder
+
+        recorder = self._session
+        if recorder is None:
+            recorder = SessionRecorder(self._context, self._agents)
+            if resume is not None:
+                recorder.resume(resume)
+            else:
+                recorder.start()
+            recorder.attach()
+            self._context.push_cleanup(recorder.close)
+            self._session = recorder
+        elif resume is not None:
+            recorder.resume(resume)
+        return recorder
 
     @property
     def runtime(self) -> Runtime:
@@ -112,6 +149,53 @@ class AgentApp:
         """Tokens and model calls spent so far, per agent."""
         return {name: agent.usage for name, agent in self._agents.items()}
 
+    def server_states(self) -> dict[str, str]:
+        """The state of each MCP server the agents use, by name.
+
+        ``connected``, ``failed`` (an optional server that did not start), ``lost`` or
+        ``not started``.
+        """
+        names = {
+            name: None
+            for agent in self._agents.values()
+            for name in getattr(agent, "servers", None) or []
+        }
+        if not names or not self._context.servers_opened:
+            return dict.fromkeys(names, "not started")
+        registry = self._context.servers
+        return {name: registry.state(name) for name in names}
+
+    async def reconnect_server(self, name: str) -> list[str]:
+        """Restart MCP server `name` and give its tools back to the agents using it.
+
+        Returns:
+            The names of the agents that use it.
+
+        Raises:
+            UserError: No agent uses a server of that name.
+            MCPServerError: It failed to start again.
+        """
+        users = [
+            agent
+            for agent in self._agents.values()
+            if name in (getattr(agent, "servers", None) or [])
+        ]
+        if not users:
+            from fastagent.exceptions import UserError
+
+            known = ", ".join(self.server_states()) or "none"
+            raise UserError(
+                f"no agent uses MCP server '{name}' (servers: {known})",
+                hint="type /servers to list them",
+            )
+        registry = self._context.servers
+        await registry.reconnect(name)
+        for agent in users:
+            wiring = getattr(agent, "_servers", None)
+            if wiring is not None and wiring.aggregator is not None:
+                await wiring.aggregator.reattach(name)
+        return [agent.name for agent in users]
+
     async def interactive(
         self,
         agent: str | None = None,
@@ -134,13 +218,16 @@ class AgentApp:
             How many messages were sent.
 
         The chat loop is the one the run was opened with (`RunOptions.chat`): scripts using
-        ``from fastagent import FastAgent`` and ``fastagent go`` get the terminal's.
+        ``from fastagent import FastAgent`` and ``fastagent go`` get the terminal's. The chat
+        is saved as a session (docs/sessions.md) unless ``sessions.enabled`` is false.
 
         Raises:
             UnknownAgentError: No agent has that name.
             UserError: The run was opened without a chat loop.
         """
         chat = self._context.options.chat
+        if chat is not None and self._session is None and self._context.settings.sessions.enabled:
+            self.record_session()
         if chat is None:
             from fastagent.exceptions import UserError
 

@@ -21,10 +21,12 @@ if TYPE_CHECKING:
     from fastagent.agents.base import BaseAgent
     from fastagent.agents.tool_catalog import ToolCatalog, ToolRef
     from fastagent.config import Settings
+    from fastagent.llm.compaction import CompactionPolicy
     from fastagent.llm.params import RequestParams
     from fastagent.mcp.registry import ServerRegistry
     from fastagent.providers.base import Provider
     from fastagent.runtime import Runtime
+    from fastagent.tools.approval import ToolGuard
 
 __all__ = [
     "DEFAULT_INSTRUCTION",
@@ -189,7 +191,17 @@ class AgentDeclaration(BaseDeclaration):
         agents: Other agents it may call, each offered as a tool named after the agent.
         use_history: Keep the conversation between sends.
         request_params: Default request parameters (a `RequestParams` or a mapping).
-        human_input: Reserved: a tool for asking the user arrives with the interactive UI.
+        human_input: Give the agent a ``human_input`` tool to ask the user a question
+            (answered by `RunOptions.human_input`).
+        approve: Which tool calls need the user's approval: ``always`` (none), ``never``,
+            ``ask``, or tool glob patterns to those, first match wins (over the servers'
+            ``approve``); see `fastagent.tools.approval`.
+        hooks: Objects with ``before_tool_call(call)`` and/or ``after_tool_call(call,
+            result)`` methods, applied to every tool call in order.
+        compaction: Keeping the conversation inside the context window: ``truncate``,
+            ``summarize`` or ``none``, or a mapping with ``strategy``, ``threshold``,
+            ``context_window`` and ``model`` (the summarizing model); see
+            `fastagent.llm.compaction`.
         type: Always ``agent``.
     """
 
@@ -201,7 +213,62 @@ class AgentDeclaration(BaseDeclaration):
     use_history: bool = True
     request_params: _Params = None
     human_input: bool = False
+    approve: str | dict[str, str] | None = None
+    hooks: tuple[Any, ...] = ()
+    compaction: str | dict[str, Any] | None = None
     type: Literal["agent"] = "agent"
+
+    @field_validator("compaction")
+    @classmethod
+    def _check_compaction(cls, value: Any) -> Any:
+        from fastagent.llm.compaction import policy_from
+
+        try:
+            policy_from(value)
+        except TypeError as exc:
+            raise ValueError(f"unknown compaction setting: {exc}") from None
+        return value
+
+    @field_validator("approve")
+    @classmethod
+    def _check_approve(cls, value: Any) -> Any:
+        from fastagent.tools.approval import ApprovalPolicy
+
+        ApprovalPolicy(value)  # raises ValueError naming the bad decision
+        return value
+
+    def _compaction(self, runtime: Runtime) -> CompactionPolicy | None:
+        import dataclasses
+
+        from fastagent.llm.compaction import policy_from
+
+        policy = policy_from(self.compaction)
+        model = self.compaction.get("model") if isinstance(self.compaction, dict) else None
+        if policy is not None and model:
+            factory = runtime.models
+            summarizer = factory.build(factory.registry.parse(str(model)))
+            policy = dataclasses.replace(policy, summarizer=summarizer)
+        return policy
+
+    def _guard(self, runtime: Runtime) -> ToolGuard | None:
+        from fastagent.tools.approval import ApprovalPolicy, ToolGuard
+
+        servers = runtime.settings.mcp.servers
+        fallback = {
+            name: ApprovalPolicy(servers[name].approve)
+            for name in self.servers
+            if name in servers and servers[name].approve != "always"
+        }
+        policy = ApprovalPolicy(self.approve, fallback=fallback)
+        if policy.empty and not self.hooks:
+            return None
+        return ToolGuard(
+            policy,
+            approver=runtime.options.approver,
+            hooks=self.hooks,
+            events=runtime.events,
+            agent=self.name,
+        )
 
     @field_validator("request_params")
     @classmethod
@@ -246,8 +313,15 @@ class AgentDeclaration(BaseDeclaration):
             from fastagent.mcp.aggregator import add_server_tools
 
             registry = build.server_registry()
-            await add_server_tools(toolset, registry, self.servers, agent=self.name)
-            servers = AgentServers(self.name, registry, self.servers)
+            aggregator = await add_server_tools(toolset, registry, self.servers, agent=self.name)
+            servers = AgentServers(self.name, registry, self.servers, aggregator)
+        if self.human_input:
+            from fastagent.tools.human_input import HumanInputTool
+
+            toolset.add(
+                HumanInputTool(runtime.options.human_input, agent=self.name, events=runtime.events)
+            )
+        toolset.guard = self._guard(runtime)
         base = RequestParams() if self.use_history else RequestParams(use_history=False)
         llm = AugmentedLLM(
             provider,
@@ -256,5 +330,6 @@ class AgentDeclaration(BaseDeclaration):
             tools=toolset,
             params=base.merged(self.request_params),
             events=runtime.events,
+            compaction=self._compaction(runtime),
         )
         return Agent(self.name, llm, model=model, servers=servers)

@@ -70,6 +70,8 @@ class FastAgent(WorkflowDecorators):
         quiet: Open runs quiet (no notices; errors-only logging).
         overrides: Config values that win over files and environment, as `load_config`
             takes them.
+        save_session: Save every run's conversations as a session (docs/sessions.md);
+            chats started with ``app.interactive()`` are saved anyway (``sessions.enabled``).
 
     Raises:
         UserError: `settings` was given together with `config_path` or `overrides`.
@@ -83,6 +85,7 @@ class FastAgent(WorkflowDecorators):
         settings: Settings | None = None,
         quiet: bool = False,
         overrides: Mapping[str, Any] | None = None,
+        save_session: bool = False,
     ) -> None:
         if settings is not None and (config_path is not None or overrides is not None):
             other = "config_path" if config_path is not None else "overrides"
@@ -95,6 +98,7 @@ class FastAgent(WorkflowDecorators):
         self.settings = settings
         self.overrides = dict(overrides) if overrides is not None else None
         self.quiet = quiet
+        self.save_session = save_session
         self._declarations: list[Declaration] = []
         self._tools = ToolCatalog()
 
@@ -115,6 +119,9 @@ class FastAgent(WorkflowDecorators):
         request_params: RequestParams | Mapping[str, Any] | None = None,
         human_input: bool = False,
         default: bool = False,
+        approve: str | Mapping[str, str] | None = None,
+        hooks: Sequence[Any] = (),
+        compaction: str | Mapping[str, Any] | None = None,
     ) -> Callable[[F], F]: ...
 
     def agent(
@@ -130,6 +137,9 @@ class FastAgent(WorkflowDecorators):
         request_params: RequestParams | Mapping[str, Any] | None = None,
         human_input: bool = False,
         default: bool = False,
+        approve: str | Mapping[str, str] | None = None,
+        hooks: Sequence[Any] = (),
+        compaction: str | Mapping[str, Any] | None = None,
     ) -> F | Callable[[F], F]:
         """Declare an agent; the decorated function is returned unchanged.
 
@@ -150,8 +160,19 @@ class FastAgent(WorkflowDecorators):
                 ``default_model``.
             use_history: Keep the conversation between sends.
             request_params: Default request parameters (`RequestParams` or a mapping).
-            human_input: Reserved for the human-input tool (arrives with the interactive UI).
+            human_input: Give the agent a ``human_input`` tool to ask the user a question:
+                a terminal prompt, an MCP elicitation under ``fastagent serve``, or
+                `RunOptions.human_input` in code (docs/agents.md).
             default: Make it the agent `AgentApp.send` talks to.
+            approve: Which tool calls need the user's approval: ``"always"`` (none),
+                ``"never"``, ``"ask"``, or glob patterns to those, first match wins
+                (``{"fs__read_*": "always", "*": "ask"}``). See docs/agents.md.
+            hooks: Objects with ``before_tool_call(call)`` (returning `Allow`, `Deny` or
+                `Modify` from `fastagent.tools.approval`) and/or ``after_tool_call(call,
+                result)`` methods, applied to every tool call in order.
+            compaction: Keep the conversation inside the model's context window:
+                ``"truncate"``, ``"summarize"``, ``"none"``, or a mapping with
+                ``strategy``, ``threshold``, ``context_window``, ``model`` (docs/llm.md).
 
         Returns:
             A decorator that registers the agent and returns the function unchanged.
@@ -174,6 +195,9 @@ class FastAgent(WorkflowDecorators):
             request_params=request_params,
             human_input=human_input,
             default=default,
+            approve=dict(approve) if isinstance(approve, Mapping) else approve,
+            hooks=tuple(hooks),
+            compaction=dict(compaction) if isinstance(compaction, Mapping) else compaction,
             source=caller_source(),
         )
         self.add_declaration(declaration)
@@ -244,7 +268,11 @@ class FastAgent(WorkflowDecorators):
         return self._tools.names()
 
     def run(
-        self, options: RunOptions | None = None, *, config_path: str | Path | None = None
+        self,
+        options: RunOptions | None = None,
+        *,
+        config_path: str | Path | None = None,
+        resume: str | None = None,
     ) -> AbstractAsyncContextManager[AgentApp]:
         """Start the app: ``async with fast.run() as app:``.
 
@@ -256,20 +284,29 @@ class FastAgent(WorkflowDecorators):
             options: How to open the run (default: `run_options`).
             config_path: Load this config file instead of the app's own (ignored when the
                 app was given ready settings).
+            resume: Continue a saved session (its id, or ``"last"``): the agents start
+                with its histories and new turns are appended to it
+                (`RunOptions.resume`).
 
         Raises:
             AgentGraphError: The agents refer to unknown agents, tools or servers, names
                 repeat, or agents use each other in a cycle (every problem listed).
             ConfigError: The config file, or its ``agents:`` section, is invalid.
             UnknownModelError: A model string is unknown.
+            SessionError: The session to resume is unknown or in use by another process.
         """
-        return self._open(options if options is not None else self.run_options(), config_path)
+        chosen = options if options is not None else self.run_options()
+        if resume is not None:
+            import dataclasses
+
+            chosen = dataclasses.replace(chosen, resume=resume)
+        return self._open(chosen, config_path)
 
     def run_options(self) -> RunOptions:
-        """The options `run` opens with by default: only the app's `quiet`."""
+        """The options `run` opens with by default: the app's `quiet` and `save_session`."""
         from fastagent.runtime import RunOptions
 
-        return RunOptions(quiet=self.quiet)
+        return RunOptions(quiet=self.quiet, save_session=self.save_session)
 
     def open_runtime(
         self, options: RunOptions, *, config_path: str | Path | None = None
@@ -352,4 +389,7 @@ class FastAgent(WorkflowDecorators):
             agent.events = runtime.events
         if fell_back:
             runtime.notice(FALLBACK_NOTICE)
-        return AgentApp({s.name: built[s.name] for s in specs}, default=default, context=runtime)
+        app = AgentApp({s.name: built[s.name] for s in specs}, default=default, context=runtime)
+        if runtime.options.save_session or runtime.options.resume is not None:
+            app.record_session(resume=runtime.options.resume)
+        return app

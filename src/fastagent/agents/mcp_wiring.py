@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Protocol
 from fastagent.exceptions import UserError
 
 if TYPE_CHECKING:
+    from fastagent.mcp.aggregator import MCPAggregator
     from fastagent.mcp.features import PromptInfo, ResourceInfo
     from fastagent.mcp.registry import ServerRegistry
     from fastagent.messages import Message, ResourceContents
@@ -57,12 +58,26 @@ class AgentServers:
         agent: The agent's name (for messages).
         registry: The run's registry (one session per server, shared).
         names: The agent's servers, in declaration order.
+        aggregator: What holds the servers' tools in the agent's tool set (to attach a
+            reconnected server's tools again).
     """
 
-    def __init__(self, agent: str, registry: ServerRegistry, names: Sequence[str]) -> None:
+    def __init__(
+        self,
+        agent: str,
+        registry: ServerRegistry,
+        names: Sequence[str],
+        aggregator: MCPAggregator | None = None,
+    ) -> None:
         self.agent = agent
         self.registry = registry
         self.names = list(names)
+        self.aggregator = aggregator
+
+    @property
+    def available(self) -> list[str]:
+        """The agent's servers, without optional ones that failed to start."""
+        return [name for name in self.names if name not in self.registry.failed]
 
     async def list_resources(self) -> list[ResourceInfo]:
         """Every resource of every server of the agent, in the order of its servers.
@@ -73,7 +88,7 @@ class AgentServers:
         from fastagent.mcp.features import list_resources
 
         found: list[ResourceInfo] = []
-        for name in self.names:
+        for name in self.available:
             connection = await self.registry.get(name)
             found.extend(await list_resources(connection.session, name))
         return found
@@ -87,7 +102,7 @@ class AgentServers:
         from fastagent.mcp.features import list_prompts
 
         found: list[PromptInfo] = []
-        for name in self.names:
+        for name in self.available:
             connection = await self.registry.get(name)
             found.extend(await list_prompts(connection.session, name))
         return found
@@ -101,7 +116,7 @@ class AgentServers:
         """
         from fastagent.mcp.features import read_resource
 
-        candidates = [self._own(server)] if server is not None else self.names
+        candidates = [self._own(server)] if server is not None else self.available
         for name in candidates:
             connection = await self.registry.get(name)
             try:

@@ -48,6 +48,7 @@ class FastAgent(LibraryApp):
         quiet: Print only results and errors (as ``--quiet`` does).
         overrides: Config values that win over files and environment, as `load_config`
             takes them.
+        save_session: Save every run's conversations as a session (docs/sessions.md).
 
     Raises:
         UserError: `settings` was given together with `config_path` or `overrides`.
@@ -64,6 +65,7 @@ class FastAgent(LibraryApp):
         argv: Sequence[str] | None = None,
         quiet: bool = False,
         overrides: Mapping[str, Any] | None = None,
+        save_session: bool = False,
     ) -> None:
         if argv is not None:
             options = script_args.parse_cli_args(argv)
@@ -77,11 +79,16 @@ class FastAgent(LibraryApp):
             settings=settings,
             quiet=quiet or options.quiet,
             overrides=overrides,
+            save_session=save_session,
         )
         self.options = options
 
     def run(
-        self, options: RunOptions | None = None, *, config_path: str | Path | None = None
+        self,
+        options: RunOptions | None = None,
+        *,
+        config_path: str | Path | None = None,
+        resume: str | None = None,
     ) -> AbstractAsyncContextManager[AgentApp]:
         """Start the app: ``async with fast.run() as app:``.
 
@@ -101,13 +108,16 @@ class FastAgent(LibraryApp):
         from fastagent._signals import ending_on_signals
 
         if options is not None or self.options.message is None:
-            return ending_on_signals(super().run(options, config_path=config_path))
+            return ending_on_signals(super().run(options, config_path=config_path, resume=resume))
         return ending_on_signals(self._answer(self.options.message, config_path))
 
     def run_options(self) -> RunOptions:
         """The script's flags (``--model``, ``--agent``, ``--quiet``) and the terminal."""
         return terminal_run_options(
-            model=self.options.model, agent=self.options.agent, quiet=self.quiet
+            model=self.options.model,
+            agent=self.options.agent,
+            quiet=self.quiet,
+            save_session=self.save_session,
         )
 
     @contextlib.asynccontextmanager
@@ -130,18 +140,25 @@ class FastAgent(LibraryApp):
 
 
 def terminal_run_options(
-    *, model: str | None = None, agent: str | None = None, quiet: bool = False
+    *,
+    model: str | None = None,
+    agent: str | None = None,
+    quiet: bool = False,
+    save_session: bool = False,
 ) -> RunOptions:
-    """Run options for a terminal: progress display, terminal elicitation, chat, stderr notices.
+    """Run options for a terminal: display, elicitation, tool approval, chat, stderr notices.
 
     Args:
         model: ``--model``: overrides every agent's model.
         agent: ``--agent``: the default agent.
         quiet: ``--quiet``: no display, no notices.
+        save_session: Save the run's conversations as a session.
     """
     from fastagent.runtime import RunOptions
+    from fastagent.ui.approval import TerminalApprover
     from fastagent.ui.chat import run_interactive
     from fastagent.ui.elicitation import TerminalElicitor
+    from fastagent.ui.human_input import TerminalHumanInput
 
     return RunOptions(
         model=model,
@@ -151,6 +168,9 @@ def terminal_run_options(
         display=_terminal_display,
         notify=_stderr_line,
         chat=run_interactive,
+        save_session=save_session,
+        approver=TerminalApprover(),
+        human_input=TerminalHumanInput(),
     )
 
 

@@ -245,6 +245,11 @@ class MCPServerSettings(BaseModel):
         include_tools: Glob patterns; when given, only matching tools are exposed.
         exclude_tools: Glob patterns of tools never exposed.
         reconnect: Restart/reconnect the server after it fails.
+        approve: Whether its tools need the user's approval: ``always`` (no), ``never``
+            (refused), ``ask``, or tool glob patterns to those (an agent's own ``approve``
+            rules win).
+        optional: A failure to start is a warning naming the server (and its stderr), not
+            an error: the agents run without its tools (``/servers`` can reconnect it).
         ping_interval: Seconds between keep-alive pings; None disables pings.
         auth: OAuth 2.1 authorization (http, sse); None sends only the static headers.
     """
@@ -268,6 +273,10 @@ class MCPServerSettings(BaseModel):
     include_tools: list[str] = Field(default_factory=list)
     exclude_tools: list[str] = Field(default_factory=list)
     reconnect: bool = False
+    optional: bool = False
+    approve: Literal["always", "never", "ask"] | dict[str, Literal["always", "never", "ask"]] = (
+        "always"
+    )
     ping_interval: float | None = Field(default=None, gt=0)
     auth: OAuthSettings | None = None
 

@@ -23,6 +23,7 @@ __all__ = [
     "OTelSettings",
     "OpenAISettings",
     "ProviderSettings",
+    "SessionSettings",
     "Settings",
 ]
 
@@ -176,6 +177,21 @@ class OTelSettings(BaseModel):
     timeout: float | None = Field(default=None, gt=0)
 
 
+class SessionSettings(BaseModel):
+    """Saved sessions (see docs/sessions.md).
+
+    Attributes:
+        enabled: Save every chat and ``fastagent go`` run as a session.
+        directory: Where sessions are saved; a relative path is taken from the folder of
+            the config file (the working directory when there is none).
+    """
+
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+    enabled: bool = True
+    directory: str = ".fastagent/sessions"
+
+
 class Settings(BaseModel):
     """The whole configuration of a fastagent app.
 
@@ -192,6 +208,7 @@ class Settings(BaseModel):
         mcp: MCP servers.
         logger: Logging and terminal display.
         otel: OpenTelemetry traces.
+        sessions: Saved sessions of chats and ``go`` runs.
         agents: Agent declarations. A loose mapping for now; its schema arrives with YAML
             agent declarations, and until then its contents are not validated.
     """
@@ -210,4 +227,5 @@ class Settings(BaseModel):
     mcp: MCPSettings = Field(default_factory=MCPSettings)
     logger: LoggerSettings = Field(default_factory=LoggerSettings)
     otel: OTelSettings = Field(default_factory=OTelSettings)
+    sessions: SessionSettings = Field(default_factory=SessionSettings)
     agents: dict[str, Any] = Field(default_factory=dict)

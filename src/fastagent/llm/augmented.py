@@ -20,13 +20,14 @@ from typing import TYPE_CHECKING, TypeVar
 from fastagent.events import (
     AgentFinished,
     AgentStarted,
+    ContextCompacted,
     ErrorOccurred,
     EventBus,
     ModelRequest,
     ModelResponse,
     StreamDelta,
 )
-from fastagent.exceptions import ProviderError
+from fastagent.exceptions import ContextWindowExceededError, ProviderError
 from fastagent.llm.memory import Memory, SimpleMemory
 from fastagent.llm.params import RequestParams
 from fastagent.llm.structured import json_instruction, parse_structured
@@ -37,6 +38,7 @@ from fastagent.streaming import LLMStreamEvent, StreamDone, TextDelta, ToolResul
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
+    from fastagent.llm.compaction import CompactionPolicy
     from fastagent.tools.toolset import ToolSet
 
     M = TypeVar("M", bound=BaseModel)
@@ -60,6 +62,8 @@ class AugmentedLLM:
         memory: Where the conversation is kept (a new `SimpleMemory` by default).
         params: Default request parameters; per-call params override the fields they set.
         events: Where to publish `AgentStarted`, `ModelRequest`, ... events.
+        compaction: How to keep the conversation inside the context window
+            (`fastagent.llm.compaction`); None: never compact.
     """
 
     def __init__(
@@ -72,8 +76,11 @@ class AugmentedLLM:
         memory: Memory | None = None,
         params: RequestParams | None = None,
         events: EventBus | None = None,
+        compaction: CompactionPolicy | None = None,
     ) -> None:
         self.provider = provider
+        self.compaction = compaction
+        self._last_tokens = 0
         self.name = name
         self.instruction = instruction
         self.tools = tools
@@ -160,6 +167,7 @@ class AugmentedLLM:
             if params.use_history:
                 async with memory.turn_lock:
                     turn = new
+                    await self._compact_before(memory, new, bus)
                     loop = self._loop(memory.messages(), turn, params, bus, streaming)
                     async with aclosing(loop):
                         async for event in loop:
@@ -172,6 +180,8 @@ class AugmentedLLM:
                     async for event in loop:
                         yield event
         except Exception as exc:
+            if isinstance(exc, ContextWindowExceededError):
+                exc.message += self._window_counts(new)
             if bus is not None:
                 bus.publish(
                     ErrorOccurred(source=self.name, error=str(exc), error_type=type(exc).__name__)
@@ -242,6 +252,7 @@ class AugmentedLLM:
             if usage is None or usage.requests != 1:
                 usage = (usage or Usage()).model_copy(update={"requests": 1})
             total = total + usage
+            self._last_tokens = usage.input_tokens + usage.output_tokens
             self._usage = self._usage + usage  # spent even if the turn fails later
             if bus is not None:
                 bus.publish(
@@ -271,6 +282,111 @@ class AugmentedLLM:
                 turn.append(final)
                 break
         yield StreamDone(final.model_copy(update={"usage": total}))
+
+    async def compact(self, *, force: bool = True) -> ContextCompacted | None:
+        """Compact the conversation now (``/compact``) with the agent's strategy.
+
+        ``none`` (or no policy) compacts with ``truncate``. Forced, it keeps only the last
+        turn (summarizing the rest for ``summarize``).
+
+        Returns:
+            The event describing what was done, or None when there was nothing to drop.
+        """
+        memory = self.memory
+        async with memory.turn_lock:
+            return await self._compact(memory, [], None, force=force)
+
+    async def _compact_before(
+        self, memory: Memory, new: list[Message], bus: EventBus | None
+    ) -> None:
+        policy = self.compaction
+        if policy is None or policy.strategy == "none":
+            return
+        await self._compact(memory, new, bus, force=False)
+
+    def _context_window(self) -> int:
+        policy = self.compaction
+        if policy is not None and policy.context_window is not None:
+            return policy.context_window
+        from fastagent.providers.model_catalogue import lookup
+
+        return lookup(self.provider.name, self.provider.model).context_window
+
+    def _count(self, memory: Memory, new: list[Message]) -> int:
+        from fastagent.llm.compaction import estimate_tokens
+
+        # The provider's count of the last call (system prompt and tools included) plus the
+        # new messages; never less than the estimate of everything, which some providers'
+        # reports (and a cleared memory) would undercut.
+        estimated = estimate_tokens([*memory.messages(), *new])
+        return max(self._last_tokens + estimate_tokens(new), estimated)
+
+    def _window_counts(self, new: list[Message]) -> str:
+        try:
+            window = self._context_window()
+            used = self._count(self.memory, new)
+        except Exception:
+            return ""
+        return f" (about {used} tokens to send; context window {window} tokens)"
+
+    async def _compact(
+        self, memory: Memory, new: list[Message], bus: EventBus | None, *, force: bool
+    ) -> ContextCompacted | None:
+        from fastagent.llm.compaction import estimate_tokens, summarize_turns, truncate_turns
+
+        policy = self.compaction
+        strategy = policy.strategy if policy is not None else "none"
+        window = self._context_window()
+        threshold = policy.threshold if policy is not None else 0.8
+        budget = int(window * threshold)
+        used = self._count(memory, new)
+        if not force and used <= budget:
+            return None
+        prompt = memory.prompt()
+        history = memory.messages()[len(prompt) :]
+        fixed = estimate_tokens([*prompt, *new]) + estimate_tokens(
+            [Message.user(self.instruction or "")]
+        )
+        if force:
+            from fastagent.llm.compaction import split_turns
+
+            turns = split_turns(history)
+            kept = turns[-1] if turns else []
+            dropped = [m for t in turns[:-1] for m in t]
+        else:
+            kept, dropped = truncate_turns(history, budget, fixed=fixed)
+        if not dropped:
+            return None
+        if strategy == "summarize":
+            summarizer = policy.summarizer if policy and policy.summarizer else self.provider
+            kept = [await summarize_turns(summarizer, dropped, agent=self.name), *kept]
+        target = getattr(memory, "inner", memory)  # a recording memory keeps the full history
+        target.clear(keep_prompt=True)
+        target.extend(kept)
+        self._last_tokens = 0
+        event = ContextCompacted(
+            agent=self.name,
+            strategy="truncate" if strategy == "none" else strategy,
+            messages_before=len(history),
+            messages_after=len(kept),
+            tokens_before=used,
+            tokens_after=estimate_tokens([*prompt, *kept, *new]),
+            context_window=window,
+        )
+        _log.info(
+            "compacted %s's conversation (%s): %d -> %d messages, ~%d -> ~%d tokens of %d",
+            self.name,
+            event.strategy,
+            event.messages_before,
+            event.messages_after,
+            event.tokens_before,
+            event.tokens_after,
+            window,
+        )
+        events = bus if bus is not None else self.events
+        if events is not None:
+            events.publish(event)
+        return event
 
     async def _call_tools(self, calls: list[ToolCall], params: RequestParams) -> list[ToolResult]:
         if len(calls) == 1:

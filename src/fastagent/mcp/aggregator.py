@@ -148,16 +148,32 @@ class MCPAggregator:
     async def attach(self, server_names: Sequence[str]) -> None:
         """Connect `server_names` concurrently and add their tools, in the given order.
 
+        An ``optional`` server that fails is skipped (recorded in the registry's `failed`).
+
         Raises:
             UserError: An unknown server name.
             MCPServerError: A server failed to start or to list its tools.
         """
-        wanted = [name for name in dict.fromkeys(server_names) if name not in self._tools]
+        wanted = [
+            name
+            for name in dict.fromkeys(server_names)
+            if name not in self._tools and name not in self.registry.failed
+        ]
         for name in wanted:
             self.registry.server_settings(name)
-        listings = await asyncio.gather(*(self._list(name) for name in wanted))
+        results = await asyncio.gather(
+            *(self._list(name) for name in wanted), return_exceptions=True
+        )
+        listings: list[tuple[str, tuple[ServerConnection, list[mcp_types.Tool]]]] = []
+        for name, result in zip(wanted, results, strict=True):
+            if isinstance(result, MCPServerError) and self.registry.server_settings(name).optional:
+                self.registry.failed[name] = result  # the agent runs without its tools
+            elif isinstance(result, BaseException):
+                raise result
+            else:
+                listings.append((name, result))
         async with self._lock:
-            for name, (connection, tools) in zip(wanted, listings, strict=True):
+            for name, (connection, tools) in listings:
                 self._tools[name] = {}
                 self._apply(name, connection, tools)
                 self._unsubscribe[name] = connection.on_tools_changed(self._refresher(name))
@@ -170,6 +186,19 @@ class MCPAggregator:
         async with self._lock:
             if server in self._tools:
                 self._apply(server, connection, tools)
+
+    async def reattach(self, server: str) -> None:
+        """Drop `server`'s tools and attach it again (after `ServerRegistry.reconnect`).
+
+        Raises:
+            MCPServerError: As for `attach`, for a server that is not optional.
+        """
+        unsubscribe = self._unsubscribe.pop(server, None)
+        if unsubscribe is not None:
+            unsubscribe()
+        for final, _ in self._tools.pop(server, {}).values():
+            self.toolset.remove(final)
+        await self.attach([server])
 
     def detach(self) -> None:
         """Remove every attached tool from the `ToolSet` and stop following list changes."""

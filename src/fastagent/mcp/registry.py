@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING, Self
 
-from fastagent.exceptions import UserError
+from fastagent.exceptions import MCPServerError, UserError
 from fastagent.logging import get_logger
 
 if TYPE_CHECKING:
@@ -50,6 +50,8 @@ class ServerRegistry:
         self.events = events
         self.callbacks_factory = callbacks_factory
         self._connections: dict[str, ServerConnection] = {}
+        self.failed: dict[str, MCPServerError] = {}
+        """Optional servers that failed to start, with their error (see `start`)."""
 
     @property
     def names(self) -> list[str]:
@@ -102,6 +104,9 @@ class ServerRegistry:
     async def start(self, names: Iterable[str] | None = None) -> list[str]:
         """Connect, concurrently, the servers among `names` (default: all) with ``load_on_start``.
 
+        An ``optional`` server that fails to start is not an error: its error is kept in
+        `failed` (and logged) and the others go on.
+
         Returns:
             The names of the servers connected.
 
@@ -112,12 +117,56 @@ class ServerRegistry:
         wanted = self.names if names is None else list(dict.fromkeys(names))
         chosen = [name for name in wanted if self.server_settings(name).load_on_start]
         results = await asyncio.gather(*(self.get(name) for name in chosen), return_exceptions=True)
-        failures = [r for r in results if isinstance(r, BaseException)]
+        failures: list[BaseException] = []
+        for name, result in zip(chosen, results, strict=True):
+            if not isinstance(result, BaseException):
+                continue
+            if isinstance(result, MCPServerError) and self.server_settings(name).optional:
+                self.failed[name] = result
+                _log.warning("optional MCP server '%s' failed to start: %s", name, result)
+            else:
+                failures.append(result)
         for failure in failures[1:]:
             _log.error("%s", failure)
         if failures:
             raise failures[0]
-        return chosen
+        return [name for name in chosen if name not in self.failed]
+
+    def state(self, name: str) -> str:
+        """The state of server `name`.
+
+        ``connected``, ``failed`` (an optional server that did not start), ``lost`` or
+        ``not started``.
+
+        Raises:
+            UserError: Unknown server name.
+        """
+        self.server_settings(name)
+        if name in self.failed:
+            return "failed"
+        connection = self._connections.get(name)
+        if connection is None:
+            return "not started"
+        return "connected" if connection.is_connected else "lost"
+
+    async def reconnect(self, name: str) -> ServerConnection:
+        """Stop server `name` (if running) and connect it again, as a new connection.
+
+        Raises:
+            UserError: Unknown server name.
+            MCPServerError: It failed to start again (an optional one stays in `failed`).
+        """
+        self.server_settings(name)
+        old = self._connections.pop(name, None)
+        if old is not None:
+            await old.aclose()
+        self.failed.pop(name, None)
+        try:
+            return await self.get(name)
+        except MCPServerError as exc:
+            if self.server_settings(name).optional:
+                self.failed[name] = exc
+            raise
 
     async def aclose(self) -> None:
         """Close every connection and stop every server process (concurrently)."""

@@ -116,6 +116,12 @@ async def _serve(
 
         own = fast.run_options()
         options = RunOptions(model=own.model, quiet=own.quiet)
+    if options.human_input is None:
+        import dataclasses
+
+        from fastagent.serve.human_input import elicit_human_input
+
+        options = dataclasses.replace(options, human_input=elicit_human_input)
     async with _started(fast, options, config_path) as (runtime, first):
         offered = served_agents(first.agents, agents)
 

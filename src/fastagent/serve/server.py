@@ -135,7 +135,10 @@ def build_server(
         session_key: Says which session a request belongs to.
         version: The server's version string.
     """
+    from fastagent.serve.human_input import PendingTurns
+
     served = {a.name: a for a in agents}
+    pending = PendingTurns()
 
     async def list_tools(
         ctx: ServerRequestContext[Any, Any], params: types.PaginatedRequestParams | None
@@ -149,7 +152,7 @@ def build_server(
 
     async def call_tool(
         ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams
-    ) -> types.CallToolResult:
+    ) -> types.CallToolResult | types.InputRequiredResult:
         if params.name not in served:
             raise MCPError(
                 types.INVALID_PARAMS,
@@ -158,8 +161,13 @@ def build_server(
         message = (params.arguments or {}).get("message")
         if not isinstance(message, str):
             return _error_result(f"tool '{params.name}' needs the argument 'message' (a string)")
+        key = session_key(ctx)
+
+        async def run() -> types.CallToolResult:
+            return await _run_turn(store, key, params.name, message)
+
         with _callers_trace(ctx):
-            return await _run_turn(store, session_key(ctx), params.name, message)
+            return await pending.run_with_input(ctx, params, run)
 
     async def list_resources(
         ctx: ServerRequestContext[Any, Any], params: types.PaginatedRequestParams | None

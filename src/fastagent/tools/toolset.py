@@ -28,6 +28,7 @@ from fastagent.tools.naming import join_tool_name, sanitize_tool_name, unique_to
 if TYPE_CHECKING:
     from fastagent.events import EventBus
     from fastagent.messages import ToolCall
+    from fastagent.tools.approval import ToolGuard
     from fastagent.tools.base import Tool, ToolDefinition
 
 __all__ = ["ToolSet"]
@@ -69,6 +70,8 @@ class ToolSet:
         self.timeout = timeout
         self.events = events
         self.agent = agent
+        self.guard: ToolGuard | None = None
+        """Hooks and approval applied to every call (`fastagent.tools.approval`)."""
         for tool in tools:
             self.add(tool)
 
@@ -152,7 +155,7 @@ class ToolSet:
         started = time.perf_counter()
         result: ToolResult | None = None
         try:
-            result = await self._dispatch(call)
+            result = await self._guarded(call)
             return result
         finally:
             duration = time.perf_counter() - started
@@ -179,6 +182,16 @@ class ToolSet:
 
     def __repr__(self) -> str:
         return f"ToolSet({self.names()!r})"
+
+    async def _guarded(self, call: ToolCall) -> ToolResult:
+        guard = self.guard
+        if guard is None:
+            return await self._dispatch(call)
+        tool = self._tools.get(call.name)
+        checked = await guard.before(call, getattr(tool, "server", None))
+        if isinstance(checked, ToolResult):
+            return checked
+        return await guard.after(checked, await self._dispatch(checked))
 
     async def _dispatch(self, call: ToolCall) -> ToolResult:
         name = call.name

@@ -171,6 +171,8 @@ async def run_interactive(
             write=write if write is not None else print,
             error=_stderr_line,
             usage_source=app,
+            recorder=app.session,
+            app=app,
         )
         return await run_chat(session, read if read is not None else input)
     return await _terminal_chat(app, agents, start)
@@ -199,6 +201,8 @@ async def _terminal_chat(app: AgentApp, agents: dict[str, BaseAgent], start: str
         show_reply=lambda name, text: print_reply(out, name, text),
         show_usage=lambda: _print_usage(app, out),
         usage_source=app,
+        recorder=app.session,
+        app=app,
     )
     out.print(
         Text(f"fastagent chat with {start} [{session.agent.model}] — /help for commands", "dim")

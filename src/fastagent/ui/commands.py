@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Final
 from fastagent.exceptions import FastAgentError, HistoryFormatError, UserError
 
 if TYPE_CHECKING:
+    from fastagent.agents.session_recording import SessionRecorder
     from fastagent.ui.session import ChatSession
 
 __all__ = [
@@ -255,6 +256,80 @@ async def _model(session: ChatSession, argument: str) -> None:
     session.write(f"{session.current}: {session.agent.model}")
 
 
+async def _compact(session: ChatSession, argument: str) -> None:
+    llm = getattr(session.agent, "llm", None)
+    if llm is None or not hasattr(llm, "compact"):
+        raise UserError(
+            f"/compact is not available for {session.current}: it keeps no conversation",
+            hint="switch to a model-backed agent with /agent NAME",
+        )
+    event = await llm.compact()
+    if event is None:
+        session.write(f"nothing to compact: {session.current} has at most one turn")
+        return
+    session.write(
+        f"compacted {session.current} ({event.strategy}): {event.messages_before} -> "
+        f"{event.messages_after} messages, ~{event.tokens_before} -> ~{event.tokens_after} tokens"
+    )
+
+
+async def _servers(session: ChatSession, argument: str) -> None:
+    app = session.app
+    if app is None:
+        raise UserError("/servers is not available in this chat", hint="start it from an app")
+    action, _, name = argument.partition(" ")
+    if action:
+        if action != "reconnect" or not name.strip():
+            raise UserError(
+                f"unknown /servers argument '{argument}'", hint="use /servers reconnect NAME"
+            )
+        users = await app.reconnect_server(name.strip())
+        session.write(f"reconnected {name.strip()} for {', '.join(users)}")
+        return
+    states = app.server_states()
+    if not states:
+        session.write("no MCP servers")
+    for server, state in states.items():
+        error = app.runtime.servers.failed.get(server) if state == "failed" else None
+        detail = f"  {str(error).splitlines()[0]}" if error is not None else ""
+        session.write(f"  {server}  {state}{detail}")
+
+
+async def _sessions(session: ChatSession, argument: str) -> None:
+    recorder = _recorder(session, "/sessions")
+    current = recorder.session_id
+    found = recorder.store.sessions()
+    if not found:
+        session.write(f"no sessions in {recorder.store.directory}")
+    for info in found[:20]:
+        marker = "*" if info.id == current else " "
+        when = info.updated.astimezone().strftime("%Y-%m-%d %H:%M")
+        title = f"  {info.title}" if info.title else ""
+        session.write(f"{marker} {info.id}  {when}  {info.messages:>4} msgs{title}")
+    if len(found) > 20:
+        session.write(f"  ... {len(found) - 20} more (fastagent sessions list)")
+
+
+async def _resume(session: ChatSession, argument: str) -> None:
+    recorder = _recorder(session, "/resume")
+    if not argument:
+        raise UserError("/resume needs a session id", hint="type /sessions to list them")
+    info = recorder.resume(argument)
+    session.write(
+        f"resumed session {info.id}: {info.messages} message(s)"
+        + (f", {info.title}" if info.title else "")
+    )
+
+
+def _recorder(session: ChatSession, command: str) -> SessionRecorder:
+    if session.recorder is None:
+        raise UserError(
+            f"{command} is not available: this chat is not saved as a session",
+            hint="sessions.enabled is false in the config, or the chat was started without an app",
+        )
+    return session.recorder
+
+
 async def _exit(session: ChatSession, argument: str) -> None:
     session.finished = True
 
@@ -373,8 +448,17 @@ COMMANDS: Final[dict[str, CommandSpec]] = {
         CommandSpec("save", "/save FILE", "save the conversation (.json, .yaml, .md)", _save),
         CommandSpec("load", "/load FILE", "replace the conversation with a saved one", _load),
         CommandSpec("clear", "/clear", "forget the conversation", _clear),
+        CommandSpec("compact", "/compact", "shrink the conversation to its last turn", _compact),
         CommandSpec("usage", "/usage", "tokens and cost per agent", _usage),
         CommandSpec("model", "/model", "show the current agent's model", _model),
+        CommandSpec(
+            "servers",
+            "/servers [reconnect NAME]",
+            "MCP servers and their state; reconnect one",
+            _servers,
+        ),
+        CommandSpec("sessions", "/sessions", "list saved sessions (* marks this one)", _sessions),
+        CommandSpec("resume", "/resume ID", "continue a saved session in this chat", _resume),
         CommandSpec("exit", "/exit", "leave (so does Ctrl-D)", _exit),
         CommandSpec("quit", "/quit", "leave, like /exit", _exit),
     )

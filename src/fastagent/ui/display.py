@@ -36,6 +36,8 @@ from fastagent.events import (
     StreamDelta,
     ToolCallFinished,
     ToolCallStarted,
+    UserInputFinished,
+    UserInputRequested,
 )
 
 if TYPE_CHECKING:
@@ -241,10 +243,10 @@ class LiveDisplay:
 
     def handle(self, event: Event) -> None:
         """Update the live part and print what `event` shows."""
-        if isinstance(event, PromptOpened):
+        if isinstance(event, PromptOpened | UserInputRequested):
             self._pause()
             return
-        if isinstance(event, PromptClosed):
+        if isinstance(event, PromptClosed | UserInputFinished):
             self._resume()
         with self._lock:
             self._handle(event)
@@ -296,6 +298,8 @@ class LiveDisplay:
         return Group(*parts)
 
     def _refresh(self) -> None:
+        if self.is_paused:
+            return
         if self._live is None:
             from rich.live import Live
 

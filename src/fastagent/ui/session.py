@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING, Any
 from fastagent.exceptions import UnknownAgentError
 
 if TYPE_CHECKING:
+    from fastagent.agents.agent_app import AgentApp
     from fastagent.agents.base import BaseAgent
+    from fastagent.agents.session_recording import SessionRecorder
     from fastagent.messages import ContentBlock, Message
 
 __all__ = ["ChatSession"]
@@ -32,6 +34,9 @@ class ChatSession:
         show_usage: Shows the usage summary; by default its plain text goes to `write`.
         usage_source: What the usage summary is computed from (an `AgentApp` gives
             costs by the agents' providers); the agents mapping by default.
+        recorder: What saves the chat as a session (`/sessions`, `/resume`); None when
+            the chat is not saved.
+        app: The running app (`/servers`); None for a chat over loose agents.
 
     Raises:
         UnknownAgentError: `current` names none of `agents`.
@@ -47,6 +52,8 @@ class ChatSession:
         show_reply: Callable[[str, str], object] | None = None,
         show_usage: Callable[[], object] | None = None,
         usage_source: Any = None,
+        recorder: SessionRecorder | None = None,
+        app: AgentApp | None = None,
     ) -> None:
         self.agents = dict(agents)
         self.write = write
@@ -57,6 +64,8 @@ class ChatSession:
         self.current = self.resolve(current)
         self.finished = False
         self.attachments: list[ContentBlock] = []
+        self.recorder = recorder
+        self.app = app
 
     @property
     def agent(self) -> BaseAgent:

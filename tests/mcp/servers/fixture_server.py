@@ -11,6 +11,7 @@ Modes:
   stderr_exit   writes to stderr and exits with code 2 at once
   paged     low-level server whose tools/list has pages of 2 tools (5 tools)
   grandchild    spawns a sleeping grandchild before serving (pid written to stderr)
+  needs_file    serves like ok when the file argv[2] exists, else acts as stderr_exit
 """
 
 import os
@@ -129,7 +130,7 @@ def main() -> None:
         while True:
             print("garbage garbage", flush=True)
             time.sleep(0.05)
-    elif MODE == "stderr_exit":
+    elif MODE == "stderr_exit" or (MODE == "needs_file" and not os.path.exists(sys.argv[2])):
         sys.stderr.write("fatal: cannot open database /nope.db\n")
         sys.stderr.flush()
         sys.exit(2)

@@ -59,6 +59,7 @@ examples:
   fastagent go                                  chat with the default model
   fastagent go --model sonnet -m "hello"        one message, reply on stdout
   fastagent go --prompt-file task.md            send a file's text
+  fastagent go --resume                         continue the last saved session
   fastagent go --agent helper                   chat with agents.helper from fastagent.yaml
   fastagent go --instruction "Be brief." --servers fetch,time
   fastagent go --url http://127.0.0.1:8080/mcp  tools of an HTTP server (127_0_0_1_8080__*)
@@ -86,6 +87,13 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     source.add_argument("-m", "--message", metavar="TEXT", help="send TEXT, print the reply, exit")
     source.add_argument(
         "--prompt-file", metavar="FILE", help="send the text of FILE, print the reply, exit"
+    )
+    parser.add_argument(
+        "--resume",
+        metavar="ID",
+        nargs="?",
+        const="last",
+        help="continue the last saved session (or session ID) and keep appending to it",
     )
     parser.add_argument(
         "--servers", metavar="A,B", help="comma-separated MCP servers from mcp.servers"
@@ -158,7 +166,13 @@ async def _go(args: argparse.Namespace) -> int:
             "(--servers, --url, --npx, --uvx) cannot change it",
             hint=f"edit agents.{name} in fastagent.yaml, or choose another --agent name",
         )
-    options = dataclasses.replace(fast.run_options(), model=args.model, agent=name)
+    options = dataclasses.replace(
+        fast.run_options(),
+        model=args.model,
+        agent=name,
+        save_session=loaded.settings.sessions.enabled,
+        resume=args.resume,
+    )
     try:
         async with ending_on_signals(Runtime.open(options, config=loaded)) as runtime:
             app = await fast.build(runtime)

@@ -1,0 +1,117 @@
+"""Sessions through the real CLI: ``go`` saves, ``--resume`` continues, ``sessions`` manages."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from fastagent.sessions import SessionStore
+
+from .conftest import CliRunner, clean_env
+
+
+def _store(project: Path) -> SessionStore:
+    return SessionStore(project / ".fastagent" / "sessions")
+
+
+def test_go_saves_and_resume_continues_after_the_process_exits(
+    run_cli: CliRunner, project: Path
+) -> None:
+    first = run_cli("go", "--model", "passthrough", "-m", "first message", "-q")
+    assert (first.returncode, first.stdout) == (0, "first message\n"), first.stderr
+    [info] = _store(project).sessions()
+    assert info.title == "first message"
+    assert info.agents["agent"].model == "passthrough"
+
+    again = run_cli("go", "--model", "passthrough", "--resume", "-m", "second", "-q")
+    assert again.returncode == 0, again.stderr
+    by_id = run_cli("go", "--model", "passthrough", "--resume", info.id, "-m", "third", "-q")
+    assert by_id.returncode == 0, by_id.stderr
+    [resumed] = _store(project).sessions()  # still one session, appended to
+    _, histories = _store(project).load(info.id)
+    assert [m.text for m in histories["agent"]] == [
+        "first message",
+        "first message",
+        "second",
+        "second",
+        "third",
+        "third",
+    ]
+    assert resumed.agents["agent"].messages == 6
+    assert resumed.agents["agent"].usage.requests == 3
+
+    fresh = run_cli("go", "--model", "passthrough", "-m", "new one", "-q")
+    assert fresh.returncode == 0
+    assert len(_store(project).sessions()) == 2
+
+
+def test_sessions_list_show_export_delete(run_cli: CliRunner, project: Path) -> None:
+    assert run_cli("sessions", "list").stdout.startswith("no sessions in ")
+    run_cli("go", "--model", "passthrough", "-m", "hello there", "-q")
+    [info] = _store(project).sessions()
+
+    listed = run_cli("sessions", "list")
+    assert listed.returncode == 0
+    assert listed.stdout.startswith(info.id)
+    assert "2 msgs  agent [passthrough]  hello there" in listed.stdout
+
+    shown = run_cli("sessions", "show")
+    assert shown.returncode == 0, shown.stderr
+    assert f"session {info.id}" in shown.stdout
+    assert "== agent [passthrough]\nuser: hello there\nassistant: hello there\n" in shown.stdout
+
+    out = project / "out.json"
+    exported = run_cli("sessions", "export", info.id, str(out))
+    assert exported.returncode == 0, exported.stderr
+    document = json.loads(out.read_text())
+    assert [m["role"] for m in document["messages"]] == ["user", "assistant"]
+
+    missing = run_cli("sessions", "show", "nope")
+    assert missing.returncode == 1
+    assert missing.stderr.startswith("error: no session 'nope' in ")
+    assert "hint: `fastagent sessions list` shows the sessions" in missing.stderr
+
+    deleted = run_cli("sessions", "delete", info.id)
+    assert (deleted.returncode, deleted.stdout) == (0, f"deleted session {info.id}\n")
+    assert _store(project).sessions() == []
+
+
+def test_sessions_can_be_turned_off(run_cli: CliRunner, project: Path) -> None:
+    (project / "fastagent.yaml").write_text("sessions:\n  enabled: false\n", encoding="utf-8")
+    result = run_cli("go", "--model", "passthrough", "-m", "hi", "-q")
+    assert result.returncode == 0
+    assert not (project / ".fastagent").exists()
+
+
+def test_a_second_process_on_one_session_gets_a_clear_error(
+    run_cli: CliRunner, project: Path, tmp_path: Path
+) -> None:
+    run_cli("go", "--model", "passthrough", "-m", "hello", "-q")
+    [info] = _store(project).sessions()
+    history = info.path / "history.jsonl"
+    before = history.read_bytes()
+    with subprocess.Popen(
+        [sys.executable, "-m", "fastagent", "go", "--model", "passthrough", "--resume", "-q"],
+        cwd=project,
+        env=clean_env(tmp_path),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as chat:
+        assert chat.stdin is not None and chat.stdout is not None
+        chat.stdin.write("while open\n")
+        chat.stdin.flush()
+        assert chat.stdout.readline() == "while open\n"  # the chat holds the session now
+        second = run_cli("go", "--model", "passthrough", "--resume", info.id, "-m", "x")
+        assert second.returncode == 1
+        assert second.stderr.startswith(
+            f"error: session {info.id} is in use by another fastagent process (pid {chat.pid})"
+        ), second.stderr
+        assert "hint: end that process first" in second.stderr
+        chat.stdin.close()
+        assert chat.wait(timeout=60) == 0
+    after = history.read_bytes()
+    assert after.startswith(before) and after.count(b"\n") == 2

@@ -1,0 +1,68 @@
+"""Tool approval in a real terminal: ``fastagent go`` asks y / n / always under pexpect."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pexpect
+
+from .test_chat_terminal import _NEW_PROMPT, _PROMPT, screen
+
+FIXTURE = Path(__file__).resolve().parents[1] / "mcp" / "servers" / "fixture_server.py"
+
+
+def call(message: str) -> str:
+    return '***CALL_TOOL fixture__echo {"message": "' + message + '"}'
+
+
+def test_ask_shows_the_call_and_takes_y_n_always(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    (project / ".git").mkdir(parents=True)
+    (project / "fastagent.yaml").write_text(
+        "mcp:\n  servers:\n    fixture:\n"
+        f"      command: {sys.executable}\n      args: [{str(FIXTURE)!r}]\n"
+        "      approve: ask\n",
+        encoding="utf-8",
+    )
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path / "home"),
+        "TERM": "xterm-256color",
+        "PROMPT_TOOLKIT_NO_CPR": "1",
+        "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src"),
+    }
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "fastagent", "go", "--model", "passthrough", "--servers", "fixture"],
+        cwd=str(project),
+        env=env,
+        encoding="utf-8",
+        timeout=40,
+        dimensions=(40, 120),
+    )
+    try:
+        child.expect_exact(_NEW_PROMPT)
+        child.send(call("first") + "\r")
+        child.expect_exact("Allow? [y]es / [n]o / [a]lways for this tool: ")
+        question = screen(child.before)
+        assert "agent wants to call fixture__echo with:" in question
+        assert '"message": "first"' in question
+        child.send("n\r")
+        child.expect_exact("was denied: the user declined it")
+        child.expect_exact(_PROMPT)
+
+        child.send(call("second") + "\r")
+        child.expect_exact("Allow? [y]es / [n]o / [a]lways for this tool: ")
+        child.send("a\r")
+        child.expect_exact("echo: second")
+        child.expect_exact(_NEW_PROMPT)
+
+        child.send(call("third") + "\r")  # always: not asked again
+        index = child.expect_exact(["echo: third", "Allow?"])
+        assert index == 0
+        child.expect_exact(_NEW_PROMPT)
+        child.send("/exit\r")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
