@@ -31,6 +31,7 @@ __all__ = [
     "ServerConnected",
     "ServerConnecting",
     "ServerDisconnected",
+    "StepReplayed",
     "StreamDelta",
     "ToolCallFinished",
     "ToolCallStarted",
@@ -162,6 +163,21 @@ class ErrorOccurred(Event):
     source: str
     error: str
     error_type: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StepReplayed(Event):
+    """A durable step's result was read back from its record instead of being made again.
+
+    A replayed model call publishes this instead of `ModelResponse`: it was paid for, and
+    counted in usage, when it was first made.
+    """
+
+    agent: str
+    kind: str  # "model" or "tool"
+    name: str  # the model, or the tool
+    step: int
+    workflow_id: str
 
 
 E = TypeVar("E", bound=Event)

@@ -351,4 +351,9 @@ class FastAgent(WorkflowDecorators):
             built[spec.name] = await spec.build(build)
         if fell_back:
             runtime.notice(FALLBACK_NOTICE)
+        engine = runtime.durable
+        if engine is not None:  # before launch: recovered turns find their agents
+            from fastagent.agents.durable_turns import enable_durable_turns
+
+            enable_durable_turns(engine, built)
         return AgentApp({s.name: built[s.name] for s in specs}, default=default, context=runtime)

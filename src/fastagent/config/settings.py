@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+from fastagent.config.durable_settings import DurableSettings
 from fastagent.config.mcp_settings import MCPSettings
 from fastagent.provider_defaults import PROVIDER_DEFAULTS
 
@@ -104,6 +105,7 @@ class Settings(BaseModel):
         providers: Named OpenAI-compatible presets (``providers.ollama.base_url``).
         mcp: MCP servers.
         logger: Logging and terminal display.
+        durable: Durable execution on DBOS (docs/durable.md); None (the default): off.
         agents: Agent declarations. A loose mapping for now; its schema arrives with YAML
             agent declarations, and until then its contents are not validated.
     """
@@ -118,4 +120,5 @@ class Settings(BaseModel):
     providers: dict[str, GenericSettings] = Field(default_factory=dict)
     mcp: MCPSettings = Field(default_factory=MCPSettings)
     logger: LoggerSettings = Field(default_factory=LoggerSettings)
+    durable: DurableSettings | None = None
     agents: dict[str, Any] = Field(default_factory=dict)

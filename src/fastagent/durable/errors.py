@@ -1,0 +1,19 @@
+"""The typed errors of durable execution."""
+
+from __future__ import annotations
+
+from fastagent.exceptions import UserError
+
+__all__ = ["DurableError", "dbos_missing"]
+
+
+class DurableError(UserError):
+    """A durable workflow could not be started, found or resumed."""
+
+
+def dbos_missing() -> DurableError:
+    """The error for ``durable:`` configured without the ``dbos`` package installed."""
+    return DurableError(
+        "durable: is configured but the dbos package is not installed",
+        hint="pip install 'fastagent[durable]' (or remove the durable: section)",
+    )
