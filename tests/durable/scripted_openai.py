@@ -1,6 +1,7 @@
 """A scripted OpenAI-compatible Chat Completions server on 127.0.0.1 that counts requests.
 
-Each ``POST /v1/chat/completions``: when the conversation's last message is a tool result, the
+Each ``POST /v1/chat/completions``: when the last message contains ``fail_on``, an HTTP 400
+error; when the conversation's last message is a tool result, the
 reply is the text ``"answer: <that result>"``; otherwise, when a ``tool`` is set, the reply
 calls it with ``arguments`` (no text); otherwise the reply echoes the last user text. It runs
 in a thread of the test process, so the worker processes it answers can be killed freely.
@@ -19,8 +20,15 @@ __all__ = ["ScriptedOpenAI"]
 class ScriptedOpenAI:
     """The server; use as a context manager. `requests` counts completions answered."""
 
-    def __init__(self, tool: str | None = None, arguments: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        tool: str | None = None,
+        arguments: dict[str, Any] | None = None,
+        *,
+        fail_on: str | None = None,
+    ) -> None:
         self.tool = tool
+        self.fail_on = fail_on
         self.arguments = arguments or {}
         self.requests = 0
         self.bodies: list[dict[str, Any]] = []
@@ -33,9 +41,9 @@ class ScriptedOpenAI:
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length", "0"))
                 body = json.loads(self.rfile.read(length) or b"{}")
-                reply = outer._reply(body)
+                status, reply = outer._reply(body)
                 data = json.dumps(reply).encode()
-                self.send_response(200)
+                self.send_response(status)
                 self.send_header("content-type", "application/json")
                 self.send_header("content-length", str(len(data)))
                 self.end_headers()
@@ -62,13 +70,16 @@ class ScriptedOpenAI:
         self._server.server_close()
         self._thread.join(timeout=10)
 
-    def _reply(self, body: dict[str, Any]) -> dict[str, Any]:
+    def _reply(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         with self._lock:
             self.requests += 1
             self.bodies.append(body)
             number = self.requests
         messages = body.get("messages", [])
         last = messages[-1] if messages else {}
+        if self.fail_on is not None and self.fail_on in _text(last.get("content")):
+            error = {"message": f"refused: {self.fail_on}", "type": "invalid_request_error"}
+            return 400, {"error": error}
         message: dict[str, Any]
         if last.get("role") == "tool":
             message = {"role": "assistant", "content": f"answer: {_text(last.get('content'))}"}
@@ -84,7 +95,7 @@ class ScriptedOpenAI:
         else:
             message = {"role": "assistant", "content": f"echo: {_text(last.get('content'))}"}
             finish = "stop"
-        return {
+        return 200, {
             "id": f"chatcmpl-{number}",
             "object": "chat.completion",
             "created": 1_700_000_000,

@@ -31,7 +31,7 @@ class BaseAgent(Protocol):
         ...
 
 
-__all__ = ["AGENT_HANDLER", "AgentTurns", "durable_turn", "enable_durable_turns"]
+__all__ = ["AGENT_HANDLER", "AgentTurns", "durable_turn", "enable_durable_turns", "turn_payload"]
 
 AGENT_HANDLER: Final = "agent"
 """The handler name of agent turns in the workflows' input."""
@@ -136,3 +136,15 @@ def _turns(engine: DurableEngine) -> AgentTurns:
         turns = AgentTurns()
         engine.register(AGENT_HANDLER, turns)
     return turns
+
+
+def turn_payload(agent: BaseAgent, text: str) -> dict[str, Any]:
+    """The workflow input of a turn of `agent` on `text` starting from its prompt only.
+
+    What ``fastagent batch`` sends for each row: rows never share an agent's memory.
+    """
+    from fastagent.llm.augmented import AugmentedLLM, as_messages
+
+    llm = getattr(agent, "llm", None)
+    prompt = llm.memory.prompt() if isinstance(llm, AugmentedLLM) else []
+    return _payload(agent.name, prompt, as_messages(text))

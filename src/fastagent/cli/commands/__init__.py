@@ -15,5 +15,14 @@ from __future__ import annotations
 
 __all__ = ["COMMAND_MODULES"]
 
-COMMAND_MODULES: tuple[str, ...] = ("go", "run", "serve", "test", "config", "setup", "check")
+COMMAND_MODULES: tuple[str, ...] = (
+    "go",
+    "run",
+    "batch",
+    "serve",
+    "test",
+    "config",
+    "setup",
+    "check",
+)
 """Subcommand modules in the order they appear in ``fastagent --help``."""
