@@ -113,3 +113,20 @@ async def test_the_next_turn_continues_the_conversation(tmp_path: Path) -> None:
             assert await app.send("two", key="t-2") == "echo: two"
         sent = server.bodies[-1]["messages"]
         assert [m["role"] for m in sent] == ["system", "user", "assistant", "user"]
+
+
+async def test_an_agent_used_as_a_tool_runs_inside_its_tool_step(tmp_path: Path) -> None:
+    database = tmp_path / "durable.sqlite"
+    with ScriptedOpenAI(tool="helper", arguments={"message": "look it up"}) as server:
+        fast = FastAgent("nested", settings=_settings(server, database))
+        fast.agent("helper", "Help.")(lambda: None)
+        fast.agent("lead", "Ask the helper.", agents=["helper"], default=True)(lambda: None)
+        async with fast.run() as app:
+            answer = await app.send("go", key="nested-1")
+        assert answer.startswith("answer: answer: ")
+        assert server.requests == 4  # lead, helper twice (inside the tool step), lead
+    rows = sqlite3.connect(database).execute(
+        "select function_id, function_name from operation_outputs "
+        "where workflow_uuid = 'nested-1' order by function_id"
+    )
+    assert list(rows) == [(1, "model test-model"), (2, "tool helper"), (3, "model test-model")]

@@ -58,8 +58,11 @@ async def _run_step(
     name: str, run: Callable[[], Awaitable[dict[str, Any]]]
 ) -> tuple[dict[str, Any], bool, int, str]:
     ctx = get_local_dbos_context()
-    workflow = (ctx.workflow_id if ctx is not None else None) or ""
-    step = (ctx.function_id + 1) if ctx is not None else 0
+    if ctx is None or not ctx.is_workflow():
+        # Inside a step already (an agent used as a tool): part of that step, not its own.
+        return await run(), False, 0, ""
+    workflow = ctx.workflow_id or ""
+    step = ctx.function_id + 1
     ran = False
 
     async def body() -> dict[str, Any]:
