@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from fastagent.durable.errors import DurableError, dbos_missing
+from fastagent.durable.errors import DurableError, dbos_missing, redacted_url
 
 if TYPE_CHECKING:
     from fastagent.config.durable_settings import DurableSettings
@@ -111,12 +111,12 @@ class DurableEngine:
         except Exception as exc:
             DBOS.destroy()
             raise DurableError(
-                f"durable database {_redacted(self.database_url)} could not be opened: {exc}",
+                f"durable database {redacted_url(self.database_url)} could not be opened: {exc}",
                 hint="check durable.database (a SQLite path or a postgresql:// URL)",
             ) from exc
         self._launched = True
         _LAUNCHED.append(self)
-        _log.debug("DBOS launched on %s", _redacted(self.database_url))
+        _log.debug("DBOS launched on %s", redacted_url(self.database_url))
 
     async def run(self, key: str, handler: str, payload: dict[str, Any]) -> dict[str, Any]:
         """Run the workflow `key`, or re-attach to it when it exists, and return its result.
@@ -163,13 +163,3 @@ class DurableEngine:
             self._launched = False
             if self in _LAUNCHED:
                 _LAUNCHED.remove(self)
-
-
-def _redacted(url: str) -> str:
-    """The URL without its password."""
-    if "@" not in url or "://" not in url:
-        return url
-    scheme, rest = url.split("://", 1)
-    auth, host = rest.rsplit("@", 1)
-    user = auth.split(":", 1)[0]
-    return f"{scheme}://{user}:***@{host}"

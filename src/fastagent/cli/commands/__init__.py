@@ -19,6 +19,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "go",
     "run",
     "batch",
+    "worker",
+    "durable",
     "serve",
     "test",
     "config",
