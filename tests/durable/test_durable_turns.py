@@ -130,3 +130,16 @@ async def test_an_agent_used_as_a_tool_runs_inside_its_tool_step(tmp_path: Path)
         "where workflow_uuid = 'nested-1' order by function_id"
     )
     assert list(rows) == [(1, "model test-model"), (2, "tool helper"), (3, "model test-model")]
+
+
+async def test_the_loop_still_runs_threads_after_a_durable_run_closes(tmp_path: Path) -> None:
+    import asyncio
+
+    with ScriptedOpenAI() as server:
+        async with _app(server, tmp_path / "d.sqlite", []).run() as app:
+            assert await app.send("one", key="t-1") == "echo: one"
+        assert await asyncio.to_thread(lambda: "thread ok") == "thread ok"
+        plain = FastAgent("plain", settings=_settings(server, tmp_path / "d.sqlite"))
+        plain.agent("a", "Echo.")(lambda: None)
+        async with plain.run() as app:
+            assert await app.send("two") == "echo: two"

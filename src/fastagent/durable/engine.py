@@ -92,9 +92,7 @@ class DurableEngine:
         except ImportError as exc:
             raise dbos_missing() from exc
         if self.database_url.startswith("sqlite:///"):
-            Path(self.database_url.removeprefix("sqlite:///")).parent.mkdir(
-                parents=True, exist_ok=True
-            )
+            _prepare_sqlite(Path(self.database_url.removeprefix("sqlite:///")))
         config: DBOSConfig = {
             "name": self.app_name,
             "system_database_url": self.database_url,
@@ -159,7 +157,41 @@ class DurableEngine:
         try:
             DBOS.destroy()
         finally:
+            _restore_default_executor()
             _dbos_steps.HANDLERS.clear()
             self._launched = False
             if self in _LAUNCHED:
                 _LAUNCHED.remove(self)
+
+
+def _restore_default_executor() -> None:
+    """Give the running loop a working default executor again.
+
+    DBOS makes its own thread pool the loop's default executor (for ``asyncio.to_thread``)
+    and shuts that pool down when destroyed, which would break every later ``to_thread`` on
+    this loop (config loading, SDKs, the next durable run).
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return
+    loop.set_default_executor(ThreadPoolExecutor(thread_name_prefix="asyncio"))
+
+
+def _prepare_sqlite(path: Path) -> None:
+    """Create the folder, and put the file in WAL mode (kept in the file).
+
+    In WAL mode a commit is one append to the log, so a step costs one sync instead of the
+    several of SQLite's default rollback journal; it also lets readers (``fastagent
+    durable list``) look while a worker writes.
+    """
+    import sqlite3
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    connection = sqlite3.connect(path)
+    try:
+        connection.execute("PRAGMA journal_mode=WAL")
+    finally:
+        connection.close()
