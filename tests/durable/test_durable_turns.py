@@ -143,3 +143,22 @@ async def test_the_loop_still_runs_threads_after_a_durable_run_closes(tmp_path: 
         plain.agent("a", "Echo.")(lambda: None)
         async with plain.run() as app:
             assert await app.send("two") == "echo: two"
+
+
+async def test_a_chain_sent_with_a_key_records_its_agents_calls_in_order(tmp_path: Path) -> None:
+    database = tmp_path / "durable.sqlite"
+    with ScriptedOpenAI() as server:  # echoes
+        fast = FastAgent("chained", settings=_settings(server, database))
+        fast.agent("first", "One.")(lambda: None)
+        fast.agent("second", "Two.")(lambda: None)
+        fast.chain("both", sequence=["first", "second"], default=True)(lambda: None)
+        async with fast.run() as app:
+            answer = await app.send("go", key="chain-1")
+            again = await app.send("go", key="chain-1")
+        assert answer == again == "echo: echo: go"
+        assert server.requests == 2
+    rows = sqlite3.connect(database).execute(
+        "select function_id, function_name from operation_outputs "
+        "where workflow_uuid = 'chain-1' order by function_id"
+    )
+    assert list(rows) == [(1, "model test-model"), (2, "model test-model")]
