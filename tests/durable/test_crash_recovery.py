@@ -19,11 +19,11 @@ WORKER = Path(__file__).with_name("worker_app.py")
 _BOUND = 90.0  # generous: worker processes start slowly on a loaded machine
 
 
-def _write_config(folder: Path, server: ScriptedOpenAI) -> None:
+def _write_config(folder: Path, server: ScriptedOpenAI, database: str | None = None) -> None:
     folder.joinpath("fastagent.yaml").write_text(
         "default_model: generic.test-model\n"
         f"generic:\n  base_url: {server.base_url}\n  api_key: test-key\n"
-        "durable:\n  application_version: v1\n"
+        "durable:\n  application_version: v1\n" + (f"  database: {database}\n" if database else "")
     )
 
 
@@ -57,8 +57,13 @@ def _lines(output: str, tag: str) -> str:
 def test_kill_mid_tool_call_then_restart_resumes_without_repeating_model_calls(
     tmp_path: Path,
 ) -> None:
+    kill_and_resume(tmp_path)
+
+
+def kill_and_resume(tmp_path: Path, database: str | None = None) -> None:
+    """Kill a worker in its tool call, restart it, check what was (not) done again."""
     with ScriptedOpenAI(tool="wait_for_go", arguments={"ticket": "42"}) as server:
-        _write_config(tmp_path, server)
+        _write_config(tmp_path, server, database)
         first = _start(tmp_path, "ticket-42")
         try:
             _wait_for(tmp_path / "tool_runs", first)  # the tool is in flight now

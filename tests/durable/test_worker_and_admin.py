@@ -34,8 +34,13 @@ def _fastagent(folder: Path, *args: str, executor: str = "admin") -> str:
 
 
 def test_a_dead_executors_turn_is_recovered_by_another_worker(tmp_path: Path) -> None:
+    recover_onto_another_worker(tmp_path)
+
+
+def recover_onto_another_worker(tmp_path: Path, database: str | None = None) -> None:
+    """Kill executor w1 mid tool call; inspect; recover its turn onto worker w2."""
     with ScriptedOpenAI(tool="wait_for_go", arguments={"ticket": "5"}) as server:
-        _write_config(tmp_path, server)
+        _write_config(tmp_path, server, database)
         env = {**os.environ, "FASTAGENT_DURABLE__EXECUTOR_ID": "w1"}
         first = subprocess.Popen(
             [sys.executable, str(WORKER), "ticket-5", "close ticket 5"],
@@ -52,7 +57,7 @@ def test_a_dead_executors_turn_is_recovered_by_another_worker(tmp_path: Path) ->
             os.killpg(first.pid, signal.SIGKILL)
             first.communicate(timeout=_BOUND)
 
-        listed = _fastagent(tmp_path, "durable", "list")
+        listed = _fastagent(tmp_path, "durable", "list", "--status", "PENDING")
         assert listed.splitlines() == ["ticket-5\tPENDING\tw1\tv1"]
         assert _fastagent(tmp_path, "durable", "steps", "ticket-5").splitlines() == [
             "1\tmodel test-model\tdone"
@@ -72,7 +77,7 @@ def test_a_dead_executors_turn_is_recovered_by_another_worker(tmp_path: Path) ->
             assert worker.stderr is not None
             assert worker.stderr.readline().startswith("worker: executor w2")
             # w2 does not take w1's work by itself ...
-            assert "PENDING" in _fastagent(tmp_path, "durable", "list")
+            assert "ticket-5\tPENDING" in _fastagent(tmp_path, "durable", "list")
             handed = _fastagent(tmp_path, "durable", "recover", "--executor", "w1")
             assert handed.strip() == "handed 1 pending workflow(s) of w1 to the workers"
             deadline = time.monotonic() + _BOUND
