@@ -110,6 +110,7 @@ DOCUMENTED: dict[str, set[str]] = {
         "load_config",
         "redacted",
     },
+    "fastagent.durable": {"DurableEngine", "DurableError", "TurnHandler"},
     "fastagent.history": {
         "EXTENSIONS",
         "FORMATS",

@@ -44,6 +44,7 @@ __all__ = [
     "ServerConnected",
     "ServerConnecting",
     "ServerDisconnected",
+    "StepReplayed",
     "StreamDelta",
     "ToolCallFinished",
     "ToolCallStarted",
@@ -321,6 +322,21 @@ class MCPRequestFinished(Event):
     error: str = ""
     error_type: str = ""
     duration: float = 0.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StepReplayed(Event):
+    """A durable step's result was read back from its record instead of being made again.
+
+    A replayed model call publishes this instead of `ModelResponse`: it was paid for, and
+    counted in usage, when it was first made.
+    """
+
+    agent: str
+    kind: str  # "model" or "tool"
+    name: str  # the model, or the tool
+    step: int
+    workflow_id: str
 
 
 E = TypeVar("E", bound=Event)

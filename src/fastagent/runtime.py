@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 
     from fastagent.config import LoadedConfig, Settings
     from fastagent.config.mcp_settings import MCPServerSettings
+    from fastagent.durable.engine import DurableEngine
     from fastagent.mcp.callbacks import ClientCallbacks
     from fastagent.mcp.elicitation import Elicitor
     from fastagent.mcp.registry import ServerRegistry
@@ -228,6 +229,7 @@ class Runtime:
         self.usage.subscribe(self.events)
         self._models: ModelFactory | None = None
         self._servers: ServerRegistry | None = None
+        self._durable: DurableEngine | None = None
         self._sampling_models: dict[str, str] = {}
         self._noticed: set[str] = set()
         self._stack: contextlib.AsyncExitStack | None = None
@@ -385,6 +387,28 @@ class Runtime:
             self.push_cleanup(registry.aclose)
             self._servers = registry
         return self._servers
+
+    @property
+    def durable(self) -> DurableEngine | None:
+        """The run's durable engine (DBOS), or None when ``durable:`` is not configured.
+
+        Built on first use (nothing of it is imported while durability is off) and shut
+        down when the runtime closes; `FastAgent` launches it once the agents are built.
+
+        Raises:
+            UserError: The runtime is not open.
+        """
+        settings = self.settings.durable
+        if settings is None or not settings.enabled:
+            return None
+        if self._durable is None:
+            self._require_open()
+            from fastagent.durable.engine import DurableEngine
+
+            engine = DurableEngine(settings)
+            self.push_cleanup(engine.close)
+            self._durable = engine
+        return self._durable
 
     @property
     def servers_opened(self) -> bool:

@@ -100,16 +100,23 @@ class Agent(BaseAgent):
         """Tokens and model calls this agent has spent so far."""
         return self.llm.usage
 
-    async def send(self, message: str | Message, *, resources: Sequence[str] = ()) -> str:
+    async def send(
+        self, message: str | Message, *, resources: Sequence[str] = (), key: str | None = None
+    ) -> str:
         """Send one message, with MCP resources attached, and return the reply text.
 
         Args:
             message: Text or a `Message`.
             resources: URIs of resources of the agent's servers, read and appended to the
                 message (in order).
+            key: Run the turn as the durable workflow with this key (``durable:`` must be
+                configured): every model and tool call is recorded, and sending the same key
+                again, in this process or after a crash, resumes or returns that turn
+                instead of starting another (docs/durable.md).
 
         Raises:
-            UserError: Resources were given but the agent has no servers, or a URI is unknown.
+            UserError: Resources were given but the agent has no servers, or a URI is
+                unknown; or a key was given and durability is off.
         """
         if resources:
             from fastagent.messages import Message
@@ -117,6 +124,10 @@ class Agent(BaseAgent):
             blocks = [block for uri in resources for block in await self._resource_blocks(uri)]
             base = Message.user(message) if isinstance(message, str) else message
             message = base.model_copy(update={"content": [*base.content, *blocks]})
+        if key is not None:
+            from fastagent.agents.durable_turns import durable_turn
+
+            return (await durable_turn(self, message, key)).text
         reply = await self.generate(message)
         return reply.text
 

@@ -135,14 +135,23 @@ class AgentApp:
     def __len__(self) -> int:
         return len(self._agents)
 
-    async def send(self, message: str | Message, *, agent: str | None = None) -> str:
+    async def send(
+        self, message: str | Message, *, agent: str | None = None, key: str | None = None
+    ) -> str:
         """Send a message to `agent` (the default agent when None) and return the reply text.
+
+        Args:
+            message: Text or a `Message`.
+            agent: The agent's name.
+            key: Run the turn as the durable workflow with this key (docs/durable.md).
 
         Raises:
             UnknownAgentError: No agent has that name.
         """
         target = self.default if agent is None else self[agent]
-        return await target.send(message)
+        if key is None:
+            return await target.send(message)
+        return await target.send(message, key=key)
 
     @property
     def usage(self) -> dict[str, Usage]:

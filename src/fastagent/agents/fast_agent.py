@@ -389,6 +389,11 @@ class FastAgent(WorkflowDecorators):
             agent.events = runtime.events
         if fell_back:
             runtime.notice(FALLBACK_NOTICE)
+        engine = runtime.durable
+        if engine is not None:  # before launch: recovered turns find their agents
+            from fastagent.agents.durable_turns import enable_durable_turns
+
+            enable_durable_turns(engine, built)
         app = AgentApp({s.name: built[s.name] for s in specs}, default=default, context=runtime)
         if runtime.options.save_session or runtime.options.resume is not None:
             app.record_session(resume=runtime.options.resume)

@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+from fastagent.config.durable_settings import DurableSettings
 from fastagent.config.mcp_settings import MCPSettings
 from fastagent.provider_defaults import PROVIDER_DEFAULTS
 
@@ -209,6 +210,7 @@ class Settings(BaseModel):
         logger: Logging and terminal display.
         otel: OpenTelemetry traces.
         sessions: Saved sessions of chats and ``go`` runs.
+        durable: Durable execution on DBOS (docs/durable.md); None (the default): off.
         agents: Agent declarations. A loose mapping for now; its schema arrives with YAML
             agent declarations, and until then its contents are not validated.
     """
@@ -228,4 +230,5 @@ class Settings(BaseModel):
     logger: LoggerSettings = Field(default_factory=LoggerSettings)
     otel: OTelSettings = Field(default_factory=OTelSettings)
     sessions: SessionSettings = Field(default_factory=SessionSettings)
+    durable: DurableSettings | None = None
     agents: dict[str, Any] = Field(default_factory=dict)

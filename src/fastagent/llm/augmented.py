@@ -15,6 +15,7 @@ import time
 from collections.abc import AsyncGenerator, Sequence
 from contextlib import aclosing
 from datetime import UTC, datetime
+from functools import partial
 from typing import TYPE_CHECKING, TypeVar
 
 from fastagent.events import (
@@ -25,6 +26,7 @@ from fastagent.events import (
     EventBus,
     ModelRequest,
     ModelResponse,
+    StepReplayed,
     StreamDelta,
 )
 from fastagent.exceptions import ContextWindowExceededError, ProviderError
@@ -33,6 +35,7 @@ from fastagent.llm.params import RequestParams
 from fastagent.llm.structured import json_instruction, parse_structured
 from fastagent.messages import Message, StopReason, ToolCall, ToolResult, Usage
 from fastagent.providers.base import CompletionRequest, Provider
+from fastagent.steps import active_steps
 from fastagent.streaming import LLMStreamEvent, StreamDone, TextDelta, ToolResultEvent
 
 if TYPE_CHECKING:
@@ -43,7 +46,7 @@ if TYPE_CHECKING:
 
     M = TypeVar("M", bound=BaseModel)
 
-__all__ = ["AugmentedLLM", "MessageInput"]
+__all__ = ["AugmentedLLM", "MessageInput", "as_messages"]
 
 MessageInput = str | Message | Sequence[str | Message]
 """What `generate` accepts: text, one message, or several."""
@@ -93,6 +96,10 @@ class AugmentedLLM:
     def usage(self) -> Usage:
         """Tokens and model calls summed over every completed turn of this agent."""
         return self._usage
+
+    def add_usage(self, usage: Usage) -> None:
+        """Count `usage` spent on this agent's behalf elsewhere (a durable turn's own loop)."""
+        self._usage = self._usage + usage
 
     async def generate(
         self, messages: MessageInput, params: RequestParams | None = None
@@ -225,8 +232,16 @@ class AugmentedLLM:
                     )
                 )
             call_started = time.perf_counter()
-            if streaming:
-                reply: Message | None = None
+            steps = active_steps()
+            replayed = False
+            reply: Message | None = None
+            if steps is not None:
+                # A durable step, outside the provider's retries: they stay inside one step.
+                outcome = await steps.model_step(partial(provider.complete, request), model=model)
+                reply, replayed = outcome.value, outcome.replayed
+                if replayed and bus is not None:
+                    bus.publish(_replayed(self.name, "model", model, outcome.step, outcome))
+            elif streaming:
                 events = provider.stream(request)
                 try:
                     async for event in events:
@@ -253,8 +268,9 @@ class AugmentedLLM:
                 usage = (usage or Usage()).model_copy(update={"requests": 1})
             total = total + usage
             self._last_tokens = usage.input_tokens + usage.output_tokens
-            self._usage = self._usage + usage  # spent even if the turn fails later
-            if bus is not None:
+            if not replayed:  # a replayed call was paid for, and counted, when it was made
+                self._usage = self._usage + usage  # spent even if the turn fails later
+            if bus is not None and not replayed:
                 bus.publish(
                     ModelResponse(
                         agent=self.name,
@@ -404,12 +420,33 @@ class AugmentedLLM:
                 tool_name=call.name,
             )
         try:
-            return await tools.call(call)
+            steps = active_steps()
+            if steps is None:
+                return await tools.call(call)
+            outcome = await steps.tool_step(lambda: tools.call(call), call)
+            if outcome.replayed and self.events is not None:
+                self.events.publish(_replayed(self.name, "tool", call.name, outcome.step, outcome))
+            return outcome.value
         except Exception as exc:  # ToolSet.call should not raise; keep the loop alive anyway
             _log.exception("tool set raised on call %s of %r", call.id, call.name)
             return ToolResult.error(
                 call.id, f"tool '{call.name}' failed: {exc}", tool_name=call.name
             )
+
+
+def _replayed(agent: str, kind: str, name: str, step: int, outcome: object) -> StepReplayed:
+    return StepReplayed(
+        agent=agent,
+        kind=kind,
+        name=name,
+        step=step,
+        workflow_id=getattr(outcome, "workflow_id", ""),
+    )
+
+
+def as_messages(messages: MessageInput) -> list[Message]:
+    """`MessageInput` as a list of messages: text becomes user messages, timestamped now."""
+    return _as_messages(messages)
 
 
 def _as_messages(messages: MessageInput) -> list[Message]:

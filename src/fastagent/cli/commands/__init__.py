@@ -18,6 +18,9 @@ __all__ = ["COMMAND_MODULES"]
 COMMAND_MODULES: tuple[str, ...] = (
     "go",
     "run",
+    "batch",
+    "worker",
+    "durable",
     "serve",
     "test",
     "sessions",

@@ -1,0 +1,150 @@
+"""Durable turns of agents: ``await agent.send(msg, key="ticket-42")`` (docs/durable.md).
+
+A keyed turn runs as a durable workflow of the run's `DurableEngine`. Its input is the
+agent's name, the conversation it starts from and the new message(s), as history dicts; the
+handler here replays that conversation into a fresh memory and runs the tool loop, whose
+model and tool calls become recorded steps. The caller then appends the turn to the agent's
+memory. After a crash the workflow resumes in a new process from the same recorded input, so
+the agent's memory there does not need to hold the conversation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Final, Protocol
+
+from fastagent.exceptions import UserError
+
+if TYPE_CHECKING:
+    from fastagent.durable.engine import DurableEngine
+    from fastagent.llm.augmented import MessageInput
+    from fastagent.messages import Message
+
+
+class BaseAgent(Protocol):
+    """What a durable turn needs of an agent (`fastagent.agents.base.BaseAgent`)."""
+
+    name: str
+
+    async def generate(self, messages: MessageInput) -> Message:
+        """Run one turn."""
+        ...
+
+
+__all__ = ["AGENT_HANDLER", "AgentTurns", "durable_turn", "enable_durable_turns", "turn_payload"]
+
+AGENT_HANDLER: Final = "agent"
+"""The handler name of agent turns in the workflows' input."""
+
+
+class AgentTurns:
+    """The turn handler of one app's agents, by name."""
+
+    def __init__(self) -> None:
+        self.agents: dict[str, BaseAgent] = {}
+
+    async def __call__(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """Run one turn from its recorded input; returns the turn's messages as dicts."""
+        from fastagent.llm.augmented import AugmentedLLM
+        from fastagent.llm.memory import SimpleMemory
+        from fastagent.messages import dump_messages, load_messages
+
+        name = payload["agent"]
+        agent = self.agents.get(name)
+        if agent is None:
+            raise UserError(
+                f"durable turn of agent {name!r}: no agent of that name in this app",
+                hint="recover workflows with the script that declared the agent",
+            )
+        context = load_messages(payload["context"])
+        new = load_messages(payload["new"])
+        llm = getattr(agent, "llm", None)
+        if not isinstance(llm, AugmentedLLM):
+            # A workflow agent (chain, router, ...): its agents' calls are steps in order.
+            final = await agent.generate(new)
+            return {"final": final.to_dict(), "turn": []}
+        with_history = llm.params.use_history
+        memory = SimpleMemory(context) if with_history else SimpleMemory(prompt=context)
+        turn_llm = AugmentedLLM(
+            llm.provider,
+            name=llm.name,
+            instruction=llm.instruction,
+            tools=llm.tools,
+            memory=memory,
+            params=llm.params,
+            events=llm.events,
+        )
+        final = await turn_llm.generate(new)
+        llm.add_usage(turn_llm.usage)
+        turn = memory.messages()[len(context) :] if with_history else []
+        return {"final": final.to_dict(), "turn": dump_messages(turn)}
+
+
+def enable_durable_turns(engine: DurableEngine, agents: Mapping[str, BaseAgent]) -> None:
+    """Let `engine` run (and recover) durable turns of `agents`; launches it when needed."""
+    turns = _turns(engine)
+    turns.agents.update(agents)
+    engine.launch()
+
+
+async def durable_turn(agent: BaseAgent, messages: MessageInput, key: str) -> Message:
+    """Run one turn of `agent` as the durable workflow `key`, or re-attach to it.
+
+    Raises:
+        UserError: Durability is off (no ``durable:`` section) or the key is empty.
+    """
+    from fastagent.llm.augmented import AugmentedLLM, as_messages
+    from fastagent.messages import Message, dump_messages, load_messages
+    from fastagent.runtime import current_runtime
+
+    if not key:
+        raise UserError("a durable turn needs a non-empty key", hint='key="ticket-42"')
+    engine = current_runtime().durable
+    if engine is None:
+        raise UserError(
+            f"send(key={key!r}) needs durability, which is off",
+            hint="add `durable: {}` to fastagent.yaml (and pip install 'fastagent[durable]')",
+        )
+    turns = _turns(engine)
+    turns.agents.setdefault(agent.name, agent)
+    engine.launch()
+    new = as_messages(messages)
+    llm = getattr(agent, "llm", None)
+    if not isinstance(llm, AugmentedLLM):
+        result = await engine.run(key, AGENT_HANDLER, _payload(agent.name, [], new))
+        return Message.from_dict(result["final"])
+    memory = llm.memory
+    async with memory.turn_lock:
+        with_history = llm.params.use_history
+        context = memory.messages() if with_history else memory.prompt()
+        result = await engine.run(key, AGENT_HANDLER, _payload(agent.name, context, new))
+        turn = load_messages(result["turn"])
+        if turn and dump_messages(memory.messages()[-len(turn) :]) != result["turn"]:
+            memory.extend(turn)
+    return Message.from_dict(result["final"])
+
+
+def _payload(agent: str, context: list[Message], new: list[Message]) -> dict[str, Any]:
+    from fastagent.messages import dump_messages
+
+    return {"agent": agent, "context": dump_messages(context), "new": dump_messages(new)}
+
+
+def _turns(engine: DurableEngine) -> AgentTurns:
+    turns = engine.handler(AGENT_HANDLER)
+    if not isinstance(turns, AgentTurns):
+        turns = AgentTurns()
+        engine.register(AGENT_HANDLER, turns)
+    return turns
+
+
+def turn_payload(agent: BaseAgent, text: str) -> dict[str, Any]:
+    """The workflow input of a turn of `agent` on `text` starting from its prompt only.
+
+    What ``fastagent batch`` sends for each row: rows never share an agent's memory.
+    """
+    from fastagent.llm.augmented import AugmentedLLM, as_messages
+
+    llm = getattr(agent, "llm", None)
+    prompt = llm.memory.prompt() if isinstance(llm, AugmentedLLM) else []
+    return _payload(agent.name, prompt, as_messages(text))

@@ -1,0 +1,75 @@
+"""``fastagent batch SCRIPT DATA -o OUT.jsonl``: one durable agent turn per row of a dataset.
+
+The work is in `fastagent.cli.batch_run`; this module only declares the command line.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+__all__ = ["register", "run"]
+
+_EPILOG = """\
+examples:
+  fastagent batch agent.py prompts.jsonl -o answers.jsonl
+  fastagent batch agent.py tickets.csv -o out.jsonl --template "Summarize: {text}" --id-field ticket
+  fastagent batch agent.py rows.jsonl -o out.jsonl --concurrency 16 --rate 60/min
+
+Re-running the same command resumes: finished rows are not sent again (docs/batch.md).
+"""
+
+
+def register(subparsers: argparse._SubParsersAction[Any]) -> None:
+    """Add the ``batch`` subcommand."""
+    parser = subparsers.add_parser(
+        "batch",
+        help="run an agent over every row of a JSONL/CSV file, durably (resumable)",
+        description=(
+            "Send every row of DATA to an agent of SCRIPT, each row as one durable workflow "
+            "(the embedded SQLite database unless durable: says otherwise), and write one "
+            "JSON line per row to OUT in input order. Re-running resumes."
+        ),
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("script", metavar="SCRIPT", help="the FastAgent script (agent.py)")
+    parser.add_argument("data", metavar="DATA", help="the rows: a .jsonl or .csv file")
+    parser.add_argument("-o", "--output", required=True, metavar="OUT", help="OUT.jsonl")
+    parser.add_argument("--agent", metavar="NAME", help="the agent (default: the app's)")
+    text = parser.add_mutually_exclusive_group()
+    text.add_argument("--field", metavar="FIELD", help="the row field sent (default: prompt)")
+    text.add_argument("--template", metavar="TEXT", help='e.g. "Summarize: {text}"')
+    parser.add_argument(
+        "--id-field", default="id", metavar="FIELD", help="the row's id (default: id; else row #)"
+    )
+    parser.add_argument(
+        "--concurrency", type=int, default=8, metavar="N", help="rows in flight (default 8)"
+    )
+    parser.add_argument("--rate", metavar="N/PERIOD", help="at most N row starts per period")
+    parser.add_argument(
+        "--retry-failed", action="store_true", help="run the rows that failed before again"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the batch; 0 when every row succeeded, 1 when some failed."""
+    import asyncio
+
+    from fastagent.cli.batch_run import BatchOptions, run_batch
+
+    options = BatchOptions(
+        script=args.script,
+        data=args.data,
+        output=args.output,
+        agent=args.agent,
+        field=args.field,
+        template=args.template,
+        id_field=args.id_field,
+        concurrency=args.concurrency,
+        rate=args.rate,
+        retry_failed=args.retry_failed,
+        config=args.config,
+        quiet=args.quiet,
+    )
+    return asyncio.run(run_batch(options))

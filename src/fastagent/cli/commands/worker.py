@@ -1,0 +1,61 @@
+"""``fastagent worker SCRIPT``: a process that runs the app's durable work until stopped.
+
+It builds the script's agents with durability on, resumes the pending work of its own
+executor id (``durable.executor_id``), runs resumed and recovered workflows, and waits for
+more until Ctrl-C or SIGTERM.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+__all__ = ["register", "run"]
+
+
+def register(subparsers: argparse._SubParsersAction[Any]) -> None:
+    """Add the ``worker`` subcommand."""
+    parser = subparsers.add_parser(
+        "worker",
+        help="run the durable work of a script's agents until stopped",
+        description=(
+            "Build SCRIPT's agents with durability on, resume this executor's pending work "
+            "and run resumed or recovered workflows until Ctrl-C or SIGTERM."
+        ),
+    )
+    parser.add_argument("script", metavar="SCRIPT", help="the FastAgent script (agent.py)")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the worker until a signal stops it."""
+    import asyncio
+
+    return asyncio.run(_work(args))
+
+
+async def _work(args: argparse.Namespace) -> int:
+    import asyncio
+    import signal
+    import sys
+    from pathlib import Path
+
+    from fastagent.config import load_config
+    from fastagent.config.durable_settings import DurableSettings
+    from fastagent.runtime import RunOptions, Runtime
+    from fastagent.scenarios.imports import load_app
+
+    fast = load_app(args.script, base_dir=Path.cwd(), where="worker")
+    settings = load_config(args.config).settings
+    durable = (settings.durable or DurableSettings()).model_copy(update={"enabled": True})
+    settings = settings.model_copy(update={"durable": durable})
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with Runtime.open(RunOptions(quiet=True), settings=settings) as runtime:
+        await fast.build(runtime)
+        executor = durable.executor_id or "local"
+        sys.stderr.write(f"worker: executor {executor}, version {durable.application_version}\n")
+        sys.stderr.flush()
+        await stop.wait()
+    return 0

@@ -1,0 +1,95 @@
+"""The DBOS side of durable execution: the one workflow function and the step runner.
+
+Imported only by `DurableEngine.launch` (it imports ``dbos``). The workflow is registered
+with DBOS when this module is imported, before DBOS launches, so that a process recovering
+pending work finds it by name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, Final
+
+from dbos import DBOS
+from dbos._context import get_local_dbos_context
+
+from fastagent.durable.errors import DurableError
+from fastagent.messages import Message, ToolCall, ToolResult
+from fastagent.steps import StepOutcome, set_idempotency_key, use_steps
+
+__all__ = ["HANDLERS", "WORKFLOW_NAME", "DbosSteps", "turn_workflow"]
+
+WORKFLOW_NAME: Final = "fastagent.turn"
+
+TurnHandler = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
+
+HANDLERS: dict[str, TurnHandler] = {}
+"""What each workflow's ``handler`` input names, registered by the app before launch."""
+
+
+class DbosSteps:
+    """Runs model calls and tool calls as DBOS steps whose results are history dicts."""
+
+    async def model_step(
+        self, call: Callable[[], Awaitable[Message]], *, model: str
+    ) -> StepOutcome[Message]:
+        """Run one model call as a step (or read back its recorded reply)."""
+
+        async def run() -> dict[str, Any]:
+            return (await call()).to_dict()
+
+        data, replayed, step, workflow = await _run_step(f"model {model}", run)
+        return StepOutcome(Message.from_dict(data), replayed, step, workflow)
+
+    async def tool_step(
+        self, call: Callable[[], Awaitable[ToolResult]], tool_call: ToolCall
+    ) -> StepOutcome[ToolResult]:
+        """Run one tool call as a step (or read back its recorded result)."""
+
+        async def run() -> dict[str, Any]:
+            result = await call()
+            return result.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+        data, replayed, step, workflow = await _run_step(f"tool {tool_call.name}", run)
+        return StepOutcome(ToolResult.model_validate(data), replayed, step, workflow)
+
+
+async def _run_step(
+    name: str, run: Callable[[], Awaitable[dict[str, Any]]]
+) -> tuple[dict[str, Any], bool, int, str]:
+    ctx = get_local_dbos_context()
+    if ctx is None or not ctx.is_workflow():
+        # Inside a step already (an agent used as a tool): part of that step, not its own.
+        return await run(), False, 0, ""
+    workflow = ctx.workflow_id or ""
+    step = ctx.function_id + 1
+    ran = False
+
+    async def body() -> dict[str, Any]:
+        nonlocal ran
+        ran = True
+        undo = set_idempotency_key(f"{workflow}:{step}")
+        try:
+            return await run()
+        finally:
+            undo()
+
+    # No DBOS retries: the provider's own retry policy runs inside the step.
+    result = await DBOS.run_step_async({"name": name, "retries_allowed": False}, body)
+    return result, not ran, step, workflow
+
+
+@DBOS.workflow(name=WORKFLOW_NAME)
+async def turn_workflow(handler: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """One durable turn: run the registered `handler` on `payload` with durable steps."""
+    run = HANDLERS.get(handler)
+    if run is None:
+        raise DurableError(
+            f"durable workflow needs handler {handler!r}, which this process does not have",
+            hint="run the same script (same agents) that started the workflow",
+        )
+    undo = use_steps(DbosSteps())
+    try:
+        return await run(payload)
+    finally:
+        undo()

@@ -1,0 +1,180 @@
+"""``fastagent batch``: durable rows, output in input order, resume, failures, kill -9."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from durable.scripted_openai import ScriptedOpenAI
+
+pytest.importorskip("dbos", reason="the durable extra is not installed")
+
+APP = Path(__file__).with_name("batch_app.py")
+_BOUND = 240.0  # generous: a loaded machine
+
+
+def _folder(tmp_path: Path, server: ScriptedOpenAI, rows: int) -> Path:
+    tmp_path.joinpath("fastagent.yaml").write_text(
+        "default_model: generic.test-model\n"
+        f"generic:\n  base_url: {server.base_url}\n  api_key: test-key\n"
+    )
+    lines = [json.dumps({"id": f"r{i}", "prompt": f"row {i}"}) for i in range(rows)]
+    tmp_path.joinpath("rows.jsonl").write_text("\n".join(lines) + "\n")
+    return tmp_path
+
+
+def _batch(folder: Path, *extra: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "fastagent",
+            "batch",
+            str(APP),
+            "rows.jsonl",
+            "-o",
+            "out.jsonl",
+            *list(extra),
+        ],
+        cwd=folder,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def _finish(process: subprocess.Popen[str]) -> tuple[int, str]:
+    _, err = process.communicate(timeout=_BOUND)
+    return process.returncode, err
+
+
+def _output(folder: Path) -> list[dict[str, object]]:
+    return [json.loads(line) for line in folder.joinpath("out.jsonl").read_text().splitlines()]
+
+
+def test_rows_in_input_order_and_a_rerun_makes_no_calls(tmp_path: Path) -> None:
+    with ScriptedOpenAI() as server:
+        folder = _folder(tmp_path, server, 12)
+        code, err = _finish(_batch(folder, "--concurrency", "4"))
+        assert code == 0, err
+        out = _output(folder)
+        assert [row["id"] for row in out] == [f"r{i}" for i in range(12)]
+        assert [row["text"] for row in out] == [f"echo: row {i}" for i in range(12)]
+        assert out[0]["usage"] == {
+            "input_tokens": 10,
+            "output_tokens": 2,
+            "cache_read_tokens": 0,
+            "cache_write_tokens": 0,
+            "reasoning_tokens": 0,
+            "requests": 1,
+        }
+        assert not folder.joinpath("out.jsonl.partial").exists()
+        assert server.requests == 12
+        # Rows never share memory: each request holds the system prompt and its row only.
+        assert all(len(body["messages"]) == 2 for body in server.bodies)
+
+        code, err = _finish(_batch(folder))
+        assert code == 0, err
+        assert "12 of 12 rows already done" in err
+        assert server.requests == 12
+        assert _output(folder) == out
+
+
+def test_csv_with_template_and_id_field(tmp_path: Path) -> None:
+    with ScriptedOpenAI() as server:
+        folder = _folder(tmp_path, server, 0)
+        folder.joinpath("rows.csv").write_text("ticket,text\nT-2,late parcel\nT-1,refund\n")
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "fastagent",
+                "batch",
+                str(APP),
+                "rows.csv",
+                "-o",
+                "o.jsonl",
+                "--template",
+                "Summarize: {text}",
+                "--id-field",
+                "ticket",
+            ],
+            cwd=folder,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        code, err = _finish(process)
+        assert code == 0, err
+        out = [json.loads(line) for line in folder.joinpath("o.jsonl").read_text().splitlines()]
+        assert [(r["id"], r["text"]) for r in out] == [
+            ("T-2", "echo: Summarize: late parcel"),
+            ("T-1", "echo: Summarize: refund"),
+        ]
+
+
+def test_failed_rows_exit_1_listed_then_retry_failed_runs_them(tmp_path: Path) -> None:
+    with ScriptedOpenAI(fail_on="row 3") as server:
+        folder = _folder(tmp_path, server, 5)
+        code, err = _finish(_batch(folder))
+        assert code == 1
+        assert "1 of 5 rows failed: r3" in err
+        out = _output(folder)
+        assert [("error" in row) for row in out] == [False, False, False, True, False]
+        assert "refused: row 3" in str(out[3]["error"])
+
+        code, err = _finish(_batch(folder))  # without --retry-failed: the same failure
+        assert code == 1 and "r3" in err
+        server.fail_on = None
+        before = server.requests
+        code, err = _finish(_batch(folder, "--retry-failed"))
+        assert code == 0, err
+        assert _output(folder)[3]["text"] == "echo: row 3"
+        assert server.requests == before + 1  # only the failed row ran again
+
+
+def test_bad_input_is_one_clear_line(tmp_path: Path) -> None:
+    with ScriptedOpenAI() as server:
+        folder = _folder(tmp_path, server, 0)
+        folder.joinpath("rows.jsonl").write_text('{"id": 1, "prompt": "a"}\n[1, 2]\n')
+        code, err = _finish(_batch(folder))
+        assert code != 0
+        assert "rows.jsonl:2: a JSON list, not an object" in err
+        assert "Traceback" not in err
+        assert server.requests == 0
+
+
+def test_a_200_row_batch_killed_midway_resumes_every_row_exactly_once(tmp_path: Path) -> None:
+    rows, concurrency = 200, 8
+    with ScriptedOpenAI() as server:
+        folder = _folder(tmp_path, server, rows)
+        first = _batch(folder, "--concurrency", str(concurrency))
+        partial = folder / "out.jsonl.partial"
+        deadline = time.monotonic() + _BOUND
+        try:
+            while not partial.exists() or len(partial.read_text().splitlines()) < 50:
+                assert first.poll() is None, first.communicate()[1][-2000:]
+                assert time.monotonic() < deadline, "50 rows were not done in time"
+                time.sleep(0.05)
+        finally:
+            os.killpg(first.pid, signal.SIGKILL)
+            first.communicate(timeout=_BOUND)
+        killed_at = server.requests
+        assert 50 <= killed_at < rows
+        assert not folder.joinpath("out.jsonl").exists()
+
+        code, err = _finish(_batch(folder, "--concurrency", str(concurrency)))
+        assert code == 0, err
+        out = _output(folder)
+        assert [row["id"] for row in out] == [f"r{i}" for i in range(rows)]
+        assert [row["text"] for row in out] == [f"echo: row {i}" for i in range(rows)]
+        # Each row's call at most once, plus the calls in flight at the kill.
+        assert rows <= server.requests <= rows + concurrency

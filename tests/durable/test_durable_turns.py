@@ -1,0 +1,164 @@
+"""Durable turns in one process: steps stored as history JSON, usage, memory, re-attach."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from durable.scripted_openai import ScriptedOpenAI
+from fastagent.agents import FastAgent
+from fastagent.config import Settings
+from fastagent.config.durable_settings import DurableSettings
+from fastagent.config.settings import GenericSettings
+from fastagent.events import ModelResponse, StepReplayed
+from fastagent.messages import Message
+from fastagent.runtime import current_runtime
+from fastagent.steps import idempotency_key
+
+pytest.importorskip("dbos", reason="the durable extra is not installed")
+
+
+def _settings(server: ScriptedOpenAI, database: Path) -> Settings:
+    return Settings(
+        default_model="generic.test-model",
+        generic=GenericSettings(base_url=server.base_url, api_key="test-key"),
+        durable=DurableSettings(database=str(database)),
+    )
+
+
+def _app(server: ScriptedOpenAI, database: Path, keys: list[str | None]) -> FastAgent:
+    fast = FastAgent("durable-inproc", settings=_settings(server, database))
+
+    @fast.tool
+    def lookup(ticket: str) -> str:
+        """Look a ticket up."""
+        keys.append(idempotency_key())
+        return f"ticket {ticket} is open"
+
+    fast.agent("desk", "Answer with the tool.", tools=[lookup])(lambda: None)
+    return fast
+
+
+async def test_a_keyed_turn_records_each_call_as_a_json_step(tmp_path: Path) -> None:
+    database = tmp_path / "durable.sqlite"
+    keys: list[str | None] = []
+    with ScriptedOpenAI(tool="lookup", arguments={"ticket": "9"}) as server:
+        fast = _app(server, database, keys)
+        async with fast.run() as app:
+            responses: list[ModelResponse] = []
+            current_runtime().events.subscribe(responses.append, ModelResponse)
+            answer = await app.send("status of 9?", key="ticket-9")
+            history = app["desk"].history
+            usage = app["desk"].usage
+            runtime_usage = current_runtime().usage.total
+        assert answer == "answer: ticket 9 is open"
+        assert server.requests == 2
+        assert keys == ["ticket-9:2"]  # the tool read its step's idempotency key
+        assert [m.role for m in history] == ["user", "assistant", "user", "assistant"]
+        assert history[-1].text == answer
+        assert usage.requests == 2 and runtime_usage.requests == 2 and len(responses) == 2
+
+    rows = sqlite3.connect(database).execute(
+        "select function_id, function_name, output, serialization from operation_outputs "
+        "where workflow_uuid = 'ticket-9' order by function_id"
+    )
+    steps = [(n, name, json.loads(out), ser) for n, name, out, ser in rows]
+    assert [(n, name, ser) for n, name, _, ser in steps] == [
+        (1, "model test-model", "portable_json"),
+        (2, "tool lookup", "portable_json"),
+        (3, "model test-model", "portable_json"),
+    ]
+    # Our lossless history format, readable back as messages.
+    assert Message.from_dict(steps[0][2]).tool_calls[0].name == "lookup"
+    assert steps[1][2]["content"] == [{"type": "text", "text": "ticket 9 is open"}]
+    assert Message.from_dict(steps[2][2]).text == "answer: ticket 9 is open"
+
+
+async def test_the_same_key_again_returns_the_recorded_turn_without_calls(tmp_path: Path) -> None:
+    database = tmp_path / "durable.sqlite"
+    keys: list[str | None] = []
+    with ScriptedOpenAI(tool="lookup", arguments={"ticket": "3"}) as server:
+        fast = _app(server, database, keys)
+        async with fast.run() as app:
+            first = await app.send("status of 3?", key="ticket-3")
+            again = await app.send("status of 3?", key="ticket-3")
+            history = app["desk"].history
+        assert first == again == "answer: ticket 3 is open"
+        assert server.requests == 2 and keys == ["ticket-3:2"]
+        assert len(history) == 4  # the turn is in memory once
+
+        # A new process (a new app) re-attaching: the turn lands in its fresh memory.
+        async with _app(server, database, keys).run() as app:
+            replayed: list[StepReplayed] = []
+            current_runtime().events.subscribe(replayed.append, StepReplayed)
+            third = await app.send("status of 3?", key="ticket-3")
+            assert [m.role for m in app["desk"].history] == [
+                "user",
+                "assistant",
+                "user",
+                "assistant",
+            ]
+            assert current_runtime().usage.total.requests == 0
+        assert third == first and server.requests == 2
+
+
+async def test_the_next_turn_continues_the_conversation(tmp_path: Path) -> None:
+    keys: list[str | None] = []
+    with ScriptedOpenAI() as server:  # no tool: echoes
+        async with _app(server, tmp_path / "d.sqlite", keys).run() as app:
+            assert await app.send("one", key="t-1") == "echo: one"
+            assert await app.send("two", key="t-2") == "echo: two"
+        sent = server.bodies[-1]["messages"]
+        assert [m["role"] for m in sent] == ["system", "user", "assistant", "user"]
+
+
+async def test_an_agent_used_as_a_tool_runs_inside_its_tool_step(tmp_path: Path) -> None:
+    database = tmp_path / "durable.sqlite"
+    with ScriptedOpenAI(tool="helper", arguments={"message": "look it up"}) as server:
+        fast = FastAgent("nested", settings=_settings(server, database))
+        fast.agent("helper", "Help.")(lambda: None)
+        fast.agent("lead", "Ask the helper.", agents=["helper"], default=True)(lambda: None)
+        async with fast.run() as app:
+            answer = await app.send("go", key="nested-1")
+        assert answer.startswith("answer: answer: ")
+        assert server.requests == 4  # lead, helper twice (inside the tool step), lead
+    rows = sqlite3.connect(database).execute(
+        "select function_id, function_name from operation_outputs "
+        "where workflow_uuid = 'nested-1' order by function_id"
+    )
+    assert list(rows) == [(1, "model test-model"), (2, "tool helper"), (3, "model test-model")]
+
+
+async def test_the_loop_still_runs_threads_after_a_durable_run_closes(tmp_path: Path) -> None:
+    import asyncio
+
+    with ScriptedOpenAI() as server:
+        async with _app(server, tmp_path / "d.sqlite", []).run() as app:
+            assert await app.send("one", key="t-1") == "echo: one"
+        assert await asyncio.to_thread(lambda: "thread ok") == "thread ok"
+        plain = FastAgent("plain", settings=_settings(server, tmp_path / "d.sqlite"))
+        plain.agent("a", "Echo.")(lambda: None)
+        async with plain.run() as app:
+            assert await app.send("two") == "echo: two"
+
+
+async def test_a_chain_sent_with_a_key_records_its_agents_calls_in_order(tmp_path: Path) -> None:
+    database = tmp_path / "durable.sqlite"
+    with ScriptedOpenAI() as server:  # echoes
+        fast = FastAgent("chained", settings=_settings(server, database))
+        fast.agent("first", "One.")(lambda: None)
+        fast.agent("second", "Two.")(lambda: None)
+        fast.chain("both", sequence=["first", "second"], default=True)(lambda: None)
+        async with fast.run() as app:
+            answer = await app.send("go", key="chain-1")
+            again = await app.send("go", key="chain-1")
+        assert answer == again == "echo: echo: go"
+        assert server.requests == 2
+    rows = sqlite3.connect(database).execute(
+        "select function_id, function_name from operation_outputs "
+        "where workflow_uuid = 'chain-1' order by function_id"
+    )
+    assert list(rows) == [(1, "model test-model"), (2, "model test-model")]

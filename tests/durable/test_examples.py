@@ -1,0 +1,72 @@
+"""The durable examples of docs/durable.md and docs/batch.md, run as documented."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from durable.scripted_openai import ScriptedOpenAI
+
+pytest.importorskip("dbos", reason="the durable extra is not installed")
+
+EXAMPLE = Path(__file__).parents[2] / "examples" / "durable"
+_BOUND = 180.0
+
+
+def _env(server: ScriptedOpenAI) -> dict[str, str]:
+    return {
+        **os.environ,
+        "FASTAGENT_DEFAULT_MODEL": "generic.test-model",
+        "FASTAGENT_GENERIC__BASE_URL": server.base_url,
+        "FASTAGENT_GENERIC__API_KEY": "test-key",
+    }
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    target = tmp_path / "durable"
+    shutil.copytree(EXAMPLE, target, ignore=shutil.ignore_patterns(".fastagent", "*.jsonl.*"))
+    return target
+
+
+def test_ticket_agent_example_answers_and_a_rerun_makes_no_call(folder: Path) -> None:
+    with ScriptedOpenAI(tool="close_ticket", arguments={"ticket": "42"}) as server:
+        command = [sys.executable, "ticket_agent.py", "ticket-42", "Close ticket 42."]
+        for _ in range(2):
+            run = subprocess.run(
+                command,
+                cwd=folder,
+                env=_env(server),
+                capture_output=True,
+                text=True,
+                timeout=_BOUND,
+            )
+            assert run.returncode == 0, run.stderr[-3000:]
+            assert run.stdout.strip() == ("answer: ticket 42 closed (idempotency key ticket-42:2)")
+        assert server.requests == 2
+    assert folder.joinpath(".fastagent", "durable.sqlite").is_file()
+
+
+def test_batch_example_writes_one_line_per_ticket(folder: Path) -> None:
+    with ScriptedOpenAI(tool="close_ticket", arguments={"ticket": "7"}) as server:
+        command = [sys.executable, "-m", "fastagent", "batch", "ticket_agent.py"]
+        command += ["tickets.jsonl", "-o", "answers.jsonl"]
+        run = subprocess.run(
+            command,
+            cwd=folder,
+            env=_env(server),
+            capture_output=True,
+            text=True,
+            timeout=_BOUND,
+        )
+        assert run.returncode == 0, run.stderr[-3000:]
+        lines = [json.loads(x) for x in folder.joinpath("answers.jsonl").read_text().splitlines()]
+        assert [line["id"] for line in lines] == ["T-1", "T-2", "T-3"]
+        assert all(line["text"].startswith("answer: ticket 7 closed") for line in lines)
+        assert server.requests == 6

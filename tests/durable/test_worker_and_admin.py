@@ -1,0 +1,120 @@
+"""``fastagent durable list|steps|show|recover`` and ``fastagent worker``: a dead executor."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from durable.scripted_openai import ScriptedOpenAI
+from durable.test_crash_recovery import WORKER, _wait_for, _write_config
+
+pytest.importorskip("dbos", reason="the durable extra is not installed")
+
+_BOUND = 120.0
+
+
+def _fastagent(folder: Path, *args: str, executor: str = "admin") -> str:
+    run = subprocess.run(
+        [sys.executable, "-m", "fastagent", *args],
+        cwd=folder,
+        env={**os.environ, "FASTAGENT_DURABLE__EXECUTOR_ID": executor},
+        capture_output=True,
+        text=True,
+        timeout=_BOUND,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    return run.stdout
+
+
+def test_a_dead_executors_turn_is_recovered_by_another_worker(tmp_path: Path) -> None:
+    recover_onto_another_worker(tmp_path)
+
+
+def recover_onto_another_worker(tmp_path: Path, database: str | None = None) -> None:
+    """Kill executor w1 mid tool call; inspect; recover its turn onto worker w2."""
+    with ScriptedOpenAI(tool="wait_for_go", arguments={"ticket": "5"}) as server:
+        _write_config(tmp_path, server, database)
+        env = {**os.environ, "FASTAGENT_DURABLE__EXECUTOR_ID": "w1"}
+        first = subprocess.Popen(
+            [sys.executable, str(WORKER), "ticket-5", "close ticket 5"],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        try:
+            _wait_for(tmp_path / "tool_runs", first)
+        finally:
+            os.killpg(first.pid, signal.SIGKILL)
+            first.communicate(timeout=_BOUND)
+
+        listed = _fastagent(tmp_path, "durable", "list", "--status", "PENDING")
+        assert listed.splitlines() == ["ticket-5\tPENDING\tw1\tv1"]
+        assert _fastagent(tmp_path, "durable", "steps", "ticket-5").splitlines() == [
+            "1\tmodel test-model\tdone"
+        ]
+
+        (tmp_path / "go").touch()
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "fastagent", "worker", str(WORKER)],
+            cwd=tmp_path,
+            env={**os.environ, "FASTAGENT_DURABLE__EXECUTOR_ID": "w2"},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        try:
+            assert worker.stderr is not None
+            assert worker.stderr.readline().startswith("worker: executor w2")
+            # w2 does not take w1's work by itself ...
+            assert "ticket-5\tPENDING" in _fastagent(tmp_path, "durable", "list")
+            handed = _fastagent(tmp_path, "durable", "recover", "--executor", "w1")
+            assert handed.strip() == "handed 1 pending workflow(s) of w1 to the workers"
+            deadline = time.monotonic() + _BOUND
+            while True:
+                shown = json.loads(_fastagent(tmp_path, "durable", "show", "ticket-5"))
+                if shown["status"] == "SUCCESS":
+                    break
+                assert time.monotonic() < deadline, f"not recovered in time: {shown}"
+                time.sleep(0.2)
+        finally:
+            worker.send_signal(signal.SIGTERM)
+            worker.communicate(timeout=_BOUND)
+        assert worker.returncode == 0
+        assert shown["output"]["final"]["content"] == [{"type": "text", "text": "answer: closed 5"}]
+        assert server.requests == 2  # the recorded first call was not made again
+        assert len((tmp_path / "tool_runs").read_text().splitlines()) == 2
+
+
+def _failing(folder: Path, *args: str) -> str:
+    run = subprocess.run(
+        [sys.executable, "-m", "fastagent", *args],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=_BOUND,
+    )
+    assert run.returncode != 0
+    assert "Traceback" not in run.stderr
+    return run.stderr
+
+
+def test_no_database_and_unknown_workflow_are_one_clear_line(tmp_path: Path) -> None:
+    with ScriptedOpenAI() as server:
+        _write_config(tmp_path, server)
+        assert "no durable database at" in _failing(tmp_path, "durable", "show", "nope")
+        tmp_path.joinpath("rows.jsonl").write_text('{"id": "a", "prompt": "hi"}\n')
+        app = str(WORKER.with_name("batch_app.py"))
+        _fastagent(tmp_path, "batch", app, "rows.jsonl", "-o", "out.jsonl")
+        assert "no durable workflow 'nope'" in _failing(tmp_path, "durable", "steps", "nope")
+        assert _fastagent(tmp_path, "durable", "list").count("\tSUCCESS\t") == 1
