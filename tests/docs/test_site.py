@@ -177,6 +177,10 @@ def test_quickstart_guide_shows_the_example_and_the_chat_screenshot(visit: Any) 
     assert example.strip() in code  # the runnable example, included whole
     chat = page.locator("img[src$='chat.svg']")
     assert chat.evaluate("img => img.complete && img.naturalWidth > 0")
+    # the screenshot is of a real chat: the MCP tool call and the server's answer are in it
+    svg = page.request.get(chat.evaluate("img => img.src")).text().replace("&#160;", " ")
+    assert "agent -> everything__echo" in svg
+    assert "Echo: hi from an MCP server" in svg
     guide.shot("quickstart")
     guide.check_clean()
 
