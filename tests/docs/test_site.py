@@ -9,6 +9,7 @@ installs it); without it these tests fail and say how to install it.
 from __future__ import annotations
 
 import functools
+import html
 import http.server
 import os
 import shutil
@@ -178,7 +179,8 @@ def test_quickstart_guide_shows_the_example_and_the_chat_screenshot(visit: Any) 
     chat = page.locator("img[src$='chat.svg']")
     assert chat.evaluate("img => img.complete && img.naturalWidth > 0")
     # the screenshot is of a real chat: the MCP tool call and the server's answer are in it
-    svg = page.request.get(chat.evaluate("img => img.src")).text().replace("&#160;", " ")
+    svg = html.unescape(page.request.get(chat.evaluate("img => img.src")).text())
+    svg = svg.replace("\xa0", " ")
     assert "agent -> everything__echo" in svg
     assert "Echo: hi from an MCP server" in svg
     guide.shot("quickstart")
