@@ -121,18 +121,17 @@ class SharedClientAgentDeclaration:
 
     async def build(self, build: Any) -> Any:
         from fastagent.agents.agent import Agent
-        from fastagent.agents.models import model_factory
         from fastagent.llm.augmented import AugmentedLLM
         from fastagent.llm.params import RequestParams
 
-        factory = model_factory(build.context)
+        factory = build.runtime.models
         provider = factory.build(factory.resolve(f"generic.{MODEL}"), client=self.client)
         llm = AugmentedLLM(
             provider,
             name=self.name,
             instruction=INSTRUCTION,
             params=RequestParams(use_history=False),
-            events=build.context.events,
+            events=build.runtime.events,
         )
         return Agent(self.name, llm, model=f"generic.{MODEL}")
 

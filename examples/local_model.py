@@ -1,10 +1,9 @@
 """Chat with a model on a local OpenAI-compatible server (llama.cpp, Ollama, vLLM, ...).
 
-Start a server first, e.g. llama.cpp's Python server with the small SmolLM2 model that
-scripts/env.sh installs (see docs/providers/local-models.md):
+Start a server first, e.g. llama.cpp's server engine with a GGUF model (see
+docs/providers/local-models.md):
 
-    python -m llama_cpp.server --model PATH/TO/model.gguf --port 8080 \
-        --chat_format chatml-function-calling
+    python serve_gguf.py --model PATH/TO/model.gguf --port 8080
 
 Then send one message, or chat (an empty line or Ctrl-D ends the chat):
 
@@ -19,7 +18,7 @@ import asyncio
 import sys
 
 from fastagent.llm import AugmentedLLM, RequestParams
-from fastagent.providers.openai_compat import GenericProvider
+from fastagent.providers.generic import GenericProvider
 
 
 def parse_args() -> argparse.Namespace:

@@ -20,9 +20,9 @@ from fastagent.logging import (
     ConsoleHandler,
     JsonLinesFormatter,
     RedactingFilter,
-    attach_event_log,
     configure_logging,
     get_logger,
+    start_event_log,
 )
 
 ENV_SECRET = "env-secret-value-123"
@@ -337,7 +337,7 @@ def test_event_log_writes_events(tmp_path: Path) -> None:
     path = tmp_path / "events.jsonl"
     remove = configure_logging(LoggerSettings(level="info", type="file", path=str(path)))
     bus = EventBus()
-    detach = attach_event_log(bus)
+    detach = start_event_log(bus)
     bus.publish(ModelResponse(agent="a", model="m", input_tokens=3, output_tokens=4, at=1.5))
     bus.publish(StreamDelta(agent="a", text="below the level"))
     bus.publish(
@@ -370,7 +370,7 @@ def test_event_log_debug_events_at_debug_level(tmp_path: Path) -> None:
     path = tmp_path / "events.jsonl"
     remove = configure_logging(LoggerSettings(level="debug", type="file", path=str(path)))
     bus = EventBus()
-    detach: Callable[[], None] = attach_event_log(bus)
+    detach: Callable[[], None] = start_event_log(bus)
     bus.publish(StreamDelta(agent="a", text="hello"))
     detach()
     remove()
@@ -379,9 +379,9 @@ def test_event_log_debug_events_at_debug_level(tmp_path: Path) -> None:
     assert line["data"]["text"] == "hello"  # type: ignore[index]
 
 
-def test_importing_logging_and_context_stays_light() -> None:
+def test_importing_logging_and_runtime_stays_light() -> None:
     code = (
-        "import sys, fastagent.logging, fastagent.context, fastagent._redact\n"
+        "import sys, fastagent.logging, fastagent.runtime, fastagent._redact\n"
         "heavy = {'rich', 'mcp', 'anthropic', 'openai'} & {m.split('.')[0] for m in sys.modules}\n"
         "print(sorted(heavy))"
     )
@@ -410,3 +410,44 @@ def test_bad_format_arguments_neither_raise_nor_leak(tmp_path: Path) -> None:
     (line,) = read_lines(path)
     assert "sk-ant" not in str(line["message"])
     assert "could not format arguments" in str(line["message"])
+
+
+def _sdk_bridge_output(*, verbose: bool, records: int, now: list[float]) -> str:
+    from fastagent.logging import SdkLogBridge, mcp_server_context
+
+    console, buffer = console_sink()
+    configure_logging(LoggerSettings(), verbose=verbose, console=console)
+    bridge = SdkLogBridge(window=10.0, clock=lambda: now[0])
+    sdk = logging.getLogger("mcp.client.fake")
+    sdk.addHandler(bridge)
+    sdk.propagate = False
+    try:
+        with mcp_server_context.scoped("srv"):
+            for n in range(records):
+                now[0] = n * 0.1
+                try:
+                    raise ValueError(f"bad line {n}\nsecond line")
+                except ValueError:
+                    sdk.exception("Failed to parse message")
+            now[0] = 60.0
+            sdk.error("Failed to parse message")
+    finally:
+        sdk.removeHandler(bridge)
+        sdk.propagate = True
+    return buffer.getvalue()
+
+
+def test_sdk_records_are_one_rate_limited_warning_line_naming_the_server() -> None:
+    out = _sdk_bridge_output(verbose=False, records=50, now=[0.0])
+    assert out.splitlines() == [
+        "warning fastagent.mcp.sdk: MCP server 'srv': Failed to parse message "
+        "(ValueError: bad line 0)",
+        "warning fastagent.mcp.sdk: MCP server 'srv': Failed to parse message "
+        "[49 more like this in the last 10s]",
+    ]
+
+
+def test_sdk_tracebacks_are_kept_with_verbose() -> None:
+    out = _sdk_bridge_output(verbose=True, records=1, now=[0.0])
+    assert "Traceback (most recent call last)" in out
+    assert "ValueError: bad line 0" in out

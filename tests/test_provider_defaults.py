@@ -12,8 +12,8 @@ from fastagent.config import Settings
 from fastagent.exceptions import MissingDependencyError
 from fastagent.provider_defaults import PROVIDER_DEFAULTS, api_key_variable
 from fastagent.providers.errors import error_for_status
+from fastagent.providers.generic import GenericProvider
 from fastagent.providers.openai import OpenAIProvider
-from fastagent.providers.openai_compat import GenericProvider
 
 
 def test_importing_the_table_imports_nothing_beyond_the_package() -> None:

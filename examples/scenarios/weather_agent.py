@@ -6,7 +6,7 @@ import asyncio
 
 from weather_tools import get_weather  # found next to this script
 
-from fastagent.agents import FastAgent
+from fastagent import FastAgent
 
 fast = FastAgent("weather-demo")
 

@@ -18,8 +18,7 @@ from fastagent._version import __version__
 if TYPE_CHECKING:
     from fastagent.agents.agent import Agent
     from fastagent.agents.agent_app import AgentApp
-    from fastagent.agents.app import FastAgent
-    from fastagent.context import Context, current_context
+    from fastagent.cli.script import FastAgent
     from fastagent.events import EventBus
     from fastagent.history import load_history, save_history
     from fastagent.llm.augmented import AugmentedLLM
@@ -27,7 +26,8 @@ if TYPE_CHECKING:
     from fastagent.llm.params import RequestParams
     from fastagent.messages import Message, StopReason, ToolCall, ToolResult, Usage
     from fastagent.providers.factory import ModelFactory
-    from fastagent.providers.registry import create_provider
+    from fastagent.providers.model_strings import create_provider
+    from fastagent.runtime import Context, RunOptions, Runtime, current_context, current_runtime
     from fastagent.tools.function_tool import FunctionTool, tool
     from fastagent.tools.toolset import ToolSet
 
@@ -42,6 +42,8 @@ __all__ = [
     "Message",
     "ModelFactory",
     "RequestParams",
+    "RunOptions",
+    "Runtime",
     "SimpleMemory",
     "StopReason",
     "ToolCall",
@@ -51,6 +53,7 @@ __all__ = [
     "__version__",
     "create_provider",
     "current_context",
+    "current_runtime",
     "load_history",
     "save_history",
     "tool",
@@ -60,21 +63,24 @@ _LAZY: dict[str, str] = {
     "Agent": "fastagent.agents.agent",
     "AgentApp": "fastagent.agents.agent_app",
     "AugmentedLLM": "fastagent.llm.augmented",
-    "Context": "fastagent.context",
+    "Context": "fastagent.runtime",
     "EventBus": "fastagent.events",
-    "FastAgent": "fastagent.agents.app",
+    "FastAgent": "fastagent.cli.script",
     "FunctionTool": "fastagent.tools.function_tool",
     "Message": "fastagent.messages",
     "ModelFactory": "fastagent.providers.factory",
     "RequestParams": "fastagent.llm.params",
+    "RunOptions": "fastagent.runtime",
+    "Runtime": "fastagent.runtime",
     "SimpleMemory": "fastagent.llm.memory",
     "StopReason": "fastagent.messages",
     "ToolCall": "fastagent.messages",
     "ToolResult": "fastagent.messages",
     "ToolSet": "fastagent.tools.toolset",
     "Usage": "fastagent.messages",
-    "create_provider": "fastagent.providers.registry",
-    "current_context": "fastagent.context",
+    "create_provider": "fastagent.providers.model_strings",
+    "current_context": "fastagent.runtime",
+    "current_runtime": "fastagent.runtime",
     "load_history": "fastagent.history",
     "save_history": "fastagent.history",
     "tool": "fastagent.tools.function_tool",

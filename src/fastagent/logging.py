@@ -4,20 +4,28 @@ Every fastagent logger lives under ``fastagent`` (``fastagent.config``,
 ``fastagent.mcp.<server>``, …); `get_logger` builds the names. `configure_logging` installs
 handlers on the ``fastagent`` logger only, never on the root logger, and returns a function
 that removes exactly what it installed. Every handler carries a `RedactingFilter`, so no sink
-ever sees a credential. `attach_event_log` writes `EventBus` events to the log under
+ever sees a credential. `start_event_log` writes `EventBus` events to the log under
 ``fastagent.events``.
+
+The official ``mcp`` SDK logs under ``mcp``; `route_sdk_logging` sends those records into
+``fastagent.mcp.sdk`` through an `SdkLogBridge`: at most warning level, one line each (the
+traceback only when debug logging is on), the server named, and each kind of line at most once
+per 10 s (a server writing garbage gets one line, not one traceback per line).
 
 ``rich`` is imported only when a console sink is built, so importing this module stays cheap.
 """
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import json
 import logging
 import threading
+import time
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -43,9 +51,12 @@ __all__ = [
     "ConsoleHandler",
     "JsonLinesFormatter",
     "RedactingFilter",
-    "attach_event_log",
+    "SdkLogBridge",
     "configure_logging",
     "get_logger",
+    "mcp_server_context",
+    "route_sdk_logging",
+    "start_event_log",
 ]
 
 ROOT_LOGGER = "fastagent"
@@ -219,6 +230,139 @@ class ConsoleHandler(logging.Handler):
             self.handleError(record)
 
 
+class _ServerContext:
+    """The MCP server the current task works for; names it in the SDK's log lines."""
+
+    def __init__(self) -> None:
+        self._var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+            "fastagent_mcp_server", default=None
+        )
+
+    def get(self) -> str | None:
+        """The server's name, or None outside any server's work."""
+        return self._var.get()
+
+    def set(self, name: str) -> None:
+        """Name the server for the rest of the current task (and tasks it starts)."""
+        self._var.set(name)
+
+    @contextmanager
+    def scoped(self, name: str) -> Iterator[None]:
+        """Name the server inside the block."""
+        token = self._var.set(name)
+        try:
+            yield
+        finally:
+            self._var.reset(token)
+
+
+mcp_server_context = _ServerContext()
+"""Which MCP server the running code works for (a context variable), for `SdkLogBridge`."""
+
+SDK_LOGGER = "mcp"
+_SDK_TARGET = f"{ROOT_LOGGER}.mcp.sdk"
+_MAX_KINDS = 1000
+
+
+def _one_line(exc: BaseException, limit: int = 200) -> str:
+    lines = str(exc).strip().splitlines()
+    errors = getattr(exc, "errors", None)  # pydantic: its first error says it best
+    if callable(errors):
+        with suppress(Exception):
+            lines = [str(errors()[0]["msg"])]
+    text = f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class SdkLogBridge(logging.Handler):
+    """Forwards the ``mcp`` SDK's records to ``fastagent.mcp.sdk``, one line each, rate-limited.
+
+    A record is forwarded at its level, but at most warning (real failures reach the user as
+    typed errors); it names the MCP server the code worked for; its traceback is kept only when
+    ``fastagent.mcp.sdk`` logs at debug level (``-v``), otherwise the exception is summed up on
+    the same line. Each kind of record (server, SDK logger, message template) is forwarded at
+    most once per `window` seconds; the next one says how many were held back.
+
+    Args:
+        window: Seconds during which a repeated kind of record is held back.
+        clock: Monotonic time source (for tests).
+    """
+
+    def __init__(self, *, window: float = 10.0, clock: Callable[[], float] = time.monotonic):
+        super().__init__()
+        self.window = window
+        self.clock = clock
+        self._seen: dict[tuple[str, str, str], list[float]] = {}
+        self._kinds_lock = threading.Lock()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Forward `record` (or count it as held back)."""
+        target = logging.getLogger(_SDK_TARGET)
+        level = min(record.levelno, logging.WARNING)
+        if not target.isEnabledFor(level):
+            return
+        server = mcp_server_context.get()
+        held_back = self._held_back((server or "", record.name, str(record.msg)))
+        if held_back is None:
+            return
+        try:
+            message = record.getMessage()
+        except Exception:
+            message = str(record.msg)
+        verbose = target.isEnabledFor(logging.DEBUG)
+        error = record.exc_info[1] if record.exc_info else None
+        if error is not None and not verbose:
+            message = f"{message} ({_one_line(error)})"
+        if server:
+            message = f"MCP server '{server}': {message}"
+        if held_back:
+            message = f"{message} [{held_back} more like this in the last {self.window:g}s]"
+        forwarded = target.makeRecord(
+            target.name,
+            level,
+            record.pathname,
+            record.lineno,
+            message,
+            (),
+            record.exc_info if verbose else None,
+            record.funcName,
+            extra={"sdk_logger": record.name},
+        )
+        target.handle(forwarded)
+
+    def reset(self) -> None:
+        """Forget what was forwarded (the next record of each kind goes through)."""
+        with self._kinds_lock:
+            self._seen.clear()
+
+    def _held_back(self, kind: tuple[str, str, str]) -> int | None:
+        """None: hold this record back; else how many of its kind were held back before it."""
+        now = self.clock()
+        with self._kinds_lock:
+            seen = self._seen.get(kind)
+            if seen is not None and now - seen[0] < self.window:
+                seen[1] += 1
+                return None
+            if len(self._seen) >= _MAX_KINDS:
+                self._seen.clear()
+            self._seen[kind] = [now, 0]
+            return int(seen[1]) if seen is not None else 0
+
+
+def route_sdk_logging() -> None:
+    """Send the ``mcp`` SDK's log records through an `SdkLogBridge` (idempotent).
+
+    The ``mcp`` logger stops propagating to the root logger; its records reach the root
+    through ``fastagent`` instead, tamed.
+    """
+    sdk = logging.getLogger(SDK_LOGGER)
+    with _CONFIGURE_LOCK:
+        if any(isinstance(handler, SdkLogBridge) for handler in sdk.handlers):
+            return
+        sdk.addHandler(SdkLogBridge())
+        sdk.propagate = False
+
+
 def _file_handler(path: str) -> logging.FileHandler:
     target = Path(path)
     try:
@@ -266,6 +410,7 @@ def configure_logging(
     Raises:
         ConfigError: The log file cannot be opened.
     """
+    route_sdk_logging()
     root = logging.getLogger(ROOT_LOGGER)
     if settings.type == "file":
         handler: logging.Handler = _file_handler(settings.path)
@@ -303,7 +448,7 @@ _EVENT_LEVELS: dict[type[Event], int] = {
 }
 
 
-def attach_event_log(bus: EventBus, logger: logging.Logger | None = None) -> Callable[[], None]:
+def start_event_log(bus: EventBus, logger: logging.Logger | None = None) -> Callable[[], None]:
     """Write every event published on `bus` to the log, one record per event.
 
     A record's message is the event type; its extra fields are ``event`` (the type) and

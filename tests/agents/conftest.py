@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from fastagent.agents import FastAgent
+from fastagent import FastAgent
 from fastagent.config import LoggerSettings, Settings
 
 

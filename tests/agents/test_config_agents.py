@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from fastagent.agents import FastAgent
+from fastagent import FastAgent
 from fastagent.agents.config_agents import declarations_from_config
 from fastagent.exceptions import AgentGraphError, ConfigValidationError
 

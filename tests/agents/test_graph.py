@@ -124,7 +124,7 @@ async def test_app_checks_servers_against_config() -> None:
 
 
 async def test_configured_server_passes_validation_and_is_started() -> None:
-    from fastagent.agents import FastAgent
+    from fastagent import FastAgent
     from fastagent.exceptions import MCPServerError
 
     fast = FastAgent(

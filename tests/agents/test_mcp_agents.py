@@ -11,16 +11,16 @@ from typing import Any
 
 import pytest
 
-from fastagent.agents import FastAgent
+from fastagent import FastAgent
 from fastagent.agents.agent import Agent
 from fastagent.agents.declaration import AgentDeclaration
 from fastagent.agents.mcp_wiring import sampling_models, servers_used
-from fastagent.agents.models import FALLBACK_NOTICE, build_agent_provider
+from fastagent.agents.model_choice import FALLBACK_NOTICE
 from fastagent.cli.commands.go import flag_servers, package_server_name, url_server_name
-from fastagent.context import Context
 from fastagent.exceptions import UserError
 from fastagent.messages import EmbeddedResource, Message
 from fastagent.providers.reliability import ReliableProvider
+from fastagent.runtime import RunOptions, Runtime
 
 from .conftest import settings
 from .conftest_mcp import (
@@ -66,7 +66,7 @@ async def test_two_agents_share_one_server_process(everything_app: FastAgent) ->
     everything_app.agent("a", servers=["everything"])
     everything_app.agent("b", servers=["everything"])
     async with everything_app.run() as app:
-        registry = app.context.servers
+        registry = app.runtime.servers
         children = descendants()
         assert await app.a.send(CALL_ECHO) == "Echo: hi"
         assert await app.b.send(CALL_ECHO) == "Echo: hi"
@@ -86,7 +86,7 @@ async def test_load_on_start_servers_connect_before_agents_use_them() -> None:
     )
     fast.agent("a", servers=["everything", "time"])
     async with fast.run() as app:
-        registry = app.context.servers
+        registry = app.runtime.servers
         assert registry.connection("everything").is_connected
         assert registry.connection("time").is_connected  # attached by the agent's build
         assert "unused" not in registry._connections
@@ -160,7 +160,7 @@ async def test_agent_without_servers_says_so_with_a_hint() -> None:
     fast.agent("plain")
     async with fast.run() as app:
         assert app.plain.servers == []
-        assert app.context.servers is None
+        assert not app.runtime.servers_opened
         for call in (
             app.plain.list_prompts(),
             app.plain.list_resources(),
@@ -195,19 +195,20 @@ async def test_unknown_server_is_reported_before_anything_starts() -> None:
 
 
 async def test_providers_come_from_the_model_factory() -> None:
-    async with Context.create(settings(default_model="passthrough.d")) as ctx:
-        provider, model, fell_back = build_agent_provider(ctx, cli_model=None, agent_model=None)
+    async with Runtime.open(settings=settings(default_model="passthrough.d")) as runtime:
+        provider, model, fell_back = runtime.provider_for(None)
         assert isinstance(provider, ReliableProvider)
         assert (model, fell_back) == ("passthrough.d", False)
-        again, _, _ = build_agent_provider(ctx, cli_model="passthrough.c", agent_model="x")
-        assert again.model == "c"
-        assert ctx.models is not None
+    options = RunOptions(model="passthrough.c")
+    async with Runtime.open(options, settings=settings(default_model="passthrough.d")) as runtime:
+        again, model, _ = runtime.provider_for("x")
+        assert (again.model, model) == ("c", "passthrough.c")
 
 
 async def test_builtin_fallback_is_flagged(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("FASTAGENT_DEFAULT_MODEL", raising=False)
-    async with Context.create(settings()) as ctx:
-        _, model, fell_back = build_agent_provider(ctx, cli_model=None, agent_model=None)
+    async with Runtime.open(settings=settings()) as runtime:
+        _, model, fell_back = runtime.provider_for(None)
     assert (model, fell_back) == ("passthrough", True)
     assert "passthrough" in FALLBACK_NOTICE
 
@@ -291,7 +292,7 @@ def _cmdline(pid: int) -> str:
 def test_an_app_without_servers_never_imports_mcp(tmp_path: Path) -> None:
     code = (
         "import asyncio, sys\n"
-        "from fastagent.agents import FastAgent\n"
+        "from fastagent import FastAgent\n"
         "fast = FastAgent('t', parse_cli_args=False, quiet=True)\n"
         "fast.agent('a')\n"
         "async def main():\n"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from fastagent.agents.models import FALLBACK_NOTICE
+from fastagent.agents.model_choice import FALLBACK_NOTICE
 from fastagent.cli.commands.setup import scaffold
 
 from ..conftest import without_progress
@@ -20,7 +20,7 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 SCRIPT = textwrap.dedent(
     """
     import asyncio
-    from fastagent.agents import FastAgent
+    from fastagent import FastAgent
 
     fast = FastAgent("script")
 

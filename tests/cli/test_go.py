@@ -4,7 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from fastagent.agents.models import FALLBACK_NOTICE
+from fastagent.agents.model_choice import FALLBACK_NOTICE
 
 from ..conftest import without_progress
 from .conftest import CliRunner, clean_env

@@ -26,7 +26,7 @@ def llama_server_pids() -> set[int]:
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                if b"llama_cpp.server" in (entry / "cmdline").read_bytes():
+                if b"serve_gguf.py" in (entry / "cmdline").read_bytes():
                     found.add(int(entry.name))
             except OSError:
                 continue

@@ -5,7 +5,10 @@ import pytest
 from fastagent.events import EventBus, StreamDelta
 from fastagent.exceptions import ProviderError
 from fastagent.llm.augmented import AugmentedLLM
-from fastagent.llm.streaming import (
+from fastagent.messages import Message, ToolCall
+from fastagent.providers.passthrough import PassthroughProvider
+from fastagent.providers.playback import PlaybackProvider
+from fastagent.streaming import (
     StreamDone,
     TextDelta,
     ToolCallDelta,
@@ -14,9 +17,6 @@ from fastagent.llm.streaming import (
     ToolResultEvent,
     UsageUpdate,
 )
-from fastagent.messages import Message, ToolCall
-from fastagent.providers.passthrough import PassthroughProvider
-from fastagent.providers.playback import PlaybackProvider
 from fastagent.tools.function_tool import FunctionTool
 from fastagent.tools.toolset import ToolSet
 

@@ -11,7 +11,7 @@ import pytest
 
 from fastagent.exceptions import UserError
 from fastagent.llm import AugmentedLLM
-from fastagent.mcp.aggregator import attach_servers, tool_is_exposed
+from fastagent.mcp.aggregator import add_server_tools, tool_is_exposed
 from fastagent.mcp.registry import ServerRegistry
 from fastagent.messages import ImageContent, ResourceLink, ToolCall
 from fastagent.providers.passthrough import PassthroughProvider
@@ -40,7 +40,7 @@ async def everything() -> AsyncIterator[tuple[ToolSet, ServerRegistry]]:
     )
     async with ServerRegistry(settings) as registry:
         tools = ToolSet()
-        await attach_servers(tools, registry, ["everything", "time"])
+        await add_server_tools(tools, registry, ["everything", "time"])
         yield tools, registry
 
 
@@ -87,7 +87,7 @@ async def test_registry_shares_one_session_per_server(
 ) -> None:
     _, registry = everything
     other = ToolSet()
-    await attach_servers(other, registry, ["everything"])
+    await add_server_tools(other, registry, ["everything"])
     assert (await registry.get("everything")) is registry.connection("everything")
     assert (await call(other, "everything__echo", message="x")).text == "Echo: x"
 
@@ -124,7 +124,7 @@ def everything_http(request: pytest.FixtureRequest) -> Iterator[str]:
 async def test_everything_over_streamable_http(everything_http: str) -> None:
     async with ServerRegistry(mcp_settings(web={"url": everything_http + "/mcp"})) as registry:
         tools = ToolSet()
-        await attach_servers(tools, registry, ["web"])
+        await add_server_tools(tools, registry, ["web"])
         assert (await call(tools, "web__echo", message="over http")).text == "Echo: over http"
         image = await call(tools, "web__get-tiny-image")
         assert any(isinstance(b, ImageContent) for b in image.content)
@@ -135,7 +135,7 @@ async def test_everything_over_sse(everything_http: str) -> None:
     settings = mcp_settings(legacy={"url": everything_http + "/sse", "transport": "sse"})
     async with ServerRegistry(settings) as registry:
         tools = ToolSet()
-        await attach_servers(tools, registry, ["legacy"])
+        await add_server_tools(tools, registry, ["legacy"])
         assert (await call(tools, "legacy__echo", message="sse")).text == "Echo: sse"
 
 
@@ -148,7 +148,7 @@ async def test_http_falls_back_to_sse_when_transport_not_pinned(everything_http:
         connection = await registry.get("legacy")
         assert connection.transport == "sse"
         tools = ToolSet()
-        await attach_servers(tools, registry, ["legacy"])
+        await add_server_tools(tools, registry, ["legacy"])
         assert (await call(tools, "legacy__echo", message="fb")).text == "Echo: fb"
 
 
@@ -167,7 +167,7 @@ async def test_pinned_http_does_not_fall_back() -> None:
 async def test_pagination_lists_every_page() -> None:
     async with ServerRegistry(mcp_settings(paged=fixture_server("paged"))) as registry:
         tools = ToolSet()
-        await attach_servers(tools, registry, ["paged"])
+        await add_server_tools(tools, registry, ["paged"])
         assert tools.names() == [f"paged__t{i}" for i in range(5)]
         assert (await call(tools, "paged__t4")).text == "called t4"
 
@@ -175,7 +175,7 @@ async def test_pagination_lists_every_page() -> None:
 async def test_list_changed_adds_and_removes_tools() -> None:
     async with ServerRegistry(mcp_settings(fx=fixture_server("ok"))) as registry:
         tools = ToolSet()
-        aggregator = await attach_servers(tools, registry, ["fx"])
+        aggregator = await add_server_tools(tools, registry, ["fx"])
         changed = asyncio.Event()
         registry.connection("fx").on_tools_changed(lambda: _set(changed))
         assert (await call(tools, "fx__add_tool")).text == "added"
@@ -204,7 +204,7 @@ async def test_include_and_exclude_globs() -> None:
     )
     async with ServerRegistry(settings) as registry:
         tools = ToolSet()
-        await attach_servers(tools, registry, ["fx"])
+        await add_server_tools(tools, registry, ["fx"])
         assert tools.names() == ["fx__echo", "fx__spawn"]
 
 
@@ -217,7 +217,7 @@ def test_tool_is_exposed_rules() -> None:
 async def test_crash_becomes_error_result() -> None:
     async with ServerRegistry(mcp_settings(fx=fixture_server("ok"))) as registry:
         tools = ToolSet()
-        await attach_servers(tools, registry, ["fx"])
+        await add_server_tools(tools, registry, ["fx"])
         result = await call(tools, "fx__crash")
         assert result.is_error
         assert "MCP server 'fx'" in result.text and "about to crash: boom" in result.text
@@ -228,7 +228,7 @@ async def test_unknown_server_lists_configured_names() -> None:
         mcp_settings(a=fixture_server("ok"), b=fixture_server("ok"))
     ) as registry:
         with pytest.raises(UserError, match=r"unknown MCP server 'c' \(configured: a, b\)"):
-            await attach_servers(ToolSet(), registry, ["c"])
+            await add_server_tools(ToolSet(), registry, ["c"])
 
 
 async def test_start_connects_load_on_start_servers_concurrently() -> None:

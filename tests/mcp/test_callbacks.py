@@ -21,8 +21,8 @@ from mcp.client.stdio import StdioServerParameters, stdio_client
 from fastagent.config.mcp_settings import MCPServerSettings
 from fastagent.events import Event, EventBus, ModelRequest, ModelResponse, ProgressUpdate
 from fastagent.mcp.callbacks import LOG_LEVELS, ClientCallbacks, build_client_callbacks
-from fastagent.mcp.elicitation import TerminalElicitor
 from fastagent.mcp.sampling import ProviderSampler
+from fastagent.ui.elicitation import TerminalElicitor
 
 pytestmark = pytest.mark.e2e
 

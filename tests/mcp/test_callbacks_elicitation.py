@@ -10,13 +10,8 @@ import mcp_types
 import pytest
 
 from fastagent.config.mcp_settings import ElicitationSettings
-from fastagent.mcp.elicitation import (
-    ElicitationAnswer,
-    Elicitor,
-    TerminalElicitor,
-    elicitation_callback,
-    parse_field,
-)
+from fastagent.mcp.elicitation import ElicitationAnswer, Elicitor, elicitation_callback
+from fastagent.ui.elicitation import TerminalElicitor, parse_field
 
 SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -140,7 +135,9 @@ async def test_prompt_mode_asks_even_without_a_terminal() -> None:
     elicitor = ScriptedElicitor(ElicitationAnswer("accept", {"name": "Ada"}), interactive=False)
     callback = elicitation_callback("srv", ElicitationSettings(mode="prompt"), elicitor)
     result = await callback(None, FORM)  # type: ignore[arg-type]
-    assert result == mcp_types.ElicitResult(action="accept", content={"name": "Ada"})
+    # SEP-1034: the schema's default fills the field the elicitor left out.
+    expected = {"name": "Ada", "subscribe": False}
+    assert result == mcp_types.ElicitResult(action="accept", content=expected)
     assert elicitor.asked == [("srv", "Name?")]
 
 
@@ -176,3 +173,113 @@ async def test_declined_answer_carries_no_content_and_failures_cancel(
     with caplog.at_level(logging.ERROR, logger="fastagent.mcp"):
         assert await callback(None, FORM) == mcp_types.ElicitResult(action="cancel")  # type: ignore[arg-type]
     assert "elicitation from server srv failed; cancelled" in caplog.text
+
+
+# --- SEP-1034 defaults whoever answered, and URL mode ----------------------------------------
+
+
+async def test_defaults_fill_omitted_fields_but_never_override_an_answer() -> None:
+    schema = {
+        "type": "object",
+        "properties": {
+            "name": {"type": "string", "default": "John Doe"},
+            "age": {"type": "integer", "default": 30},
+            "score": {"type": "number", "default": 95.5},
+            "status": {"type": "string", "enum": ["active", "inactive"], "default": "active"},
+            "verified": {"type": "boolean", "default": True},
+            "tags": {"type": "array", "items": {"enum": ["a", "b"]}, "default": ["a"]},
+            "note": {"type": "string"},
+        },
+    }
+    form = mcp_types.ElicitRequestFormParams(message="Defaults?", requested_schema=schema)
+    callback = elicitation_callback(
+        "srv",
+        ElicitationSettings(mode="prompt"),
+        ScriptedElicitor(ElicitationAnswer("accept", {"age": 41, "verified": False})),
+    )
+    result = await callback(None, form)  # type: ignore[arg-type]
+    assert isinstance(result, mcp_types.ElicitResult)
+    assert result.content == {
+        "name": "John Doe",
+        "age": 41,
+        "score": 95.5,
+        "status": "active",
+        "verified": False,
+        "tags": ["a"],
+    }
+
+
+async def test_declined_or_cancelled_answers_get_no_defaults() -> None:
+    for action in ("decline", "cancel"):
+        callback = elicitation_callback(
+            "srv",
+            ElicitationSettings(mode="prompt"),
+            ScriptedElicitor(ElicitationAnswer(action)),  # type: ignore[arg-type]
+        )
+        result = await callback(None, FORM)  # type: ignore[arg-type]
+        assert result == mcp_types.ElicitResult(action=action)  # type: ignore[arg-type]
+
+
+URL_REQUEST = mcp_types.ElicitRequestURLParams(
+    message="Sign in to the calendar", url="https://example.com/login", elicitation_id="e1"
+)
+
+
+def test_terminal_url_elicitation_opens_the_url_on_yes(monkeypatch: pytest.MonkeyPatch) -> None:
+    import webbrowser
+
+    opened: list[str] = []
+    monkeypatch.setattr(webbrowser, "open", lambda url: opened.append(url) or True)
+    out = io.StringIO()
+    elicitor = TerminalElicitor(io.StringIO("maybe\ny\n"), out, interactive=True)
+    answer = elicitor.ask_url("cal", "Sign in", "https://example.com/login")
+    assert answer == ElicitationAnswer("accept")
+    assert opened == ["https://example.com/login"]
+    text = out.getvalue()
+    assert "Server 'cal' asks you to open a page: Sign in" in text
+    assert "https://example.com/login" in text
+    assert "answer y or n" in text
+
+
+@pytest.mark.parametrize(
+    ("typed", "action"), [("n\n", "decline"), ("/cancel\n", "cancel"), ("", "cancel")]
+)
+def test_terminal_url_elicitation_decline_cancel_and_end_of_input(
+    typed: str, action: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import webbrowser
+
+    monkeypatch.setattr(webbrowser, "open", lambda url: pytest.fail("must not open"))
+    elicitor = TerminalElicitor(io.StringIO(typed), io.StringIO(), interactive=True)
+    assert elicitor.ask_url("cal", "Sign in", "https://example.com/login").action == action
+
+
+async def test_url_mode_goes_to_an_elicitor_that_can_show_urls(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    class UrlAnswering(ScriptedElicitor):
+        def __init__(self) -> None:
+            super().__init__(ElicitationAnswer("accept"))
+            self.urls: list[tuple[str, str, str]] = []
+
+        async def elicit_url(self, server_name: str, message: str, url: str) -> ElicitationAnswer:
+            self.urls.append((server_name, message, url))
+            return ElicitationAnswer("accept")
+
+    elicitor = UrlAnswering()
+    callback = elicitation_callback("cal", ElicitationSettings(mode="prompt"), elicitor)
+    with caplog.at_level(logging.INFO, logger="fastagent.mcp"):
+        result = await callback(None, URL_REQUEST)  # type: ignore[arg-type]
+    assert result == mcp_types.ElicitResult(action="accept")
+    assert elicitor.urls == [("cal", "Sign in to the calendar", "https://example.com/login")]
+    assert "URL elicitation from server cal: accept" in caplog.text
+    # Policy still applies: decline mode and non-interactive auto mode never show the URL.
+    for settings, interactive in (
+        (ElicitationSettings(mode="decline"), True),
+        (ElicitationSettings(), False),
+    ):
+        quiet = UrlAnswering()
+        quiet.interactive = interactive
+        refused = await elicitation_callback("cal", settings, quiet)(None, URL_REQUEST)  # type: ignore[arg-type]
+        assert refused == mcp_types.ElicitResult(action="decline")
+        assert quiet.urls == []

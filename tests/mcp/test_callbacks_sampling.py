@@ -8,7 +8,6 @@ import pytest
 from fastagent.config.mcp_settings import SamplingSettings
 from fastagent.events import EventBus, ModelResponse
 from fastagent.exceptions import UserError
-from fastagent.llm.params import RequestParams
 from fastagent.mcp.sampling import (
     ProviderSampler,
     Sampler,
@@ -17,6 +16,7 @@ from fastagent.mcp.sampling import (
     sampling_result,
 )
 from fastagent.messages import ImageContent, Message, StopReason, TextContent
+from fastagent.model_params import ModelParams
 from fastagent.providers.base import CompletionRequest
 from fastagent.providers.passthrough import PassthroughProvider
 
@@ -111,7 +111,7 @@ async def test_provider_sampler_passes_system_and_max_tokens() -> None:
     sampler = ProviderSampler("m", provider_factory=Recording)
     await sampler.create([Message.user("hi")], system="be brief", max_tokens=7, model_hint=None)
     assert seen[0].system == "be brief"
-    assert seen[0].params == RequestParams(max_tokens=7)
+    assert seen[0].params == ModelParams(max_tokens=7)
 
 
 async def test_provider_sampler_without_any_model_is_a_user_error() -> None:

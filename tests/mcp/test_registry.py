@@ -4,18 +4,19 @@ import subprocess
 import sys
 
 from fastagent.config import Settings
-from fastagent.context import Context
-from fastagent.mcp.registry import ServerRegistry, attach_server_registry
+from fastagent.mcp.registry import ServerRegistry
+from fastagent.runtime import Runtime
 
 from .conftest import fixture_server, live_children
 
 
-async def test_attach_server_registry_closes_servers_with_the_context() -> None:
+async def test_the_runtime_registry_closes_servers_with_the_runtime() -> None:
     settings = Settings.model_validate({"mcp": {"servers": {"fx": fixture_server("ok")}}})
     before = live_children()  # e.g. a session-wide model server started earlier
-    async with Context.create(settings) as ctx:
-        registry = attach_server_registry(ctx)
-        assert ctx.servers is registry
+    async with Runtime.open(settings=settings) as runtime:
+        assert not runtime.servers_opened
+        registry = runtime.servers
+        assert runtime.servers is registry
         assert isinstance(registry, ServerRegistry)
         await registry.get("fx")
         assert live_children() - before

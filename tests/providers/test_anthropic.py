@@ -14,7 +14,7 @@ import pytest
 import respx
 from pydantic import BaseModel
 
-from fastagent.config.models import AnthropicSettings
+from fastagent.config.settings import AnthropicSettings
 from fastagent.exceptions import (
     AuthenticationError,
     BadRequestError,

@@ -15,7 +15,10 @@ from pydantic import BaseModel
 from fastagent.exceptions import ProviderServerError, RateLimitError
 from fastagent.history import load_history, save_history
 from fastagent.llm.params import RequestParams
-from fastagent.llm.streaming import (
+from fastagent.messages import Message, StopReason, ToolCall, ToolResult
+from fastagent.providers.anthropic import AnthropicProvider
+from fastagent.providers.base import CompletionRequest
+from fastagent.streaming import (
     StreamDone,
     StreamEvent,
     TextDelta,
@@ -24,9 +27,6 @@ from fastagent.llm.streaming import (
     ToolCallStart,
     UsageUpdate,
 )
-from fastagent.messages import Message, StopReason, ToolCall, ToolResult
-from fastagent.providers.anthropic import AnthropicProvider
-from fastagent.providers.base import CompletionRequest
 from fastagent.tools.base import ToolDefinition
 
 PAYLOADS = Path(__file__).parent / "payloads" / "anthropic"

@@ -5,15 +5,15 @@ from pathlib import Path
 import pytest
 
 from fastagent.config import load_config
-from fastagent.config.models import AnthropicSettings, GenericSettings, Settings
-from fastagent.context import Context
+from fastagent.config.settings import AnthropicSettings, GenericSettings, Settings
 from fastagent.events import EventBus
 from fastagent.exceptions import MissingAPIKeyError, UnknownModelError, UserError
 from fastagent.llm import AugmentedLLM
-from fastagent.providers.factory import ModelFactory, attach_model_factory
+from fastagent.providers.factory import ModelFactory
+from fastagent.providers.model_strings import ProviderEntry
 from fastagent.providers.passthrough import PassthroughProvider
-from fastagent.providers.registry import ProviderEntry
 from fastagent.providers.reliability import ReliableProvider
+from fastagent.runtime import RunOptions, Runtime
 
 
 class Recorder(PassthroughProvider):
@@ -36,7 +36,8 @@ def factory_with_recorders(settings=None, **kwargs):
 def test_precedence_cli_beats_agent_beats_settings_beats_env_beats_builtin():
     env = {"FASTAGENT_DEFAULT_MODEL": "gpt-4.1"}
     configured = ModelFactory(Settings(default_model="haiku"), environ=env)
-    spec = configured.resolve(agent_model="o3", cli_model="sonnet")
+    overridden = ModelFactory(Settings(default_model="haiku"), environ=env, override="sonnet")
+    spec = overridden.resolve("gpt-4o", agent_model="o3")
     assert (spec.qualified_name, spec.chosen_by) == ("anthropic.claude-sonnet-4-6", "cli")
     spec = configured.resolve(agent_model="o3")
     assert (spec.qualified_name, spec.chosen_by) == ("openai.o3", "agent")
@@ -61,7 +62,8 @@ def test_explicit_model_counts_as_the_agents_choice():
         "high",
         "agent",
     )
-    assert factory.resolve(cli_model="haiku", agent_model="gpt-4o").chosen_by == "cli"
+    overridden = ModelFactory(Settings(), environ={}, override="haiku")
+    assert overridden.resolve(agent_model="gpt-4o").chosen_by == "cli"
 
 
 def test_loaded_env_default_model_beats_the_file_and_is_reported_as_env(tmp_path: Path):
@@ -193,19 +195,21 @@ async def test_factory_providers_drive_the_tool_loop():
     assert (await llm.generate("hello")).text == "hello"
 
 
-async def test_attach_model_factory_fills_the_context_slot():
+async def test_the_runtime_builds_its_factory_on_first_use():
     settings = Settings(default_model="passthrough.ctx")
-    async with Context.create(settings) as ctx:
-        factory = attach_model_factory(ctx)
-        assert ctx.models is factory
-        assert factory.events is ctx.events
-        assert factory.resolve().qualified_name == "passthrough.ctx"
+    async with Runtime.open(RunOptions(model="passthrough.cli"), settings=settings) as runtime:
+        factory = runtime.models
+        assert runtime.models is factory
+        assert factory.events is runtime.events
+        assert factory.override == "passthrough.cli"
+        assert factory.resolve().qualified_name == "passthrough.cli"
+        assert factory.default_model == "passthrough.ctx"
 
 
 def test_real_provider_classes_are_built_without_network():
     from fastagent.providers.anthropic import AnthropicProvider
+    from fastagent.providers.generic import GenericProvider
     from fastagent.providers.openai import OpenAIProvider
-    from fastagent.providers.openai_compat import GenericProvider
 
     settings = Settings(anthropic=AnthropicSettings(api_key="sk-ant-test-0123456789abcdef"))
     factory = ModelFactory(settings, environ={"GROQ_API_KEY": "gsk-test-0123456789"})
@@ -223,24 +227,23 @@ def test_real_provider_classes_are_built_without_network():
 def test_provider_modules_are_imported_only_when_a_model_is_built():
     code = (
         "import sys\n"
-        "from fastagent.config.models import Settings\n"
+        "from fastagent.config.settings import Settings\n"
         "from fastagent.providers.factory import ModelFactory\n"
         "f = ModelFactory(Settings(), environ={})\n"
         "f.resolve('sonnet'); f.resolve('gpt-4.1'); f.resolve('ollama.llama3.2')\n"
         "f.create('passthrough')\n"
         "for name in ('anthropic', 'openai', 'mcp', 'fastagent.providers.anthropic',\n"
-        "             'fastagent.providers.openai', 'fastagent.providers.openai_compat'):\n"
+        "             'fastagent.providers.openai', 'fastagent.providers.generic'):\n"
         "    assert name not in sys.modules, name\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
-async def test_context_close_closes_the_providers_it_built():
-    from fastagent.providers.openai_compat import GenericProvider
+async def test_runtime_close_closes_the_providers_it_built():
+    from fastagent.providers.generic import GenericProvider
 
-    async with Context.create(Settings()) as ctx:
-        factory = attach_model_factory(ctx)
-        provider = factory.create("generic.local-model")
+    async with Runtime.open(settings=Settings()) as runtime:
+        provider = runtime.models.create("generic.local-model")
         assert isinstance(provider.inner, GenericProvider)
         closed: list[str] = []
         original = provider.inner.aclose

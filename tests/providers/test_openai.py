@@ -11,7 +11,7 @@ import respx
 from pydantic import BaseModel, SecretStr
 
 from fastagent._redact import redact
-from fastagent.config.models import OpenAISettings
+from fastagent.config.settings import OpenAISettings
 from fastagent.exceptions import (
     AuthenticationError,
     BadRequestError,
@@ -28,14 +28,6 @@ from fastagent.exceptions import (
 )
 from fastagent.llm.augmented import AugmentedLLM
 from fastagent.llm.params import RequestParams
-from fastagent.llm.streaming import (
-    StreamDone,
-    TextDelta,
-    ToolCallDelta,
-    ToolCallEnd,
-    ToolCallStart,
-    UsageUpdate,
-)
 from fastagent.messages import (
     EmbeddedResource,
     ImageContent,
@@ -48,8 +40,16 @@ from fastagent.messages import (
     Usage,
 )
 from fastagent.providers.base import CompletionRequest
+from fastagent.providers.model_strings import ProviderEntry, ProviderRegistry
 from fastagent.providers.openai import OpenAIProvider, is_reasoning_model
-from fastagent.providers.registry import ProviderEntry, ProviderRegistry
+from fastagent.streaming import (
+    StreamDone,
+    TextDelta,
+    ToolCallDelta,
+    ToolCallEnd,
+    ToolCallStart,
+    UsageUpdate,
+)
 from fastagent.tools.base import ToolDefinition
 from fastagent.tools.function_tool import FunctionTool
 from fastagent.tools.toolset import ToolSet

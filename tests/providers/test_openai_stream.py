@@ -1,7 +1,7 @@
-from fastagent.llm.streaming import TextDelta, ToolCallDelta, ToolCallEnd, ToolCallStart
 from fastagent.messages import StopReason, ToolCall
 from fastagent.providers._openai_convert import INVALID_ARGUMENTS_KEY, stable_call_id
 from fastagent.providers._openai_stream import StreamAssembler
+from fastagent.streaming import TextDelta, ToolCallDelta, ToolCallEnd, ToolCallStart
 
 
 def chunk(delta, finish=None, **extra):

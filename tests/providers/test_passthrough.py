@@ -2,7 +2,10 @@ import pytest
 
 from fastagent import exceptions
 from fastagent.exceptions import ProviderHTTPError, RateLimitError, UserError
-from fastagent.llm.streaming import (
+from fastagent.messages import Message, StopReason, ToolResult
+from fastagent.providers.base import CompletionRequest, Provider
+from fastagent.providers.passthrough import RAISABLE_ERRORS, PassthroughProvider
+from fastagent.streaming import (
     StreamDone,
     TextDelta,
     ToolCallDelta,
@@ -10,9 +13,6 @@ from fastagent.llm.streaming import (
     ToolCallStart,
     UsageUpdate,
 )
-from fastagent.messages import Message, StopReason, ToolResult
-from fastagent.providers.base import CompletionRequest, Provider
-from fastagent.providers.passthrough import RAISABLE_ERRORS, PassthroughProvider
 
 
 def request(*messages: Message, system: str | None = None) -> CompletionRequest:

@@ -3,11 +3,11 @@ import pytest
 from fastagent.exceptions import PlaybackExhaustedError, UserError
 from fastagent.llm.augmented import AugmentedLLM
 from fastagent.llm.params import RequestParams
-from fastagent.llm.streaming import StreamDone, TextDelta, ToolCallStart
 from fastagent.messages import Message, StopReason, ToolCall, Usage
 from fastagent.providers.base import CompletionRequest
 from fastagent.providers.passthrough import PassthroughProvider
 from fastagent.providers.playback import PlaybackProvider
+from fastagent.streaming import StreamDone, TextDelta, ToolCallStart
 from fastagent.tools.function_tool import FunctionTool
 from fastagent.tools.toolset import ToolSet
 
@@ -129,7 +129,7 @@ async def test_recorded_tool_conversation_replays_identically():
 
 async def test_playback_from_a_saved_history_file(tmp_path):
     from fastagent.history import save_history
-    from fastagent.providers.registry import create_provider
+    from fastagent.providers.model_strings import create_provider
 
     path = tmp_path / "run.json"
     save_history(path, RECORDED)

@@ -2,7 +2,7 @@ import asyncio
 
 import pytest
 
-from fastagent.config.models import AnthropicSettings
+from fastagent.config.settings import AnthropicSettings
 from fastagent.messages import Message, Usage
 from fastagent.providers.base import CompletionRequest
 from fastagent.providers.ratelimit import (

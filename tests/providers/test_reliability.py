@@ -14,12 +14,12 @@ from fastagent.exceptions import (
     RateLimitError,
     UserError,
 )
-from fastagent.llm.streaming import StreamDone, TextDelta, events_for_message
 from fastagent.messages import Message, Usage
 from fastagent.providers.base import CompletionRequest, Provider
 from fastagent.providers.ratelimit import RateLimiter
 from fastagent.providers.reliability import ReliableProvider
 from fastagent.providers.retry import RetryPolicy, is_retryable
+from fastagent.streaming import StreamDone, TextDelta, events_for_message
 
 REQUEST = CompletionRequest([Message.user("hello")])
 

@@ -11,7 +11,7 @@ from fastagent.scenarios.runner import run
 from .conftest import WriteScenario
 
 APP = """
-from fastagent.agents import FastAgent
+from fastagent import FastAgent
 from fastagent.config import Settings
 
 from {tools} import get_weather
@@ -77,7 +77,7 @@ async def test_unknown_app_agent(write_scenario: WriteScenario, app_script: Path
     [
         ("x = 1\n", "other.py", "defines no FastAgent app"),
         (
-            "from fastagent.agents import FastAgent\n"
+            "from fastagent import FastAgent\n"
             "a = FastAgent('a', parse_cli_args=False)\nb = FastAgent('b', parse_cli_args=False)\n",
             "other.py",
             "defines several FastAgent apps (a, b)",

@@ -9,7 +9,7 @@ from fastagent.scenarios.expectations import (
     check_tool_calls,
     is_subset,
 )
-from fastagent.scenarios.model import Expectations, ExpectedToolCall
+from fastagent.scenarios.scenario_file import Expectations, ExpectedToolCall
 
 
 def expect(**values: Any) -> Expectations:

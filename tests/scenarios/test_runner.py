@@ -11,8 +11,8 @@ from fastagent.llm.augmented import AugmentedLLM
 from fastagent.messages import StopReason
 from fastagent.providers.passthrough import PassthroughProvider
 from fastagent.scenarios.loader import load_scenario
-from fastagent.scenarios.model import ScriptedTurn
 from fastagent.scenarios.runner import run, scripted_messages
+from fastagent.scenarios.scenario_file import ScriptedTurn
 from fastagent.tools import FunctionTool, ToolSet
 
 from .conftest import WriteScenario

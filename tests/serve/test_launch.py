@@ -7,7 +7,7 @@ import json
 import anyio
 import pytest
 
-from fastagent.agents.app import FastAgent
+from fastagent import FastAgent
 from fastagent.config import Settings
 from fastagent.exceptions import UnknownAgentError
 from fastagent.serve import serve_app

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from mcp.shared.exceptions import MCPError
 
-from fastagent.agents.app import FastAgent
+from fastagent import FastAgent
 from fastagent.agents.base import BaseAgent
 from fastagent.config import Settings
 from fastagent.exceptions import UnknownAgentError

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from fastagent import FastAgent
 from fastagent.agents import Agent
 from fastagent.config import Settings
 from fastagent.llm import AugmentedLLM
@@ -60,3 +63,13 @@ class Recorder:
 
 def quiet_settings(**logger: object) -> Settings:
     return Settings.model_validate({"logger": {"type": "none", **logger}})
+
+
+def make_app(*argv: str, **values: Any) -> FastAgent:
+    """A script FastAgent that ignores sys.argv (or reads `argv`), logging nowhere."""
+    return FastAgent(
+        "test",
+        parse_cli_args=False,
+        argv=list(argv) if argv else None,
+        settings=Settings.model_validate({"logger": {"type": "none"}, **values}),
+    )

@@ -5,7 +5,6 @@ import io
 from rich.console import Console
 
 from fastagent.agents import Agent
-from fastagent.context import Context
 from fastagent.events import (
     AgentFinished,
     AgentStarted,
@@ -21,8 +20,9 @@ from fastagent.events import (
 )
 from fastagent.llm import AugmentedLLM
 from fastagent.providers import create_provider
+from fastagent.runtime import Context
 from fastagent.tools import ToolSet
-from fastagent.ui.display import attach_display, plain_line
+from fastagent.ui.display import plain_line, start_display
 
 from .conftest import quiet_settings, shout
 
@@ -48,7 +48,7 @@ def recording_console() -> Console:
 async def test_plain_lines_for_a_real_tool_turn() -> None:
     out = io.StringIO()
     async with Context.create(quiet_settings()) as ctx:
-        detach = attach_display(ctx, quiet=False, stream=out)
+        detach = start_display(ctx, quiet=False, stream=out)
         await run_tool_turn(ctx)
         detach()
         detach()
@@ -66,13 +66,13 @@ async def test_plain_lines_follow_the_logger_switches() -> None:
     out = io.StringIO()
     settings = quiet_settings(show_tools=False)
     async with Context.create(settings) as ctx:
-        detach = attach_display(ctx, quiet=False, stream=out, tty=False)
+        detach = start_display(ctx, quiet=False, stream=out, tty=False)
         await run_tool_turn(ctx)
         detach()
     assert [line.split(" ", 2)[1] for line in out.getvalue().splitlines()] == ["model", "model"]
     out = io.StringIO()
     async with Context.create(quiet_settings(progress_display=False)) as ctx:
-        detach = attach_display(ctx, quiet=False, stream=out, tty=False)
+        detach = start_display(ctx, quiet=False, stream=out, tty=False)
         await run_tool_turn(ctx)
         detach()
     assert "calling tool shout" in out.getvalue() and "model" not in out.getvalue()
@@ -114,7 +114,7 @@ async def test_quiet_shows_nothing_and_subscribes_nothing() -> None:
     async with Context.create(quiet_settings()) as ctx:
         subscribed = len(ctx.events._handlers)
         for stream in (out, console):
-            detach = attach_display(ctx, quiet=True, stream=stream, tty=True)
+            detach = start_display(ctx, quiet=True, stream=stream, tty=True)
             assert len(ctx.events._handlers) == subscribed
             await run_tool_turn(ctx)
             detach()
@@ -125,7 +125,7 @@ async def test_quiet_shows_nothing_and_subscribes_nothing() -> None:
 async def test_terminal_display_shows_tools_and_live_progress() -> None:
     console = recording_console()
     async with Context.create(quiet_settings()) as ctx:
-        detach = attach_display(ctx, quiet=False, stream=console)
+        detach = start_display(ctx, quiet=False, stream=console)
         await run_tool_turn(ctx)
         assert console._live_stack == []  # the live part stops when the agent finishes
         detach()
@@ -138,7 +138,7 @@ async def test_terminal_display_shows_tools_and_live_progress() -> None:
 async def test_terminal_display_renders_streamed_text_as_markdown() -> None:
     console = recording_console()
     async with Context.create(quiet_settings()) as ctx:
-        detach = attach_display(ctx, quiet=False, stream=console)
+        detach = start_display(ctx, quiet=False, stream=console)
         llm = AugmentedLLM(create_provider("passthrough"), name="writer", events=ctx.events)
         async for _ in llm.stream("# Title\n\nsome **bold** text"):
             pass
@@ -155,13 +155,13 @@ async def test_terminal_display_switches() -> None:
     console = recording_console()
     settings = quiet_settings(show_tools=False, show_chat=False, progress_display=False)
     async with Context.create(settings) as ctx:
-        detach = attach_display(ctx, quiet=False, stream=console)
+        detach = start_display(ctx, quiet=False, stream=console)
         await run_tool_turn(ctx)
         detach()
     assert console.export_text() == ""
     console = recording_console()
     async with Context.create(quiet_settings(progress_display=False)) as ctx:
-        detach = attach_display(ctx, quiet=False, stream=console)
+        detach = start_display(ctx, quiet=False, stream=console)
         ctx.events.publish(AgentStarted(agent="helper"))
         assert console._live_stack == []  # no live part
         ctx.events.publish(ToolCallStarted(agent="helper", tool="shout", call_id="1"))
@@ -177,10 +177,29 @@ async def test_tty_is_detected_from_the_stream() -> None:
 
     stream = Terminal()
     async with Context.create(quiet_settings()) as ctx:
-        detach = attach_display(ctx, quiet=False, stream=stream)
+        detach = start_display(ctx, quiet=False, stream=stream)
         ctx.events.publish(AgentStarted(agent="helper"))
         ctx.events.publish(ToolCallStarted(agent="helper", tool="shout", call_id="1"))
         ctx.events.publish(AgentFinished(agent="helper"))
         detach()
     assert "helper -> shout" in stream.getvalue()
     assert "[helper] calling tool" not in stream.getvalue()
+
+
+def test_plain_progress_lines_are_throttled_per_source_but_keep_first_and_final() -> None:
+    from fastagent.config import LoggerSettings
+    from fastagent.ui.display import PlainDisplay
+
+    now = [0.0]
+    out = io.StringIO()
+    display = PlainDisplay(out, LoggerSettings(), progress_interval=1.0, clock=lambda: now[0])
+    for step in range(1, 1001):
+        now[0] = step * 0.01  # 1,000 reports over 10 s
+        display.handle(ProgressUpdate(source="srv", progress=step, total=1000))
+        display.handle(ProgressUpdate(source="other", progress=step, total=None))
+    lines = out.getvalue().splitlines()
+    srv = [line for line in lines if line.startswith("[srv]")]
+    other = [line for line in lines if line.startswith("[other]")]
+    assert srv[0] == "[srv] progress 1/1000" and srv[-1] == "[srv] progress 1000/1000"
+    assert 10 <= len(srv) <= 12
+    assert 10 <= len(other) <= 11

@@ -4,10 +4,10 @@ import io
 
 from rich.console import Console
 
-from fastagent.agents import FastAgent
-from fastagent.context import Context
+from fastagent import FastAgent
 from fastagent.events import ModelResponse
-from fastagent.providers.catalogue import cost, lookup
+from fastagent.providers.model_catalogue import cost, lookup
+from fastagent.runtime import Context
 from fastagent.ui.usage_table import (
     format_cost,
     print_usage_summary,

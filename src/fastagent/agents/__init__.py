@@ -1,5 +1,8 @@
 """Agents and the `FastAgent` app: declare agents with decorators (or YAML) and run them.
 
+This is the library: it never prints, exits or reads a terminal. The script-facing
+``fastagent.FastAgent`` (``fastagent.cli.script``) adds the command line and the terminal.
+
 Names are imported lazily on first access, so importing this package costs nothing.
 See docs/agents.md.
 """
@@ -14,9 +17,8 @@ if TYPE_CHECKING:
     from fastagent.agents.agent import Agent
     from fastagent.agents.agent_app import AgentApp
     from fastagent.agents.agent_tool import AgentTool
-    from fastagent.agents.app import FastAgent
-    from fastagent.agents.cli_args import CliOptions
     from fastagent.agents.declaration import AgentDeclaration, BuildContext, Declaration
+    from fastagent.agents.fast_agent import FastAgent
 
 __all__ = [
     "Agent",
@@ -24,7 +26,6 @@ __all__ = [
     "AgentDeclaration",
     "AgentTool",
     "BuildContext",
-    "CliOptions",
     "Declaration",
     "FastAgent",
 ]
@@ -35,9 +36,8 @@ _LAZY: dict[str, str] = {
     "AgentDeclaration": "fastagent.agents.declaration",
     "AgentTool": "fastagent.agents.agent_tool",
     "BuildContext": "fastagent.agents.declaration",
-    "CliOptions": "fastagent.agents.cli_args",
     "Declaration": "fastagent.agents.declaration",
-    "FastAgent": "fastagent.agents.app",
+    "FastAgent": "fastagent.agents.fast_agent",
 }
 
 

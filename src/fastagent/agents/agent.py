@@ -22,9 +22,9 @@ if TYPE_CHECKING:
     from fastagent.agents.mcp_wiring import AgentServers
     from fastagent.llm.augmented import AugmentedLLM, MessageInput
     from fastagent.llm.params import RequestParams
-    from fastagent.llm.streaming import LLMStreamEvent
     from fastagent.mcp.features import PromptInfo, ResourceInfo
     from fastagent.messages import EmbeddedResource, Message, Usage
+    from fastagent.streaming import LLMStreamEvent
 
     M = TypeVar("M", bound=BaseModel)
 

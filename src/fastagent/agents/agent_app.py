@@ -14,8 +14,8 @@ from fastagent.exceptions import UnknownAgentError
 
 if TYPE_CHECKING:
     from fastagent.agents.base import BaseAgent
-    from fastagent.context import Context
     from fastagent.messages import Message, Usage
+    from fastagent.runtime import Runtime
 
 __all__ = ["AgentApp"]
 
@@ -36,19 +36,24 @@ class AgentApp:
     Args:
         agents: The agents by name, in declaration order.
         default: The name of the default agent (the first agent when None).
-        context: The running context.
+        context: The open runtime.
     """
 
     def __init__(
-        self, agents: Mapping[str, BaseAgent], *, default: str | None = None, context: Context
+        self, agents: Mapping[str, BaseAgent], *, default: str | None = None, context: Runtime
     ) -> None:
         self._agents = dict(agents)
         self._default = default if default is not None else next(iter(self._agents), None)
         self._context = context
 
     @property
-    def context(self) -> Context:
-        """The running `Context` (settings, events, usage totals)."""
+    def runtime(self) -> Runtime:
+        """The open `Runtime` (settings, events, usage totals, models, servers)."""
+        return self._context
+
+    @property
+    def context(self) -> Runtime:
+        """The earlier name of `runtime`."""
         return self._context
 
     @property
@@ -128,12 +133,23 @@ class AgentApp:
         Returns:
             How many messages were sent.
 
+        The chat loop is the one the run was opened with (`RunOptions.chat`): scripts using
+        ``from fastagent import FastAgent`` and ``fastagent go`` get the terminal's.
+
         Raises:
             UnknownAgentError: No agent has that name.
+            UserError: The run was opened without a chat loop.
         """
-        from fastagent.agents.interactive import run_interactive
+        chat = self._context.options.chat
+        if chat is None:
+            from fastagent.exceptions import UserError
 
-        return await run_interactive(self, agent, read=read, write=write)
+            raise UserError(
+                "this run has no chat loop (RunOptions.chat is None)",
+                hint="use `from fastagent import FastAgent` (the script app), or open the run "
+                "with RunOptions(chat=fastagent.ui.chat.run_interactive)",
+            )
+        return await chat(self, agent, read=read, write=write)
 
     def _unknown(self, name: str, error: type[UnknownAgentError]) -> UnknownAgentError:
         names = list(self._agents)

@@ -16,8 +16,8 @@ if TYPE_CHECKING:
 
     from fastagent.llm.augmented import MessageInput
     from fastagent.llm.params import RequestParams
-    from fastagent.llm.streaming import LLMStreamEvent
     from fastagent.messages import Message, Usage
+    from fastagent.streaming import LLMStreamEvent
 
     M = TypeVar("M", bound=BaseModel)
 
@@ -77,7 +77,7 @@ class BaseAgent(abc.ABC):
 
         The default runs `generate` and replays its result as events.
         """
-        from fastagent.llm.streaming import events_for_message
+        from fastagent.streaming import events_for_message
 
         reply = await self.generate(messages, params)
         async for event in events_for_message(reply):

@@ -21,10 +21,10 @@ if TYPE_CHECKING:
     from fastagent.agents.base import BaseAgent
     from fastagent.agents.tool_catalog import ToolCatalog, ToolRef
     from fastagent.config import Settings
-    from fastagent.context import Context
     from fastagent.llm.params import RequestParams
     from fastagent.mcp.registry import ServerRegistry
     from fastagent.providers.base import Provider
+    from fastagent.runtime import Runtime
 
 __all__ = [
     "DEFAULT_INSTRUCTION",
@@ -43,31 +43,32 @@ class BuildContext:
     """What a declaration needs to build its agent.
 
     Attributes:
-        context: The running app's `Context` (settings, events, usage, servers).
+        runtime: The open `Runtime` (settings, events, usage, models, servers).
         agents: The agents built so far, by name (a declaration's dependencies are always
             built before it).
         tools: The app's ``@fast.tool`` tools.
-        cli_model: ``--model`` from the command line, overriding every agent's model.
+        default_agent: The app's default agent: the one that gets `RunOptions.provider`.
         on_fallback: Called with the agent's name when it falls back to the built-in model.
     """
 
-    context: Context
+    runtime: Runtime
     agents: dict[str, BaseAgent]
     tools: ToolCatalog
-    cli_model: str | None = None
+    default_agent: str | None = None
     on_fallback: Callable[[str], None] = lambda _name: None
 
     @property
     def settings(self) -> Settings:
         """The app's settings."""
-        return self.context.settings
+        return self.runtime.settings
 
     def provider(self, agent: str, model: str | None) -> tuple[Provider, str]:
         """Build the provider of agent `agent`, whose declaration asks for `model`.
 
         The model is chosen by precedence (``--model``, `model`, the default model, the
         built-in ``passthrough``, which also calls `on_fallback`) and built by the run's
-        model factory (retries and rate limits from the settings).
+        model factory (retries and rate limits from the settings); the default agent gets
+        `RunOptions.provider` instead when one is set.
 
         Returns:
             The provider and the model string it was built from.
@@ -76,20 +77,16 @@ class BuildContext:
             UnknownModelError: The chosen model string is unknown.
             MissingAPIKeyError: The provider needs a key that is not configured.
         """
-        from fastagent.agents.models import build_agent_provider
-
-        provider, chosen, fell_back = build_agent_provider(
-            self.context, cli_model=self.cli_model, agent_model=model
+        provider, chosen, fell_back = self.runtime.provider_for(
+            model, scripted=agent == self.default_agent
         )
         if fell_back:
             self.on_fallback(agent)
         return provider, chosen
 
     def server_registry(self) -> ServerRegistry:
-        """The run's MCP server registry (``context.servers``), attached when missing."""
-        from fastagent.agents.mcp_wiring import server_registry
-
-        return server_registry(self.context, cli_model=self.cli_model)
+        """The run's MCP server registry (one connection per server and run)."""
+        return self.runtime.servers
 
 
 class Declaration(Protocol):
@@ -220,9 +217,9 @@ class AgentDeclaration(BaseDeclaration):
         from fastagent.llm.params import RequestParams
         from fastagent.tools.toolset import ToolSet
 
-        ctx = build.context
+        runtime = build.runtime
         provider, model = build.provider(self.name, self.model)
-        toolset = ToolSet(events=ctx.events, agent=self.name)
+        toolset = ToolSet(events=runtime.events, agent=self.name)
         for ref in self.tools:
             toolset.add(build.tools.resolve(ref))
         for helper in self.agents:
@@ -230,10 +227,10 @@ class AgentDeclaration(BaseDeclaration):
         servers = None
         if self.servers:
             from fastagent.agents.mcp_wiring import AgentServers
-            from fastagent.mcp.aggregator import attach_servers
+            from fastagent.mcp.aggregator import add_server_tools
 
             registry = build.server_registry()
-            await attach_servers(toolset, registry, self.servers, agent=self.name)
+            await add_server_tools(toolset, registry, self.servers, agent=self.name)
             servers = AgentServers(self.name, registry, self.servers)
         base = RequestParams() if self.use_history else RequestParams(use_history=False)
         llm = AugmentedLLM(
@@ -242,6 +239,6 @@ class AgentDeclaration(BaseDeclaration):
             instruction=self.instruction,
             tools=toolset,
             params=base.merged(self.request_params),
-            events=ctx.events,
+            events=runtime.events,
         )
         return Agent(self.name, llm, model=model, servers=servers)

@@ -1,11 +1,10 @@
-"""MCP servers in an app: one registry per run, its client callbacks, and an agent's view.
+"""MCP servers in an app: which ones its agents use, and an agent's view of its servers.
 
-`attach_app_servers` gives a running app its `ServerRegistry` (only when some agent uses a
-server, so ``mcp`` is not imported otherwise) and connects the ``load_on_start`` servers
-concurrently. Every agent shares the registry's one session per server. A server that asks
-for sampling is answered by a model: its ``mcp.servers.<name>.sampling.model`` when set, else
-``--model``, else the model of the first agent declaring the server, else the default model.
-Elicitation is asked on the terminal, and declined cleanly when no terminal is attached.
+The run's one `ServerRegistry` (with its client callbacks) belongs to the
+`fastagent.runtime.Runtime`; the app starts the servers its agents use with
+`Runtime.start_servers`, giving `sampling_models` so that a server asking for sampling is
+answered by its ``mcp.servers.<name>.sampling.model`` when set, else ``--model``, else the
+model of the first agent declaring the server, else the default model.
 
 `AgentServers` is what an `Agent` sees of its servers: their resources and prompts.
 """
@@ -13,35 +12,34 @@ Elicitation is asked on the terminal, and declined cleanly when no terminal is a
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from fastagent.exceptions import UserError
 
 if TYPE_CHECKING:
-    from fastagent.agents.declaration import Declaration
-    from fastagent.config.mcp_settings import MCPServerSettings
-    from fastagent.context import Context
-    from fastagent.mcp.callbacks import ClientCallbacks
     from fastagent.mcp.features import PromptInfo, ResourceInfo
-    from fastagent.mcp.registry import CallbacksFactory, ServerRegistry
+    from fastagent.mcp.registry import ServerRegistry
     from fastagent.messages import Message, ResourceContents
 
-__all__ = [
-    "AgentServers",
-    "app_callbacks_factory",
-    "attach_app_servers",
-    "sampling_models",
-    "server_registry",
-    "servers_used",
-]
+__all__ = ["AgentServers", "sampling_models", "servers_used"]
 
 
-def servers_used(specs: Sequence[Declaration]) -> list[str]:
+class _UsesServers(Protocol):
+    """Any agent declaration: its name and its MCP servers."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def servers(self) -> tuple[str, ...]: ...
+
+
+def servers_used(specs: Sequence[_UsesServers]) -> list[str]:
     """The MCP servers the agents of `specs` use, in first-use order."""
     return list(dict.fromkeys(name for spec in specs for name in spec.servers))
 
 
-def sampling_models(specs: Sequence[Declaration]) -> dict[str, str]:
+def sampling_models(specs: Sequence[_UsesServers]) -> dict[str, str]:
     """For each server, the model of the first agent declaring it (agents without one skip)."""
     models: dict[str, str] = {}
     for spec in specs:
@@ -50,80 +48,6 @@ def sampling_models(specs: Sequence[Declaration]) -> dict[str, str]:
             for name in spec.servers:
                 models.setdefault(name, model)
     return models
-
-
-def app_callbacks_factory(
-    ctx: Context,
-    *,
-    cli_model: str | None = None,
-    agent_models: Mapping[str, str] | None = None,
-) -> CallbacksFactory:
-    """The client callbacks of each server: sampling by our models, terminal elicitation.
-
-    Args:
-        ctx: The running context (its model factory builds the sampling providers).
-        cli_model: ``--model``; the sampling default for every server when given.
-        agent_models: Per server, the model of an agent using it (see `sampling_models`).
-    """
-    from fastagent.agents.models import model_factory
-    from fastagent.mcp.callbacks import build_client_callbacks
-    from fastagent.mcp.elicitation import TerminalElicitor
-    from fastagent.mcp.sampling import ProviderSampler
-
-    factory = model_factory(ctx)
-    elicitor = TerminalElicitor()
-    models = dict(agent_models or {})
-
-    def callbacks(name: str, settings: MCPServerSettings) -> ClientCallbacks:
-        default = cli_model or models.get(name) or factory.default_model
-        sampler = ProviderSampler(default, provider_factory=lambda model: factory.create(model))
-        return build_client_callbacks(
-            name, settings, sampler=sampler, elicitor=elicitor, events=ctx.events
-        )
-
-    return callbacks
-
-
-def server_registry(ctx: Context, *, cli_model: str | None = None) -> ServerRegistry:
-    """The run's registry, ``ctx.servers``; attached (with app callbacks) when missing."""
-    from fastagent.mcp.registry import ServerRegistry, attach_server_registry
-
-    existing = ctx.servers
-    if isinstance(existing, ServerRegistry):
-        return existing
-    return attach_server_registry(
-        ctx, callbacks_factory=app_callbacks_factory(ctx, cli_model=cli_model)
-    )
-
-
-async def attach_app_servers(
-    ctx: Context, specs: Sequence[Declaration], *, cli_model: str | None = None
-) -> ServerRegistry | None:
-    """Attach the run's `ServerRegistry` when the agents use servers, and start them.
-
-    The used servers marked ``load_on_start`` connect concurrently; the others connect when
-    an agent first needs them. The registry closes with `ctx`.
-
-    Returns:
-        The registry, or None when no agent uses a server (nothing attached, nothing imported).
-
-    Raises:
-        UserError: An agent names an unknown server.
-        MCPServerError: A server failed to start.
-    """
-    used = servers_used(specs)
-    if not used:
-        return None
-    from fastagent.mcp.registry import attach_server_registry
-
-    registry = attach_server_registry(
-        ctx,
-        callbacks_factory=app_callbacks_factory(
-            ctx, cli_model=cli_model, agent_models=sampling_models(specs)
-        ),
-    )
-    await registry.start(used)
-    return registry
 
 
 class AgentServers:

@@ -19,12 +19,15 @@ if TYPE_CHECKING:
     from fastagent.config.loader import LoadedConfig, load_config
     from fastagent.config.mcp_settings import (
         ElicitationSettings,
+        IdPSettings,
         MCPRootSettings,
         MCPServerSettings,
         MCPSettings,
+        OAuthSettings,
         SamplingSettings,
     )
-    from fastagent.config.models import (
+    from fastagent.config.redaction import redacted
+    from fastagent.config.settings import (
         AnthropicSettings,
         GenericSettings,
         LoggerSettings,
@@ -32,17 +35,18 @@ if TYPE_CHECKING:
         ProviderSettings,
         Settings,
     )
-    from fastagent.config.redaction import redacted
 
 __all__ = [
     "AnthropicSettings",
     "ElicitationSettings",
     "GenericSettings",
+    "IdPSettings",
     "LoadedConfig",
     "LoggerSettings",
     "MCPRootSettings",
     "MCPServerSettings",
     "MCPSettings",
+    "OAuthSettings",
     "OpenAISettings",
     "ProviderSettings",
     "SamplingSettings",
@@ -53,18 +57,20 @@ __all__ = [
 ]
 
 _LAZY: dict[str, str] = {
-    "AnthropicSettings": "fastagent.config.models",
+    "AnthropicSettings": "fastagent.config.settings",
     "ElicitationSettings": "fastagent.config.mcp_settings",
-    "GenericSettings": "fastagent.config.models",
+    "GenericSettings": "fastagent.config.settings",
+    "IdPSettings": "fastagent.config.mcp_settings",
     "LoadedConfig": "fastagent.config.loader",
-    "LoggerSettings": "fastagent.config.models",
+    "LoggerSettings": "fastagent.config.settings",
     "MCPRootSettings": "fastagent.config.mcp_settings",
     "MCPServerSettings": "fastagent.config.mcp_settings",
     "MCPSettings": "fastagent.config.mcp_settings",
-    "OpenAISettings": "fastagent.config.models",
-    "ProviderSettings": "fastagent.config.models",
+    "OAuthSettings": "fastagent.config.mcp_settings",
+    "OpenAISettings": "fastagent.config.settings",
+    "ProviderSettings": "fastagent.config.settings",
     "SamplingSettings": "fastagent.config.mcp_settings",
-    "Settings": "fastagent.config.models",
+    "Settings": "fastagent.config.settings",
     "find_config_file": "fastagent.config.discovery",
     "load_config": "fastagent.config.loader",
     "redacted": "fastagent.config.redaction",

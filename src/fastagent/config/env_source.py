@@ -17,8 +17,8 @@ from typing import Any
 import yaml
 
 from fastagent.config.discovery import CONFIG_ENV_VAR
-from fastagent.config.models import Settings
-from fastagent.config.schema import annotation_at, is_text_annotation
+from fastagent.config.key_paths import annotation_at, is_text_annotation
+from fastagent.config.settings import Settings
 
 __all__ = [
     "ENV_PREFIX",

@@ -17,8 +17,8 @@ from fastagent.config.discovery import find_config_file, find_dotenv_file, find_
 from fastagent.config.env_source import settings_from_env
 from fastagent.config.interpolation import substitute_env_vars
 from fastagent.config.layers import LayeredConfig, Origin, SourceName
-from fastagent.config.models import Settings
 from fastagent.config.problems import dotted_key, to_config_error
+from fastagent.config.settings import Settings
 from fastagent.config.yaml_source import KeyPath, read_yaml_mapping
 
 __all__ = ["LoadedConfig", "flatten_leaves", "load_config"]

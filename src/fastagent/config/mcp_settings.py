@@ -2,21 +2,42 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    field_serializer,
+    field_validator,
+    model_validator,
+)
 
 __all__ = [
+    "DEFAULT_REQUEST_TIMEOUT",
+    "DEFAULT_TOOL_TIMEOUT",
     "ElicitationSettings",
+    "Grant",
+    "IdPSettings",
     "MCPRootSettings",
     "MCPServerSettings",
     "MCPSettings",
     "OAuthSettings",
     "SamplingSettings",
+    "TokenEndpointAuthMethod",
     "Transport",
 ]
 
 Transport = Literal["stdio", "http", "sse"]
+
+DEFAULT_REQUEST_TIMEOUT = 60.0
+"""Seconds a server gets to answer one request (not a tool call) unless configured."""
+
+DEFAULT_TOOL_TIMEOUT = 600.0
+"""Seconds a tool call may take unless configured."""
 
 
 def _as_text(value: Any) -> Any:
@@ -69,6 +90,32 @@ class ElicitationSettings(BaseModel):
     mode: Literal["auto", "decline", "prompt"] = "auto"
 
 
+Grant = Literal["auto", "authorization_code", "client_credentials", "jwt_bearer"]
+TokenEndpointAuthMethod = Literal["client_secret_basic", "client_secret_post", "none"]
+
+
+class IdPSettings(BaseModel):
+    """The enterprise identity provider of SEP-990 (enterprise-managed authorization).
+
+    fastagent exchanges the user's ID token there (RFC 8693 token exchange) for an identity
+    assertion grant (ID-JAG), then presents it to the MCP server's authorization server (RFC
+    7523 jwt-bearer grant) for an access token: no browser, no consent screen.
+
+    Attributes:
+        token_endpoint: The IdP's token endpoint.
+        id_token: The user's OpenID Connect ID token from the IdP (e.g. ``${IDP_ID_TOKEN}``).
+        client_id: This client's id at the IdP.
+        client_secret: This client's secret at the IdP (sent with HTTP Basic), if it has one.
+    """
+
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+    token_endpoint: str
+    id_token: SecretStr
+    client_id: str | None = None
+    client_secret: SecretStr | None = None
+
+
 class OAuthSettings(BaseModel):
     """OAuth 2.1 authorization (PKCE, metadata discovery) for an HTTP or SSE server.
 
@@ -77,23 +124,55 @@ class OAuthSettings(BaseModel):
 
     Attributes:
         type: Always ``oauth``.
+        grant: How to get a token. ``auto``: ``jwt_bearer`` when `idp` is set,
+            ``client_credentials`` when `private_key` is set or the authorization server
+            offers only that grant, else ``authorization_code`` (a person approves in a
+            browser, or `authorization_handler` drives it).
         client_name: The name the client registers under (shown on the consent page).
         scopes: Scopes to request; empty means the ones the server advertises.
         redirect_port: Local port of the redirect listener on 127.0.0.1; None picks a free one
             (and reuses the port of an earlier registration).
+        redirect_uri: The redirect URI to register and send instead of the local listener's
+            (with `authorization_handler`, e.g. a web app's own callback URL).
+        authorization_handler: Drives the authorization step without a terminal: a callable
+            (or ``"module:function"``) given the authorization URL that returns the URL the
+            browser was redirected to (with ``code`` and ``state``); sync or async.
         client_id: A pre-registered client's id; None registers dynamically.
         client_secret: A pre-registered client's secret (confidential clients).
+        client_metadata_url: An https URL of this client's metadata document, used as its
+            client id where the authorization server supports Client ID Metadata Documents
+            (instead of registering).
+        token_endpoint_auth_method: How the client authenticates at the token endpoint; None
+            picks from the server's ``token_endpoint_auth_methods_supported`` (RFC 8414's
+            default when absent: ``client_secret_basic``).
+        private_key: PEM private key for ``private_key_jwt`` client authentication
+            (client credentials grant); `client_id` is its issuer and subject.
+        private_key_file: A file holding that key instead.
+        signing_algorithm: The JWS algorithm of the client assertion (e.g. RS256, ES256).
+        issuer: The issuer of the authorization server the client credentials belong to; when
+            set, they are sent only there. None trusts the one the MCP server names.
+        idp: The enterprise identity provider (``jwt_bearer``, SEP-990).
         token_dir: Folder of the token files instead of the default.
     """
 
     model_config = ConfigDict(extra="forbid", defer_build=True)
 
     type: Literal["oauth"] = "oauth"
+    grant: Grant = "auto"
     client_name: str = "fastagent"
     scopes: list[str] = Field(default_factory=list)
     redirect_port: int | None = Field(default=None, ge=1, le=65535)
+    redirect_uri: str | None = None
+    authorization_handler: str | Callable[[str], Any] | None = None
     client_id: SecretStr | None = None
     client_secret: SecretStr | None = None
+    client_metadata_url: str | None = None
+    token_endpoint_auth_method: TokenEndpointAuthMethod | None = None
+    private_key: SecretStr | None = None
+    private_key_file: str | None = None
+    signing_algorithm: str = "RS256"
+    issuer: str | None = None
+    idp: IdPSettings | None = None
     token_dir: str | None = None
 
     @field_validator("scopes", mode="before")
@@ -101,10 +180,42 @@ class OAuthSettings(BaseModel):
     def _split_scopes(cls, value: Any) -> Any:
         return value.split() if isinstance(value, str) else value
 
+    @field_validator("client_metadata_url")
+    @classmethod
+    def _metadata_url_is_https_with_path(cls, value: str | None) -> str | None:
+        if value is not None:
+            parts = urlsplit(value)
+            if parts.scheme != "https" or parts.path in ("", "/"):
+                raise ValueError("must be an https URL with a path (the metadata document)")
+        return value
+
+    @field_serializer("authorization_handler")
+    def _handler_name(self, value: str | Callable[[str], Any] | None) -> str | None:
+        if value is None or isinstance(value, str):
+            return value
+        return f"{getattr(value, '__module__', '?')}:{getattr(value, '__qualname__', value)}"
+
     @model_validator(mode="after")
-    def _secret_needs_id(self) -> OAuthSettings:
+    def _check_combinations(self) -> OAuthSettings:
         if self.client_secret is not None and self.client_id is None:
             raise ValueError("client_secret needs client_id (the pre-registered client's id)")
+        if self.private_key is not None and self.private_key_file is not None:
+            raise ValueError("set private_key or private_key_file, not both")
+        has_key = self.private_key is not None or self.private_key_file is not None
+        if has_key and self.client_id is None:
+            raise ValueError("private_key needs client_id (the assertion's issuer and subject)")
+        if self.redirect_uri is not None and self.authorization_handler is None:
+            raise ValueError(
+                "redirect_uri needs authorization_handler (who receives that redirect); "
+                "without one, set redirect_port for the local listener"
+            )
+        if self.grant == "jwt_bearer" and self.idp is None:
+            raise ValueError("grant jwt_bearer needs idp (the identity provider's settings)")
+        if self.idp is not None and self.client_secret is None:
+            raise ValueError(
+                "idp (enterprise-managed authorization) needs client_id and client_secret "
+                "of this client at the MCP server's authorization server"
+            )
         return self
 
 
@@ -123,8 +234,10 @@ class MCPServerSettings(BaseModel):
         url: The server's endpoint (http, sse).
         headers: HTTP headers sent with every request (http, sse).
         init_timeout: Seconds allowed for start-up and the initialize handshake.
-        request_timeout: Seconds allowed for one request; None means no limit.
-        tool_timeout: Seconds allowed for one tool call; None means ``request_timeout``.
+        request_timeout: Seconds allowed for one request other than a tool call (``tools/list``,
+            ``ping``, prompts, resources, ...); None (``null``) means no limit.
+        tool_timeout: Seconds allowed for one tool call; None (``null``) means no limit. Time
+            spent waiting on the user (an elicitation the server asked for) does not count.
         roots: Roots offered to the server.
         sampling: How sampling requests are answered.
         elicitation: How elicitation requests are answered.
@@ -146,8 +259,8 @@ class MCPServerSettings(BaseModel):
     url: str | None = None
     headers: dict[str, str] = Field(default_factory=dict)
     init_timeout: float = Field(default=30.0, gt=0)
-    request_timeout: float | None = Field(default=None, gt=0)
-    tool_timeout: float | None = Field(default=None, gt=0)
+    request_timeout: float | None = Field(default=DEFAULT_REQUEST_TIMEOUT, gt=0)
+    tool_timeout: float | None = Field(default=DEFAULT_TOOL_TIMEOUT, gt=0)
     roots: list[MCPRootSettings] = Field(default_factory=list)
     sampling: SamplingSettings = Field(default_factory=SamplingSettings)
     elicitation: ElicitationSettings = Field(default_factory=ElicitationSettings)

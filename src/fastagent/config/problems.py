@@ -9,9 +9,9 @@ import difflib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from fastagent.config.key_paths import field_names_at
 from fastagent.config.layers import LayeredConfig
-from fastagent.config.models import Settings
-from fastagent.config.schema import field_names_at
+from fastagent.config.settings import Settings
 from fastagent.exceptions import ConfigValidationError
 
 if TYPE_CHECKING:

@@ -15,9 +15,9 @@ from pathlib import Path
 
 from fastagent.history._errors import history_error
 from fastagent.history.atomic import write_atomic
+from fastagent.history.document import HISTORY_VERSION
 from fastagent.history.formats import EXTENSIONS, FORMATS, HistoryFormat, resolve_format
 from fastagent.history.json_format import iter_json, parse_json
-from fastagent.history.schema import HISTORY_VERSION
 from fastagent.history.text_format import iter_text, parse_text
 from fastagent.history.yaml_format import iter_yaml, parse_yaml
 from fastagent.messages import Message

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 
 from fastagent.history._errors import history_error
 from fastagent.history._located import loads_json_located
-from fastagent.history.schema import HISTORY_VERSION, messages_from_document
+from fastagent.history.document import HISTORY_VERSION, messages_from_document
 from fastagent.messages import Message
 
 __all__ = ["iter_json", "parse_json"]

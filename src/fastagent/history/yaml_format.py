@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from fastagent.history._errors import history_error
 from fastagent.history._located import LineDict, LineList
-from fastagent.history.schema import HISTORY_VERSION, messages_from_document
+from fastagent.history.document import HISTORY_VERSION, messages_from_document
 from fastagent.messages import Message
 
 if TYPE_CHECKING:

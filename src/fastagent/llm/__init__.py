@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from fastagent.llm.augmented import AugmentedLLM
     from fastagent.llm.memory import Memory, SimpleMemory
     from fastagent.llm.params import RequestParams
-    from fastagent.llm.streaming import (
+    from fastagent.streaming import (
         LLMStreamEvent,
         StreamDone,
         StreamEvent,
@@ -58,7 +58,7 @@ _LAZY: dict[str, str] = {
             "ToolResultEvent",
             "UsageUpdate",
         ),
-        "fastagent.llm.streaming",
+        "fastagent.streaming",
     ),
 }
 

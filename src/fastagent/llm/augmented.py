@@ -29,10 +29,10 @@ from fastagent.events import (
 from fastagent.exceptions import ProviderError
 from fastagent.llm.memory import Memory, SimpleMemory
 from fastagent.llm.params import RequestParams
-from fastagent.llm.streaming import LLMStreamEvent, StreamDone, TextDelta, ToolResultEvent
 from fastagent.llm.structured import json_instruction, parse_structured
 from fastagent.messages import Message, StopReason, ToolCall, ToolResult, Usage
 from fastagent.providers.base import CompletionRequest, Provider
+from fastagent.streaming import LLMStreamEvent, StreamDone, TextDelta, ToolResultEvent
 
 if TYPE_CHECKING:
     from pydantic import BaseModel

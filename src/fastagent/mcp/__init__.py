@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING
 from fastagent._lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from fastagent.mcp.aggregator import MCPAggregator, MCPTool, attach_servers
+    from fastagent.mcp.aggregator import MCPAggregator, MCPTool, add_server_tools
     from fastagent.mcp.callbacks import ClientCallbacks, build_client_callbacks
     from fastagent.mcp.connection import ServerConnection
-    from fastagent.mcp.elicitation import Elicitor, TerminalElicitor
+    from fastagent.mcp.elicitation import Elicitor
     from fastagent.mcp.features import (
         PromptInfo,
         ResourceInfo,
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
         read_resource,
         resource_as_block,
     )
-    from fastagent.mcp.registry import ServerRegistry, attach_server_registry
+    from fastagent.mcp.registry import ServerRegistry
     from fastagent.mcp.sampling import ProviderSampler, Sampler
 
 __all__ = [
@@ -38,9 +38,7 @@ __all__ = [
     "Sampler",
     "ServerConnection",
     "ServerRegistry",
-    "TerminalElicitor",
-    "attach_server_registry",
-    "attach_servers",
+    "add_server_tools",
     "build_client_callbacks",
     "get_prompt",
     "list_prompts",
@@ -60,9 +58,7 @@ _LAZY: dict[str, str] = {
     "Sampler": "fastagent.mcp.sampling",
     "ServerConnection": "fastagent.mcp.connection",
     "ServerRegistry": "fastagent.mcp.registry",
-    "TerminalElicitor": "fastagent.mcp.elicitation",
-    "attach_server_registry": "fastagent.mcp.registry",
-    "attach_servers": "fastagent.mcp.aggregator",
+    "add_server_tools": "fastagent.mcp.aggregator",
     "build_client_callbacks": "fastagent.mcp.callbacks",
     "get_prompt": "fastagent.mcp.features",
     "list_prompts": "fastagent.mcp.features",

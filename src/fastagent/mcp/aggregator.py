@@ -1,6 +1,6 @@
 """Exposing MCP servers' tools to an agent's `ToolSet`, as ``server__tool``.
 
-`attach_servers` connects the named servers (concurrently), lists their tools (every page),
+`add_server_tools` connects the named servers (concurrently), lists their tools (every page),
 keeps those passing the server's ``include_tools`` / ``exclude_tools`` globs, and adds each to
 the `ToolSet` as an `MCPTool` under ``<server>__<tool>``. When a server sends
 ``notifications/tools/list_changed`` the list is fetched again and the `ToolSet` updated: new
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from fastagent.tools.base import ToolDefinition
     from fastagent.tools.toolset import ToolSet
 
-__all__ = ["MCPAggregator", "MCPTool", "attach_servers", "tool_is_exposed"]
+__all__ = ["MCPAggregator", "MCPTool", "add_server_tools", "tool_is_exposed"]
 
 _log = get_logger("mcp")
 
@@ -49,7 +49,8 @@ class MCPTool:
     """
 
     timeout: float | None = None
-    """None: the server's ``tool_timeout`` applies (enforced by the SDK request)."""
+    """None: the server's ``tool_timeout`` applies (enforced by the SDK request, so time spent
+    waiting on the user does not count)."""
 
     def __init__(self, connection: ServerConnection, definition: ToolDefinition) -> None:
         self.connection = connection
@@ -83,8 +84,12 @@ class MCPTool:
             hint = f" (hint: {exc.hint})" if exc.hint else ""
             return ToolResult.error(call_id, exc.message + hint)
         except MCPError as exc:
+            # The server answered this one call with an error (or a malformed reply): it
+            # stays up, and the model reads what went wrong.
             return ToolResult.error(
-                call_id, f"MCP server '{self.server}' rejected tool '{name}': {exc.message}"
+                call_id,
+                f"tool '{name}' of MCP server '{self.server}' failed: {exc.message} "
+                f"(JSON-RPC error {exc.code})",
             )
         except Exception as exc:
             detail = str(exc) or type(exc).__name__
@@ -210,7 +215,7 @@ class MCPAggregator:
             _log.debug("added tool %s", final)
 
 
-async def attach_servers(
+async def add_server_tools(
     toolset: ToolSet,
     registry: ServerRegistry,
     server_names: Sequence[str],

@@ -11,14 +11,22 @@ failure is an `MCPServerError` naming the server, its command or URL, and the la
 its stderr. A streamable-HTTP server that answers the first POST with 404 or 405 is retried
 over SSE when the config did not pin ``transport``.
 
-Failure: when the server goes away mid-session, calls raise `MCPServerError` and
-`ServerDisconnected` is published. With ``reconnect: true`` the next use reconnects once.
+Failure: a server is lost only when its transport closed (the read stream ended) or its
+process exited; then calls raise `MCPServerError` and `ServerDisconnected` is published, and
+with ``reconnect: true`` the next use reconnects once. One failed request (a JSON-RPC error,
+whatever its code, a malformed reply, one cut HTTP response, a timeout) fails that request
+only. Every request has a finite default timeout (``request_timeout``, ``tool_timeout``).
+
+The streams between transport and session pass through a `StreamGuard` (garbage, malformed
+replies, stray progress, invalid tools); a stdio server's descendants are tagged and swept
+when it stops (`fastagent.mcp.reaper`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Protocol
@@ -32,8 +40,19 @@ from mcp_types import CONNECTION_CLOSED, REQUEST_TIMEOUT
 from fastagent._version import __version__
 from fastagent.events import ServerConnected, ServerConnecting, ServerDisconnected
 from fastagent.exceptions import MCPServerError
-from fastagent.logging import get_logger
+from fastagent.logging import get_logger, mcp_server_context, route_sdk_logging
+from fastagent.mcp.guard import StreamGuard
 from fastagent.mcp.process_group import find_child_by_stderr_pipe, stop_process_group
+from fastagent.mcp.reaper import (
+    ProcessId,
+    ProcessWatch,
+    descendants,
+    hold_subreaper,
+    new_tag,
+    release_subreaper,
+    sweep,
+    tagged_processes,
+)
 from fastagent.mcp.stderr import StderrCapture
 from fastagent.mcp.transports import describe_target, open_transport
 
@@ -48,6 +67,9 @@ _STDERR_SETTLE = 0.5
 _MESSAGE_STDERR_LINES = 5
 _MAX_TOOL_PAGES = 1000
 _FALLBACK_STATUSES = (404, 405)
+_CLOSED_BY_SDK = "Connection closed"
+_EXIT_SETTLE = 1.0
+_LOST_BY_EOF = "the connection closed (the server exited or crashed)"
 _LOG_LEVELS = {"debug": 10, "info": 20, "notice": 20, "warning": 30, "error": 40}
 
 
@@ -110,6 +132,11 @@ class ServerConnection:
         self._closed = False
         self._lost_reason = ""
         self._server_pid: int | None = None
+        self._guard: StreamGuard | None = None
+        self._tools_changed_running = False
+        self._tools_changed_again = False
+        self._tagged: list[ProcessId] = []
+        self._abort_start: Callable[[], None] | None = None
 
     # -- state ---------------------------------------------------------------------------
 
@@ -254,14 +281,29 @@ class ServerConnection:
     async def _serve(
         self, transport: str, ready: asyncio.Future[None], statuses: list[int]
     ) -> None:
+        route_sdk_logging()
+        mcp_server_context.set(self.name)  # names this server in the SDK's log lines
         stderr = StderrCapture(self.name) if transport == "stdio" else None
         self._stderr = stderr
+        tag: str | None = None
+        if transport == "stdio":
+            hold_subreaper()
+            tag = new_tag()
         timed_out = False
+        exited = False
 
         def on_timeout() -> None:
             nonlocal timed_out
             timed_out = True
             scope.cancel()
+
+        def on_exit_at_start() -> None:
+            nonlocal exited
+            if not ready.done():
+                exited = True
+                scope.cancel()
+
+        self._abort_start = on_exit_at_start
 
         try:
             with anyio.CancelScope() as scope:
@@ -269,9 +311,15 @@ class ServerConnection:
                     self.settings.init_timeout, on_timeout
                 )
                 try:
-                    await self._run_session(transport, ready, statuses, stderr, timer)
+                    await self._run_session(transport, ready, statuses, stderr, timer, tag)
                 finally:
                     timer.cancel()
+            if exited and not ready.done():
+                raise self._error(
+                    f"MCP server '{self.name}' exited during start-up ({self.target})",
+                    hint="a process it started still holds its stdout; check that the server "
+                    "starts on its own",
+                )
             if timed_out and not ready.done():
                 raise TimeoutError(self.settings.init_timeout)
         except asyncio.CancelledError:
@@ -289,12 +337,27 @@ class ServerConnection:
             self._session = None
             self._task_group = None
             pid, self._server_pid = self._server_pid, None
-            if pid is not None and await stop_process_group(pid):
-                self._log.debug("stopped processes left behind by MCP server '%s'", self.name)
+            tagged, self._tagged = self._tagged, []
+            try:
+                await self._stop_leftovers(pid, tag, tagged)
+            finally:
+                if tag is not None:
+                    release_subreaper()
             if stderr is not None:
                 stderr.close_write_end()
                 await stderr.wait_eof(_STDERR_SETTLE)
                 await stderr.aclose()
+
+    async def _stop_leftovers(
+        self, pid: int | None, tag: str | None, tagged: list[ProcessId]
+    ) -> None:
+        """Stop what the server left: its process group, then whatever carries its tag."""
+        if pid is not None and await stop_process_group(pid):
+            self._log.debug("stopped processes left behind by MCP server '%s'", self.name)
+        if tag is not None and (swept := await sweep(tag, spare=pid, known=tagged)):
+            self._log.debug(
+                "stopped %d detached processes of MCP server '%s'", len(swept), self.name
+            )
 
     async def _run_session(
         self,
@@ -303,6 +366,7 @@ class ServerConnection:
         statuses: list[int],
         stderr: StderrCapture | None,
         timer: asyncio.TimerHandle,
+        tag: str | None,
     ) -> None:
         async with contextlib.AsyncExitStack() as stack:
             if stderr is not None:
@@ -315,6 +379,7 @@ class ServerConnection:
                         transport,
                         errlog=stderr.errlog if stderr is not None else None,
                         http_statuses=statuses,
+                        tag=tag,
                     )
                 )
             finally:
@@ -322,7 +387,15 @@ class ServerConnection:
                     if stderr.pipe_inode is not None:
                         self._server_pid = find_child_by_stderr_pipe(stderr.pipe_inode)
                     stderr.close_write_end()
-            session = await stack.enter_async_context(self._new_session(*streams))
+            if tag is not None:
+                # Runs just before the transport stops the server: what it started by then
+                # is reaped later even if it exits on its own first (see sweep's `known`).
+                stack.callback(self._note_tagged, tag)
+            guard = StreamGuard(self.name, on_closed=self._on_transport_closed)
+            self._guard = guard
+            if self._server_pid is not None:
+                stack.callback(ProcessWatch(self._server_pid, self._on_process_exit).close)
+            session = await stack.enter_async_context(self._new_session(*guard.wrap(streams)))
             await session.initialize()
             timer.cancel()
             self._session = session
@@ -340,9 +413,9 @@ class ServerConnection:
 
         async def message_handler(message: Any) -> None:
             if isinstance(message, Exception):
-                self._log.warning(
-                    "MCP server '%s' sent an unreadable message: %s", self.name, message
-                )
+                # Unreadable lines are dropped by the guard (and logged, rate-limited, by the
+                # SDK's logger); what reaches here is another transport fault.
+                self._log.debug("MCP server '%s' transport error: %s", self.name, message)
             elif isinstance(message, mcp_types.ToolListChangedNotification):
                 self._schedule_tools_changed()
             if user_handler is not None:
@@ -366,17 +439,37 @@ class ServerConnection:
         self._log.log(level, "server log (%s): %s", params.logger or self.name, params.data)
 
     def _schedule_tools_changed(self) -> None:
+        # Coalesced: one round of listeners runs at a time, and at most one more is queued, so a
+        # burst of notifications costs two listings, not one each.
+        if self._tools_changed_running:
+            self._tools_changed_again = True
+            return
         task_group = self._task_group
         if task_group is None:
             return
-        for listener in list(self._listeners):
-            task_group.start_soon(self._run_listener, listener)
+        self._tools_changed_running = True
+        task_group.start_soon(self._run_tools_changed)
+
+    async def _run_tools_changed(self) -> None:
+        try:
+            while True:
+                self._tools_changed_again = False
+                await asyncio.gather(*(self._run_listener(f) for f in list(self._listeners)))
+                if not self._tools_changed_again:
+                    return
+        finally:
+            self._tools_changed_running = False
 
     async def _run_listener(self, listener: Callable[[], Awaitable[None]]) -> None:
         try:
             await listener()
-        except Exception:
-            self._log.exception("tools/list_changed handler of MCP server '%s' failed", self.name)
+        except Exception as exc:
+            self._log.warning(
+                "updating the tools of MCP server '%s' after tools/list_changed failed: %s",
+                self.name,
+                exc,
+            )
+            self._log.debug("tools/list_changed handler failed", exc_info=exc)
 
     async def _ping_loop(self, interval: float) -> None:
         while True:
@@ -387,6 +480,11 @@ class ServerConnection:
             try:
                 with anyio.fail_after(max(interval, 5.0)):
                     await session.send_ping()
+            except MCPError as exc:
+                if exc.code in (CONNECTION_CLOSED, REQUEST_TIMEOUT):
+                    self._mark_lost(f"ping failed: {exc or type(exc).__name__}")
+                    return
+                # It answered: an error to a ping is still a sign of life.
             except Exception as exc:
                 self._mark_lost(f"ping failed: {exc or type(exc).__name__}")
                 return
@@ -406,6 +504,35 @@ class ServerConnection:
             if not owner.done():
                 raise
         self._owner = None
+
+    def _note_tagged(self, tag: str) -> None:
+        tagged = tagged_processes(tag)
+        if self._server_pid is not None:
+            # The tree as well: a process that is just starting or exiting may show no tag.
+            tagged += [p for p in descendants(self._server_pid) if p not in tagged]
+        self._tagged = tagged
+
+    def _on_transport_closed(self) -> None:
+        if self._session is not None and not self._stop.is_set():
+            self._mark_lost(_LOST_BY_EOF)
+
+    def _on_process_exit(self) -> None:
+        if self._stop.is_set():
+            return
+        starting = self._session is None
+
+        def settle() -> None:
+            guard = self._guard
+            if self._stop.is_set() or (guard and guard.closed):
+                return  # stopped, or reported as a closed connection
+            if starting and self._session is None:
+                if self._abort_start is not None:
+                    self._abort_start()
+            elif self._session is not None:
+                self._mark_lost("the server process exited (a process it started holds its stdout)")
+
+        # End of file usually follows at once and is the better report; give it a moment.
+        asyncio.get_running_loop().call_later(_EXIT_SETTLE, settle)
 
     def _mark_lost(self, reason: str) -> None:
         if self._failure is not None or self._closed:
@@ -434,27 +561,48 @@ class ServerConnection:
     ) -> mcp_types.CallToolResult:
         """Call tool `name` on the server (connecting first when needed).
 
+        The call carries a progress token, so the server may report progress (published as
+        `ProgressUpdate` events by the client callbacks).
+
         Args:
             name: The tool's name on the server (not prefixed).
             arguments: Its arguments.
-            timeout: Seconds to wait; default ``tool_timeout``, else ``request_timeout``.
+            timeout: Seconds to wait; default the server's ``tool_timeout`` (None there: no
+                limit).
 
         Raises:
             MCPServerError: The server is unavailable, or the call timed out.
-            MCPError: The server answered with a JSON-RPC error (unknown tool, bad arguments).
+            MCPError: The server answered with a JSON-RPC error (unknown tool, bad arguments,
+                any server error), or a malformed reply; the server stays connected.
         """
         await self.connect()
-        limit = timeout or self.settings.tool_timeout or self.settings.request_timeout
-        try:
-            return await self.session.call_tool(name, arguments, read_timeout_seconds=limit)
-        except MCPError as exc:
-            raise await self._request_error(exc, f"tool '{name}'", limit) from exc
+        limit = timeout if timeout is not None else self.settings.tool_timeout
+        started = time.monotonic()
+        with mcp_server_context.scoped(self.name):
+            try:
+                result = await self.session.call_tool(
+                    name,
+                    arguments,
+                    read_timeout_seconds=limit if limit is not None else math.inf,
+                    progress_callback=_ignore_progress,
+                )
+            except MCPError as exc:
+                raise await self._request_error(
+                    exc, f"tool '{name}'", limit, started, "tool_timeout"
+                ) from exc
+        if not isinstance(result, mcp_types.CallToolResult):  # an extension's result type
+            raise MCPError(mcp_types.INTERNAL_ERROR, f"unexpected result to tool '{name}'")
+        return result
 
     async def list_tools(self) -> list[mcp_types.Tool]:
         """Every tool the server offers, following ``nextCursor`` through all pages.
 
+        Tools whose definition is invalid (e.g. no ``inputSchema``) are left out, with a
+        warning naming server and tool.
+
         Raises:
-            MCPServerError: The server is unavailable or did not answer.
+            MCPServerError: The server is unavailable, did not answer, or answered with an
+                error or something that is not a tool list.
         """
         await self.connect()
         tools: list[mcp_types.Tool] = []
@@ -462,10 +610,19 @@ class ServerConnection:
         seen: set[str] = set()
         for _ in range(_MAX_TOOL_PAGES):
             params = mcp_types.PaginatedRequestParams(cursor=cursor) if cursor else None
-            try:
-                result = await self.session.list_tools(params=params)
-            except MCPError as exc:
-                raise await self._request_error(exc, "tools/list", None) from exc
+            started = time.monotonic()
+            with mcp_server_context.scoped(self.name):
+                try:
+                    result = await self.session.list_tools(params=params)
+                except MCPError as exc:
+                    error = await self._request_error(
+                        exc, "tools/list", self.settings.request_timeout, started, "request_timeout"
+                    )
+                    raise self._as_server_error(error, "tools/list") from exc
+                except MCPServerError:
+                    raise
+                except Exception as exc:
+                    raise self._as_server_error(exc, "tools/list") from exc
             tools.extend(result.tools)
             cursor = result.next_cursor
             if not cursor or cursor in seen:
@@ -476,23 +633,66 @@ class ServerConnection:
     async def ping(self) -> None:
         """Send one ping; raises `MCPServerError` when the server does not answer."""
         await self.connect()
-        try:
-            await self.session.send_ping()
-        except MCPError as exc:
-            raise await self._request_error(exc, "ping", None) from exc
+        started = time.monotonic()
+        with mcp_server_context.scoped(self.name):
+            try:
+                await self.session.send_ping()
+            except MCPError as exc:
+                error = await self._request_error(
+                    exc, "ping", self.settings.request_timeout, started, "request_timeout"
+                )
+                raise self._as_server_error(error, "ping") from exc
+
+    def _as_server_error(self, exc: BaseException, what: str) -> MCPServerError:
+        if isinstance(exc, MCPServerError):
+            return exc
+        if isinstance(exc, MCPError):
+            detail = f"{exc.message} (JSON-RPC error {exc.code})"
+        else:
+            detail = _one_line(exc)
+        where = "its stderr" if self.transport == "stdio" else "url, headers and auth"
+        return self._error(
+            f"MCP server '{self.name}' failed {what}: {detail} ({self.target})",
+            hint=f"check the server and mcp.servers.{self.name} ({where})",
+        )
 
     async def _request_error(
-        self, exc: MCPError, what: str, timeout: float | None
+        self,
+        exc: MCPError,
+        what: str,
+        timeout: float | None,
+        started: float,
+        knob: str,
     ) -> MCPServerError | MCPError:
-        if exc.code == REQUEST_TIMEOUT:
-            after = f" after {timeout:g}s" if timeout else ""
+        """What a failed request means: our timeout, the server lost, or one error result."""
+        if exc.code == REQUEST_TIMEOUT and _our_timeout(exc, timeout, started):
+            if self._process_gone():
+                return await self._lost_request_error("the server process exited")
             return self._error(
-                f"{what} on MCP server '{self.name}' timed out{after}",
-                hint=f"raise mcp.servers.{self.name}.tool_timeout, or check the server",
+                f"{what} on MCP server '{self.name}' timed out after {timeout:g}s",
+                hint=f"raise mcp.servers.{self.name}.{knob} (null: no limit), or check the server",
             )
-        if exc.code != CONNECTION_CLOSED:
-            return exc
-        self._mark_lost("the connection closed (the server exited or crashed)")
+        if exc.code == CONNECTION_CLOSED and await self._transport_closed(exc):
+            return await self._lost_request_error(_LOST_BY_EOF)
+        # One failed request: the server answered an error (any code), sent a malformed reply,
+        # or one HTTP exchange failed. The server stays up.
+        return exc
+
+    async def _transport_closed(self, exc: MCPError) -> bool:
+        guard = self._guard
+        if self._failure is not None or guard is None or guard.closed:
+            return True
+        if exc.message != _CLOSED_BY_SDK:
+            return False  # the server's own -32000, or one HTTP response that failed
+        # The SDK says the connection closed: a write can fail just before end of file shows.
+        return await guard.wait_closed(_STDERR_SETTLE) or self._process_gone()
+
+    def _process_gone(self) -> bool:
+        pid = self._server_pid
+        return pid is not None and ProcessId.of(pid) is None
+
+    async def _lost_request_error(self, reason: str) -> MCPServerError:
+        self._mark_lost(reason)
         if self._stderr is not None:
             # Give the process time to write its last words before quoting them.
             await self._stderr.wait_eof(_STDERR_SETTLE)
@@ -551,6 +751,22 @@ class ServerConnection:
     def _publish(self, event: Event) -> None:
         if self.events is not None:
             self.events.publish(event)
+
+
+async def _ignore_progress(progress: float, total: float | None, message: str | None) -> None:
+    """Asks for progress; the reports reach the client callbacks as notifications."""
+
+
+def _our_timeout(exc: MCPError, timeout: float | None, started: float) -> bool:
+    """Whether `exc` is our own request timer running out, not a server's -32001 error."""
+    if timeout is None or not math.isfinite(timeout):
+        return False
+    return exc.message.endswith("timed out") and time.monotonic() - started >= timeout * 0.99
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
 
 
 def _unwrap(exc: Exception) -> Exception:

@@ -2,8 +2,8 @@
 
 One `ServerConnection` per server is shared by every agent of the run. `get` connects lazily
 (concurrent callers share one connect); `start` connects the ``load_on_start`` servers
-concurrently; `aclose` stops them all. Use it as ``async with ServerRegistry(...) as servers:``
-or attach it to a `Context` with `attach_server_registry`.
+concurrently; `aclose` stops them all. Use it as ``async with ServerRegistry(...) as servers:``;
+a run's registry is built and closed by its `fastagent.runtime.Runtime`.
 """
 
 from __future__ import annotations
@@ -18,11 +18,10 @@ from fastagent.logging import get_logger
 
 if TYPE_CHECKING:
     from fastagent.config.mcp_settings import MCPServerSettings, MCPSettings
-    from fastagent.context import Context
     from fastagent.events import EventBus
     from fastagent.mcp.connection import ClientCallbacksLike, ServerConnection
 
-__all__ = ["CallbacksFactory", "ServerRegistry", "attach_server_registry"]
+__all__ = ["CallbacksFactory", "ServerRegistry"]
 
 CallbacksFactory = Callable[[str, "MCPServerSettings"], "ClientCallbacksLike | None"]
 """Builds the client callbacks (sampling, elicitation, roots, ...) of one server."""
@@ -144,20 +143,3 @@ class ServerRegistry:
 
     def __repr__(self) -> str:
         return f"ServerRegistry({self.names!r})"
-
-
-def attach_server_registry(
-    ctx: Context, *, callbacks_factory: CallbacksFactory | None = None
-) -> ServerRegistry:
-    """Create the run's `ServerRegistry`, set it as ``ctx.servers`` and close it with `ctx`.
-
-    Returns:
-        The registry (not connected: call `ServerRegistry.start` to connect the
-        ``load_on_start`` servers).
-    """
-    registry = ServerRegistry(
-        ctx.settings.mcp, events=ctx.events, callbacks_factory=callbacks_factory
-    )
-    ctx.servers = registry
-    ctx.push_cleanup(registry.aclose)
-    return registry

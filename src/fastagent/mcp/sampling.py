@@ -91,7 +91,7 @@ class ProviderSampler:
         default_model: The model used when the server has no ``sampling.model`` (usually the
             agent's model); None means such servers cannot sample.
         provider_factory: Builds a provider from a model string (default
-            `fastagent.providers.registry.create_provider`).
+            `fastagent.providers.model_strings.create_provider`).
     """
 
     def __init__(
@@ -114,7 +114,7 @@ class ProviderSampler:
         if provider is None:
             factory = self._factory
             if factory is None:
-                from fastagent.providers.registry import create_provider
+                from fastagent.providers.model_strings import create_provider
 
                 factory = create_provider
             provider = factory(model)
@@ -134,7 +134,7 @@ class ProviderSampler:
         Raises:
             UserError: Neither a configured nor a default model is known.
         """
-        from fastagent.llm.params import RequestParams
+        from fastagent.model_params import ModelParams
         from fastagent.providers.base import CompletionRequest
 
         model = model_hint or self.default_model
@@ -147,7 +147,7 @@ class ProviderSampler:
         request = CompletionRequest(
             messages=list(messages),
             system=system,
-            params=RequestParams(max_tokens=max_tokens),
+            params=ModelParams(max_tokens=max_tokens),
         )
         reply = await provider.complete(request)
         if reply.model is None:

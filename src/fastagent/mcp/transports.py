@@ -3,6 +3,10 @@
 Each opener is an async context manager yielding the SDK's ``(read_stream, write_stream)``
 pair; leaving it closes the connection (for stdio: stdin closed, then SIGTERM, then SIGKILL to
 the server's whole process group, which the SDK starts in a session of its own).
+
+A stdio server's stdout is decoded with replacement: a byte that is not UTF-8 spoils one line
+(skipped as garbage), never the stream. Streamable HTTP uses `fastagent.mcp.http`, where one
+failed HTTP exchange fails one request instead of the whole transport.
 """
 
 from __future__ import annotations
@@ -89,6 +93,7 @@ async def open_transport(
     *,
     errlog: IO[str] | None = None,
     http_statuses: list[int] | None = None,
+    tag: str | None = None,
 ) -> AsyncIterator[TransportStreams]:
     """Open the SDK transport `transport` to server `name`.
 
@@ -97,15 +102,17 @@ async def open_transport(
         settings: Its settings.
         transport: ``stdio``, ``http`` or ``sse`` (may differ from the settings after fallback).
         errlog: The file a stdio server's stderr goes to.
-        http_statuses: Receives the HTTP status of every POST (to detect a server that does not
-            speak streamable HTTP).
+        http_statuses: Receives the HTTP status of the first POST (to detect a server that does
+            not speak streamable HTTP).
+        tag: Put in a stdio server's environment as ``FASTAGENT_MCP_SERVER_TAG`` (see
+            `fastagent.mcp.reaper`).
 
     Raises:
         MCPServerError: A stdio command that does not exist; an OAuth server that needs
             authorizing in a run without a terminal.
     """
     if transport == "stdio":
-        async with _open_stdio(name, settings, errlog) as streams:
+        async with _open_stdio(name, settings, errlog, tag) as streams:
             yield streams
     elif transport == "sse":
         from mcp.client.sse import sse_client
@@ -134,16 +141,24 @@ def _oauth(name: str, settings: MCPServerSettings) -> Any:
 
 @asynccontextmanager
 async def _open_stdio(
-    name: str, settings: MCPServerSettings, errlog: IO[str] | None
+    name: str, settings: MCPServerSettings, errlog: IO[str] | None, tag: str | None
 ) -> AsyncIterator[TransportStreams]:
     import sys
 
     from mcp.client.stdio import StdioServerParameters, stdio_client
 
+    from fastagent.mcp.reaper import TAG_VARIABLE
+
     env = server_environment(settings)
     command = _resolve_command(name, settings, env)
+    if tag is not None:
+        env[TAG_VARIABLE] = tag
     params = StdioServerParameters(
-        command=command, args=list(settings.args), env=env, cwd=settings.cwd
+        command=command,
+        args=list(settings.args),
+        env=env,
+        cwd=settings.cwd,
+        encoding_error_handler="replace",
     )
     sink = cast(TextIO, errlog) if errlog is not None else sys.stderr
     async with stdio_client(params, errlog=sink) as streams:
@@ -155,17 +170,19 @@ async def _open_http(
     name: str, settings: MCPServerSettings, http_statuses: list[int] | None
 ) -> AsyncIterator[TransportStreams]:
     import httpx2
-    from mcp.client.streamable_http import streamable_http_client
+
+    from fastagent.mcp.http import contained_http_client, note_status
 
     async def record(response: Any) -> None:
-        if http_statuses is not None and response.request.method == "POST":
+        # Only the first POST decides the SSE fallback; keep no more (a session is long).
+        if http_statuses is not None and not http_statuses and response.request.method == "POST":
             http_statuses.append(response.status_code)
 
     client = httpx2.AsyncClient(
         headers=dict(settings.headers),
         timeout=httpx2.Timeout(_HTTP_TIMEOUT, read=_SSE_READ_TIMEOUT),
-        event_hooks={"response": [record]},
+        event_hooks={"response": [note_status, record]},
         auth=_oauth(name, settings),
     )
-    async with client, streamable_http_client(settings.url or "", http_client=client) as streams:
+    async with client, contained_http_client(settings.url or "", client) as streams:
         yield streams

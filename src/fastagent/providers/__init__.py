@@ -12,15 +12,15 @@ from fastagent._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from fastagent.providers.base import BaseProvider, CompletionRequest, Provider
-    from fastagent.providers.passthrough import PassthroughProvider
-    from fastagent.providers.playback import PlaybackProvider
-    from fastagent.providers.registry import (
+    from fastagent.providers.model_strings import (
         ModelSpec,
         ProviderEntry,
         ProviderRegistry,
         create_provider,
         parse_model_string,
     )
+    from fastagent.providers.passthrough import PassthroughProvider
+    from fastagent.providers.playback import PlaybackProvider
 
 __all__ = [
     "BaseProvider",
@@ -41,11 +41,11 @@ _LAZY: dict[str, str] = {
     "Provider": "fastagent.providers.base",
     "PassthroughProvider": "fastagent.providers.passthrough",
     "PlaybackProvider": "fastagent.providers.playback",
-    "ModelSpec": "fastagent.providers.registry",
-    "ProviderEntry": "fastagent.providers.registry",
-    "ProviderRegistry": "fastagent.providers.registry",
-    "create_provider": "fastagent.providers.registry",
-    "parse_model_string": "fastagent.providers.registry",
+    "ModelSpec": "fastagent.providers.model_strings",
+    "ProviderEntry": "fastagent.providers.model_strings",
+    "ProviderRegistry": "fastagent.providers.model_strings",
+    "create_provider": "fastagent.providers.model_strings",
+    "parse_model_string": "fastagent.providers.model_strings",
 }
 
 

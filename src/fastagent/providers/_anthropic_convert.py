@@ -65,7 +65,7 @@ THINKING_BUDGETS: Final[Mapping[str, int]] = {
     "medium": 8192,
     "high": 16384,
 }
-"""Extended-thinking token budget for each `RequestParams.reasoning` level."""
+"""Extended-thinking token budget for each `ModelParams.reasoning` level."""
 
 _THINKING_HEADROOM: Final = 4096
 """Output tokens left for the answer when max_tokens must be raised above the budget."""
@@ -100,7 +100,7 @@ def default_max_tokens(model: str) -> int:
 
 @dataclass(frozen=True, slots=True)
 class RequestOptions:
-    """Provider-level defaults, overridden by explicitly set `RequestParams` fields.
+    """Provider-level defaults, overridden by explicitly set `ModelParams` fields.
 
     Attributes:
         max_tokens: Default output token limit.

@@ -13,20 +13,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fastagent.exceptions import ModelOutputError
-from fastagent.llm.streaming import (
-    StreamEvent,
-    TextDelta,
-    ToolCallDelta,
-    ToolCallEnd,
-    ToolCallStart,
-    UsageUpdate,
-)
 from fastagent.messages import ContentBlock, Message, StopReason, TextContent, ToolCall
 from fastagent.providers._anthropic_convert import (
     STRUCTURED_TOOL_NAME,
     map_stop_reason,
     map_usage,
     with_thinking,
+)
+from fastagent.streaming import (
+    StreamEvent,
+    TextDelta,
+    ToolCallDelta,
+    ToolCallEnd,
+    ToolCallStart,
+    UsageUpdate,
 )
 
 __all__ = ["StreamAssembler"]

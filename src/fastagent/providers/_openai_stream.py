@@ -15,20 +15,20 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from fastagent.llm.streaming import (
-    StreamEvent,
-    TextDelta,
-    ToolCallDelta,
-    ToolCallEnd,
-    ToolCallStart,
-    UsageUpdate,
-)
 from fastagent.messages import ContentBlock, Message, StopReason, TextContent, ToolCall, Usage
 from fastagent.providers._openai_convert import (
     finish_reason_to_stop,
     parse_arguments,
     parse_usage,
     stable_call_id,
+)
+from fastagent.streaming import (
+    StreamEvent,
+    TextDelta,
+    ToolCallDelta,
+    ToolCallEnd,
+    ToolCallStart,
+    UsageUpdate,
 )
 
 __all__ = ["StreamAssembler"]

@@ -28,9 +28,8 @@ from fastagent.exceptions import (
     ProviderTimeoutError,
     UserError,
 )
-from fastagent.llm.params import REASONING_LEVELS
-from fastagent.llm.streaming import StreamDone, StreamEvent
 from fastagent.logging import get_logger
+from fastagent.model_params import REASONING_LEVELS
 from fastagent.provider_defaults import PROVIDER_DEFAULTS
 from fastagent.providers._anthropic_convert import (
     RequestOptions,
@@ -40,13 +39,14 @@ from fastagent.providers._anthropic_convert import (
 from fastagent.providers._anthropic_stream import StreamAssembler
 from fastagent.providers.base import BaseProvider, CompletionRequest
 from fastagent.providers.errors import error_for_status
+from fastagent.streaming import StreamDone, StreamEvent
 
 if TYPE_CHECKING:
     import anthropic
     import httpx
     import httpx2
 
-    from fastagent.config.models import AnthropicSettings
+    from fastagent.config.settings import AnthropicSettings
     from fastagent.messages import Message
 
 __all__ = ["DEFAULT_MODEL", "DEFAULT_TIMEOUT", "AnthropicProvider"]

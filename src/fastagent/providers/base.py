@@ -13,8 +13,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from fastagent.llm.params import RequestParams
-from fastagent.llm.streaming import (
+from fastagent.model_params import ModelParams
+from fastagent.streaming import (
     StreamEvent,
     events_for_message,
 )
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = ["BaseProvider", "CompletionRequest", "Provider"]
 
-_DEFAULT_PARAMS = RequestParams()
+_DEFAULT_PARAMS = ModelParams()
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +42,7 @@ class CompletionRequest:
     messages: list[Message]
     system: str | None = None
     tools: list[ToolDefinition] = field(default_factory=list)
-    params: RequestParams = _DEFAULT_PARAMS
+    params: ModelParams = _DEFAULT_PARAMS
 
 
 @runtime_checkable
@@ -75,7 +75,7 @@ class BaseProvider(abc.ABC):
     Attributes:
         name: The provider's registry name; subclasses override it.
         native_structured_output: Whether the provider enforces
-            `RequestParams.response_format` itself. When False the tool loop adds a JSON
+            `ModelParams.response_format` itself. When False the tool loop adds a JSON
             instruction to the system prompt instead.
         shareable: Whether one instance may serve many agents at once (it keeps no state
             between calls), so a model factory can give agents of the same model one

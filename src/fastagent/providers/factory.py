@@ -3,7 +3,7 @@
 The factory decides which model an agent uses, builds its provider with that provider's
 settings block, and wraps it in a `ReliableProvider` (retries, rate limits). Which model:
 
-1. ``cli_model``: ``--model`` on the command line;
+1. the factory's ``override``: ``--model`` on the command line (`RunOptions.model`);
 2. ``model`` / ``agent_model``: what the code or the agent declaration asks for;
 3. ``settings.default_model``: from the config files, or from ``FASTAGENT_DEFAULT_MODEL``
    when the settings were loaded by `load_config` (the loader lets the environment beat the
@@ -24,25 +24,24 @@ from typing import TYPE_CHECKING, Any, Final
 
 from fastagent.exceptions import MissingAPIKeyError, UserError
 from fastagent.provider_defaults import PROVIDER_DEFAULTS
-from fastagent.providers.catalogue import ModelInfo, lookup
-from fastagent.providers.presets import BUILTIN_PRESETS, KEYLESS_API_KEY
-from fastagent.providers.ratelimit import RateLimiter
-from fastagent.providers.registry import (
+from fastagent.providers.model_strings import (
     BUILTIN_PROVIDERS,
     GENERIC_TARGET,
     ModelSpec,
     ProviderEntry,
     ProviderRegistry,
 )
+from fastagent.providers.presets import BUILTIN_PRESETS, KEYLESS_API_KEY
+from fastagent.providers.ratelimit import RateLimiter
 from fastagent.providers.reliability import ReliableProvider
 from fastagent.providers.retry import RetryPolicy
 
 if TYPE_CHECKING:
-    from fastagent.config.models import GenericSettings, ProviderSettings, Settings
-    from fastagent.context import Context
+    from fastagent.config.settings import GenericSettings, ProviderSettings, Settings
     from fastagent.events import EventBus
+    from fastagent.providers.model_catalogue import ModelInfo
 
-__all__ = ["BUILTIN_DEFAULT_MODEL", "DEFAULT_MODEL_ENV_VAR", "ModelFactory", "attach_model_factory"]
+__all__ = ["BUILTIN_DEFAULT_MODEL", "DEFAULT_MODEL_ENV_VAR", "ModelFactory"]
 
 BUILTIN_DEFAULT_MODEL: Final = "passthrough"
 """The model used when nothing names one."""
@@ -64,6 +63,8 @@ class ModelFactory:
             ``FASTAGENT_DEFAULT_MODEL`` from one set in a file.
         environ: The environment (defaults to ``os.environ``): ``FASTAGENT_DEFAULT_MODEL``
             and the key variables of presets (``OPENROUTER_API_KEY``, ...).
+        override: A model string that wins over every other step of `resolve` (the
+            command line's ``--model``).
 
     Raises:
         UserError: A config ``providers.<name>`` reuses the name of a built-in provider.
@@ -76,9 +77,11 @@ class ModelFactory:
         events: EventBus | None = None,
         sources: Mapping[str, str] | None = None,
         environ: Mapping[str, str] | None = None,
+        override: str | None = None,
     ) -> None:
         self.settings = settings
         self.events = events
+        self.override = override or None
         self._sources = dict(sources or {})
         self._environ = os.environ if environ is None else environ
         clashes = sorted(set(settings.providers) & _RESERVED)
@@ -114,42 +117,30 @@ class ModelFactory:
         """
         return self._default()[1]
 
-    def resolve(
-        self,
-        model: str | None = None,
-        *,
-        agent_model: str | None = None,
-        cli_model: str | None = None,
-    ) -> ModelSpec:
+    def resolve(self, model: str | None = None, *, agent_model: str | None = None) -> ModelSpec:
         """The model to use, parsed, with `ModelSpec.chosen_by` naming the step that chose it.
+
+        The factory's `override` (``--model``) wins over both arguments (step ``cli``).
 
         Args:
             model: The model the code asks for (same step as `agent_model`, checked first).
             agent_model: The model of the agent's declaration.
-            cli_model: The ``--model`` of the command line; wins over everything.
 
         Raises:
             UnknownModelError: The chosen string names no known provider, alias or model.
             UserError: The string's reasoning level is unknown.
         """
-        for text, step in ((cli_model, "cli"), (model, "agent"), (agent_model, "agent")):
+        for text, step in ((self.override, "cli"), (model, "agent"), (agent_model, "agent")):
             if text:
                 return dataclasses.replace(self.registry.parse(text), chosen_by=step)
         text, step = self._default()
         return dataclasses.replace(self.registry.parse(text), chosen_by=step)
 
     def create(
-        self,
-        model: str | None = None,
-        *,
-        agent_model: str | None = None,
-        cli_model: str | None = None,
-        **options: Any,
+        self, model: str | None = None, *, agent_model: str | None = None, **options: Any
     ) -> ReliableProvider:
         """Resolve the model (see `resolve`) and build its provider (see `build`)."""
-        return self.build(
-            self.resolve(model, agent_model=agent_model, cli_model=cli_model), **options
-        )
+        return self.build(self.resolve(model, agent_model=agent_model), **options)
 
     def build(self, spec: ModelSpec, **options: Any) -> ReliableProvider:
         """Build the provider of `spec`, with its settings block, wrapped for reliability.
@@ -196,6 +187,8 @@ class ModelFactory:
 
     def model_info(self, spec: ModelSpec) -> ModelInfo:
         """What the catalogue knows about the model of `spec`."""
+        from fastagent.providers.model_catalogue import lookup
+
         return lookup(spec.provider, spec.model)
 
     def settings_for(self, provider: str) -> ProviderSettings | None:
@@ -240,7 +233,7 @@ class ModelFactory:
             return cached
         from pydantic import SecretStr
 
-        from fastagent.config.models import GenericSettings
+        from fastagent.config.settings import GenericSettings
 
         preset = BUILTIN_PRESETS.get(name)
         merged = GenericSettings() if preset is None else GenericSettings(base_url=preset.base_url)
@@ -276,18 +269,3 @@ def _key_env_var(preset_name: str) -> str:
     if preset is not None and preset.api_key_env is not None:
         return preset.api_key_env
     return f"{preset_name.upper()}_API_KEY"
-
-
-def attach_model_factory(ctx: Context) -> ModelFactory:
-    """Give `ctx` its model factory (``ctx.models``), fed by its settings, events and sources.
-
-    The providers it builds are closed when the context closes.
-
-    Returns:
-        The factory now in ``ctx.models``.
-    """
-    sources = ctx.config.sources if ctx.config is not None else None
-    factory = ModelFactory(ctx.settings, events=ctx.events, sources=sources)
-    ctx.models = factory
-    ctx.push_cleanup(factory.aclose)
-    return factory

@@ -29,8 +29,7 @@ from fastagent.exceptions import (
     ProviderTimeoutError,
     UserError,
 )
-from fastagent.llm.params import RequestParams
-from fastagent.llm.streaming import StreamDone, StreamEvent
+from fastagent.model_params import ModelParams
 from fastagent.provider_defaults import PROVIDER_DEFAULTS
 from fastagent.providers._openai_convert import (
     parse_completion,
@@ -42,11 +41,12 @@ from fastagent.providers._openai_convert import (
 from fastagent.providers._openai_stream import StreamAssembler
 from fastagent.providers.base import BaseProvider, CompletionRequest
 from fastagent.providers.errors import error_for_status
+from fastagent.streaming import StreamDone, StreamEvent
 
 if TYPE_CHECKING:
     import httpx
 
-    from fastagent.config.models import ProviderSettings
+    from fastagent.config.settings import ProviderSettings
     from fastagent.messages import Message
 
 __all__ = ["DEFAULT_TIMEOUT", "ModelRules", "OpenAIProvider", "is_reasoning_model"]
@@ -106,7 +106,7 @@ class OpenAIProvider(BaseProvider):
         default_headers: Extra headers for every request (added to the settings' ones).
         **options: Model-string options, as strings or values: ``temperature``,
             ``max_tokens``, ``reasoning``, ``tool_choice``, ``parallel_tool_calls``. They
-            are defaults under each request's `RequestParams`.
+            are defaults under each request's `ModelParams`.
 
     Raises:
         MissingAPIKeyError: No key from any source (and no `client` given).
@@ -155,7 +155,7 @@ class OpenAIProvider(BaseProvider):
         self._api_key = None if client is not None else self._resolve_api_key(api_key, settings)
         if self._api_key is not None and self._api_key != self.placeholder_api_key:
             register_secret(self._api_key)
-        self.defaults = RequestParams(
+        self.defaults = ModelParams(
             **{k: v for k, v in self.options.items() if k in _PARAM_OPTIONS}
         )
 
@@ -177,7 +177,7 @@ class OpenAIProvider(BaseProvider):
             return ModelRules("developer", False, True, "max_completion_tokens")
         return ModelRules("system", True, False, "max_completion_tokens")
 
-    def _tool_choice(self, params: RequestParams, request: CompletionRequest) -> Any:
+    def _tool_choice(self, params: ModelParams, request: CompletionRequest) -> Any:
         return to_tool_choice(params.tool_choice)
 
     # --- the request --------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from fastagent.config.models import ProviderSettings
+    from fastagent.config.settings import ProviderSettings
     from fastagent.messages import Usage
     from fastagent.providers.base import CompletionRequest
 

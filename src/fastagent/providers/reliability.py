@@ -16,10 +16,10 @@ from collections.abc import AsyncGenerator, AsyncIterator
 from typing import TYPE_CHECKING, Any
 
 from fastagent.events import EventBus, RetryScheduled
-from fastagent.llm.streaming import StreamDone, StreamEvent
 from fastagent.logging import get_logger
 from fastagent.providers.ratelimit import RateLimiter, estimate_request_tokens
 from fastagent.providers.retry import RetryPolicy
+from fastagent.streaming import StreamDone, StreamEvent
 
 if TYPE_CHECKING:
     from fastagent.messages import Message

@@ -13,8 +13,8 @@ from fastagent._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from fastagent.scenarios.loader import find_scenario_files, is_scenario_file, load_scenario
-    from fastagent.scenarios.model import Scenario
     from fastagent.scenarios.runner import ScenarioResult
+    from fastagent.scenarios.scenario_file import Scenario
     from fastagent.scenarios.testing import assert_scenario, run_scenario, run_scenario_async
 
 __all__ = [
@@ -29,7 +29,7 @@ __all__ = [
 ]
 
 _LAZY: dict[str, str] = {
-    "Scenario": "fastagent.scenarios.model",
+    "Scenario": "fastagent.scenarios.scenario_file",
     "ScenarioResult": "fastagent.scenarios.runner",
     "assert_scenario": "fastagent.scenarios.testing",
     "find_scenario_files": "fastagent.scenarios.loader",

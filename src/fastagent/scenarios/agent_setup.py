@@ -3,8 +3,9 @@
 An inline agent (``agent: {instruction, tools, servers}``) is assembled here from real
 `FunctionTool` objects and, when it names MCP servers, the config's servers. An app agent
 (``app: agent.py`` + ``agent: name``) is built by the app itself, exactly as ``fast.run()``
-builds it, every agent on the scenario's model; the tested agent then gets the runner's
-provider (helper agents keep an empty one of the same kind).
+builds it, in a runtime opened with the scenario's model as ``--model`` and the runner's
+provider as the tested agent's model (`RunOptions.provider`); helper agents get an empty
+provider of the same kind.
 """
 
 from __future__ import annotations
@@ -14,14 +15,19 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fastagent.exceptions import MissingDependencyError, UserError
+from fastagent.exceptions import (
+    AgentGraphError,
+    MissingDependencyError,
+    UnknownAgentError,
+    UserError,
+)
 from fastagent.scenarios.imports import import_tool, load_app
 
 if TYPE_CHECKING:
-    from fastagent.context import Context
     from fastagent.llm.augmented import AugmentedLLM
     from fastagent.providers.base import Provider
-    from fastagent.scenarios.model import Scenario
+    from fastagent.runtime import Runtime
+    from fastagent.scenarios.scenario_file import Scenario
     from fastagent.tools.toolset import ToolSet
 
 __all__ = ["DEFAULT_AGENT_NAME", "open_agent"]
@@ -67,9 +73,9 @@ async def _inline_agent(
     scenario: Scenario, provider: Provider, config_path: str | Path | None
 ) -> AsyncIterator[AugmentedLLM]:
     from fastagent.config import Settings
-    from fastagent.context import Context
     from fastagent.llm.augmented import AugmentedLLM
     from fastagent.llm.params import RequestParams
+    from fastagent.runtime import Runtime
     from fastagent.tools.toolset import ToolSet
 
     setup = scenario.agent
@@ -80,31 +86,34 @@ async def _inline_agent(
     ]
     params = RequestParams().merged(setup.request_params)
     opened = (
-        Context.create(config_path=config_path) if setup.servers else Context.create(Settings())
+        Runtime.open(config_path=config_path)
+        if setup.servers
+        else Runtime.open(settings=Settings())
     )
-    async with opened as ctx:
-        toolset = ToolSet(events=ctx.events, agent=name)
+    async with opened as runtime:
+        toolset = ToolSet(events=runtime.events, agent=name)
         for made in tools:
             toolset.add(made)
         if setup.servers:
-            await _attach_servers(scenario, toolset, ctx, agent=name)
+            await _add_server_tools(scenario, toolset, runtime, agent=name)
         yield AugmentedLLM(
             provider,
             name=name,
             instruction=setup.instruction,
             tools=toolset,
             params=params,
-            events=ctx.events,
+            events=runtime.events,
         )
 
 
-async def _attach_servers(
-    scenario: Scenario, toolset: ToolSet, ctx: Context, *, agent: str
+async def _add_server_tools(
+    scenario: Scenario, toolset: ToolSet, runtime: Runtime, *, agent: str
 ) -> None:
     servers = scenario.agent.servers
     try:
-        from fastagent.mcp.aggregator import attach_servers
-        from fastagent.mcp.registry import attach_server_registry
+        from fastagent.mcp.aggregator import add_server_tools
+
+        registry = runtime.servers
     except ImportError as exc:
         if isinstance(exc, MissingDependencyError):
             raise
@@ -113,8 +122,7 @@ async def _attach_servers(
             f"{', '.join(servers)}, but MCP support is not available ({exc})",
             hint="install fastagent[mcp], or remove agent.servers from the scenario",
         ) from exc
-    registry = attach_server_registry(ctx)
-    await attach_servers(toolset, registry, servers, agent=agent)
+    await add_server_tools(toolset, registry, servers, agent=agent)
 
 
 @contextlib.asynccontextmanager
@@ -122,23 +130,36 @@ async def _app_agent(
     scenario: Scenario, provider: Provider, config_path: str | Path | None
 ) -> AsyncIterator[AugmentedLLM]:
     from fastagent.agents.agent import Agent
-    from fastagent.agents.cli_args import CliOptions
+    from fastagent.runtime import RunOptions
 
     assert scenario.app is not None
     app_ref = scenario.app
     fast = load_app(app_ref, base_dir=_base_dir(scenario), where=_where(scenario, "app"))
-    fast.options = CliOptions(model=scenario.model, quiet=True)
-    fast.quiet = True
-    if config_path is not None and fast.settings is None:
-        fast.config_path = config_path
-    async with fast.run() as app:
-        name = scenario.agent.name
-        agent = app[name] if name is not None else app.default
+    name = scenario.agent.name
+    options = RunOptions(model=scenario.model, agent=name, quiet=True, provider=provider)
+    async with contextlib.AsyncExitStack() as stack:
+        try:
+            app = await stack.enter_async_context(fast.run(options, config_path=config_path))
+        except AgentGraphError as exc:
+            raise _unknown_agent(exc, scenario) or exc from None
+        agent = app.default
         if not isinstance(agent, Agent):
             raise UserError(
                 f"{_where(scenario, 'agent')}: '{agent.name}' is a workflow; "
                 "scenarios script the model of a single agent",
                 hint="name one of the workflow's member agents in `agent:`",
             )
-        agent.llm.provider = provider
         yield agent.llm
+
+
+def _unknown_agent(error: AgentGraphError, scenario: Scenario) -> UnknownAgentError | None:
+    """The scenario's own error when the graph error is only that `agent:` names no agent."""
+    name = scenario.agent.name
+    unknown = [p for p in error.problems if p.startswith(f"--agent '{name}' names no agent")]
+    if name is None or len(unknown) != len(error.problems):
+        return None
+    found = unknown[0].split(" names no agent", 1)[1].strip()
+    return UnknownAgentError(
+        f"{_where(scenario, 'agent')}: '{name}' is not an agent of {scenario.app} {found}",
+        hint="name one of the app's agents in `agent:`",
+    )

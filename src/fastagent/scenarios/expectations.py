@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from fastagent.messages import Message, ToolCall, ToolResult
-from fastagent.scenarios.model import Expectations, ExpectedToolCall
+from fastagent.scenarios.scenario_file import Expectations, ExpectedToolCall
 
 __all__ = [
     "check_expectations",

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from fastagent.exceptions import UserError
 
 if TYPE_CHECKING:
-    from fastagent.agents.app import FastAgent
+    from fastagent.agents.fast_agent import FastAgent
     from fastagent.tools.base import Tool
 
 __all__ = ["import_object", "import_tool", "load_app", "search_path"]
@@ -119,7 +119,7 @@ def load_app(reference: str, *, base_dir: Path, where: str) -> FastAgent:
         UserError: The script is missing, fails to import, or holds no (or several)
             FastAgent apps.
     """
-    from fastagent.agents.app import FastAgent
+    from fastagent.agents.fast_agent import FastAgent
 
     file_part, _, attr = reference.partition(":")
     script = (base_dir / file_part).resolve()

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from pydantic import ValidationError
 
     from fastagent.config.yaml_source import KeyPath
-    from fastagent.scenarios.model import Scenario
+    from fastagent.scenarios.scenario_file import Scenario
 
 __all__ = ["SCENARIO_SUFFIXES", "find_scenario_files", "is_scenario_file", "load_scenario"]
 
@@ -46,7 +46,7 @@ def load_scenario(path: str | Path) -> Scenario:
     from pydantic import ValidationError
 
     from fastagent.config.yaml_source import read_yaml_mapping
-    from fastagent.scenarios.model import Scenario
+    from fastagent.scenarios.scenario_file import Scenario
 
     file = Path(path)
     data, lines = read_yaml_mapping(file)
@@ -154,8 +154,8 @@ def _child(container: Any, part: str | int) -> tuple[bool, Any]:
 
 
 def _suggestion(path: Sequence[str | int]) -> str:
-    from fastagent.config.schema import field_names_at
-    from fastagent.scenarios.model import Scenario
+    from fastagent.config.key_paths import field_names_at
+    from fastagent.scenarios.scenario_file import Scenario
 
     allowed = field_names_at(Scenario, path[:-1])
     matches = difflib.get_close_matches(str(path[-1]), allowed, n=1)

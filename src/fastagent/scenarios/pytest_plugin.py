@@ -20,7 +20,7 @@ from fastagent.scenarios.loader import SCENARIO_SUFFIXES
 if TYPE_CHECKING:
     from _pytest._code.code import ExceptionInfo, TerminalRepr
 
-    from fastagent.scenarios.model import Scenario
+    from fastagent.scenarios.scenario_file import Scenario
 
 __all__ = [
     "SCENARIO_FILE_PREFIX",

@@ -21,7 +21,7 @@ from fastagent.scenarios.expectations import check_expectations, format_call, to
 if TYPE_CHECKING:
     from fastagent.providers.base import Provider
     from fastagent.providers.playback import PlaybackProvider
-    from fastagent.scenarios.model import Scenario, ScriptedTurn
+    from fastagent.scenarios.scenario_file import Scenario, ScriptedTurn
 
 __all__ = ["ScenarioResult", "run", "scripted_messages"]
 

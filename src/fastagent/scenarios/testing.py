@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING
 from fastagent.exceptions import UserError
 
 if TYPE_CHECKING:
-    from fastagent.scenarios.model import Scenario
     from fastagent.scenarios.runner import ScenarioResult
+    from fastagent.scenarios.scenario_file import Scenario
 
 __all__ = ["assert_scenario", "run_scenario", "run_scenario_async"]
 

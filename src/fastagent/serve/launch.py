@@ -1,10 +1,10 @@
 """`serve_app`: start a FastAgent app and serve its agents over MCP until told to stop.
 
-The app's `Context` is opened once (config, MCP server connections, usage totals) and its
-agents built once to check them; every client session then gets its own fresh set of agents
-built against that running context (see
-`fastagent.serve.sessions`). When serving ends, however it ends, the app's context closes,
-and with it every MCP server the agents used.
+The app's `Runtime` is opened once (config, models, MCP server connections with their client
+callbacks, usage totals) and its agents built once to check them; every client session then
+gets its own fresh set of agents built in that runtime (see `fastagent.serve.sessions`), so
+all sessions share one connection, one process, per MCP server. When serving ends, however
+it ends, the runtime closes, and with it every MCP server the agents used.
 """
 
 from __future__ import annotations
@@ -12,15 +12,16 @@ from __future__ import annotations
 import contextlib
 import signal
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     import anyio
 
     from fastagent.agents.agent_app import AgentApp
-    from fastagent.agents.app import FastAgent
     from fastagent.agents.base import BaseAgent
-    from fastagent.context import Context
+    from fastagent.agents.fast_agent import FastAgent
+    from fastagent.runtime import RunOptions, Runtime
 
 __all__ = ["Transport", "serve_app"]
 
@@ -31,6 +32,8 @@ Transport = Literal["stdio", "http"]
 async def serve_app(
     fast: FastAgent,
     *,
+    options: RunOptions | None = None,
+    config_path: str | Path | None = None,
     agents: Sequence[str] = (),
     transport: Transport = "stdio",
     host: str = "127.0.0.1",
@@ -42,7 +45,11 @@ async def serve_app(
     """Serve the agents of `fast` as MCP tools until `stop`, a signal, or end of stdin.
 
     Args:
-        fast: The app; its ``options`` (``--model``) and config apply, ``--message`` does not.
+        fast: The app; its config applies, its command-line ``--message`` does not.
+        options: How to open the runtime; by default the model and quiet of the app's
+            `run_options` (a script's ``--model``), without display, chat or elicitation
+            (elicitation is declined: standard input may be the protocol).
+        config_path: Load this config file instead of the app's own.
         agents: The agents to offer; all of them when empty.
         transport: ``stdio`` (one client) or ``http`` (streamable HTTP, many clients).
         host: HTTP: the address to listen on.
@@ -69,12 +76,16 @@ async def serve_app(
     from fastagent.serve.transports import MCP_PATH, bind_socket, serve_http, serve_stdio
 
     stop = stop if stop is not None else anyio.Event()
-    async with _started(fast) as (context, first):
+    if options is None:
+        from fastagent.runtime import RunOptions
+
+        own = fast.run_options()
+        options = RunOptions(model=own.model, quiet=own.quiet)
+    async with _started(fast, options, config_path) as (runtime, first):
         offered = served_agents(first.agents, agents)
-        fast.quiet = True  # the fallback notice was shown for the first build
 
         async def fresh_agents() -> Mapping[str, BaseAgent]:
-            built = await fast.build(context)
+            built = await fast.build(runtime)
             return built.agents
 
         store = SessionStore(fresh_agents)
@@ -100,20 +111,15 @@ async def serve_app(
 
 
 @contextlib.asynccontextmanager
-async def _started(fast: FastAgent) -> AsyncIterator[tuple[Context, AgentApp]]:
-    """Open the app's context, connect its load_on_start MCP servers, build the agents once."""
-    from fastagent.context import Context
-
-    if fast.settings is not None:
-        opened = Context.create(fast.settings, quiet=fast.quiet)
-    else:
-        opened = Context.create(config_path=fast.config_path, quiet=fast.quiet)
-    async with opened as context:
-        if context.servers is None:
-            from fastagent.mcp.registry import attach_server_registry
-
-            await attach_server_registry(context).start()
-        yield context, await fast.build(context)
+async def _started(
+    fast: FastAgent, options: RunOptions, config_path: str | Path | None
+) -> AsyncIterator[tuple[Runtime, AgentApp]]:
+    """Open the app's runtime, build the agents once, connect every load_on_start server."""
+    async with fast.open_runtime(options, config_path=config_path) as runtime:
+        first = await fast.build(runtime)
+        if runtime.settings.mcp.servers:
+            await runtime.start_servers()
+        yield runtime, first
 
 
 @contextlib.contextmanager

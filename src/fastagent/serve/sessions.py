@@ -2,7 +2,7 @@
 
 A served app keeps one `AgentSession` per client session, built on the session's first
 request from the app's agent declarations, so a client never sees another client's
-conversation. The agents of all sessions share the app's `Context` (config, MCP server
+conversation. The agents of all sessions share the app's `Runtime` (config, models, MCP server
 connections, usage totals); only their conversations are separate.
 
 A request that belongs to no session (a stateless HTTP request) gets a set of agents that

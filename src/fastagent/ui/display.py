@@ -1,6 +1,6 @@
 """Show what a running app does: a live progress display in a terminal, log lines otherwise.
 
-`attach_display` subscribes to a context's `EventBus` and picks the form:
+`start_display` subscribes to a context's `EventBus` and picks the form:
 
 - quiet: nothing at all;
 - a terminal: a rich live display (agent, model step, model, running tools, tokens, elapsed)
@@ -8,7 +8,8 @@
   by the model printed as markdown when the agent finishes (``logger.show_chat``);
   ``logger.progress_display: false`` turns the live part off;
 - anything else: plain lines on standard error, such as ``[agent] calling tool x`` and
-  ``[agent] model gpt-4.1 1.2s 120->35 tokens`` (nothing for streamed text).
+  ``[agent] model gpt-4.1 1.2s 120->35 tokens`` (nothing for streamed text); progress
+  reports at most one line per source per second (and the final one).
 
 rich is imported only when a terminal display is actually built.
 """
@@ -38,21 +39,22 @@ if TYPE_CHECKING:
     from rich.live import Live
 
     from fastagent.config import LoggerSettings
-    from fastagent.context import Context
+    from fastagent.runtime import Runtime
     from fastagent.ui.progress import ProgressState
 
-__all__ = ["LiveDisplay", "PlainDisplay", "attach_display", "plain_line"]
+__all__ = ["LiveDisplay", "PlainDisplay", "plain_line", "start_display"]
 
 _STREAM_TAIL_LINES = 6
+_PROGRESS_INTERVAL = 1.0
 
 
-def attach_display(
-    ctx: Context, *, quiet: bool, stream: TextIO | Console | None = None, tty: bool | None = None
+def start_display(
+    ctx: Runtime, *, quiet: bool, stream: TextIO | Console | None = None, tty: bool | None = None
 ) -> Callable[[], None]:
     """Render the events of `ctx` until the returned function is called.
 
     Args:
-        ctx: The running context (its ``settings.logger`` picks what is shown).
+        ctx: The open runtime (its ``settings.logger`` picks what is shown).
         quiet: Show nothing (the returned function then does nothing).
         stream: Where to draw: a text stream or a rich `Console` (standard error when None).
         tty: Whether `stream` is a terminal; found out from the stream when None.
@@ -91,19 +93,36 @@ def attach_display(
 class PlainDisplay:
     """Log-style lines for output that is not a terminal.
 
+    A source's progress reports are throttled to one line per `progress_interval` seconds;
+    the first and the final one (progress reached total) are always written.
+
     Args:
         stream: Where the lines go.
         logger: Which lines: ``progress_display`` (model calls, servers, progress) and
             ``show_tools`` (tool calls).
+        progress_interval: Seconds between two progress lines of one source.
+        clock: Monotonic time source (for tests).
     """
 
-    def __init__(self, stream: TextIO, logger: LoggerSettings) -> None:
+    def __init__(
+        self,
+        stream: TextIO,
+        logger: LoggerSettings,
+        *,
+        progress_interval: float = _PROGRESS_INTERVAL,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.stream = stream
         self.progress = logger.progress_display
         self.show_tools = logger.show_tools
+        self.progress_interval = progress_interval
+        self.clock = clock
+        self._last_progress: dict[str, float] = {}
 
     def handle(self, event: Event) -> None:
         """Write the line for `event`, if it has one."""
+        if isinstance(event, ProgressUpdate) and self._throttled(event):
+            return
         line = plain_line(event, progress=self.progress, show_tools=self.show_tools)
         if line is not None:
             self.stream.write(line + "\n")
@@ -111,6 +130,15 @@ class PlainDisplay:
 
     def close(self) -> None:
         """Nothing to release."""
+
+    def _throttled(self, event: ProgressUpdate) -> bool:
+        final = event.total is not None and event.progress >= event.total
+        now = self.clock()
+        last = self._last_progress.get(event.source)
+        if not final and last is not None and now - last < self.progress_interval:
+            return True
+        self._last_progress[event.source] = now
+        return False
 
 
 def plain_line(event: Event, *, progress: bool = True, show_tools: bool = True) -> str | None:

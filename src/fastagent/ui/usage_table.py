@@ -1,7 +1,7 @@
 """The usage summary: tokens, model calls and cost per agent, as text or a rich table.
 
 Shown by ``/usage`` in the interactive prompt and at the end of a run. Prices come from the
-model catalogue (`fastagent.providers.catalogue`); a model it does not price shows ``-``.
+model catalogue (`fastagent.providers.model_catalogue`); a model it does not price shows ``-``.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from rich.table import Table
 
     from fastagent.messages import Usage
-    from fastagent.providers.catalogue import ModelInfo
+    from fastagent.providers.model_catalogue import ModelInfo
 
 __all__ = [
     "UsageRow",
@@ -157,7 +157,7 @@ def _agents_of(source: Any) -> Mapping[str, Any] | None:
 
 
 def _info_for_agent(agent: Any) -> ModelInfo | None:
-    from fastagent.providers.catalogue import lookup
+    from fastagent.providers.model_catalogue import lookup
 
     provider = getattr(getattr(agent, "llm", None), "provider", None)
     name, model = getattr(provider, "name", None), getattr(provider, "model", None)
@@ -175,7 +175,7 @@ def _info_for_agent(agent: Any) -> ModelInfo | None:
 def _cost(info: ModelInfo | None, usage: Usage) -> float | None:
     if info is None or (info.input_price == 0.0 and info.output_price == 0.0):
         return None
-    from fastagent.providers.catalogue import cost
+    from fastagent.providers.model_catalogue import cost
 
     return cost(info, usage)
 

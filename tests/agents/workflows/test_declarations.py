@@ -6,7 +6,8 @@ from typing import Any
 import pytest
 import yaml
 
-from fastagent.agents import AgentDeclaration, FastAgent
+from fastagent import FastAgent
+from fastagent.agents import AgentDeclaration
 from fastagent.agents.config_agents import declarations_from_config
 from fastagent.agents.workflows.declarations import (
     WORKFLOW_DECLARATIONS,

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from fastagent.agents import FastAgent
+from fastagent import FastAgent
 from fastagent.agents.workflows.chain import ChainAgent
 from fastagent.agents.workflows.declarations import (
     ChainDeclaration,

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from fastagent.agents import Agent, AgentDeclaration, FastAgent
+from fastagent import FastAgent
+from fastagent.agents import Agent, AgentDeclaration
 from fastagent.agents.base import BaseAgent
 from fastagent.agents.workflows._workflow_llm import describe_agents
 from fastagent.agents.workflows.declarations import OrchestratorDeclaration

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from fastagent.agents import Agent, AgentDeclaration, FastAgent
+from fastagent import FastAgent
+from fastagent.agents import Agent, AgentDeclaration
 from fastagent.agents.base import BaseAgent
 from fastagent.agents.workflows.declarations import RouterDeclaration
 from fastagent.agents.workflows.router import ROUTER_INSTRUCTION, RouterAgent, routing_prompt

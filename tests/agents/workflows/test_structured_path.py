@@ -13,11 +13,11 @@ from fastagent.agents.workflows.parallel import ParallelAgent
 from fastagent.agents.workflows.router import RouterAgent, routing_prompt
 from fastagent.agents.workflows.router_decision import RoutingDecision
 from fastagent.llm import AugmentedLLM, RequestParams
-from fastagent.llm.streaming import StreamDone
 from fastagent.llm.structured import json_instruction
 from fastagent.messages import Message
 from fastagent.providers.base import CompletionRequest
 from fastagent.providers.passthrough import PassthroughProvider
+from fastagent.streaming import StreamDone
 
 
 class City(BaseModel):

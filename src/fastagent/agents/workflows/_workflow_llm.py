@@ -1,8 +1,8 @@
 """The model of a workflow that thinks for itself (router, orchestrator): build it, ask it.
 
 `build_workflow_llm` picks and builds the model as agents get theirs
-(`fastagent.agents.models.build_agent_provider`: ``--model``, then the workflow's ``model=``,
-then ``default_model``). `structured_reply` is one structured call that also returns the
+(`BuildContext.provider`: ``--model``, then the workflow's ``model=``, then
+``default_model``). `structured_reply` is one structured call that also returns the
 reply `Message`, since `structured` returns only the parsed object and workflows need the
 reply's usage and text too; it asks the way every structured call does (`response_format`,
 see `fastagent.llm.structured`).
@@ -39,20 +39,15 @@ def build_workflow_llm(
         UnknownModelError: The selected model string is unknown.
         MissingAPIKeyError: The provider needs a key that is not configured.
     """
-    from fastagent.agents.models import build_agent_provider
     from fastagent.llm.augmented import AugmentedLLM
 
-    provider, chosen, fell_back = build_agent_provider(
-        build.context, cli_model=build.cli_model, agent_model=model
-    )
-    if fell_back:
-        build.on_fallback(name)
+    provider, chosen = build.provider(name, model)
     llm = AugmentedLLM(
         provider,
         name=name,
         instruction=instruction,
         params=RequestParams(use_history=False),
-        events=build.context.events,
+        events=build.runtime.events,
     )
     return llm, chosen
 

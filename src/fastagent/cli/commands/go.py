@@ -21,10 +21,13 @@ from __future__ import annotations
 import argparse
 import re
 import shlex
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    from fastagent.config import LoadedConfig
 
 __all__ = [
     "DEFAULT_AGENT",
@@ -115,23 +118,26 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _go(args: argparse.Namespace) -> int:
-    from fastagent.agents.app import FastAgent
+    import dataclasses
+
     from fastagent.agents.declaration import AgentDeclaration
+    from fastagent.cli.script import FastAgent
     from fastagent.config import load_config
     from fastagent.exceptions import UserError
+    from fastagent.runtime import Runtime
 
     text = _message_text(args)
     configured = tuple(s.strip() for s in (args.servers or "").split(",") if s.strip())
     name = args.agent or DEFAULT_AGENT
-    loaded = load_config(args.config).settings
-    declared = loaded.agents
-    added = flag_servers(urls=args.url, npx=args.npx, uvx=args.uvx, taken=loaded.mcp.servers.keys())
-    servers = (*configured, *added)
-    argv = ["--model", args.model] if args.model else []
-    overrides = {"mcp": {"servers": added}} if added else None
-    fast = FastAgent(
-        "go", config_path=args.config, argv=argv, quiet=args.quiet, overrides=overrides
+    loaded = load_config(args.config)
+    declared = loaded.settings.agents
+    added = flag_servers(
+        urls=args.url, npx=args.npx, uvx=args.uvx, taken=loaded.settings.mcp.servers.keys()
     )
+    servers = (*configured, *added)
+    if added:
+        loaded = _with_servers(loaded, added)
+    fast = FastAgent("go", parse_cli_args=False, quiet=args.quiet)
     if name not in declared:
         fast.add_declaration(
             AgentDeclaration(
@@ -147,13 +153,30 @@ async def _go(args: argparse.Namespace) -> int:
             "(--servers, --url, --npx, --uvx) cannot change it",
             hint=f"edit agents.{name} in fastagent.yaml, or choose another --agent name",
         )
-    async with fast.run() as app:
+    options = dataclasses.replace(fast.run_options(), model=args.model, agent=name)
+    async with Runtime.open(options, config=loaded) as runtime:
+        app = await fast.build(runtime)
         agent = app[name]
         if text is not None:
             print(await agent.send(text), flush=True)
         else:
             await app.interactive(name)
     return 0
+
+
+def _with_servers(loaded: LoadedConfig, added: Mapping[str, Mapping[str, Any]]) -> LoadedConfig:
+    """`loaded` with the servers of go's flags added for this run."""
+    import dataclasses
+
+    from fastagent.config.mcp_settings import MCPServerSettings
+
+    settings = loaded.settings
+    servers = {
+        **settings.mcp.servers,
+        **{n: MCPServerSettings.model_validate(v) for n, v in added.items()},
+    }
+    mcp = settings.mcp.model_copy(update={"servers": servers})
+    return dataclasses.replace(loaded, settings=settings.model_copy(update={"mcp": mcp}))
 
 
 def _message_text(args: argparse.Namespace) -> str | None:

@@ -13,7 +13,7 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from fastagent.agents.app import FastAgent
+    from fastagent.agents.fast_agent import FastAgent
 
 __all__ = ["DEFAULT_PORT", "load_served_app", "register", "run"]
 
@@ -71,9 +71,10 @@ def run(args: argparse.Namespace) -> int:
     import asyncio
     import sys
 
+    from fastagent.runtime import RunOptions
     from fastagent.serve import serve_app
 
-    fast = load_served_app(args.script, config=args.config, model=args.model)
+    fast = load_served_app(args.script, config=args.config)
 
     def ready(line: str) -> None:
         if not args.quiet:
@@ -83,6 +84,8 @@ def run(args: argparse.Namespace) -> int:
     asyncio.run(
         serve_app(
             fast,
+            options=RunOptions(model=args.model, quiet=fast.quiet),
+            config_path=args.config,
             agents=args.agents,
             transport=args.transport,
             host=args.host,
@@ -93,13 +96,11 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def load_served_app(
-    script: str | None, *, config: str | None = None, model: str | None = None
-) -> FastAgent:
+def load_served_app(script: str | None, *, config: str | None = None) -> FastAgent:
     """The app to serve: SCRIPT's FastAgent, or one built from the config's ``agents:``.
 
     The script is imported with ``sys.argv`` set to just its path, so its app does not read
-    the serve command's flags; ``--model`` is applied here instead.
+    the serve command's flags (``--model`` and ``--config`` are given to `serve_app`).
 
     Raises:
         UserError: The script is missing, fails to import, or defines no (or several) apps.
@@ -107,19 +108,14 @@ def load_served_app(
     import sys
     from pathlib import Path
 
-    from fastagent.agents.app import FastAgent
-    from fastagent.agents.cli_args import CliOptions
+    from fastagent.agents.fast_agent import FastAgent
     from fastagent.scenarios.imports import load_app
 
     if script is None:
-        return FastAgent("fastagent", config_path=config, argv=["--model", model] if model else [])
+        return FastAgent("fastagent", config_path=config)
     saved = sys.argv
     sys.argv = [script]
     try:
-        fast = load_app(script, base_dir=Path.cwd(), where="fastagent serve")
+        return load_app(script, base_dir=Path.cwd(), where="fastagent serve")
     finally:
         sys.argv = saved
-    fast.options = CliOptions(model=model)
-    if config is not None and fast.settings is None:
-        fast.config_path = config
-    return fast

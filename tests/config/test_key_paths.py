@@ -5,7 +5,7 @@ from typing import Any, Literal
 from pydantic import SecretStr
 
 from fastagent.config import MCPServerSettings, Settings
-from fastagent.config.schema import annotation_at, field_names_at, is_text_annotation
+from fastagent.config.key_paths import annotation_at, field_names_at, is_text_annotation
 
 
 def test_annotation_walks_models_mappings_lists_and_optionals() -> None:

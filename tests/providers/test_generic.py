@@ -8,21 +8,21 @@ import respx
 from pydantic import BaseModel, SecretStr
 
 from fastagent._redact import redact
-from fastagent.config.models import GenericSettings
+from fastagent.config.settings import GenericSettings
 from fastagent.exceptions import ProviderConnectionError, ProviderServerError, UserError
 from fastagent.llm.augmented import AugmentedLLM
 from fastagent.llm.params import RequestParams
-from fastagent.llm.streaming import (
+from fastagent.messages import Message, StopReason, ToolCall, ToolResult, Usage
+from fastagent.providers._openai_convert import stable_call_id
+from fastagent.providers.base import CompletionRequest
+from fastagent.providers.generic import NO_API_KEY, GenericProvider
+from fastagent.streaming import (
     StreamDone,
     TextDelta,
     ToolCallDelta,
     ToolCallEnd,
     ToolCallStart,
 )
-from fastagent.messages import Message, StopReason, ToolCall, ToolResult, Usage
-from fastagent.providers._openai_convert import stable_call_id
-from fastagent.providers.base import CompletionRequest
-from fastagent.providers.openai_compat import NO_API_KEY, GenericProvider
 from fastagent.tools.base import ToolDefinition
 
 PAYLOADS = Path(__file__).parent / "payloads" / "openai"

@@ -14,7 +14,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Final
 
 from fastagent.logging import get_logger
-from fastagent.providers._catalogue_data import ROWS, Row
+from fastagent.providers._model_catalogue_data import ROWS, Row
 
 if TYPE_CHECKING:
     from fastagent.messages import Usage

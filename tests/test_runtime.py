@@ -3,8 +3,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import subprocess
+import sys
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -12,11 +14,11 @@ import pytest
 from pydantic import SecretStr
 
 from fastagent._redact import redact
-from fastagent.config import LoggerSettings, Settings
-from fastagent.context import Context, UsageTotals, current_context
+from fastagent.config import LoggerSettings, Settings, load_config
 from fastagent.events import EventBus, ModelResponse
 from fastagent.exceptions import UserError
 from fastagent.messages import Usage
+from fastagent.runtime import Context, RunOptions, Runtime, UsageTotals, current_context
 
 
 @pytest.fixture(autouse=True)
@@ -47,9 +49,9 @@ async def recording(name: str, log: list[str]) -> AsyncIterator[str]:
 async def test_current_context_inside_and_outside() -> None:
     with pytest.raises(UserError) as caught:
         current_context()
-    assert caught.value.message == "no active fastagent Context"
+    assert caught.value.message == "no open fastagent Runtime"
     assert caught.value.hint is not None
-    assert "Context.create()" in caught.value.hint
+    assert "Runtime.open()" in caught.value.hint
     async with Context.create(quiet_settings()) as ctx:
         assert current_context() is ctx
         async with Context.create(quiet_settings()) as inner:
@@ -67,8 +69,66 @@ async def test_attributes() -> None:
         assert isinstance(ctx.events, EventBus)
         assert ctx.logger.name == "fastagent"
         assert isinstance(ctx.usage, UsageTotals)
-        assert ctx.models is None
-        assert ctx.servers is None
+        assert ctx.options == RunOptions()
+        assert not ctx.servers_opened
+
+
+def test_models_and_servers_are_not_imported_until_used() -> None:
+    code = (
+        "import asyncio, sys\n"
+        "from fastagent.config import Settings\n"
+        "from fastagent.runtime import Runtime\n"
+        "async def main():\n"
+        "    async with Runtime.open(settings=Settings()) as runtime:\n"
+        "        assert 'fastagent.providers.factory' not in sys.modules\n"
+        "        assert 'fastagent.mcp.registry' not in sys.modules\n"
+        "        runtime.models.create('passthrough')\n"
+        "        assert 'fastagent.mcp.registry' not in sys.modules\n"
+        "asyncio.run(main())\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+async def test_open_refuses_two_sources_of_settings() -> None:
+    loaded = load_config(cwd=Path("/"), env={}, user_config_dir=Path("/nonexistent"))
+    with pytest.raises(UserError, match="settings and config"):
+        Runtime.open(settings=Settings(), config=loaded)
+    with pytest.raises(UserError, match="config and config_path"):
+        Runtime.open(config=loaded, config_path="x.yaml")
+
+
+async def test_a_detached_runtime_refuses_servers() -> None:
+    with pytest.raises(UserError, match="not open"):
+        Runtime(Settings()).servers  # noqa: B018
+
+
+async def test_notices_go_to_the_handler_once_and_never_when_quiet() -> None:
+    seen: list[str] = []
+    async with Runtime.open(RunOptions(notify=seen.append), settings=Settings()) as runtime:
+        runtime.notice("one")
+        runtime.notice("one")
+        runtime.notice("two")
+    assert seen == ["one", "two"]
+    quiet = RunOptions(notify=seen.append, quiet=True)
+    async with Runtime.open(quiet, settings=Settings()) as runtime:
+        runtime.notice("three")
+    assert seen == ["one", "two"]
+
+
+async def test_display_is_started_on_open_and_stopped_on_close() -> None:
+    log: list[str] = []
+
+    def display(runtime: Runtime) -> Callable[[], None]:
+        log.append(f"start {runtime.settings.default_model}")
+        return lambda: log.append("stop")
+
+    settings = Settings(default_model="passthrough")
+    async with Runtime.open(RunOptions(display=display), settings=settings):
+        assert log == ["start passthrough"]
+    assert log == ["start passthrough", "stop"]
+    async with Runtime.open(RunOptions(display=display, quiet=True), settings=settings):
+        pass
+    assert log == ["start passthrough", "stop"]
 
 
 async def test_cleanup_runs_in_reverse_order() -> None:
@@ -166,7 +226,7 @@ async def test_failing_cleanup_is_logged_and_others_run(
         async def __aexit__(self, *exc: object) -> None:
             raise KeyError("exit broke")
 
-    caplog.set_level(logging.ERROR, logger="fastagent.context")
+    caplog.set_level(logging.ERROR, logger="fastagent.runtime")
     with pytest.raises(ValueError, match="the body's error"):
         async with Context.create(quiet_settings()) as ctx:
             ctx.push_cleanup(lambda: log.append("first"))
@@ -176,7 +236,7 @@ async def test_failing_cleanup_is_logged_and_others_run(
             ctx.push_cleanup(lambda: log.append("last"))
             raise ValueError("the body's error")
     assert log == ["last", "first"]
-    failures = [r for r in caplog.records if r.name == "fastagent.context"]
+    failures = [r for r in caplog.records if r.name == "fastagent.runtime"]
     assert [r.getMessage() for r in failures] == [
         "cleanup step test_failing_cleanup_is_logged_and_others_run.<locals>.broken_async failed",
         "cleanup step test_failing_cleanup_is_logged_and_others_run.<locals>.BrokenExit failed",
@@ -215,7 +275,7 @@ async def test_manager_reraising_body_error_is_not_a_cleanup_failure(
         async with Context.create(quiet_settings()) as ctx:
             await ctx.enter_async(Reraise())
             raise ValueError("body")
-    assert not [r for r in caplog.records if r.name == "fastagent.context"]
+    assert not [r for r in caplog.records if r.name == "fastagent.runtime"]
 
 
 async def test_manager_cannot_swallow_body_error() -> None:

@@ -6,13 +6,13 @@ import pytest
 
 from fastagent.agents import Agent
 from fastagent.agents.base import BaseAgent
-from fastagent.agents.interactive import chat_loop
 from fastagent.exceptions import UnknownAgentError
 from fastagent.llm import AugmentedLLM
 from fastagent.llm.augmented import MessageInput
 from fastagent.llm.params import RequestParams
 from fastagent.messages import Message
 from fastagent.providers import create_provider
+from fastagent.ui.chat import chat_loop
 
 from ..conftest import without_progress
 from .conftest import make_app

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from fastagent.agents.cli_args import CliOptions, parse_cli_args
+from fastagent.cli.script_args import CliOptions, parse_cli_args
 
 
 def test_reads_known_flags_and_leaves_the_rest() -> None:

@@ -1,4 +1,4 @@
-"""The rows of the model catalogue (see `fastagent.providers.catalogue`).
+"""The rows of the model catalogue (see `fastagent.providers.model_catalogue`).
 
 Prices are US dollars per million tokens, as the providers publish them. Anthropic bills
 cache writes at 1.25x and cache reads at 0.1x the input price; OpenAI bills cached input at

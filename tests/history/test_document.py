@@ -6,7 +6,7 @@ import pytest
 
 from fastagent.exceptions import HistoryFormatError
 from fastagent.history import load_history
-from fastagent.history.schema import HISTORY_VERSION, document_version, messages_from_document
+from fastagent.history.document import HISTORY_VERSION, document_version, messages_from_document
 from fastagent.messages import (
     ImageContent,
     Message,

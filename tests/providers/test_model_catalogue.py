@@ -4,8 +4,8 @@ import pytest
 
 from fastagent.messages import Usage
 from fastagent.providers.aliases import BUILTIN_ALIASES
-from fastagent.providers.catalogue import ModelInfo, cost, known_models, lookup
-from fastagent.providers.registry import parse_model_string
+from fastagent.providers.model_catalogue import ModelInfo, cost, known_models, lookup
+from fastagent.providers.model_strings import parse_model_string
 
 
 def test_lookup_known_models():

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import parse_qsl
 
 from fastagent.exceptions import UnknownModelError, UserError
-from fastagent.llm.params import REASONING_LEVELS
+from fastagent.model_params import REASONING_LEVELS
 from fastagent.providers.aliases import BUILTIN_ALIASES, infer_provider
 from fastagent.providers.presets import BUILTIN_PRESETS
 
@@ -100,7 +100,7 @@ class ModelSpec:
         return f"{self.provider}.{self.model}"
 
 
-GENERIC_TARGET: Final = "fastagent.providers.openai_compat:GenericProvider"
+GENERIC_TARGET: Final = "fastagent.providers.generic:GenericProvider"
 """The factory of OpenAI-compatible servers: ``generic`` and every preset."""
 
 BUILTIN_PROVIDERS: Final[tuple[ProviderEntry, ...]] = (
@@ -301,7 +301,7 @@ class ProviderRegistry:
         return self.build(self.parse(model_string), **options)
 
     def _unknown(self, name: str) -> UnknownModelError:
-        from fastagent.providers.catalogue import known_models
+        from fastagent.providers.model_catalogue import known_models
 
         aliases = sorted(self.all_aliases)
         candidates = [*self._entries, *aliases, *known_models()]

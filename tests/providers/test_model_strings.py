@@ -6,9 +6,7 @@ import pytest
 from fastagent.exceptions import UnknownModelError, UserError
 from fastagent.messages import Message
 from fastagent.providers.base import Provider
-from fastagent.providers.passthrough import PassthroughProvider
-from fastagent.providers.playback import PlaybackProvider
-from fastagent.providers.registry import (
+from fastagent.providers.model_strings import (
     BUILTIN_PROVIDERS,
     ModelSpec,
     ProviderEntry,
@@ -16,6 +14,8 @@ from fastagent.providers.registry import (
     create_provider,
     parse_model_string,
 )
+from fastagent.providers.passthrough import PassthroughProvider
+from fastagent.providers.playback import PlaybackProvider
 
 
 def test_create_passthrough_and_playback():
@@ -88,7 +88,7 @@ def test_aliases_and_custom_entries():
 def test_provider_modules_are_imported_only_when_used():
     code = (
         "import sys\n"
-        "from fastagent.providers.registry import create_provider, parse_model_string\n"
+        "from fastagent.providers.model_strings import create_provider, parse_model_string\n"
         "parse_model_string('passthrough')\n"
         "assert 'fastagent.providers.passthrough' not in sys.modules\n"
         "assert 'fastagent.providers.playback' not in sys.modules\n"
@@ -211,6 +211,6 @@ def test_builtin_hosted_providers_point_at_their_modules():
     targets = {e.name: e.target for e in BUILTIN_PROVIDERS}
     assert targets["anthropic"] == "fastagent.providers.anthropic:AnthropicProvider"
     assert targets["openai"] == "fastagent.providers.openai:OpenAIProvider"
-    assert targets["generic"] == "fastagent.providers.openai_compat:GenericProvider"
+    assert targets["generic"] == "fastagent.providers.generic:GenericProvider"
     for preset in ("ollama", "llamacpp", "lmstudio", "vllm", "openrouter", "groq", "deepseek"):
         assert targets[preset] == targets["generic"]

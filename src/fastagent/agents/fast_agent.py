@@ -19,22 +19,23 @@ async def main() -> None:
 asyncio.run(main())
 ```
 
-`run()` loads the config, checks the agent graph (every problem at once), starts the MCP
-servers the agents use (one session per server, shared), builds the agents and, when the
-script was started with ``--message``, answers that message and exits. Servers, providers
-and the display are released when the block ends, however it ends.
+`run()` opens a `Runtime` (loads the config once), checks the agent graph (every problem at
+once), starts the MCP servers the agents use (one session per server, shared) and builds the
+agents. Servers and providers are released when the block ends, however it ends.
+
+This class is the library: it never prints, exits or reads a terminal. ``from fastagent
+import FastAgent`` gives the script app (`fastagent.cli.script.FastAgent`), which adds the
+command line (``--model``, ``--agent``, ``--message``, ``--quiet``), the progress display,
+terminal elicitation and the chat loop.
 """
 
 from __future__ import annotations
 
 import contextlib
-import sys
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
-from fastagent.agents import cli_args
-from fastagent.agents.cli_args import CliOptions
 from fastagent.agents.declaration import DEFAULT_INSTRUCTION, AgentDeclaration
 from fastagent.agents.declare import declare
 from fastagent.agents.tool_catalog import ToolCatalog
@@ -50,8 +51,8 @@ if TYPE_CHECKING:
     from fastagent.agents.declaration import Declaration
     from fastagent.agents.tool_catalog import ToolRef
     from fastagent.config import Settings
-    from fastagent.context import Context
     from fastagent.llm.params import RequestParams
+    from fastagent.runtime import RunOptions, Runtime
     from fastagent.tools.function_tool import FunctionTool
 
 __all__ = ["FastAgent"]
@@ -65,14 +66,10 @@ class FastAgent(WorkflowDecorators):
     Args:
         name: The app's name.
         config_path: The config file; found from the working directory when None.
-        parse_cli_args: Read ``--model``, ``--agent``, ``--message`` and ``--quiet`` from
-            ``sys.argv`` (other arguments are left alone).
         settings: Ready settings instead of loading a config file.
-        argv: Read the fastagent flags from these arguments instead of ``sys.argv[1:]``
-            (even when `parse_cli_args` is False).
-        quiet: Print only results and errors (as ``--quiet`` does).
+        quiet: Open runs quiet (no notices; errors-only logging).
         overrides: Config values that win over files and environment, as `load_config`
-            takes them (``fastagent go`` adds its ``--url``/``--npx``/``--uvx`` servers so).
+            takes them.
 
     Raises:
         UserError: `settings` was given together with `config_path` or `overrides`.
@@ -83,9 +80,7 @@ class FastAgent(WorkflowDecorators):
         name: str,
         *,
         config_path: str | Path | None = None,
-        parse_cli_args: bool = True,
         settings: Settings | None = None,
-        argv: Sequence[str] | None = None,
         quiet: bool = False,
         overrides: Mapping[str, Any] | None = None,
     ) -> None:
@@ -99,17 +94,9 @@ class FastAgent(WorkflowDecorators):
         self.config_path = config_path
         self.settings = settings
         self.overrides = dict(overrides) if overrides is not None else None
+        self.quiet = quiet
         self._declarations: list[Declaration] = []
         self._tools = ToolCatalog()
-        if argv is not None:
-            self.options = cli_args.parse_cli_args(argv)
-        elif parse_cli_args:
-            self.options = cli_args.parse_cli_args(
-                sys.argv[1:], prog=Path(sys.argv[0]).name or None
-            )
-        else:
-            self.options = CliOptions()
-        self.quiet = quiet or self.options.quiet
 
     @overload
     def agent(self, name: F, /) -> F: ...
@@ -256,14 +243,19 @@ class FastAgent(WorkflowDecorators):
         """The names of the registered ``@fast.tool`` tools."""
         return self._tools.names()
 
-    def run(self) -> AbstractAsyncContextManager[AgentApp]:
+    def run(
+        self, options: RunOptions | None = None, *, config_path: str | Path | None = None
+    ) -> AbstractAsyncContextManager[AgentApp]:
         """Start the app: ``async with fast.run() as app:``.
 
-        Opens a `Context` (loads the config), adds the agents declared under ``agents:`` in
-        the config, checks the graph, and builds every agent. Everything is released when the
-        block ends, however it ends. With ``--message`` the message is sent to the agent
-        (``--agent`` or the default), the reply printed, and `SystemExit(0)` raised after
-        cleanup, so the body never runs.
+        Opens a `Runtime` (loads the config once), adds the agents declared under ``agents:``
+        in the config, checks the graph, starts the MCP servers the agents use and builds
+        every agent. Everything is released when the block ends, however it ends.
+
+        Args:
+            options: How to open the run (default: `run_options`).
+            config_path: Load this config file instead of the app's own (ignored when the
+                app was given ready settings).
 
         Raises:
             AgentGraphError: The agents refer to unknown agents, tools or servers, names
@@ -271,43 +263,44 @@ class FastAgent(WorkflowDecorators):
             ConfigError: The config file, or its ``agents:`` section, is invalid.
             UnknownModelError: A model string is unknown.
         """
-        return self._open()
+        return self._open(options if options is not None else self.run_options(), config_path)
+
+    def run_options(self) -> RunOptions:
+        """The options `run` opens with by default: only the app's `quiet`."""
+        from fastagent.runtime import RunOptions
+
+        return RunOptions(quiet=self.quiet)
+
+    def open_runtime(
+        self, options: RunOptions, *, config_path: str | Path | None = None
+    ) -> AbstractAsyncContextManager[Runtime]:
+        """Open a `Runtime` on this app's config: its settings, or its config file and overrides.
+
+        Args:
+            options: The run's options.
+            config_path: Load this config file instead of the app's own (ignored when the
+                app was given ready settings).
+        """
+        from fastagent.runtime import Runtime
+
+        if self.settings is not None:
+            return Runtime.open(options, settings=self.settings)
+        path = config_path if config_path is not None else self.config_path
+        return Runtime.open(options, config_path=path, overrides=self.overrides)
 
     @contextlib.asynccontextmanager
-    async def _open(self) -> AsyncIterator[AgentApp]:
-        from fastagent.context import Context
-        from fastagent.exceptions import FastAgentError
+    async def _open(
+        self, options: RunOptions, config_path: str | Path | None
+    ) -> AsyncIterator[AgentApp]:
+        async with self.open_runtime(options, config_path=config_path) as runtime:
+            yield await self._build(runtime)
 
-        message = self.options.message
-        if self.settings is not None:
-            opened = Context.create(self.settings, quiet=self.quiet)
-        else:
-            opened = Context.create(
-                config_path=self.config_path, overrides=self.overrides, quiet=self.quiet
-            )
-        try:
-            async with opened as ctx:
-                self._attach_runtime(ctx)
-                app = await self._build(ctx)
-                if message is None:
-                    yield app
-                    return
-                reply = await app.send(message)
-                sys.stdout.write(reply + "\n")
-                sys.stdout.flush()
-        except FastAgentError as exc:
-            if message is None:
-                raise
-            from fastagent.cli.errors import report_exception
+    async def build(self, runtime: Runtime) -> AgentApp:
+        """Build a fresh set of the app's agents inside an already open `runtime`.
 
-            raise SystemExit(report_exception(exc, verbose=False, stream=sys.stderr)) from None
-        raise SystemExit(0)
-
-    async def build(self, ctx: Context) -> AgentApp:
-        """Build a fresh set of the app's agents inside an already open `ctx`.
-
-        For hosts that own the `Context` and need several independent agent sets, such as
-        ``fastagent serve`` (one set, so one conversation, per client session). `run()` is
+        For hosts that own the `Runtime` and need several independent agent sets, such as
+        ``fastagent serve`` (one set, so one conversation, per client session). The sets
+        share the runtime's models and MCP server connections (one per server). `run()` is
         the way for everything else.
 
         Raises:
@@ -315,40 +308,47 @@ class FastAgent(WorkflowDecorators):
             ConfigError: As for `run`.
             UnknownModelError: As for `run`.
         """
-        return await self._build(ctx)
+        return await self._build(runtime)
 
-    def _attach_runtime(self, ctx: Context) -> None:
-        from fastagent.providers.factory import attach_model_factory
-        from fastagent.ui.display import attach_display
-
-        ctx.push_cleanup(attach_display(ctx, quiet=self.quiet))
-        attach_model_factory(ctx)
-
-    async def _build(self, ctx: Context) -> AgentApp:
-        from fastagent.agents.agent_app import AgentApp
+    def _config_declarations(self, runtime: Runtime) -> list[Declaration]:
+        """The agents declared under ``agents:`` in the config (none: nothing imported)."""
+        if not runtime.settings.agents:
+            return []
         from fastagent.agents.config_agents import declarations_from_config
+
+        config_file = runtime.config.config_file if runtime.config is not None else None
+        return declarations_from_config(runtime.settings.agents, config_file=config_file)
+
+    async def _build(self, runtime: Runtime) -> AgentApp:
+        from fastagent.agents.agent_app import AgentApp
         from fastagent.agents.declaration import BuildContext
         from fastagent.agents.graph import validate_graph
-        from fastagent.agents.mcp_wiring import attach_app_servers
-        from fastagent.agents.models import FALLBACK_NOTICE
+        from fastagent.agents.mcp_wiring import sampling_models, servers_used
+        from fastagent.agents.model_choice import FALLBACK_NOTICE
 
-        config_file = ctx.config.config_file if ctx.config is not None else None
-        from_config = declarations_from_config(ctx.settings.agents, config_file=config_file)
-        specs = [*self._declarations, *from_config]
-        requested = [self.options.agent] if self.options.agent else []
+        specs = [*self._declarations, *self._config_declarations(runtime)]
+        chosen = runtime.options.agent
         order = validate_graph(
-            specs, tools=self._tools, servers=ctx.settings.mcp.servers.keys(), requested=requested
+            specs,
+            tools=self._tools,
+            servers=runtime.settings.mcp.servers.keys(),
+            requested=[chosen] if chosen else [],
         )
-        await attach_app_servers(ctx, specs, cli_model=self.options.model)
+        used = servers_used(specs)
+        if used:
+            await runtime.start_servers(used, sampling_models=sampling_models(specs))
+        default = chosen or next((s.name for s in specs if s.default), None)
         fell_back: list[str] = []
         built: dict[str, BaseAgent] = {}
         build = BuildContext(
-            ctx, built, self._tools, cli_model=self.options.model, on_fallback=fell_back.append
+            runtime,
+            built,
+            self._tools,
+            default_agent=default or (specs[0].name if specs else None),
+            on_fallback=fell_back.append,
         )
         for spec in order:
             built[spec.name] = await spec.build(build)
-        if fell_back and not self.quiet:
-            sys.stderr.write(FALLBACK_NOTICE + "\n")
-            sys.stderr.flush()
-        default = self.options.agent or next((s.name for s in specs if s.default), None)
-        return AgentApp({s.name: built[s.name] for s in specs}, default=default, context=ctx)
+        if fell_back:
+            runtime.notice(FALLBACK_NOTICE)
+        return AgentApp({s.name: built[s.name] for s in specs}, default=default, context=runtime)

@@ -4,11 +4,12 @@ import json
 
 import pytest
 
-from fastagent.agents import Agent, AgentDeclaration, FastAgent
-from fastagent.agents.models import FALLBACK_NOTICE
-from fastagent.context import current_context
+from fastagent import FastAgent
+from fastagent.agents import Agent, AgentDeclaration
+from fastagent.agents.model_choice import FALLBACK_NOTICE
 from fastagent.exceptions import AgentGraphError, UnknownAgentError, UnknownModelError, UserError
 from fastagent.llm import RequestParams
+from fastagent.runtime import current_context
 from fastagent.tools import FunctionTool
 
 from .conftest import make_app, settings
@@ -32,7 +33,7 @@ def test_agent_decorator_returns_the_function_unchanged() -> None:
     spec = fast.declarations[0]
     assert isinstance(spec, AgentDeclaration)
     assert spec.instruction == "Do a."
-    assert spec.source.startswith("test_app.py:")
+    assert spec.source.startswith("test_fast_agent.py:")
 
 
 def test_tool_decorator_makes_a_callable_function_tool() -> None:
@@ -165,7 +166,7 @@ async def test_context_is_closed_when_the_body_raises() -> None:
             app.context.push_cleanup(lambda: closed.append("closed"))
             raise RuntimeError("boom")
     assert closed == ["closed"]
-    with pytest.raises(UserError, match="no active fastagent Context"):
+    with pytest.raises(UserError, match="no open fastagent Runtime"):
         current_context()
 
 

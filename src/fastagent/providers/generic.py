@@ -33,16 +33,16 @@ import os
 from collections.abc import AsyncIterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Final
 
-from fastagent.llm.streaming import StreamEvent, events_for_message
 from fastagent.provider_defaults import PROVIDER_DEFAULTS
 from fastagent.providers._openai_convert import to_tool_choice
 from fastagent.providers.openai import ModelRules, OpenAIProvider
+from fastagent.streaming import StreamEvent, events_for_message
 
 if TYPE_CHECKING:
     import httpx
 
-    from fastagent.config.models import ProviderSettings
-    from fastagent.llm.params import RequestParams
+    from fastagent.config.settings import ProviderSettings
+    from fastagent.model_params import ModelParams
     from fastagent.providers.base import CompletionRequest
 
 __all__ = ["NO_API_KEY", "GenericProvider"]
@@ -141,7 +141,7 @@ class GenericProvider(OpenAIProvider):
         """Generic servers: ``system`` role, ``max_tokens``, parameters passed as given."""
         return _GENERIC_RULES
 
-    def _tool_choice(self, params: RequestParams, request: CompletionRequest) -> Any:
+    def _tool_choice(self, params: ModelParams, request: CompletionRequest) -> Any:
         choice = params.tool_choice
         if self.force_tool_choice and choice in (None, "auto") and _starts_turn(request):
             if len(request.tools) == 1:
