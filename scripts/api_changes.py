@@ -47,8 +47,10 @@ def names_for(file: str, obj: str) -> list[str]:
     if obj == "<module>":
         return [dotted, file.removeprefix("src/"), module.split("/")[-1] + ".py"]
     obj = obj.split("(")[0]  # a parameter change names its function: `f(param)`
+    obj = obj.removesuffix(".__init__")  # ... and a constructor's, its class
     *owner, name = obj.split(".")
-    return [obj, f"{dotted}.{obj}", f".{name}" if owner else name]
+    # a member by its qualified name, `.name`, or its bare name in backticks
+    return [obj, f"{dotted}.{obj}", f".{name}", f"`{name}`"] if owner else [obj, f"{dotted}.{obj}"]
 
 
 def main() -> int:

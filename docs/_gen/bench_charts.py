@@ -47,15 +47,22 @@ def tables(body: str) -> list[list[list[str]]]:
     return found
 
 
-def value(body: str, heading: str, row: str, column: str) -> float:
-    """The number in the row whose first cell starts with ``row``, under ``column``."""
+def value(body: str, heading: str, row: str, column: str | None) -> float:
+    """The number in the row whose first cell starts with ``row``.
+
+    Under ``column`` when given, else the row's first numeric cell (for tables whose columns
+    are runs rather than measures).
+    """
     for table in tables(body):
         header = table[0]
-        if column not in header:
+        if column is not None and column not in header:
             continue
         for cells in table[1:]:
-            if cells[0].replace("`", "").startswith(row):
-                number = re.search(r"[-+]?\d+(?:\.\d+)?", cells[header.index(column)])
+            if not cells[0].replace("`", "").startswith(row):
+                continue
+            candidates = [cells[header.index(column)]] if column is not None else cells[1:]
+            for cell in candidates:
+                number = re.search(r"[-+]?\d+(?:\.\d+)?", cell)
                 if number:
                     return float(number.group())
     raise SystemExit(f"{BENCH.name}: no '{row}' / '{column}' in '## {heading}' (bench charts)")
@@ -163,12 +170,12 @@ def main() -> None:
             ),
             (
                 "MCP echo, raw SDK session",
-                value(mcp, "MCP", "echo round trip, raw SDK", "value") / 1000,
+                value(mcp, "MCP", "echo round trip, raw SDK", None) / 1000,
                 FLOOR,
             ),
             (
                 "MCP echo, ToolSet → server",
-                value(mcp, "MCP", "echo round trip, through", "value") / 1000,
+                value(mcp, "MCP", "echo round trip, through", None) / 1000,
                 OURS,
             ),
         ],
