@@ -102,3 +102,39 @@ def test_no_previous_commit_is_a_notice_not_a_failure(tmp_path: Path) -> None:
     report = run(repo)
     assert report.returncode == 0
     assert "no previous commit to compare with" in report.stdout
+
+
+def test_a_member_is_listed_by_its_name_in_backticks_and_a_constructor_by_its_class(
+    tmp_path: Path,
+) -> None:
+    repo = tmp_path / "repo"
+    (repo / "scripts").mkdir(parents=True)
+    (repo / "src" / "fastagent").mkdir(parents=True)
+    shutil.copy(SCRIPT, repo / "scripts" / "api_changes.py")
+    init = repo / "src" / "fastagent" / "__init__.py"
+    init.write_text(
+        '"""A package."""\n\n__all__ = ["Box"]\n\n\nclass Box:\n    """A box."""\n\n'
+        "    def __init__(self, size: int) -> None:\n        self.size = size\n\n"
+        '    def open(self) -> None:\n        """Open it."""\n'
+    )
+    (repo / "CHANGELOG.md").write_text("# Changelog\n\n## Unreleased\n")
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "first")
+    init.write_text(
+        '"""A package."""\n\n__all__ = ["Box"]\n\n\nclass Box:\n    """A box."""\n\n'
+        "    def __init__(self, width: int) -> None:\n        self.width = width\n"
+    )
+    (repo / "CHANGELOG.md").write_text(
+        "# Changelog\n\n## Unreleased\n- `Box(width)` replaces `Box(size)` (`.size` is `.width`);"
+        " `open` is gone.\n"
+    )
+    git(repo, "commit", "-q", "-am", "second")
+    report = run(repo, "--strict")
+    assert report.returncode == 0, report.stdout + report.stderr
+    assert "[listed] src/fastagent/__init__.py: Box.open: Public object was removed" in (
+        report.stdout
+    )
+    assert "[listed] src/fastagent/__init__.py: Box.__init__(size): Parameter was removed" in (
+        report.stdout
+    )
