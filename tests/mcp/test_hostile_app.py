@@ -35,7 +35,7 @@ def app_with(server: dict[str, Any]) -> FastAgent:
     settings = Settings.model_validate(
         {"logger": {"type": "none"}, "mcp": {"servers": {"hostile": server}}}
     )
-    fast = FastAgent("hostile-test", parse_cli_args=False, quiet=True, settings=settings)
+    fast = FastAgent("hostile-test", quiet=True, settings=settings)
     fast.agent("agent", servers=["hostile"], model="passthrough")
     return fast
 
