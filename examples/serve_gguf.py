@@ -11,6 +11,14 @@ wheel; this script puts a small standard-library HTTP front on it. Install it wi
 Point fastagent at it with the generic provider, e.g. ``--model generic.local`` and
 ``FASTAGENT_GENERIC__BASE_URL=http://127.0.0.1:8080/v1`` (docs/providers/local-models.md).
 
+``tool_choice`` keeps its OpenAI meaning: ``{"type": "function", "function": {"name": X}}``
+(the model must call X), which the engine would ignore, is sent to it as X's tool alone with
+``"required"``; a name that is not among ``tools`` is answered 400.
+
+``--chat-template-file templates/chatml-tools.jinja`` gives a ChatML model whose own template
+has no tools (SmolLM2) the ``<tool_call>`` format: it then calls a tool when the request
+forces one and otherwise answers in text.
+
 ``--tool-result-hint TEXT`` adds TEXT after the tool results in the model's own chat template
 (Qwen2.5 / Hermes style templates, which close tool results with ``</tool_response>``). Small
 models such as Qwen2.5-Coder-1.5B otherwise keep calling tools, or stop, instead of answering
@@ -123,6 +131,57 @@ def add_tool_result_hint(template: str, hint: str) -> str:
     return template[:end] + literal + template[end:]
 
 
+# -- tool_choice --------------------------------------------------------------------------
+
+_CHOICE_WORDS = ("auto", "none", "required")
+
+
+class BadRequest(ValueError):
+    """A request the front refuses before the engine sees it (HTTP 400)."""
+
+
+def engine_request(body: dict[str, Any]) -> dict[str, Any]:
+    """`body` with OpenAI's ``tool_choice`` put in the form llama.cpp's engine obeys.
+
+    The engine takes ``tool_choice`` only as ``"auto"``, ``"none"`` or ``"required"``; an
+    object naming a function is ignored (treated as ``"auto"``). OpenAI's meaning of
+    ``{"type": "function", "function": {"name": X}}`` is "the model must call X", so such a
+    request goes to the engine with only X's tool and ``"required"``. The strings pass as
+    they are; ``none`` with tools keeps the tools in the prompt and returns no tool calls.
+
+    Raises:
+        BadRequest: ``tool_choice`` is neither one of those strings nor such an object, or
+            it names a function that is not among ``tools``.
+    """
+    choice = body.get("tool_choice")
+    if choice is None or choice in _CHOICE_WORDS:
+        return body
+    if not isinstance(choice, dict) or choice.get("type") != "function":
+        raise BadRequest(
+            f"tool_choice {json.dumps(choice)}: expected one of {', '.join(_CHOICE_WORDS)} or "
+            '{"type": "function", "function": {"name": ...}}'
+        )
+    function = choice.get("function")
+    name = function.get("name") if isinstance(function, dict) else None
+    if not isinstance(name, str) or not name:
+        raise BadRequest(f"tool_choice {json.dumps(choice)}: function.name is missing")
+    tools = body.get("tools")
+    offered = [_tool_name(tool) for tool in tools] if isinstance(tools, list) else []
+    named = [tool for tool in tools or () if _tool_name(tool) == name]
+    if not named:
+        raise BadRequest(
+            f"tool_choice names function {name!r}, which is not in tools "
+            f"({', '.join(repr(n) for n in offered) or 'none given'})"
+        )
+    return {**body, "tools": named[:1], "tool_choice": "required"}
+
+
+def _tool_name(tool: Any) -> str | None:
+    function = tool.get("function") if isinstance(tool, dict) else None
+    name = function.get("name") if isinstance(function, dict) else None
+    return name if isinstance(name, str) else None
+
+
 # -- HTTP front ---------------------------------------------------------------------------
 
 
@@ -172,7 +231,13 @@ class Handler(BaseHTTPRequestHandler):
             return
         if not isinstance(body, dict):
             self._send_json(HTTPStatus.BAD_REQUEST, _error_body("expected a JSON object", 400))
-        elif body.get("stream"):
+            return
+        try:
+            body = engine_request(body)
+        except BadRequest as exc:
+            self._send_json(HTTPStatus.BAD_REQUEST, _error_body(str(exc), 400))
+            return
+        if body.get("stream"):
             self._stream(body)
         else:
             self._complete(body)

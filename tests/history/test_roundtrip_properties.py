@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
@@ -63,13 +64,35 @@ TRICKY_LINES = [
     "\u2028",
     "\x85",
     "\ufeff",
+    "...",
+    "... ",
+    "....",
+    "--- |",
+    "--- x",
+    "%YAML 1.2",
+    "\x00",
+    "\x1b[31mred\x1b[0m",
+    "\x7f\x08\x0c\x0b",
+    "\u200b\u202e",
 ]
+# Endings that once broke a format: blank lines at the end of a YAML block made the emitter
+# write a document-end marker ("...") in the middle of the file.
+TRICKY_ENDINGS = ["\n", "\n\n", "\n\n\n", "\r\n", "\r", "\n ", " \n", "\n...", "\n---", "\n...\n"]
 
-unicode_text = st.text(st.characters(exclude_categories=("Cs",)), max_size=40)
-line_text = st.lists(st.one_of(st.sampled_from(TRICKY_LINES), unicode_text), max_size=6).map(
-    "\n".join
+# Characters outside the BMP switch the YAML writer to another emitter: draw both kinds.
+unicode_text = st.one_of(
+    st.text(st.characters(exclude_categories=("Cs",)), max_size=40),
+    st.text(st.characters(max_codepoint=0xFFFF, exclude_categories=("Cs",)), max_size=40),
 )
-texts = st.one_of(unicode_text, line_text)
+control_text = st.text(st.characters(categories=("Cc", "Cf", "Zl", "Zp")), min_size=1, max_size=6)
+line_text = st.lists(
+    st.one_of(st.sampled_from(TRICKY_LINES), unicode_text, control_text), max_size=6
+).map("\n".join)
+plain_text = st.text(string.ascii_letters + " .-", max_size=12)
+ended_text = st.tuples(
+    st.one_of(plain_text, unicode_text, line_text), st.sampled_from(TRICKY_ENDINGS)
+).map("".join)
+texts = st.one_of(unicode_text, line_text, ended_text, plain_text.map(lambda t: t + "\n\n"))
 short_text = st.one_of(
     st.text(string.ascii_letters + string.digits + "_-.", min_size=1, max_size=12), unicode_text
 )
@@ -156,6 +179,19 @@ messages = st.builds(
 conversations = st.lists(messages, max_size=4)
 
 SETTINGS = settings(max_examples=100, deadline=None)
+
+
+@pytest.mark.parametrize("history_format", ["json", "yaml", "text"])
+@pytest.mark.parametrize(
+    "text", ["a\n\n", "a\n\n\n", "a\n...", "...\n", "a\n---\n", "\n", "\x00\x1b\n\n"]
+)
+def test_text_ending_in_blank_lines_or_markers_round_trips(history_format: str, text: str) -> None:
+    """The first message's text is not the last thing in the file, so nothing hides a stray
+    document marker (the YAML emitter once wrote "..." after a text ending in blank lines)."""
+    conversation = [Message.user(text), Message.user("b"), Message.assistant(text)]
+    assert loads_history(dumps_history(conversation, history_format), history_format) == (
+        conversation
+    )
 
 
 def _dicts(conversation: list[Message]) -> list[dict[str, Any]]:

@@ -2,7 +2,7 @@
 
 A `FastAgentError` becomes ``error: <message>`` plus ``hint: <hint>``; anything else is an
 unexpected failure that says how to see the traceback. The traceback itself is printed only
-with ``--verbose``.
+with ``--verbose``. Everything written is passed through `fastagent._redact.redact`.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ def report_exception(exc: BaseException, *, verbose: bool, stream: TextIO) -> in
     Returns:
         `EXIT_INTERRUPTED` for `KeyboardInterrupt`, `EXIT_ERROR` for anything else.
     """
+    from fastagent._redact import redact
     from fastagent.exceptions import FastAgentError
 
     if isinstance(exc, KeyboardInterrupt):
@@ -48,13 +49,13 @@ def report_exception(exc: BaseException, *, verbose: bool, stream: TextIO) -> in
     if verbose:
         _write_traceback(exc, stream)
     if isinstance(exc, FastAgentError):
-        stream.write(f"error: {exc.message}\n")
+        stream.write(redact(f"error: {exc.message}") + "\n")
         if exc.hint:
-            stream.write(f"hint: {exc.hint}\n")
+            stream.write(redact(f"hint: {exc.hint}") + "\n")
     else:
         detail = str(exc)
         suffix = f": {detail}" if detail else ""
-        stream.write(f"error: unexpected {type(exc).__name__}{suffix}\n")
+        stream.write(redact(f"error: unexpected {type(exc).__name__}{suffix}") + "\n")
         if not verbose:
             stream.write(f"hint: {_VERBOSE_HINT}\n")
     stream.flush()
@@ -62,6 +63,13 @@ def report_exception(exc: BaseException, *, verbose: bool, stream: TextIO) -> in
 
 
 def _write_traceback(exc: BaseException, stream: TextIO) -> None:
+    """The traceback with its whole ``__cause__``/``__context__`` chain, secrets masked.
+
+    An SDK error's text (a provider echoing the key it rejected, a URL with a password) is
+    usually deep in that chain.
+    """
     import traceback
 
-    stream.write("".join(traceback.format_exception(exc)))
+    from fastagent._redact import redact
+
+    stream.write(redact("".join(traceback.format_exception(exc))))

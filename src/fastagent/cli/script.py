@@ -90,15 +90,19 @@ class FastAgent(LibraryApp):
         message is sent to the agent (``--agent`` or the default), the reply printed, and
         `SystemExit(0)` raised after cleanup, so the body never runs; a fastagent error then
         is one ``error:``/``hint:`` pair on standard error and a non-zero `SystemExit`.
+        SIGTERM or SIGHUP while the run is open cancels it, cleans up, and raises `SystemExit`
+        with code 143 or 129 (see `fastagent._signals`).
 
         Raises:
             AgentGraphError: As for the library `run`.
             ConfigError: As for the library `run`.
             UnknownModelError: As for the library `run`.
         """
+        from fastagent._signals import ending_on_signals
+
         if options is not None or self.options.message is None:
-            return super().run(options, config_path=config_path)
-        return self._answer(self.options.message, config_path)
+            return ending_on_signals(super().run(options, config_path=config_path))
+        return ending_on_signals(self._answer(self.options.message, config_path))
 
     def run_options(self) -> RunOptions:
         """The script's flags (``--model``, ``--agent``, ``--quiet``) and the terminal."""

@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from fastagent._yaml_aliases import first_alias
 from fastagent.config.discovery import CONFIG_ENV_VAR
 from fastagent.config.key_paths import annotation_at, is_text_annotation
 from fastagent.config.settings import Settings
@@ -77,14 +78,20 @@ def parse_env_value(raw: str, path: tuple[str, ...]) -> Any:
 
     Returns:
         `raw` for text settings; otherwise its YAML value, or `raw` when that is not a
-        boolean, number, null, list or mapping.
+        boolean, number, null, list or mapping, or when it uses YAML aliases.
     """
     if is_text_annotation(annotation_at(Settings, path)):
         return raw
+    loader = yaml.SafeLoader(raw)
     try:
-        value = yaml.safe_load(raw)
-    except yaml.YAMLError:
+        node = loader.get_single_node()
+        if node is not None and first_alias(node) is not None:
+            return raw  # no aliases in one value; an alias bomb stays plain text
+        value = loader.construct_document(node) if node is not None else None
+    except (yaml.YAMLError, RecursionError):
         return raw
+    finally:
+        loader.dispose()
     if isinstance(value, str | datetime.date):
         return raw
     return value

@@ -12,11 +12,18 @@ from typing import Any
 
 import yaml
 
+from fastagent._yaml_aliases import expands_beyond
 from fastagent.exceptions import ConfigFileError
 
-__all__ = ["KeyPath", "LineLoader", "read_yaml_mapping"]
+__all__ = ["MAX_EXPANDED_NODES", "KeyPath", "LineLoader", "read_yaml_mapping"]
 
 KeyPath = tuple[str | int, ...]
+
+MAX_EXPANDED_NODES = 100_000
+"""Most values a config file may hold once its aliases (``*name``) are expanded.
+
+Anchors and merge keys are fine; this only stops alias bombs ("billion laughs").
+"""
 
 
 class LineLoader(yaml.SafeLoader):
@@ -32,11 +39,18 @@ class LineLoader(yaml.SafeLoader):
             The document (None when empty) and key path -> 1-based line.
 
         Raises:
-            ConfigFileError: The stream holds more than one document or a duplicate key.
+            ConfigFileError: The stream holds more than one document or a duplicate key, or
+                its aliases expand beyond `MAX_EXPANDED_NODES` values.
         """
         node = self.get_single_node()
         if node is None:
             return None, {}
+        if expands_beyond(node, MAX_EXPANDED_NODES):
+            raise ConfigFileError(
+                f"{path}: YAML aliases expand to more than {MAX_EXPANDED_NODES} values",
+                path=str(path),
+                hint="write the repeated settings out, or nest fewer aliases inside aliases",
+            )
         lines: dict[KeyPath, int] = {}
         self._record_lines(node, (), lines, path, set())
         return self.construct_document(node), lines
@@ -116,6 +130,12 @@ def read_yaml_mapping(path: Path) -> tuple[dict[str, Any], dict[KeyPath, int]]:
             f"invalid YAML in {path}: {error}",
             path=str(path),
             hint="fix the YAML syntax of the file",
+        ) from None
+    except RecursionError:
+        raise ConfigFileError(
+            f"{path}: the YAML is nested too deeply to read",
+            path=str(path),
+            hint="settings nest a few levels deep; check that this is the right file",
         ) from None
     finally:
         loader.dispose()

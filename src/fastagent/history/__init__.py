@@ -85,7 +85,7 @@ def load_history(path: str | Path, *, format: str | None = None) -> list[Message
             line=data.count(b"\n", 0, error.start) + 1,
             hint="save the file as UTF-8",
         ) from None
-    return _READERS[chosen](text, source=str(path))
+    return _parse(chosen, text, str(path))
 
 
 def dumps_history(messages: Sequence[Message], format: str) -> str:
@@ -108,4 +108,19 @@ def loads_history(text: str, format: str, *, source: str | None = None) -> list[
     Raises:
         HistoryFormatError: ``format`` is unknown or the text cannot be parsed.
     """
-    return _READERS[resolve_format(None, format)](text, source=source)
+    return _parse(resolve_format(None, format), text, source)
+
+
+def _parse(chosen: HistoryFormat, text: str, source: str | None) -> list[Message]:
+    try:
+        return _READERS[chosen](text, source=source)
+    except RecursionError:
+        # json, PyYAML and pydantic recurse once per level: thousands of nested arrays or
+        # objects exhaust the stack. No conversation nests that deep.
+        raise history_error(
+            "the document is nested too deeply to read",
+            source=source,
+            line=None,
+            hint="check that this is a conversation saved by fastagent; "
+            "no message nests more than a few hundred levels",
+        ) from None

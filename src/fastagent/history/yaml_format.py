@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, cast
 
+from fastagent._yaml_aliases import first_alias, may_have_anchors
 from fastagent.history._errors import history_error
 from fastagent.history._located import LineDict, LineList
 from fastagent.history.document import HISTORY_VERSION, messages_from_document
@@ -23,6 +24,10 @@ if TYPE_CHECKING:
 __all__ = ["iter_yaml", "parse_yaml"]
 
 _NO_WRAP = 1 << 30
+_DOCUMENT_END = "...\n"
+_FAST_DEPTH = 1000
+_LINE_PREFIX = re.compile(r"^[ \t?:-]*", re.MULTILINE)
+_BRACKETS = re.compile(r"[\[\]{}]")
 _OTHER_BREAKS = re.compile("[\x85\u2028\u2029]")
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
@@ -41,7 +46,7 @@ def iter_yaml(messages: Iterable[Message]) -> Iterator[str]:
         # libyaml escapes every character outside the BMP (emoji included), so messages
         # holding one go through the pure-Python emitter, which is ~50x slower on big blobs.
         astral = _ASTRAL.search(json.dumps(data, ensure_ascii=False)) is not None
-        yield yaml.dump(
+        chunk = yaml.dump(
             [data],
             Dumper=_dumper(fast=not astral),
             allow_unicode=True,
@@ -49,6 +54,10 @@ def iter_yaml(messages: Iterable[Message]) -> Iterator[str]:
             default_flow_style=False,
             width=_NO_WRAP,
         )
+        # A chunk ending in a keep-chomped block (``|+``, text ending in blank lines) gets a
+        # ``...`` document-end marker; the chunk is one item of the ``messages`` list, not a
+        # document, and the next item (or the end of the file) ends that block just as well.
+        yield chunk.removesuffix(_DOCUMENT_END)
     if empty:
         yield "messages: []\n"
 
@@ -61,8 +70,21 @@ def parse_yaml(text: str, *, source: str | None = None) -> list[Message]:
     """
     import yaml
 
+    # libyaml composes nested nodes by C recursion and crashes the interpreter somewhere past
+    # ten thousand levels; documents that might nest that deep take the pure-Python loader,
+    # which raises RecursionError instead (load_history turns it into HistoryFormatError).
+    loader = _loader(fast=_nesting_bound(text) <= _FAST_DEPTH)(text)  # a SafeLoader subclass
     try:
-        data = yaml.load(text, Loader=_loader())  # a SafeLoader subclass
+        node = loader.get_single_node()
+        alias = first_alias(node) if node is not None and may_have_anchors(text) else None
+        if alias is not None:
+            raise history_error(
+                "YAML anchors and aliases are not allowed in history files",
+                source=source,
+                line=alias.start_mark.line + 1,
+                hint="write the repeated value out in full (fastagent never writes aliases)",
+            )
+        data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         raise history_error(
@@ -75,6 +97,8 @@ def parse_yaml(text: str, *, source: str | None = None) -> list[Message]:
         raise history_error(
             f"invalid YAML: {error}", source=source, line=None, hint="fix the YAML syntax"
         ) from None
+    finally:
+        loader.dispose()
     return messages_from_document(data, source=source)
 
 
@@ -95,16 +119,40 @@ def _dumper(*, fast: bool) -> type[yaml.SafeDumper]:
             style = '"'
         return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
 
-    dumper = cast("type[yaml.SafeDumper]", type("HistoryDumper", (base,), {}))
+    namespace = {"ignore_aliases": _no_aliases}
+    dumper = cast("type[yaml.SafeDumper]", type("HistoryDumper", (base,), namespace))
     dumper.add_representer(str, represent_str)
     return dumper
 
 
+def _no_aliases(dumper: yaml.SafeDumper, data: Any) -> bool:
+    return True
+
+
+def _nesting_bound(text: str) -> int:
+    """An upper bound of the document's nesting depth, found without parsing it.
+
+    Block nesting needs indentation or a ``- ``/``? ``/``: `` marker per level at the start
+    of a line; flow nesting needs an unclosed ``[`` or ``{``. Brackets inside strings only
+    raise the bound.
+    """
+    block = max(map(len, _LINE_PREFIX.findall(text)), default=0)
+    if text.count("[") + text.count("{") <= _FAST_DEPTH - block:
+        return block + text.count("[") + text.count("{")
+    depth = deepest = 0
+    for match in _BRACKETS.finditer(text):
+        depth = depth + 1 if match.group() in "[{" else max(depth - 1, 0)
+        deepest = max(deepest, depth)
+    return block + deepest
+
+
 @functools.cache
-def _loader() -> type[yaml.SafeLoader]:
+def _loader(*, fast: bool = True) -> type[yaml.SafeLoader]:
     import yaml
 
-    base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    base: type[yaml.SafeLoader] = yaml.SafeLoader
+    if fast:
+        base = getattr(yaml, "CSafeLoader", base)
 
     def construct_map(loader: yaml.SafeLoader, node: yaml.MappingNode) -> Iterator[Any]:
         data = LineDict(line=node.start_mark.line + 1)

@@ -122,6 +122,14 @@ class StreamAssembler:
             index = len(self._calls) if starts_call else max(self._calls, default=0)
         return self._calls.setdefault(int(index), _PendingCall(index=int(index)))
 
+    @property
+    def complete(self) -> bool:
+        """Whether the stream reached its end: a finish reason (or the closing usage chunk).
+
+        A stream cut short ends without either, however cleanly the connection closed.
+        """
+        return self._finish_reason is not None or self._usage is not None
+
     def finish(self) -> tuple[list[StreamEvent], Message]:
         """The closing events (one `ToolCallEnd` per call) and the complete message."""
         events: list[StreamEvent] = []

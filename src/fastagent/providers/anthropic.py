@@ -37,6 +37,12 @@ from fastagent.providers._anthropic_convert import (
     message_from_response,
 )
 from fastagent.providers._anthropic_stream import StreamAssembler
+from fastagent.providers._reply import (
+    error_detail,
+    is_malformed_body,
+    not_a_completion,
+    reply_dict,
+)
 from fastagent.providers.base import BaseProvider, CompletionRequest
 from fastagent.providers.errors import error_for_status
 from fastagent.streaming import StreamDone, StreamEvent
@@ -144,8 +150,18 @@ class AnthropicProvider(BaseProvider):
             response = await client.messages.create(**wire.body, **self._call_options(request))
         except Exception as exc:
             raise self._translate(exc) from exc
+        data = reply_dict(response, provider=self.name, model=self.model)
+        if data.get("type") != "message" or not isinstance(data.get("content"), list):
+            detail = error_detail(data)
+            raise not_a_completion(
+                self.name,
+                self.model,
+                f"answered with an error instead of a message: {detail}"
+                if detail is not None
+                else "answered without a message (no content)",
+            )
         return message_from_response(
-            response.model_dump(mode="json", exclude_none=True), structured=wire.structured
+            {k: v for k, v in data.items() if v is not None}, structured=wire.structured
         )
 
     async def stream(self, request: CompletionRequest) -> AsyncIterator[StreamEvent]:
@@ -171,10 +187,15 @@ class AnthropicProvider(BaseProvider):
                     break
                 except Exception as exc:
                     raise self._translate(exc) from exc
-                for event in assembler.feed(raw.model_dump(mode="json", exclude_none=True)):
+                data = reply_dict(raw, provider=self.name, model=self.model)
+                for event in assembler.feed({k: v for k, v in data.items() if v is not None}):
                     yield event
         finally:
             await raw_stream.close()
+        if assembler.stop_reason is None:
+            raise not_a_completion(
+                self.name, self.model, "stream ended before the reply was complete (no stop_reason)"
+            )
         yield StreamDone(assembler.finish())
 
     async def aclose(self) -> None:
@@ -219,6 +240,10 @@ class AnthropicProvider(BaseProvider):
 
         if isinstance(exc, ProviderError):
             return exc
+        if is_malformed_body(exc):
+            return not_a_completion(
+                self.name, self.model, "answered with a body that is not valid JSON"
+            )
         if isinstance(exc, anthropic.APITimeoutError):
             return ProviderTimeoutError(
                 f"anthropic did not answer within {self.timeout:g}s (model {self.model})",

@@ -39,6 +39,12 @@ from fastagent.providers._openai_convert import (
     to_tool_choice,
 )
 from fastagent.providers._openai_stream import StreamAssembler
+from fastagent.providers._reply import (
+    error_detail,
+    is_malformed_body,
+    not_a_completion,
+    reply_dict,
+)
 from fastagent.providers.base import BaseProvider, CompletionRequest
 from fastagent.providers.errors import error_for_status
 from fastagent.streaming import StreamDone, StreamEvent
@@ -229,7 +235,9 @@ class OpenAIProvider(BaseProvider):
             if error is exc:
                 raise
             raise error from exc
-        return parse_completion(_as_dict(response), model=body["model"])
+        data = reply_dict(response, provider=self.name, model=body["model"])
+        _check_completion(data, provider=self.name, model=body["model"])
+        return parse_completion(data, model=body["model"])
 
     async def stream(self, request: CompletionRequest) -> AsyncIterator[StreamEvent]:
         """Make one streamed model call, yielding text and tool call deltas as they arrive."""
@@ -238,15 +246,23 @@ class OpenAIProvider(BaseProvider):
         assembler = StreamAssembler(body["model"])
         try:
             chunks = await create(**body, timeout=self._timeout_for(request))
+            done = _watch_done_marker(chunks)
             async with chunks:
                 async for chunk in chunks:
-                    for event in assembler.feed(_as_dict(chunk)):
+                    data = reply_dict(chunk, provider=self.name, model=body["model"])
+                    for event in assembler.feed(data):
                         yield event
         except Exception as exc:
             error = self._translate(exc, body["model"])
             if error is exc:
                 raise
             raise error from exc
+        if not (assembler.complete or done.seen):
+            raise not_a_completion(
+                self.name,
+                body["model"],
+                "stream ended before the reply was complete (no finish_reason, no [DONE])",
+            )
         closing, message = assembler.finish()
         for event in closing:
             yield event
@@ -287,6 +303,8 @@ class OpenAIProvider(BaseProvider):
         """The fastagent error for an SDK or transport error; other exceptions unchanged."""
         if isinstance(exc, FastAgentError):
             return exc
+        if is_malformed_body(exc):
+            return not_a_completion(self.name, model, "answered with a body that is not valid JSON")
         try:
             import openai
         except ImportError:  # pragma: no cover - the SDK raised, so it is installed
@@ -385,12 +403,50 @@ def _coerce(provider: str, key: str, raw: Any, kind: type) -> Any:
 _EXAMPLES: Final[Mapping[type, str]] = {bool: "true", int: "1024", float: "0.2"}
 
 
-def _as_dict(obj: Any) -> dict[str, Any]:
-    """An SDK object as its JSON dict (wrong-typed fields from lax servers kept, unwarned)."""
-    if isinstance(obj, dict):
-        return obj
-    dumped: dict[str, Any] = obj.model_dump(mode="json", warnings=False)
-    return dumped
+class _DoneMarker:
+    """Whether a stream's ``data: [DONE]`` line arrived (the SDK consumes it silently)."""
+
+    def __init__(self) -> None:
+        self.seen = False
+
+
+def _watch_done_marker(stream: Any) -> _DoneMarker:
+    """Note the ``[DONE]`` line of an SDK stream, so a stream cut short can be told apart.
+
+    Servers that send no ``finish_reason`` still end with ``[DONE]``; a connection that
+    closes before either is a cut stream. The SDK hides the marker, so its SSE decoder is
+    wrapped (an SDK without one leaves the check to ``finish_reason`` alone).
+    """
+    marker = _DoneMarker()
+    decoder: Any = getattr(stream, "_decoder", None)
+    inner = getattr(decoder, "aiter_bytes", None)
+    if inner is None:
+        return marker
+
+    async def aiter_bytes(iterator: Any) -> Any:
+        async for sse in inner(iterator):
+            if str(getattr(sse, "data", "")).startswith("[DONE]"):
+                marker.seen = True
+            yield sse
+
+    decoder.aiter_bytes = aiter_bytes
+    return marker
+
+
+def _check_completion(data: Mapping[str, Any], *, provider: str, model: str) -> None:
+    """Raise unless `data` holds a completion: a first choice with a message."""
+    choices = data.get("choices")
+    if isinstance(choices, list) and choices:
+        first = choices[0]
+        if isinstance(first, Mapping) and isinstance(first.get("message"), Mapping):
+            return
+        raise not_a_completion(provider, model, "answered with a choice that has no message")
+    detail = error_detail(data)
+    if detail is not None:
+        raise not_a_completion(
+            provider, model, f"answered with an error instead of a completion: {detail}"
+        )
+    raise not_a_completion(provider, model, "answered without a completion (no choices)")
 
 
 def _error_message(exc: Any) -> str:

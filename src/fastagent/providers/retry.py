@@ -1,10 +1,11 @@
 """When and how long to wait before retrying a failed model call: `RetryPolicy`.
 
-Retryable: `RateLimitError`, `ProviderServerError`, `ProviderConnectionError` and
-`ProviderTimeoutError`. Everything else (bad requests, authentication, the user's own
-mistakes) fails at once. The delay is exponential backoff with full jitter (a uniform draw
-between 0 and ``base_delay * 2**attempt``, capped at ``max_delay``), and never shorter than
-the ``retry_after`` a rate-limited provider asked for.
+Retryable: `RateLimitError`, `ProviderServerError`, `ProviderConnectionError`,
+`ProviderTimeoutError` and `ProviderResponseError` (a malformed or cut-short reply).
+Everything else (bad requests, authentication, the user's own mistakes) fails at once. The
+delay is exponential backoff with full jitter (a uniform draw between 0 and
+``base_delay * 2**attempt``, capped at ``max_delay``), and never shorter than the
+``retry_after`` a rate-limited provider asked for.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 
 from fastagent.exceptions import (
     ProviderConnectionError,
+    ProviderResponseError,
     ProviderServerError,
     ProviderTimeoutError,
     RateLimitError,
@@ -28,6 +30,7 @@ RETRYABLE_ERRORS: tuple[type[Exception], ...] = (
     ProviderServerError,
     ProviderConnectionError,
     ProviderTimeoutError,
+    ProviderResponseError,
 )
 """The errors a retry may fix."""
 

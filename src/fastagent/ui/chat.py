@@ -5,7 +5,9 @@ In a terminal `run_interactive` uses the prompt_toolkit prompt of `fastagent.ui.
 input, or when `read`/`write` are given) it reads plain lines and writes plain replies, so
 ``echo hi | fastagent go`` answers and exits at end of input. Slash commands
 (`fastagent.ui.commands`) work in both. A failed turn or command is reported as
-``error: ...`` / ``hint: ...`` and the chat goes on.
+``error: ...`` / ``hint: ...`` and the chat goes on. Ctrl-C during a turn cancels that turn
+alone (the conversation stays as before it, servers stay up); Ctrl-D, or Ctrl-C twice at an
+empty prompt, ends the chat.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ if TYPE_CHECKING:
 
     from fastagent.agents.agent_app import AgentApp
     from fastagent.agents.base import BaseAgent
+    from fastagent.ui.commands import Command, DirectMessage
     from fastagent.ui.session import ChatSession
 
 __all__ = ["EXIT_COMMANDS", "Reader", "chat_loop", "run_chat", "run_interactive"]
@@ -28,7 +31,11 @@ EXIT_COMMANDS: Final = frozenset({"/exit", "/quit", "exit", "quit"})
 """Lines that end the loop (so does end of input, Ctrl-D)."""
 
 Reader = Callable[[str], "str | Awaitable[str]"]
-"""Returns the next line (or an awaitable of it); raises `EOFError` at end of input."""
+"""Returns the next line (or an awaitable of it); raises `EOFError` at end of input.
+
+On Ctrl-C it raises `KeyboardInterrupt`, with the dropped text as its argument when the line
+was not empty.
+"""
 
 
 async def chat_loop(
@@ -77,10 +84,12 @@ async def run_chat(session: ChatSession, read: Reader, *, prompt: bool | None = 
     Returns:
         How many messages were sent.
     """
-    from fastagent.ui.commands import Command, DirectMessage, parse_input, run_command
+    from fastagent._signals import Interrupted, cancel_on_ctrl_c
+    from fastagent.ui.commands import parse_input
 
     show_prompt = _stdin_is_terminal() if prompt is None else prompt
     sent = 0
+    armed = False  # Ctrl-C at an empty prompt; a second one in a row ends the chat
     while not session.finished:
         try:
             line = read(f"{session.current}> " if show_prompt else "")
@@ -88,27 +97,45 @@ async def run_chat(session: ChatSession, read: Reader, *, prompt: bool | None = 
                 line = await line
         except EOFError:
             break
-        except KeyboardInterrupt:
-            continue  # Ctrl-C at the prompt clears the line, as in a shell
+        except KeyboardInterrupt as interrupt:
+            if interrupt.args and interrupt.args[0]:
+                armed = False
+                continue  # Ctrl-C on a typed line drops the line, as in a shell
+            if armed:
+                break
+            armed = True
+            session.error("press Ctrl-C again or Ctrl-D to exit")
+            continue
+        armed = False
         parsed = parse_input(line)
+        if parsed is None:
+            continue
         try:
-            if parsed is None:
-                continue
-            if isinstance(parsed, Command):
-                await run_command(session, parsed)
-            elif isinstance(parsed, DirectMessage) and not parsed.text:
-                session.switch(parsed.agent)
-                session.write(f"talking to {session.current} [{session.agent.model}]")
-            elif isinstance(parsed, DirectMessage):
-                await session.send(session.resolve(parsed.agent), parsed.text)
-                sent += 1
-            else:
-                await session.send(session.current, parsed)
-                sent += 1
+            sent += await cancel_on_ctrl_c(_dispatch(session, parsed))
+        except Interrupted:
+            session.error("cancelled; the conversation is as it was before this message")
         except Exception as exc:
             _log_unexpected(exc)
             session.report(exc)
     return sent
+
+
+async def _dispatch(session: ChatSession, parsed: Command | DirectMessage | str) -> int:
+    """Run a command or send a message; returns how many messages were sent."""
+    from fastagent.ui.commands import Command, DirectMessage, run_command
+
+    if isinstance(parsed, Command):
+        await run_command(session, parsed)
+    elif isinstance(parsed, DirectMessage) and not parsed.text:
+        session.switch(parsed.agent)
+        session.write(f"talking to {session.current} [{session.agent.model}]")
+    elif isinstance(parsed, DirectMessage):
+        await session.send(session.resolve(parsed.agent), parsed.text)
+        return 1
+    else:
+        await session.send(session.current, parsed)
+        return 1
+    return 0
 
 
 async def run_interactive(

@@ -60,10 +60,12 @@ def tool_finished_text(event: ToolCallFinished) -> str:
 
 
 def print_tool_line(console: Console, text: str, *, is_error: bool = False) -> None:
-    """Print a tool line dimmed (red when it reports a failure)."""
+    """Print a tool line dimmed (red when it reports a failure), secrets masked."""
     from rich.text import Text
 
-    console.print(Text(text, style="red" if is_error else "dim"))
+    from fastagent._redact import redact
+
+    console.print(Text(redact(text), style="red" if is_error else "dim"))
 
 
 def print_reply(console: Console, agent: str, text: str) -> None:

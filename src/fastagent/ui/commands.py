@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from fastagent.exceptions import UserError
+from fastagent.exceptions import FastAgentError, UserError
 
 if TYPE_CHECKING:
     from fastagent.ui.session import ChatSession
@@ -221,6 +221,15 @@ async def _load(session: ChatSession, argument: str) -> None:
     except OSError as exc:
         raise UserError(
             f"cannot read {path}: {exc.strerror or exc}", hint="check the path"
+        ) from exc
+    except FastAgentError:
+        raise
+    except Exception as exc:
+        # Whatever else reading this file runs into, the conversation stays as it was.
+        detail = (str(exc).splitlines() or [""])[0]
+        raise UserError(
+            f"cannot load {path}: {type(exc).__name__}" + (f": {detail}" if detail else ""),
+            hint="check that the file is a conversation saved with /save or save_history",
         ) from exc
     memory.clear()
     memory.extend(messages)

@@ -142,13 +142,20 @@ class PlainDisplay:
 
 
 def plain_line(event: Event, *, progress: bool = True, show_tools: bool = True) -> str | None:
-    """The log line for `event`, or None when it gets none.
+    """The log line for `event` with secrets masked, or None when it gets none.
 
     Args:
         event: Any event.
         progress: Include model calls, server connections, retries and progress reports.
         show_tools: Include tool calls.
     """
+    from fastagent._redact import redact
+
+    line = _plain_line(event, progress=progress, show_tools=show_tools)
+    return redact(line) if line is not None else None
+
+
+def _plain_line(event: Event, *, progress: bool, show_tools: bool) -> str | None:
     if show_tools and isinstance(event, ToolCallStarted):
         return f"[{event.agent}] calling tool {event.tool}"
     if show_tools and isinstance(event, ToolCallFinished):

@@ -131,10 +131,14 @@ class PromptReader:
 
         Raises:
             EOFError: Ctrl-D on an empty line.
-            KeyboardInterrupt: Ctrl-C (the chat loop starts a fresh line).
+            KeyboardInterrupt: Ctrl-C; its argument is the dropped text ("" for an empty
+                line, which the chat loop takes as a first step to exit).
         """
         message = FormattedText([("bold ansicyan", prompt)])
-        return await self._prompt.prompt_async(message)
+        try:
+            return await self._prompt.prompt_async(message)
+        except KeyboardInterrupt:
+            raise KeyboardInterrupt(self._prompt.default_buffer.text) from None
 
     def _toolbar(self) -> FormattedText:
         session = self.session

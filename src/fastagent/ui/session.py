@@ -120,13 +120,13 @@ class ChatSession:
         self.write(usage_table(self.usage_source))
 
     def report(self, exc: BaseException) -> None:
-        """Show a failure as ``error: ...`` and, when there is one, ``hint: ...``."""
+        """Show a failure as ``error: ...`` and, when there is one, ``hint: ...`` (redacted)."""
+        from fastagent._redact import redact
         from fastagent.exceptions import FastAgentError
 
         if isinstance(exc, FastAgentError):
-            self.error(f"error: {exc.message}" + (f"\nhint: {exc.hint}" if exc.hint else ""))
+            text = f"error: {exc.message}" + (f"\nhint: {exc.hint}" if exc.hint else "")
         else:
             detail = str(exc)
-            self.error(
-                f"error: unexpected {type(exc).__name__}" + (f": {detail}" if detail else "")
-            )
+            text = f"error: unexpected {type(exc).__name__}" + (f": {detail}" if detail else "")
+        self.error(redact(text))

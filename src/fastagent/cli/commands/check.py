@@ -237,7 +237,9 @@ def _print_section(console: Console, title: str) -> None:
 def _print_row(console: Console, label: str, value: str, style: str = "") -> None:
     from rich.text import Text
 
+    from fastagent._redact import redact
+
     indent = " " * (2 + _LABEL_WIDTH)
     line = Text(f"  {label:<{_LABEL_WIDTH}}")
-    line.append(value.replace("\n", "\n" + indent), style=style)
+    line.append(redact(value).replace("\n", "\n" + indent), style=style)
     console.print(line)

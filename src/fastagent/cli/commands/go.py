@@ -120,6 +120,7 @@ def run(args: argparse.Namespace) -> int:
 async def _go(args: argparse.Namespace) -> int:
     import dataclasses
 
+    from fastagent._signals import ending_on_signals
     from fastagent.agents.declaration import AgentDeclaration
     from fastagent.cli.script import FastAgent
     from fastagent.config import load_config
@@ -154,7 +155,7 @@ async def _go(args: argparse.Namespace) -> int:
             hint=f"edit agents.{name} in fastagent.yaml, or choose another --agent name",
         )
     options = dataclasses.replace(fast.run_options(), model=args.model, agent=name)
-    async with Runtime.open(options, config=loaded) as runtime:
+    async with ending_on_signals(Runtime.open(options, config=loaded)) as runtime:
         app = await fast.build(runtime)
         agent = app[name]
         if text is not None:

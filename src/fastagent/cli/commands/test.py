@@ -107,7 +107,7 @@ async def _run_all(
         except Exception as exc:  # one broken scenario must not hide the others' results
             failed += 1
             if args.verbose:
-                console.print_exception()
+                _print_traceback(console, exc)
             _print_error(console, file, f"unexpected {type(exc).__name__}: {exc}", None)
         else:
             if result.passed:
@@ -167,9 +167,24 @@ def _print_result(console: Console, file: Path, result: ScenarioResult) -> None:
     console.quiet = quiet
 
 
+def _print_traceback(console: Console, exc: BaseException) -> None:
+    """The traceback with its cause chain, secrets masked (as the CLI prints every one)."""
+    import traceback
+
+    from rich.text import Text
+
+    from fastagent._redact import redact
+
+    console.print(Text(redact("".join(traceback.format_exception(exc)))))
+
+
 def _print_error(console: Console, file: Path, message: str, hint: str | None) -> None:
     from rich.text import Text
 
+    from fastagent._redact import redact
+
+    message = redact(message)
+    hint = redact(hint) if hint else hint
     quiet, console.quiet = console.quiet, False
     line = Text()
     line.append("ERROR", style="bold red")
