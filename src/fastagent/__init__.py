@@ -3,7 +3,7 @@
 The public names below are imported lazily on first access, so ``import fastagent`` costs
 next to nothing and never imports a provider SDK or ``mcp``.
 
-Example:
+Examples:
     >>> from fastagent import FastAgent
     >>> fast = FastAgent("hello")
 """

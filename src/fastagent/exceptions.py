@@ -271,7 +271,10 @@ class RateLimitError(ProviderHTTPError):
     Args:
         message: What went wrong.
         retry_after: Seconds the provider asked us to wait, when it said.
-        **kwargs: As for `ProviderHTTPError`.
+        status_code: The HTTP status (429 unless the provider used another one).
+        body: The response body, as for `ProviderHTTPError`.
+        provider: The provider's name, as for `ProviderHTTPError`.
+        hint: What the user can do, as for `ProviderHTTPError`.
     """
 
     def __init__(

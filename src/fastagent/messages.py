@@ -38,6 +38,7 @@ __all__ = [
 ]
 
 Role = Literal["user", "assistant"]
+"""Who wrote a message: the user (tool results included) or the model."""
 
 
 class _Data(BaseModel):

@@ -46,6 +46,15 @@ def test_help_lists_the_commands_and_global_options(run_cli: Any) -> None:
     assert result.stderr == ""
 
 
+def test_help_says_how_to_build_and_open_the_docs(run_cli: Any) -> None:
+    result = run_cli("--help")
+    assert "'scripts/docs --serve'" in result.stdout
+    assert "http://127.0.0.1:8000" in result.stdout
+    # the hint is true: the script exists and serves on that address
+    script = Path(__file__).resolve().parents[2] / "scripts" / "docs"
+    assert "127.0.0.1:8000" in script.read_text(encoding="utf-8")
+
+
 def test_version(run_cli: Any) -> None:
     result = run_cli("--version")
     assert (result.returncode, result.stdout.strip()) == (0, f"fastagent {__version__}")

@@ -34,7 +34,7 @@ __all__ = ["Agent"]
 class Agent(BaseAgent):
     """A named agent: send it messages, read its replies, history and usage.
 
-    Example:
+    Examples:
         >>> agent = Agent("echo", AugmentedLLM(create_provider("passthrough")))  # doctest: +SKIP
         >>> await agent.send("hello")  # doctest: +SKIP
         'hello'

@@ -28,7 +28,7 @@ class _UnknownAgentAttribute(UnknownAgentError, AttributeError):
 class AgentApp:
     """The agents of a running app.
 
-    Example:
+    Examples:
         >>> async with fast.run() as app:  # doctest: +SKIP
         ...     await app.send("hi")                     # the default agent
         ...     await app.researcher.send("find MCP")   # one agent by name

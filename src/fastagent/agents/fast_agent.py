@@ -143,7 +143,7 @@ class FastAgent(WorkflowDecorators):
     ) -> F | Callable[[F], F]:
         """Declare an agent; the decorated function is returned unchanged.
 
-        Example:
+        Examples:
             >>> @fast.agent("researcher", "You find facts.", tools=[search], model="sonnet")
             ... async def main() -> None: ...
 
@@ -235,7 +235,7 @@ class FastAgent(WorkflowDecorators):
         Use as ``@fast.tool`` or ``@fast.tool(name=..., description=..., timeout=...)``.
         The result is a `FunctionTool`, still callable like the function.
 
-        Example:
+        Examples:
             >>> @fast.tool
             ... def get_weather(city: str) -> str:
             ...     \"\"\"Today's weather in a city.\"\"\"

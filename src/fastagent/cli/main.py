@@ -29,6 +29,10 @@ examples:
   fastagent check              diagnose config, API keys and optional extras
 
 Run 'fastagent COMMAND --help' for the options of one command.
+
+documentation:
+  In a clone of the repository, 'scripts/docs --serve' builds the docs site (guides, API
+  reference) and serves it at http://127.0.0.1:8000; 'scripts/docs' builds it into build/site.
 """
 
 # Global options are declared on every (sub)parser with SUPPRESS defaults, so a flag given

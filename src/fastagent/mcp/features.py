@@ -278,7 +278,7 @@ async def read_resource(session: ClientSession, server: str, uri: str) -> list[R
 def resource_as_block(contents: ResourceContents) -> EmbeddedResource:
     """Wrap resource contents as a content block, to attach them to a `Message`.
 
-    Example:
+    Examples:
         ``Message.user("Summarize this:", *map(resource_as_block, parts))``
     """
     return EmbeddedResource(resource=contents)

@@ -45,7 +45,7 @@ class WorkflowDecorators:
     ) -> Callable[[F], F]:
         """Declare a chain: each agent of `sequence` gets the previous agent's reply.
 
-        Example:
+        Examples:
             >>> @fast.chain("post", sequence=["researcher", "writer"])
             ... async def main() -> None: ...
 
@@ -92,7 +92,7 @@ class WorkflowDecorators:
     ) -> Callable[[F], F]:
         """Declare a parallel fan-out: every agent of `fan_out` gets the message at once.
 
-        Example:
+        Examples:
             >>> @fast.parallel("review", fan_out=["style", "facts"], fan_in="editor")
             ... async def main() -> None: ...
 
@@ -145,7 +145,7 @@ class WorkflowDecorators:
     ) -> Callable[[F], F]:
         """Declare an evaluator-optimizer: refine the generator's answer until rated well.
 
-        Example:
+        Examples:
             >>> @fast.evaluator_optimizer("essay", generator="writer", evaluator="critic")
             ... async def main() -> None: ...
 
@@ -192,7 +192,7 @@ class WorkflowDecorators:
     ) -> Callable[[F], F]:
         """Declare a router: a model sends each message to the best-suited agent.
 
-        Example:
+        Examples:
             >>> @fast.router("support", agents=["billing", "tech"], fallback="tech")
             ... async def main() -> None: ...
 
@@ -240,7 +240,7 @@ class WorkflowDecorators:
     ) -> Callable[[F], F]:
         """Declare an orchestrator: a model plans steps over worker agents and answers.
 
-        Example:
+        Examples:
             >>> @fast.orchestrator("project", agents=["researcher", "writer"])
             ... async def main() -> None: ...
 
