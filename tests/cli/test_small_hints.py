@@ -26,8 +26,12 @@ def test_reasoning_level_typo_gets_a_suggestion(run_cli: CliRunner) -> None:
         "hint: did you mean o3.high? levels: minimal, low, medium, high",
     ]
     followed = run_cli("go", "--model", "o3.high", "-m", "hi")
-    # The model is now known; what is missing is the key (no network is touched).
-    assert "error: no API key for provider 'openai'" in followed.stderr
+    # The model is now known (o3 is served by the Responses API, ADR 0015); what is missing
+    # is the key (no network is touched).
+    assert followed.stderr.splitlines() == [
+        "error: no API key for provider 'responses'",
+        "hint: set OPENAI_API_KEY, or openai.api_key in fastagent.secrets.yaml",
+    ]
 
 
 def test_config_hints_point_at_commands_not_repository_docs(

@@ -57,7 +57,11 @@ def iter_yaml(messages: Iterable[Message]) -> Iterator[str]:
         # A chunk ending in a keep-chomped block (``|+``, text ending in blank lines) gets a
         # ``...`` document-end marker; the chunk is one item of the ``messages`` list, not a
         # document, and the next item (or the end of the file) ends that block just as well.
-        yield chunk.removesuffix(_DOCUMENT_END)
+        # The marker stands alone at the start of a line; a block whose own last line ends
+        # in "..." (text such as "...\n") must keep it.
+        if chunk.endswith("\n" + _DOCUMENT_END):
+            chunk = chunk.removesuffix(_DOCUMENT_END)
+        yield chunk
     if empty:
         yield "messages: []\n"
 
