@@ -153,8 +153,9 @@ class GoogleProvider(BaseProvider):
         try:
             client = self._get_client()
             config: Any = wire.config  # plain dicts the SDK validates
+            contents: Any = wire.contents
             response = await client.aio.models.generate_content(
-                model=wire.model, contents=wire.contents, config=config
+                model=wire.model, contents=contents, config=config
             )
         except Exception as exc:
             raise self._translate(exc) from exc
@@ -171,8 +172,9 @@ class GoogleProvider(BaseProvider):
         try:
             client = self._get_client()
             config: Any = wire.config
+            contents: Any = wire.contents
             chunks = await client.aio.models.generate_content_stream(
-                model=wire.model, contents=wire.contents, config=config
+                model=wire.model, contents=contents, config=config
             )
         except Exception as exc:
             raise self._translate(exc) from exc
