@@ -74,13 +74,13 @@ def test_validate_reports_agents_models_and_missing_commands(
         "sonnet4 or sonnet46?)",
         f"{config}: line 4: agents.writer.instruction: Input should be a valid string",
         f"{config}: line 5: unknown key 'agents.writer.modle' (valid keys: instruction, model, "
-        "servers, tools, agents, use_history, request_params, human_input, default, type) "
-        "(did you mean 'model'?)",
+        "servers, tools, agents, use_history, request_params, human_input, approve, hooks, "
+        "compaction, default, type) (did you mean 'model'?)",
         f"{config}: line 7: agents.post.type: unknown type 'paralel' (valid: agent, chain, "
         "parallel, router, orchestrator, evaluator_optimizer) (did you mean 'parallel'?)",
         f"{config}: line 10: unknown key 'agents.story.sequense' (valid keys: instruction, "
-        "model, servers, tools, agents, use_history, request_params, human_input, default, "
-        "type)",
+        "model, servers, tools, agents, use_history, request_params, human_input, approve, "
+        "hooks, compaction, default, type)",
         f"{config}: line 14: mcp.servers.time.command: 'uvx' is not on PATH (install uv, "
         "which provides uvx (pip install uv))",
     ]
