@@ -211,8 +211,9 @@ class Settings(BaseModel):
         otel: OpenTelemetry traces.
         sessions: Saved sessions of chats and ``go`` runs.
         durable: Durable execution on DBOS (docs/durable.md); None (the default): off.
-        agents: Agent declarations. A loose mapping for now; its schema arrives with YAML
-            agent declarations, and until then its contents are not validated.
+        agents: Agent declarations by name. Kept as raw mappings here (config/ sits below
+            agents/); each entry is validated against its workflow type's declaration model
+            by `fastagent.agents.config_agents`, with file, line and key in every problem.
     """
 
     model_config = ConfigDict(extra="forbid", defer_build=True)
