@@ -21,7 +21,9 @@ split like a shell line; mkdocs shows only the language):
 - ``args="--model passthrough"`` gives a Python sample command-line arguments (a sample that
   names a real model runs offline the way a reader would run it); ``cwd=repo`` runs it from
   the repository root, otherwise it runs in an empty project folder holding the document's
-  ``file=`` blocks and a link to ``examples/``; ``timeout=`` (seconds, default 90).
+  ``file=`` blocks and links to ``examples/`` and ``node_modules/``; ``timeout=`` (seconds,
+  default 90); ``env="NAME=value ..."`` sets variables, only placeholder API keys for a sample
+  that builds a provider and sends nothing (no key is set otherwise).
 - A line ``--8<-- "path"`` (a pymdownx snippet) stands for that file of the repository; a
   block that is only that line runs the file where it is.
 - mkdocs drops every option of a header with a word it does not know (``title=`` too): a
@@ -57,16 +59,16 @@ _SNIPPET = re.compile(r'^--8<-- "([^"]+)"$')
 EXEMPT: dict[tuple[str, str], str] = {
     # (document, first line of the block): why it cannot run offline here.
     ("docs/mcp.md", "async def sign_in(authorization_url: str) -> str:"): (
-        "an OAuth sign-in needs an authorization server and a browser; "
-        "tests/mcp/test_oauth*.py run the handler against a local one"
+        "an OAuth sign-in needs an authorization server and a browser (my_web_view is the "
+        "reader's); tests/mcp/test_oauth.py runs a handler against a local one"
     ),
     ("docs/durable.md", "from fastagent.steps import idempotency_key"): (
         "`payments` stands for the reader's payment system; "
-        "tests/durable/ check idempotency_key() inside and outside a durable turn"
+        "tests/durable/test_durable_turns.py checks idempotency_key() in and out of a turn"
     ),
     ("docs/providers/local-models.md", "import asyncio"): (
         "needs a local model server (examples/serve_gguf.py and a 1.1 GB model); "
-        "tests/e2e run the same agent against it"
+        "tests/e2e/test_realmodel.py runs this agent against it"
     ),
 }
 """Python blocks marked ``notest``, with the reason they cannot run offline here."""
@@ -188,6 +190,8 @@ def _env(home: Path) -> dict[str, str]:
         HOME=str(home),
         XDG_CONFIG_HOME=str(home / ".config"),
         NO_COLOR="1",
+        npm_config_offline="true",  # npx runs the pinned copy linked below, never a download
+        npm_config_update_notifier="false",
         COLUMNS="200",
         PATH=os.pathsep.join([*bin_dirs, env.get("PATH", "")]),
     )
@@ -202,7 +206,9 @@ def test_sample_runs(sample: Block, tmp_path: Path) -> None:
         (project / name).write_text(text, encoding="utf-8")
     # Samples name the repository's examples (examples/units_server.py, ...) from its root.
     (project / "examples").symlink_to(ROOT / "examples")
+    (project / "node_modules").symlink_to(ROOT / "node_modules")  # for `npx -y <pinned server>`
     cwd = ROOT if sample.options.get("cwd") == "repo" else project
+    env = _env(tmp_path)
     if sample.language == "python":
         script = sample.script or project / "sample.py"
         if sample.script is None:
@@ -212,6 +218,9 @@ def test_sample_runs(sample: Block, tmp_path: Path) -> None:
             command = [sys.executable, "-c", _RUN_ASYNCIO, str(script), *args]
         else:
             command = [sys.executable, str(script), *args]
+        env.update(
+            variable.split("=", 1) for variable in shlex.split(sample.options.get("env", ""))
+        )
     elif sample.language in ("bash", "sh", "console"):
         command = ["bash", "-euc", sample.code]
     else:
@@ -219,7 +228,7 @@ def test_sample_runs(sample: Block, tmp_path: Path) -> None:
     result = subprocess.run(
         command,
         cwd=cwd,
-        env=_env(tmp_path),
+        env=env,
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
@@ -320,6 +329,8 @@ def _signature_source(block: Block) -> tuple[str, str]:
         name = decorator.group(1)
         source = f"def {name}(self, {code[decorator.end() :]}: ...\n"
         return source, block.options.get("of", f"fastagent.agents:FastAgent.{name}")
+    if re.match(r"(async )?def ", code) and not code.endswith(("...", ":")):
+        code += ": ..."  # a bare signature line
     return code + "\n", block.options["of"]
 
 
@@ -367,6 +378,7 @@ def test_signature_matches_the_code(block: Block) -> None:
     assert functions, f"{block.id}: no def in the synopsis"
     for function in functions:
         real = target if inspect.isroutine(target) else getattr(target, function.name)
+        real = real.fget if isinstance(real, property) else real
         documented, actual = _parameters(function), _real_parameters(real)
         assert documented == actual, f"{block.id}: {function.name}: {documented} != {actual}"
 
