@@ -7,7 +7,7 @@ split like a shell line; mkdocs shows only the language):
   Python. ```` ```python runnable asyncio ```` runs as ``python -m asyncio`` runs what you
   type: top-level ``await`` and ``async with`` are allowed.
 - ```` ```python fragment ```` is part of a program (a decorator shown alone, a class): it is
-  not run alone, and a later block of the same document must say ``continues``.
+  not run alone, and the next Python block of the same document must say ``continues``.
   ```` ```python runnable continues ```` runs the code of the previous Python block of the
   document (itself with what *it* continues) followed by its own.
 - ```` ```python signature ```` is an API synopsis, ``@fast.chain(name, *, x=1, ...)`` or
@@ -29,7 +29,8 @@ split like a shell line; mkdocs shows only the language):
 - mkdocs drops every option of a header with a word it does not know (``title=`` too): a
   block that needs one uses the attribute form, ```` ```{.python .runnable title="x.py"} ````.
 
-Any other Python block fails `test_every_python_block_is_checked`, naming file and line.
+Any other Python block (``python``, ``py`` or ``python3``) fails
+`test_every_python_block_is_checked`, naming file and line.
 The environment has no API keys and no network use is expected: samples run on the offline
 ``passthrough`` / ``playback`` models, the MCP servers of examples/ and the npm servers
 pinned in package.json (their commands are on PATH).
@@ -55,6 +56,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
 _FENCE = re.compile(r"^(`{3,})(.*)$")
 _SNIPPET = re.compile(r'^--8<-- "([^"]+)"$')
+_PYTHON = ("python", "py", "python3")
 
 EXEMPT: dict[tuple[str, str], str] = {
     # (document, first line of the block): why it cannot run offline here.
@@ -160,7 +162,7 @@ def extract(document: Path) -> list[Block]:
     samples: list[Block] = []
     previous = ""
     for block in _blocks(document):
-        if block.language != "python":
+        if block.language not in _PYTHON:
             if block.language in ("bash", "sh", "console") and "runnable" in block.words:
                 samples.append(block)
             continue
@@ -174,7 +176,7 @@ def extract(document: Path) -> list[Block]:
 
 SAMPLES = [sample for document in DOCUMENTS for sample in extract(document)]
 PYTHON_BLOCKS = [
-    block for document in DOCUMENTS for block in _blocks(document) if block.language == "python"
+    block for document in DOCUMENTS for block in _blocks(document) if block.language in _PYTHON
 ]
 SIGNATURES = [block for block in PYTHON_BLOCKS if "signature" in block.words]
 
@@ -209,7 +211,7 @@ def test_sample_runs(sample: Block, tmp_path: Path) -> None:
     (project / "node_modules").symlink_to(ROOT / "node_modules")  # for `npx -y <pinned server>`
     cwd = ROOT if sample.options.get("cwd") == "repo" else project
     env = _env(tmp_path)
-    if sample.language == "python":
+    if sample.language in _PYTHON:
         script = sample.script or project / "sample.py"
         if sample.script is None:
             script.write_text(sample.code, encoding="utf-8")
