@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Final
 from pydantic import BaseModel, ConfigDict, Field
 
 from fastagent.agents.base import BaseAgent
-from fastagent.exceptions import UserError
+from fastagent.exceptions import ModelOutputError, UserError
 
 if TYPE_CHECKING:
     from fastagent.llm.augmented import MessageInput
@@ -216,7 +216,10 @@ class EvaluatorOptimizerAgent(BaseAgent):
             while True:
                 prompt = evaluation_prompt(request, drafts[-1].text, len(drafts))
                 verdicts.append(await self.evaluator.generate(prompt, asked))
-                evaluation = parse_structured(verdicts[-1].text, Evaluation)
+                try:
+                    evaluation = parse_structured(verdicts[-1].text, Evaluation)
+                except ModelOutputError as exc:
+                    raise self._no_rating(exc) from None
                 rounds.append(Round(drafts[-1], evaluation))
                 if evaluation.rating.rank >= self.min_rating.rank:
                     break
@@ -230,6 +233,30 @@ class EvaluatorOptimizerAgent(BaseAgent):
         best = max(reversed(rounds), key=lambda r: r.evaluation.rating.rank)
         reply = best.response.model_copy(update={"usage": spent})
         return EvaluatorOptimizerResult(reply, tuple(rounds))
+
+    def _no_rating(self, exc: ModelOutputError) -> ModelOutputError:
+        """The error for an evaluator reply that is not an `Evaluation`, with a true hint."""
+        evaluator = self.evaluator
+        model = evaluator.model
+        if model.partition("?")[0] == "passthrough" and "fixed_response" not in model:
+            hint = (
+                f"evaluator '{evaluator.name}' runs on passthrough, which echoes its prompt "
+                "instead of rating: give it a real model (model=..., or --model), or for "
+                "offline runs a fixed rating: model='passthrough?fixed_response="
+                '{"rating": "GOOD", "feedback": "...", "needs_improvement": false}\''
+            )
+        else:
+            hint = (
+                f"evaluator '{evaluator.name}' (model {model}) must answer JSON with rating "
+                "(EXCELLENT, GOOD, FAIR or POOR), feedback and needs_improvement; use a model "
+                "that supports JSON output"
+            )
+        return ModelOutputError(
+            f"evaluator-optimizer '{self.name}': evaluator '{evaluator.name}' gave no rating: "
+            f"{exc.message}",
+            raw=exc.raw,
+            hint=hint,
+        )
 
     @property
     def usage(self) -> Usage:
