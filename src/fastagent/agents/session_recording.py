@@ -76,6 +76,10 @@ class RecordingMemory:
         self.inner.extend(batch)
         self.recorder.record(self.agent, batch)
 
+    def record_pin(self, message: Message) -> None:
+        """Record that `message` (of the history) was pinned or unpinned."""
+        self.recorder.record_pin(self.agent, message)
+
     def set_prompt(self, messages: Iterable[Message]) -> None:
         """Replace the prompt messages (not saved: they come from the agent's definition)."""
         self.inner.set_prompt(messages)
@@ -181,6 +185,16 @@ class SessionRecorder:
             writer.append(agent, messages)
             _add_usage(writer.info.agents[agent], messages, self._agents.get(agent))
             self._save_info()
+        except SessionError as exc:
+            self._report(exc)
+
+    def record_pin(self, agent: str, message: Message) -> None:
+        """Record that a message of `agent`'s history was pinned or unpinned."""
+        writer = self._writer
+        if writer is None:
+            return
+        try:
+            writer.append_pin(agent, message)
         except SessionError as exc:
             self._report(exc)
 

@@ -365,6 +365,18 @@ class SessionWriter:
         if not self.info.title:
             self.info.title = _title(batch)
 
+    def append_pin(self, agent: str, message: Message) -> None:
+        """Record that `message` of `agent`'s history was pinned (or unpinned).
+
+        Loading sets the flag on the last earlier message equal to it.
+        """
+        line = json.dumps(
+            {"agent": agent, "pin": message.pinned, "message": _unpinned(message)},
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+        self._write_line(line)
+
     def append_clear(self, agent: str) -> None:
         """Record that `agent`'s conversation was cleared (its earlier turns stay on disk)."""
         self._write_line(json.dumps({"agent": agent, "clear": True}))
@@ -438,6 +450,9 @@ def read_histories(path: Path) -> dict[str, list[Message]]:
             if record.get("clear"):
                 histories[agent] = []
                 continue
+            if "pin" in record:
+                _apply_pin(histories.get(agent, []), record["message"], bool(record["pin"]))
+                continue
             messages = [Message.from_dict(m) for m in record["messages"]]
         except (ValueError, KeyError, TypeError) as exc:
             raise SessionError(
@@ -446,6 +461,19 @@ def read_histories(path: Path) -> dict[str, list[Message]]:
             ) from exc
         histories.setdefault(agent, []).extend(messages)
     return histories
+
+
+def _unpinned(message: Message) -> dict[str, Any]:
+    data = message.to_dict()
+    data.pop("pinned", None)
+    return data
+
+
+def _apply_pin(history: list[Message], wanted: dict[str, Any], pinned: bool) -> None:
+    for message in reversed(history):
+        if _unpinned(message) == wanted:
+            message.pinned = pinned
+            return
 
 
 def _complete_lines(data: bytes) -> Iterator[bytes]:
