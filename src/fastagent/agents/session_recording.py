@@ -27,13 +27,23 @@ if TYPE_CHECKING:
     from fastagent.messages import Message
     from fastagent.runtime import Runtime
 
-__all__ = ["RecordingMemory", "SessionRecorder", "session_store"]
+__all__ = ["RecordingMemory", "SessionRecorder", "recorded_models", "session_store"]
 
 
 def session_store(runtime: Runtime) -> SessionStore:
     """The store of the run's ``sessions.directory`` (relative to the config file's folder)."""
     config_file = runtime.config.config_file if runtime.config is not None else None
     return SessionStore(sessions_directory(runtime.settings.sessions.directory, config_file))
+
+
+def recorded_models(runtime: Runtime, session_id: str | None) -> dict[str, str]:
+    """The model each agent of session `session_id` (the last when None or "last") used.
+
+    Raises:
+        SessionError: No such session.
+    """
+    info = session_store(runtime).resolve(session_id)
+    return {name: agent.model for name, agent in info.agents.items() if agent.model}
 
 
 class RecordingMemory:
