@@ -123,6 +123,8 @@ async def test_pinned_messages_survive_compaction(tmp_path: Path) -> None:
         question = app.a.history[1]
         assert app.a.pin(1) is question and question.pinned  # pin one already there
         assert app.a.pin(rule, pinned=False) is rule and not rule.pinned
+        with pytest.raises(ValueError, match="only a message of the conversation can be"):
+            app.a.pin(Message.user("not in it"), pinned=False)
         session_id = app.session.session_id if app.session else ""
     _, saved = SessionStore(sessions).load(session_id)
     assert [m.pinned for m in saved["a"][:2]] == [False, True]  # the pins were recorded

@@ -111,6 +111,7 @@ class Agent(BaseAgent):
 
         Raises:
             IndexError: An index outside `history`.
+            ValueError: Unpinning a message that is not in the conversation.
         """
         memory = self.llm.memory
         history = memory.messages()
@@ -123,7 +124,9 @@ class Agent(BaseAgent):
                 message = Message.user(message)
             found = [m for m in history if m is message]
             if not found:
-                added = message.model_copy(update={"pinned": pinned})
+                if not pinned:
+                    raise ValueError("only a message of the conversation can be unpinned")
+                added = message.model_copy(update={"pinned": True})
                 memory.extend([added])
                 return added
             target = found[0]

@@ -396,14 +396,15 @@ class AugmentedLLM:
         policy = self.compaction
         window = self._context_window()
         budget = int(window * (policy.threshold if policy is not None else 0.8))
-        used = max(
-            self._last_tokens + estimate_tokens(turn[fresh:]),
-            estimate_tokens([*context, *turn]),
-        )
+        estimated = estimate_tokens([*context, *turn])
+        used = max(self._last_tokens + estimate_tokens(turn[fresh:]), estimated)
         if used <= budget:
             return None
         prompt, history = context[: fitted.prompt], context[fitted.prompt :]
-        fixed = estimate_tokens(prompt) + estimate_tokens([Message.user(system or "")])
+        # What the provider counted beyond the estimate (system prompt, tool definitions,
+        # its tokenizer) stays whatever is dropped.
+        overhead = max(used - estimated, estimate_tokens([Message.user(system or "")]))
+        fixed = estimate_tokens(prompt) + overhead
         kept, dropped = truncate_turns(history, budget, fixed=fixed + estimate_tokens(turn))
         kept_turn, dropped_turn = turn, list[Message]()
         if fixed + estimate_tokens([*kept, *turn]) > budget:
