@@ -148,7 +148,11 @@ class ToolCallFinished(Event):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ContextCompacted(Event):
-    """An agent's conversation was compacted to fit the model's context window."""
+    """An agent's conversation was compacted to fit the model's context window.
+
+    ``iteration`` is the model call of the turn it was compacted before (1: the turn's first,
+    2 and on: after a tool round); 0 for `/compact`.
+    """
 
     agent: str
     strategy: str
@@ -157,6 +161,7 @@ class ContextCompacted(Event):
     tokens_before: int
     tokens_after: int
     context_window: int
+    iteration: int = 0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

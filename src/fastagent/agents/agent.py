@@ -95,6 +95,48 @@ class Agent(BaseAgent):
         """Forget the conversation (prompt messages are kept)."""
         self.llm.memory.clear()
 
+    def pin(self, message: Message | str | int, *, pinned: bool = True) -> Message:
+        """Mark a message context compaction must keep (or, with ``pinned=False``, may drop).
+
+        Call it between turns. A pin is saved with the message (``"pinned": true`` in every
+        history format) and in the session, so it survives ``--resume``.
+
+        Args:
+            message: A message of `history` (the object, or its index), or a new message
+                (or text: a user message) to add to the conversation, pinned.
+            pinned: False to unpin.
+
+        Returns:
+            The message as it is now in the conversation.
+
+        Raises:
+            IndexError: An index outside `history`.
+            ValueError: Unpinning a message that is not in the conversation.
+        """
+        memory = self.llm.memory
+        history = memory.messages()
+        if isinstance(message, int):
+            target = history[message]
+        else:
+            if isinstance(message, str):
+                from fastagent.messages import Message
+
+                message = Message.user(message)
+            found = [m for m in history if m is message]
+            if not found:
+                if not pinned:
+                    raise ValueError("only a message of the conversation can be unpinned")
+                added = message.model_copy(update={"pinned": True})
+                memory.extend([added])
+                return added
+            target = found[0]
+        if target.pinned != pinned:
+            target.pinned = pinned
+            record = getattr(memory, "record_pin", None)
+            if record is not None:
+                record(target)
+        return target
+
     @property
     def usage(self) -> Usage:
         """Tokens and model calls this agent has spent so far."""

@@ -27,13 +27,23 @@ if TYPE_CHECKING:
     from fastagent.messages import Message
     from fastagent.runtime import Runtime
 
-__all__ = ["RecordingMemory", "SessionRecorder", "session_store"]
+__all__ = ["RecordingMemory", "SessionRecorder", "recorded_models", "session_store"]
 
 
 def session_store(runtime: Runtime) -> SessionStore:
     """The store of the run's ``sessions.directory`` (relative to the config file's folder)."""
     config_file = runtime.config.config_file if runtime.config is not None else None
     return SessionStore(sessions_directory(runtime.settings.sessions.directory, config_file))
+
+
+def recorded_models(runtime: Runtime, session_id: str | None) -> dict[str, str]:
+    """The model each agent of session `session_id` (the last when None or "last") used.
+
+    Raises:
+        SessionError: No such session.
+    """
+    info = session_store(runtime).resolve(session_id)
+    return {name: agent.model for name, agent in info.agents.items() if agent.model}
 
 
 class RecordingMemory:
@@ -75,6 +85,10 @@ class RecordingMemory:
         batch = list(messages)
         self.inner.extend(batch)
         self.recorder.record(self.agent, batch)
+
+    def record_pin(self, message: Message) -> None:
+        """Record that `message` (of the history) was pinned or unpinned."""
+        self.recorder.record_pin(self.agent, message)
 
     def set_prompt(self, messages: Iterable[Message]) -> None:
         """Replace the prompt messages (not saved: they come from the agent's definition)."""
@@ -181,6 +195,16 @@ class SessionRecorder:
             writer.append(agent, messages)
             _add_usage(writer.info.agents[agent], messages, self._agents.get(agent))
             self._save_info()
+        except SessionError as exc:
+            self._report(exc)
+
+    def record_pin(self, agent: str, message: Message) -> None:
+        """Record that a message of `agent`'s history was pinned or unpinned."""
+        writer = self._writer
+        if writer is None:
+            return
+        try:
+            writer.append_pin(agent, message)
         except SessionError as exc:
             self._report(exc)
 

@@ -24,6 +24,7 @@ __all__ = [
     "OTelSettings",
     "OpenAISettings",
     "ProviderSettings",
+    "ServeSettings",
     "SessionSettings",
     "Settings",
 ]
@@ -193,6 +194,19 @@ class SessionSettings(BaseModel):
     directory: str = ".fastagent/sessions"
 
 
+class ServeSettings(BaseModel):
+    """``fastagent serve`` (see docs/serve.md).
+
+    Attributes:
+        answer_timeout: Seconds an agent waits for its MCP client to answer a question
+            (human input) or an approval before it goes on without one.
+    """
+
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+    answer_timeout: float = Field(default=600.0, gt=0)
+
+
 class Settings(BaseModel):
     """The whole configuration of a fastagent app.
 
@@ -210,6 +224,7 @@ class Settings(BaseModel):
         logger: Logging and terminal display.
         otel: OpenTelemetry traces.
         sessions: Saved sessions of chats and ``go`` runs.
+        serve: ``fastagent serve``.
         durable: Durable execution on DBOS (docs/durable.md); None (the default): off.
         agents: Agent declarations by name. Kept as raw mappings here (config/ sits below
             agents/); each entry is validated against its workflow type's declaration model
@@ -231,5 +246,6 @@ class Settings(BaseModel):
     logger: LoggerSettings = Field(default_factory=LoggerSettings)
     otel: OTelSettings = Field(default_factory=OTelSettings)
     sessions: SessionSettings = Field(default_factory=SessionSettings)
+    serve: ServeSettings = Field(default_factory=ServeSettings)
     durable: DurableSettings | None = None
     agents: dict[str, Any] = Field(default_factory=dict)
