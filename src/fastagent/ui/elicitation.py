@@ -51,9 +51,9 @@ class TerminalElicitor(TerminalAsker):
         output: Where questions are written (default ``sys.stdout``).
         interactive: Overrides whether a user can answer; by default, whether `input` is a
             terminal.
-        events: Where `PromptOpened` / `PromptClosed` announce each question, so a live
-            progress display pauses while it is on screen; by default the events of the
-            `Runtime` the request arrives in.
+        events: Where `UserInputRequested` / `UserInputFinished` announce each question, so
+            a live progress display pauses while it is on screen; by default the events of
+            the `Runtime` the request arrives in.
     """
 
     writes_to_stdout = True
@@ -81,17 +81,17 @@ class TerminalElicitor(TerminalAsker):
     @contextlib.contextmanager
     def _on_screen(self, server_name: str) -> Iterator[None]:
         """Hold the lock and announce the question for its whole time on screen."""
-        from fastagent.events import PromptClosed, PromptOpened
+        from fastagent.events import UserInputFinished, UserInputRequested
 
         bus = self._bus()  # worker threads run in a copy of the caller's context
         with self._lock:
             if bus is not None:
-                bus.publish(PromptOpened(source=server_name))
+                bus.publish(UserInputRequested(kind="elicitation", server=server_name))
             try:
                 yield
             finally:
                 if bus is not None:
-                    bus.publish(PromptClosed(source=server_name))
+                    bus.publish(UserInputFinished(kind="elicitation", server=server_name))
 
     async def elicit(
         self, server_name: str, message: str, schema: Mapping[str, Any]
