@@ -386,6 +386,7 @@ class ServerConnection:
                         errlog=stderr.errlog if stderr is not None else None,
                         http_statuses=statuses,
                         tag=tag,
+                        events=self.events,
                     )
                 )
             finally:

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     import httpx2
 
     from fastagent.config.mcp_settings import MCPServerSettings, OAuthSettings
+    from fastagent.events import EventBus
 
 __all__ = [
     "CALLBACK_PATH",
@@ -98,6 +99,7 @@ def build_oauth_provider(
     out: IO[str] | None = None,
     on_url: Callable[[str], Any] | None = None,
     callback_timeout: float = DEFAULT_CALLBACK_TIMEOUT,
+    events: EventBus | None = None,
 ) -> httpx2.Auth:
     """The ``httpx2.Auth`` that authorizes requests to server `name` (``settings.auth`` set).
 
@@ -109,6 +111,9 @@ def build_oauth_provider(
         out: Where the authorization URL is printed (stderr by default).
         on_url: Called with the authorization URL after it is printed (tests follow it).
         callback_timeout: Seconds to wait for the browser's redirect.
+        events: Where the wait for the browser is announced (`UserInputRequested` /
+            `UserInputFinished`, kind ``authorization``) so a live display pauses while
+            the URL is on screen.
 
     Raises:
         MCPServerError: Only a person could authorize (browser flow, no
@@ -185,6 +190,7 @@ def build_oauth_provider(
         out=out,
         on_url=on_url,
         handler=handler,
+        events=events,
     )
     return _code_provider_class()(
         name=name,
