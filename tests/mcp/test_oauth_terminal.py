@@ -16,64 +16,25 @@ from __future__ import annotations
 import io
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pexpect
-import pyte
 import pytest
 
 from fastagent.events import Event, EventBus
 from fastagent.exceptions import MCPServerError
 from fastagent.mcp.oauth_redirect import Authorizer
+from terminal_screen import PROGRESS_MARKS, Screen
 
 COLUMNS, ROWS = 120, 40
 HEADER = "Authorize access to MCP server 'guarded' in a browser:"
 
 
-class Terminal:
-    """A child process in a pseudo-terminal, and the screen its output draws."""
-
-    def __init__(self, child: pexpect.spawn) -> None:
-        self.child = child
-        self.screen = pyte.Screen(COLUMNS, ROWS)
-        self.stream = pyte.Stream(self.screen)
-        self.output: list[str] = []
-        self.ended = False
-
-    def pump(self, seconds: float) -> None:
-        """Feed the screen with what the child writes during `seconds`."""
-        deadline = time.monotonic() + seconds
-        while not self.ended and time.monotonic() < deadline:
-            try:
-                chunk = self.child.read_nonblocking(65536, timeout=0.1)
-            except pexpect.TIMEOUT:
-                continue
-            except pexpect.EOF:
-                self.ended = True
-                break
-            self.output.append(chunk)
-            self.stream.feed(chunk)
-
-    def lines(self) -> list[str]:
-        """The screen's rows, trailing blanks cut."""
-        return [row.rstrip() for row in self.screen.display]
-
-    def wait_for(self, condition: Callable[[], bool], what: str, seconds: float = 60) -> None:
-        deadline = time.monotonic() + seconds
-        while not condition():
-            if time.monotonic() > deadline or self.ended:
-                raise AssertionError(f"{what} never came; the screen was:\n" + self.text())
-            self.pump(0.2)
-
-    def text(self) -> str:
-        return "\n".join(self.lines())
-
-
 @pytest.fixture
-def terminal(oauth_server: str, tmp_path: Path) -> Iterator[Terminal]:
+def terminal(oauth_server: str, tmp_path: Path) -> Iterator[Screen]:
     project = tmp_path / "project"
     (project / ".git").mkdir(parents=True)
     (project / "fastagent.yaml").write_text(
@@ -111,44 +72,36 @@ def terminal(oauth_server: str, tmp_path: Path) -> Iterator[Terminal]:
         dimensions=(ROWS, COLUMNS),
     )
     try:
-        yield Terminal(child)
+        yield Screen(child, rows=ROWS, columns=COLUMNS)
     finally:
         child.close(force=True)
 
 
-def _url_block(lines: list[str]) -> tuple[int, list[str]]:
-    """Where the header is, and the rows from it to the last row that is not blank."""
-    top = next(i for i, line in enumerate(lines) if HEADER in line)
-    bottom = max(i for i, line in enumerate(lines) if line.strip())
-    return top, lines[top : bottom + 1]
-
-
 def _url(block: list[str]) -> str:
-    """The URL printed under the header, joined across the rows it wrapped over."""
-    assert block[1].startswith("  http://127.0.0.1:"), block
-    parts = [block[1][2:]]
-    for row in block[2:]:
-        parts.append(row)
-    return "".join(parts)
+    """The URL printed under the header, joined across the rows it wrapped over ('' if none)."""
+    if len(block) < 2 or not block[1].startswith("  http://"):
+        return ""
+    return block[1][2:] + "".join(block[2:])
 
 
-def test_the_authorization_url_is_not_drawn_over(terminal: Terminal) -> None:
+def test_the_authorization_url_is_not_drawn_over(terminal: Screen) -> None:
     terminal.wait_for(lambda: HEADER in terminal.text(), "the authorization URL")
     # The URL wraps over several rows; wait until all of it is written.
     terminal.wait_for(
-        lambda: "code_challenge_method=S256" in _url(_url_block(terminal.lines())[1]),
+        lambda: "code_challenge_method=S256" in _url(terminal.from_row_with(HEADER)),
         "the whole authorization URL",
     )
-    first = _url_block(terminal.lines())
+    first = terminal.from_row_with(HEADER)
     # The live display redraws 8 times a second while the server is connecting: give it
     # many chances to draw over the URL or below it.
     terminal.pump(2.5)
-    top, block = _url_block(terminal.lines())
-    assert (top, block) == first, terminal.text()
+    block = terminal.from_row_with(HEADER)
+    assert block == first, terminal.text()
     assert block[0] == HEADER, terminal.text()  # nothing drawn on the header's row either
     assert all(len(row) == COLUMNS for row in block[1:-1]), terminal.text()  # wrapped rows
     url = _url(block)
-    assert "connecting" not in url and "guarded" not in url, terminal.text()
+    assert url.startswith("http://127.0.0.1:"), terminal.text()
+    assert not any(mark in url for mark in PROGRESS_MARKS), terminal.text()
 
     # The URL as read off the screen is the one the app waits for: the server redirects the
     # "browser" to the app's callback listener, which accepts the code.
@@ -157,11 +110,10 @@ def test_the_authorization_url_is_not_drawn_over(terminal: Terminal) -> None:
     assert page.status_code == 200 and "Authorization complete" in page.text, page.text
 
     terminal.wait_for(lambda: terminal.ended, "the end of the run", seconds=90)
-    output = "".join(terminal.output)
-    assert "client: " in output, terminal.text()
+    assert "client: " in "".join(terminal.output), terminal.text()
     terminal.child.close()
     assert terminal.child.exitstatus == 0, terminal.text()
-    assert _url_block(terminal.lines())[1][: len(block)] == block, terminal.text()
+    assert terminal.from_row_with(HEADER)[: len(block)] == block, terminal.text()
 
 
 # --- the announcement itself ------------------------------------------------------------------
