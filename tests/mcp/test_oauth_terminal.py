@@ -14,6 +14,7 @@ published around the wait for the browser however it ends; the last tests check 
 from __future__ import annotations
 
 import io
+import re
 import sys
 import time
 from collections.abc import Iterator
@@ -86,10 +87,10 @@ def _url(block: list[str]) -> str:
 
 def test_the_authorization_url_is_not_drawn_over(terminal: Screen) -> None:
     terminal.wait_for(lambda: HEADER in terminal.text(), "the authorization URL")
-    # The URL wraps over several rows; wait until all of it is written.
+    # The URL wraps over several rows; wait until all of it is written (its line ended).
+    whole = re.compile(re.escape(HEADER) + r"\r?\n  http://\S+\r?\n")
     terminal.wait_for(
-        lambda: "code_challenge_method=S256" in _url(terminal.from_row_with(HEADER)),
-        "the whole authorization URL",
+        lambda: whole.search("".join(terminal.output)) is not None, "the whole authorization URL"
     )
     first = terminal.from_row_with(HEADER)
     # The live display redraws 8 times a second while the server is connecting: give it
