@@ -4,8 +4,9 @@
 a terminal emulator (pyte), so the test sees the screen a person would. While it connects to
 the OAuth-protected server (tests/mcp/servers/oauth_server.py) the live display shows the
 server as connecting; the authorization URL printed meanwhile must stay intact, with nothing
-drawn over or after it, until the browser comes back. The test then opens the URL it read
-off the screen: the server accepts it only if every character of it survived.
+drawn over or after it, until the browser comes back, however long past the server's
+``init_timeout`` that takes. The test then opens the URL it read off the screen: the server
+accepts it only if every character of it survived.
 
 The pause comes from `UserInputRequested` / `UserInputFinished` (kind ``authorization``),
 published around the wait for the browser however it ends; the last tests check that pair.
@@ -41,7 +42,7 @@ def terminal(oauth_server: str, tmp_path: Path) -> Iterator[Screen]:
     (project / "fastagent.yaml").write_text(
         "mcp:\n  servers:\n    guarded:\n"
         f"      url: {oauth_server}\n"
-        "      init_timeout: 120\n"
+        "      init_timeout: 5\n"  # the test takes longer than that to "open" the URL
         f"      auth:\n        token_dir: {tmp_path / 'tokens'}\n",
         encoding="utf-8",
     )
@@ -94,8 +95,9 @@ def test_the_authorization_url_is_not_drawn_over(terminal: Screen) -> None:
     )
     first = terminal.from_row_with(HEADER)
     # The live display redraws 8 times a second while the server is connecting: give it
-    # many chances to draw over the URL or below it.
-    terminal.pump(2.5)
+    # many chances to draw over the URL or below it. Waiting longer than the server's
+    # init_timeout also shows that the person's time in the browser does not count.
+    terminal.pump(6)
     block = terminal.from_row_with(HEADER)
     assert block == first, terminal.text()
     assert block[0] == HEADER, terminal.text()  # nothing drawn on the header's row either
@@ -154,15 +156,18 @@ PAIR = [
 
 async def test_the_wait_for_the_browser_is_announced_and_ends_on_a_timeout() -> None:
     bus, out = EventBus(), io.StringIO()
-    authorizer, seen = _authorizer(bus, out)
+    waits: list[bool] = []
+    authorizer, seen = _authorizer(bus, out, on_wait=waits.append)
     started = time.monotonic()
     await authorizer.redirect("http://127.0.0.1:1/authorize?state=s")
     assert _kinds(seen) == PAIR[:1]
     assert seen[0][1] == ""  # announced before the URL is printed
+    assert waits == [True]  # the connection's start-up timeout stops meanwhile
     with pytest.raises(MCPServerError, match="no OAuth authorization arrived"):
         await authorizer.callback()
     assert time.monotonic() - started < 20
     assert _kinds(seen) == PAIR
+    assert waits == [True, False]
     assert "http://127.0.0.1:1/authorize?state=s" in seen[1][1]
 
 

@@ -100,6 +100,7 @@ def build_oauth_provider(
     on_url: Callable[[str], Any] | None = None,
     callback_timeout: float = DEFAULT_CALLBACK_TIMEOUT,
     events: EventBus | None = None,
+    on_wait: Callable[[bool], object] | None = None,
 ) -> httpx2.Auth:
     """The ``httpx2.Auth`` that authorizes requests to server `name` (``settings.auth`` set).
 
@@ -114,6 +115,8 @@ def build_oauth_provider(
         events: Where the wait for the browser is announced (`UserInputRequested` /
             `UserInputFinished`, kind ``authorization``) so a live display pauses while
             the URL is on screen.
+        on_wait: Called with True when the wait for the person in the browser starts, and
+            with False when it ends (a connection stops its start-up timeout meanwhile).
 
     Raises:
         MCPServerError: Only a person could authorize (browser flow, no
@@ -191,6 +194,7 @@ def build_oauth_provider(
         on_url=on_url,
         handler=handler,
         events=events,
+        on_wait=on_wait,
     )
     return _code_provider_class()(
         name=name,

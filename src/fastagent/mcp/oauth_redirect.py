@@ -258,7 +258,8 @@ class Authorizer:
     otherwise it prints the URL, starts a `CallbackListener` and opens a browser if asked.
     From printing the URL until the redirect arrives (or the wait ends), the wait is
     announced on `events` (`UserInputRequested` / `UserInputFinished`, kind
-    ``authorization``), so a live display does not draw over the URL.
+    ``authorization``), so a live display does not draw over the URL, and told to `on_wait`
+    (True, then False), so a start-up timeout does not count the person's time.
     """
 
     def __init__(
@@ -273,6 +274,7 @@ class Authorizer:
         on_url: Callable[[str], Any] | None,
         handler: Callable[..., Any] | None = None,
         events: EventBus | None = None,
+        on_wait: Callable[[bool], object] | None = None,
     ) -> None:
         self.server = server
         self.port = port
@@ -283,6 +285,7 @@ class Authorizer:
         self.on_url = on_url
         self.handler = handler
         self.events = events
+        self.on_wait = on_wait
         self._listener: CallbackListener | None = None
         self._result: AuthorizationCodeResult | None = None
         self._on_screen = False
@@ -345,14 +348,22 @@ class Authorizer:
         """The URL goes on screen: a live display pauses until `_finish`."""
         from fastagent.events import UserInputRequested
 
-        if self.events is not None and not self._on_screen:
-            self._on_screen = True
+        if self._on_screen:
+            return
+        self._on_screen = True
+        if self.on_wait is not None:
+            self.on_wait(True)
+        if self.events is not None:
             self.events.publish(UserInputRequested(kind="authorization", server=self.server))
 
     def _finish(self) -> None:
         """The wait for the browser ended (a redirect, a refusal, a timeout, cancelled)."""
         from fastagent.events import UserInputFinished
 
-        if self.events is not None and self._on_screen:
-            self._on_screen = False
+        if not self._on_screen:
+            return
+        self._on_screen = False
+        if self.on_wait is not None:
+            self.on_wait(False)
+        if self.events is not None:
             self.events.publish(UserInputFinished(kind="authorization", server=self.server))
