@@ -38,8 +38,6 @@ __all__ = [
     "ModelRequest",
     "ModelResponse",
     "ProgressUpdate",
-    "PromptClosed",
-    "PromptOpened",
     "RetryScheduled",
     "ServerConnected",
     "ServerConnecting",
@@ -166,18 +164,31 @@ class ContextCompacted(Event):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class UserInputRequested(Event):
-    """The run waits for the user (a tool approval, a question): a live display pauses."""
+    """The run waits for the user: a question or a URL to open is on the terminal.
 
-    agent: str
+    A live display pauses until the matching `UserInputFinished`, so it cannot draw over
+    the question or the user's typing. Every prompt publishes the pair.
+
+    Attributes:
+        agent: The agent that asks (empty when an MCP server asks).
+        kind: ``approval`` (a tool call to allow), ``question`` (an agent's
+            ``human_input``), ``elicitation`` (an MCP server asks for values or to open a
+            page) or ``authorization`` (an OAuth authorization URL to open in a browser).
+        server: The MCP server that asks or is being authorized, if one is.
+    """
+
+    agent: str = ""
     kind: str = "approval"
+    server: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class UserInputFinished(Event):
-    """The user answered (or the question was abandoned)."""
+    """The user answered, or the wait `UserInputRequested` announced ended another way."""
 
-    agent: str
+    agent: str = ""
     kind: str = "approval"
+    server: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -231,24 +242,6 @@ class ErrorOccurred(Event):
     source: str
     error: str
     error_type: str = ""
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PromptOpened(Event):
-    """A question is on the terminal waiting for the user (elicitation, approval, input).
-
-    A live display pauses until the matching `PromptClosed`, so it cannot draw over the
-    question or the user's typing.
-    """
-
-    source: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PromptClosed(Event):
-    """The question `PromptOpened` announced is answered (or abandoned)."""
-
-    source: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -5,7 +5,6 @@ import io
 import json
 import os
 import stat
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -39,8 +38,6 @@ from fastagent.messages import ToolCall
 from fastagent.tools import ToolSet
 
 from .conftest import free_port, mcp_settings, server_settings
-
-OAUTH_SERVER = Path(__file__).parent / "servers" / "oauth_server.py"
 
 
 def oauth_server_settings(url: str, tmp_path: Path, **auth: Any) -> Any:
@@ -237,32 +234,6 @@ async def test_registry_reports_non_interactive_error(tmp_path: Path) -> None:
 
 
 # --- the full flow against the SDK's authorization server ------------------------------------
-
-
-@pytest.fixture
-def oauth_server() -> Iterator[str]:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, str(OAUTH_SERVER), str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        with httpx.Client() as client:
-            for _ in range(400):
-                try:
-                    client.get(f"http://127.0.0.1:{port}/.well-known/oauth-authorization-server")
-                    break
-                except httpx.TransportError:
-                    if process.poll() is not None:
-                        raise RuntimeError("oauth server exited") from None
-
-                    time.sleep(0.025)
-        yield f"http://127.0.0.1:{port}/mcp"
-    finally:
-        os.killpg(process.pid, 15)
-        process.wait(10)
 
 
 async def _whoami_via_provider(url: str, provider: Any) -> str:
