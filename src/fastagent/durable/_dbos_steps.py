@@ -15,7 +15,7 @@ from dbos._context import get_local_dbos_context
 
 from fastagent.durable.errors import DurableError
 from fastagent.messages import Message, ToolCall, ToolResult
-from fastagent.steps import StepOutcome, set_idempotency_key, use_steps
+from fastagent.steps import StepOutcome, enter_step, use_steps
 
 __all__ = ["HANDLERS", "WORKFLOW_NAME", "DbosSteps", "turn_workflow"]
 
@@ -68,7 +68,7 @@ async def _run_step(
     async def body() -> dict[str, Any]:
         nonlocal ran
         ran = True
-        undo = set_idempotency_key(f"{workflow}:{step}")
+        undo = enter_step(workflow, step)
         try:
             return await run()
         finally:
