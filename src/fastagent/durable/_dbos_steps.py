@@ -28,30 +28,39 @@ HANDLERS: dict[str, TurnHandler] = {}
 
 
 class DbosSteps:
-    """Runs model calls and tool calls as DBOS steps whose results are history dicts."""
+    """Runs model calls and tool calls as DBOS steps whose results are history dicts.
+
+    A step that runs returns its own value; only a replayed step's value is rebuilt from
+    the recorded dict (the history format is lossless, so both are the same).
+    """
 
     async def model_step(
         self, call: Callable[[], Awaitable[Message]], *, model: str
     ) -> StepOutcome[Message]:
         """Run one model call as a step (or read back its recorded reply)."""
+        made: list[Message] = []
 
         async def run() -> dict[str, Any]:
-            return (await call()).to_dict()
+            made.append(await call())
+            return made[0].to_dict()
 
         data, replayed, step, workflow = await _run_step(f"model {model}", run)
-        return StepOutcome(Message.from_dict(data), replayed, step, workflow)
+        reply = made[0] if made and not replayed else Message.from_dict(data)
+        return StepOutcome(reply, replayed, step, workflow)
 
     async def tool_step(
         self, call: Callable[[], Awaitable[ToolResult]], tool_call: ToolCall
     ) -> StepOutcome[ToolResult]:
         """Run one tool call as a step (or read back its recorded result)."""
+        made: list[ToolResult] = []
 
         async def run() -> dict[str, Any]:
-            result = await call()
-            return result.model_dump(mode="json", by_alias=True, exclude_none=True)
+            made.append(await call())
+            return made[0].model_dump(mode="json", by_alias=True, exclude_none=True)
 
         data, replayed, step, workflow = await _run_step(f"tool {tool_call.name}", run)
-        return StepOutcome(ToolResult.model_validate(data), replayed, step, workflow)
+        result = made[0] if made and not replayed else ToolResult.model_validate(data)
+        return StepOutcome(result, replayed, step, workflow)
 
 
 async def _run_step(
