@@ -170,3 +170,41 @@ def test_a_replayed_tool_step_is_an_instant_span_under_the_agent() -> None:
         REPLAYED: True,
     }
     provider.shutdown()
+
+
+async def test_an_agent_used_as_a_tool_marks_its_calls_with_the_tool_step(
+    tmp_path: Path,
+) -> None:
+    with (
+        ScriptedOpenAI(tool="helper", arguments={"message": "look it up"}) as server,
+        otlp_receiver() as receiver,
+    ):
+        settings = Settings.model_validate(
+            {
+                "default_model": "generic.test-model",
+                "generic": {"base_url": server.base_url, "api_key": "test-key"},
+                "logger": {"type": "none"},
+                "durable": {"database": str(tmp_path / "durable.sqlite")},
+                "otel": {"enabled": True, "endpoint": receiver.url},
+            }
+        )
+        fast = FastAgent("nested", parse_cli_args=False, quiet=True, settings=settings)
+        fast.agent("helper", "Help.")
+        fast.agent("lead", "Ask the helper.", agents=["helper"], default=True)
+        async with fast.run() as app:
+            assert (await app.send("go", key="nested-1")).startswith("answer: ")
+
+    lead = receiver.one("invoke_agent lead")
+    helper = receiver.one("invoke_agent helper")
+    tool = parent(receiver, helper)
+    assert tool.name == "execute_tool helper" and parent(receiver, tool) is lead
+    assert (tool.attributes[WORKFLOW_ID], tool.attributes[STEP]) == ("nested-1", 2)
+    chats = receiver.named("chat test-model")
+    inner = [c for c in chats if parent(receiver, c) is helper]
+    outer = sorted(
+        (c for c in chats if parent(receiver, c) is lead), key=lambda s: s.start_time_unix_nano
+    )
+    assert [c.attributes[STEP] for c in outer] == [1, 3]
+    # The helper's model calls are part of the lead's tool step 2, not steps of their own.
+    assert len(inner) == 2
+    assert all((c.attributes[WORKFLOW_ID], c.attributes[STEP]) == ("nested-1", 2) for c in inner)

@@ -15,7 +15,7 @@ from dbos._context import get_local_dbos_context
 
 from fastagent.durable.errors import DurableError
 from fastagent.messages import Message, ToolCall, ToolResult
-from fastagent.steps import StepOutcome, enter_step, use_steps
+from fastagent.steps import StepOutcome, current_step, enter_step, use_steps
 
 __all__ = ["HANDLERS", "WORKFLOW_NAME", "DbosSteps", "turn_workflow"]
 
@@ -69,7 +69,10 @@ async def _run_step(
     ctx = get_local_dbos_context()
     if ctx is None or not ctx.is_workflow():
         # Inside a step already (an agent used as a tool): part of that step, not its own.
-        return await run(), False, 0, ""
+        outer = current_step()
+        if outer is None:
+            return await run(), False, 0, ""
+        return await run(), False, outer.step, outer.workflow_id
     workflow = ctx.workflow_id or ""
     step = ctx.function_id + 1
     ran = False
