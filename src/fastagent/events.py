@@ -99,7 +99,10 @@ class ModelRequest(Event):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ModelResponse(Event):
-    """A model call returned."""
+    """A model call returned.
+
+    Inside a durable turn, `workflow_id` and `step` name the recorded step the call was.
+    """
 
     agent: str
     model: str
@@ -109,6 +112,8 @@ class ModelResponse(Event):
     duration: float = 0.0
     provider: str = ""
     response_model: str | None = None
+    workflow_id: str = ""
+    step: int = 0
     message: Message | None = field(default=None, metadata=CONTENT, repr=False, compare=False)
 
 

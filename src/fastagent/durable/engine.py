@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -91,8 +92,6 @@ class DurableEngine:
             from fastagent.durable import _dbos_steps
         except ImportError as exc:
             raise dbos_missing() from exc
-        if self.database_url.startswith("sqlite:///"):
-            _prepare_sqlite(Path(self.database_url.removeprefix("sqlite:///")))
         config: DBOSConfig = {
             "name": self.app_name,
             "system_database_url": self.database_url,
@@ -101,6 +100,10 @@ class DurableEngine:
             "serializer": DBOSPortableJSON,
             "log_level": "WARNING",
         }
+        if self.database_url.startswith("sqlite:///"):
+            path = Path(self.database_url.removeprefix("sqlite:///"))
+            _prepare_sqlite(path)
+            config["db_engine_kwargs"] = {"creator": partial(_connect_sqlite, path)}
         _dbos_steps.HANDLERS.clear()
         _dbos_steps.HANDLERS.update(self._handlers)
         try:
@@ -178,6 +181,21 @@ def _restore_default_executor() -> None:
     except RuntimeError:
         return
     loop.set_default_executor(ThreadPoolExecutor(thread_name_prefix="asyncio"))
+
+
+def _connect_sqlite(path: Path) -> Any:
+    """A connection to the system database whose commits sync only at WAL checkpoints.
+
+    With ``synchronous=NORMAL`` in WAL mode a commit is not fsynced: it survives the
+    process being killed (what durable steps protect against), and only an OS crash or power
+    loss may lose the last commits, whose steps then run again, as a step in flight at a
+    crash does (at-least-once). SQLite's default (``FULL``) syncs every step's commit.
+    """
+    import sqlite3
+
+    connection = sqlite3.connect(path, check_same_thread=False)
+    connection.execute("PRAGMA synchronous=NORMAL")
+    return connection
 
 
 def _prepare_sqlite(path: Path) -> None:

@@ -250,10 +250,12 @@ class AugmentedLLM:
             steps = active_steps()
             replayed = False
             reply: Message | None = None
+            workflow_id, step = "", 0
             if steps is not None:
                 # A durable step, outside the provider's retries: they stay inside one step.
                 outcome = await steps.model_step(partial(provider.complete, request), model=model)
                 reply, replayed = outcome.value, outcome.replayed
+                workflow_id, step = outcome.workflow_id, outcome.step
                 if replayed and bus is not None:
                     bus.publish(_replayed(self.name, "model", model, outcome.step, outcome))
             elif streaming:
@@ -296,6 +298,8 @@ class AugmentedLLM:
                         duration=time.perf_counter() - call_started,
                         provider=provider.name,
                         response_model=reply.model,
+                        workflow_id=workflow_id,
+                        step=step,
                         message=reply,
                     )
                 )

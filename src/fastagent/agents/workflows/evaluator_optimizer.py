@@ -201,7 +201,7 @@ class EvaluatorOptimizerAgent(BaseAgent):
     async def _run(
         self, messages: MessageInput, params: RequestParams | None
     ) -> EvaluatorOptimizerResult:
-        from fastagent.agents.workflows._common import sum_usage
+        from fastagent.agents.workflows._common import published_step, sum_usage
         from fastagent.agents.workflows._workflow_llm import request_text
         from fastagent.llm.params import RequestParams
         from fastagent.llm.structured import parse_structured
@@ -211,22 +211,29 @@ class EvaluatorOptimizerAgent(BaseAgent):
         drafts: list[Message] = []
         verdicts: list[Message] = []
         asked = RequestParams(response_format=Evaluation)
+        kind, generator, evaluator = "evaluator_optimizer", self.generator, self.evaluator
         try:
-            drafts.append(await self.generator.generate(messages, params))
+            with published_step(self, kind, "generate", index=1, agent=generator.name):
+                drafts.append(await generator.generate(messages, params))
             while True:
                 prompt = evaluation_prompt(request, drafts[-1].text, len(drafts))
-                verdicts.append(await self.evaluator.generate(prompt, asked))
-                try:
-                    evaluation = parse_structured(verdicts[-1].text, Evaluation)
-                except ModelOutputError as exc:
-                    raise self._no_rating(exc) from None
+                index = len(drafts)
+                critic = evaluator.name
+                with published_step(self, kind, "evaluate", index=index, agent=critic) as note:
+                    verdicts.append(await evaluator.generate(prompt, asked))
+                    try:
+                        evaluation = parse_structured(verdicts[-1].text, Evaluation)
+                    except ModelOutputError as exc:
+                        raise self._no_rating(exc) from None
+                    note.detail = str(evaluation.rating)
                 rounds.append(Round(drafts[-1], evaluation))
                 if evaluation.rating.rank >= self.min_rating.rank:
                     break
                 if len(rounds) > self.max_refinements:
                     break
                 feedback = refinement_prompt(request, drafts[-1].text, evaluation)
-                drafts.append(await self.generator.generate(feedback, params))
+                with published_step(self, kind, "generate", index=index + 1, agent=generator.name):
+                    drafts.append(await generator.generate(feedback, params))
         finally:
             spent = sum_usage([*drafts, *verdicts])
             self._spent = spent if self._spent is None else self._spent + spent
