@@ -21,10 +21,6 @@ if TYPE_CHECKING:
 __all__ = ["AgentApp"]
 
 
-class _UnknownAgentAttribute(UnknownAgentError, AttributeError):
-    """`UnknownAgentError` raised by attribute access, so `hasattr` and friends still work."""
-
-
 class AgentApp:
     """The agents of a running app.
 
@@ -113,17 +109,32 @@ class AgentApp:
         return self._agents[self._default]
 
     def __getitem__(self, name: str) -> BaseAgent:
+        """The agent called `name`.
+
+        Raises:
+            UnknownAgentError: No agent has that name (the hint suggests the closest one).
+        """
         agent = self._agents.get(name)
         if agent is None:
-            raise self._unknown(name, UnknownAgentError)
+            raise self._unknown(name)
         return agent
 
     def __getattr__(self, name: str) -> BaseAgent:
+        """The agent called `name` (``app.writer``), when no attribute has that name.
+
+        Raises:
+            UnknownAgentError: No agent has that name (an `AttributeError` too).
+        """
         if name.startswith("_"):
             raise AttributeError(name)
+        attribute = getattr(type(self), name, None)
+        if isinstance(attribute, property):
+            # Its getter raised an AttributeError (`default` raises UnknownAgentError, one):
+            # Python then asks here; run it again so its own error, not "unknown agent", shows.
+            return attribute.__get__(self, type(self))  # type: ignore[no-any-return]
         agent = self._agents.get(name)
         if agent is None:
-            raise self._unknown(name, _UnknownAgentAttribute)
+            raise self._unknown(name)
         return agent
 
     def __contains__(self, name: object) -> bool:
@@ -247,12 +258,14 @@ class AgentApp:
             )
         return await chat(self, agent, read=read, write=write)
 
-    def _unknown(self, name: str, error: type[UnknownAgentError]) -> UnknownAgentError:
+    def _unknown(self, name: str) -> UnknownAgentError:
         names = list(self._agents)
         close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
         suggestion = f"did you mean '{close[0]}'?" if close else "use one of the names listed"
-        return error(
-            f"unknown agent '{name}' (agents: {', '.join(names) or 'none'})", hint=suggestion
+        return UnknownAgentError(
+            f"unknown agent '{name}' (agents: {', '.join(names) or 'none'})",
+            hint=suggestion,
+            agent=name,
         )
 
     def __repr__(self) -> str:

@@ -260,7 +260,7 @@ class SessionRecorder:
         if not self._failed:
             self._failed = True
             hint = f" ({exc.hint})" if exc.hint else ""
-            self.runtime.notice(f"session not saved: {exc}{hint}")
+            self.runtime.notice(f"session not saved: {exc.message}{hint}")
 
 
 def _history(memory: Any) -> list[Message]:

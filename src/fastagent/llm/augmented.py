@@ -29,7 +29,7 @@ from fastagent.events import (
     StepReplayed,
     StreamDelta,
 )
-from fastagent.exceptions import ContextWindowExceededError, ProviderError
+from fastagent.exceptions import ContextWindowExceededError, FastAgentError, ProviderError
 from fastagent.llm.memory import Memory, SimpleMemory
 from fastagent.llm.params import RequestParams
 from fastagent.llm.structured import json_instruction, parse_structured
@@ -194,7 +194,11 @@ class AugmentedLLM:
                 exc.message += self._window_counts(new)
             if bus is not None:
                 bus.publish(
-                    ErrorOccurred(source=self.name, error=str(exc), error_type=type(exc).__name__)
+                    ErrorOccurred(
+                        source=self.name,
+                        error=exc.message if isinstance(exc, FastAgentError) else str(exc),
+                        error_type=type(exc).__name__,
+                    )
                 )
             raise
         finally:

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Final, Literal
 
 from fastagent.agents.base import BaseAgent
 from fastagent.agents.workflows._common import first_leaf
-from fastagent.exceptions import UserError, WorkflowTimeoutError
+from fastagent.exceptions import FastAgentError, UserError, WorkflowTimeoutError
 
 if TYPE_CHECKING:
     from fastagent.llm.augmented import MessageInput
@@ -81,7 +81,9 @@ class BranchResult:
         """The reply's text, or ``error: <ErrorType>: <message>``."""
         if self.reply is not None:
             return self.reply.text
-        return f"error: {type(self.error).__name__}: {self.error}"
+        error = self.error
+        detail = error.message if isinstance(error, FastAgentError) else str(error)
+        return f"error: {type(error).__name__}: {detail}"
 
 
 @dataclass(frozen=True)
