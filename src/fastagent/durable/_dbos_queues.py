@@ -65,12 +65,20 @@ def install_local_concurrency() -> None:
     SystemDatabase._fastagent_local_concurrency = True  # type: ignore[attr-defined]
 
 
-async def register_queue(name: str, settings: QueueSettings, *, update: bool) -> None:
+async def register_queue(name: str, settings: QueueSettings, *, update: bool) -> float:
     """Create queue `name` in the database from `settings` (and overwrite it when `update`).
 
     With ``partition_by_provider`` the concurrency and the rate apply to each provider's
     partition; otherwise to the whole queue.
+
+    Returns:
+        0 when nothing changed; else how long to wait before enqueuing so that every worker
+        polls with the new settings. A worker reads a queue's settings at the start of a
+        poll and dequeues one poll interval later, so for one interval it still applies the
+        old ones (four times the longer interval and at least a second, to be safe on a
+        loaded machine).
     """
+    before = await DBOS.retrieve_queue_async(name)
     rate = None
     if settings.rate is not None:
         limit, period = parse_rate(settings.rate)
@@ -84,4 +92,18 @@ async def register_queue(name: str, settings: QueueSettings, *, update: bool) ->
         options |= {"partition_concurrency": settings.concurrency, "partition_limiter": rate}
     else:
         options |= {"global_concurrency": settings.concurrency, "limiter": rate}
-    await DBOS.register_queue_async(name, **options)
+    after = await DBOS.register_queue_async(name, **options)
+    if before is None or _limits(before) == _limits(after):
+        return 0.0
+    return max(1.0, 4 * max(before._polling_interval_sec, after._polling_interval_sec))
+
+
+def _limits(queue: Queue) -> tuple[Any, ...]:
+    return (
+        queue._concurrency,
+        queue._worker_concurrency,
+        queue._limiter,
+        queue._partition_concurrency,
+        queue._partition_limiter,
+        queue._polling_interval_sec,
+    )

@@ -207,12 +207,15 @@ class DurableEngine:
         if rate is not None:
             settings = settings.model_copy(update={"rate": rate})
         try:
-            await _dbos_queues.register_queue(name, settings, update=update)
+            settle = await _dbos_queues.register_queue(name, settings, update=update)
         except ValueError as exc:
             raise DurableError(
                 f"durable queue {name!r}: {exc}", hint=f"check durable.queues.{name}"
             ) from None
         self._registered.add(name)
+        if settle:
+            _log.debug("queue %s changed: waiting %.2f s for the workers to see it", name, settle)
+            await asyncio.sleep(settle)
 
     async def register_queues(self) -> None:
         """Create the config's queues that the database does not have yet."""
