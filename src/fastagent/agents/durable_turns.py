@@ -87,8 +87,14 @@ def enable_durable_turns(engine: DurableEngine, agents: Mapping[str, BaseAgent])
     engine.launch()
 
 
-async def durable_turn(agent: BaseAgent, messages: MessageInput, key: str) -> Message:
+async def durable_turn(
+    agent: BaseAgent, messages: MessageInput, key: str, *, queue: str | None = None
+) -> Message:
     """Run one turn of `agent` as the durable workflow `key`, or re-attach to it.
+
+    With `queue` the turn is put on that durable queue and run by whichever worker of the
+    database takes it (within the queue's limits; partitioned by the agent's provider when
+    the queue is), and awaited here.
 
     Raises:
         UserError: Durability is off (no ``durable:`` section) or the key is empty.
@@ -110,18 +116,32 @@ async def durable_turn(agent: BaseAgent, messages: MessageInput, key: str) -> Me
     engine.launch()
     new = as_messages(messages)
     llm = getattr(agent, "llm", None)
+    where: dict[str, Any] = {}
+    if queue is not None:
+        where = {"queue": queue, "provider": _provider(agent)}
     if not isinstance(llm, AugmentedLLM):
-        result = await engine.run(key, AGENT_HANDLER, _payload(agent.name, [], new))
+        result = await engine.run(key, AGENT_HANDLER, _payload(agent.name, [], new), **where)
         return Message.from_dict(result["final"])
     memory = llm.memory
     async with memory.turn_lock:
         with_history = llm.params.use_history
         context = memory.messages() if with_history else memory.prompt()
-        result = await engine.run(key, AGENT_HANDLER, _payload(agent.name, context, new))
+        payload = _payload(agent.name, context, new)
+        result = await engine.run(key, AGENT_HANDLER, payload, **where)
         turn = load_messages(result["turn"])
         if turn and dump_messages(memory.messages()[-len(turn) :]) != result["turn"]:
             memory.extend(turn)
     return Message.from_dict(result["final"])
+
+
+def _provider(agent: BaseAgent) -> str | None:
+    """The provider of the agent's model (a queue's partition), or None."""
+    from fastagent.runtime import current_runtime
+
+    try:
+        return current_runtime().models.registry.parse(str(getattr(agent, "model", ""))).provider
+    except Exception:
+        return None
 
 
 def _payload(agent: str, context: list[Message], new: list[Message]) -> dict[str, Any]:
