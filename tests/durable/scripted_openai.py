@@ -2,8 +2,9 @@
 
 Each ``POST /v1/chat/completions``: when the last message contains ``fail_on``, an HTTP 400
 error; when the conversation's last message is a tool result, the
-reply is the text ``"answer: <that result>"``; otherwise, when a ``tool`` is set, the reply
-calls it with ``arguments`` (no text); otherwise the reply echoes the last user text. It runs
+reply is the text ``"answer: <that result>"``; otherwise, when a ``tool`` is set and the
+request offers it, the reply calls it with ``arguments`` (no text); otherwise the reply echoes
+the last user text. It runs
 in a thread of the test process, so the worker processes it answers can be killed freely.
 
 With ``delay`` every answer takes that long (a slow provider). It records when each request
@@ -116,7 +117,7 @@ class ScriptedOpenAI:
         if last.get("role") == "tool":
             message = {"role": "assistant", "content": f"answer: {_text(last.get('content'))}"}
             finish = "stop"
-        elif self.tool is not None:
+        elif self.tool is not None and _offers(body, self.tool):
             call = {
                 "id": f"call_{number}",
                 "type": "function",
@@ -143,3 +144,7 @@ def _text(content: Any) -> str:
     if isinstance(content, list):
         return "".join(part.get("text", "") for part in content if isinstance(part, dict))
     return ""
+
+
+def _offers(body: dict[str, Any], tool: str) -> bool:
+    return any(t.get("function", {}).get("name") == tool for t in body.get("tools") or [])

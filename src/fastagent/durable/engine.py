@@ -274,6 +274,47 @@ class DurableEngine:
                     done[status.workflow_id] = Outcome(None, error)
         return done
 
+    def workflow_id(self) -> str | None:
+        """The id of the durable workflow the running task is in, or None."""
+        if not self._launched:
+            return None
+        from dbos._context import get_local_dbos_context
+
+        context = get_local_dbos_context()
+        if context is None or not context.is_workflow():
+            return None
+        return context.workflow_id or None
+
+    async def gather(self, keys: Sequence[str], *, name: str) -> dict[str, dict[str, Any]]:
+        """Wait, as one recorded step of the running workflow, for the workflows `keys`.
+
+        Returns each one's ``{"result": ...}`` or ``{"error": "<Type>: <message>"}``. A
+        workflow that recovers reads the step back; if it died while waiting, the step waits
+        again, and the workflows already finished are read, never run again.
+        """
+        from dbos import DBOS
+
+        async def wait() -> dict[str, dict[str, Any]]:
+            pending = list(keys)
+            found: dict[str, dict[str, Any]] = {}
+            pause = 0.05
+            while pending:
+                for key, outcome in (await self.poll(pending)).items():
+                    if outcome.result is not None:
+                        found[key] = {"result": outcome.result}
+                    else:
+                        error = outcome.error
+                        found[key] = {"error": f"{type(error).__name__}: {error}"}
+                pending = [key for key in pending if key not in found]
+                if pending:
+                    await asyncio.sleep(pause)
+                    pause = min(pause * 1.5, 0.5)
+            return found
+
+        options: Any = {"name": name, "retries_allowed": False}
+        recorded: dict[str, dict[str, Any]] = await DBOS.run_step_async(options, wait)
+        return recorded
+
     def _require_launched(self) -> None:
         if not self._launched:
             raise DurableError(
