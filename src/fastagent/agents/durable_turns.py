@@ -217,7 +217,12 @@ async def distributed_branches(
     from fastagent.messages import Message
     from fastagent.runtime import current_runtime
 
-    engine = _ENGINE.get() or current_runtime().durable
+    engine = _ENGINE.get()
+    if engine is None:
+        try:
+            engine = current_runtime().durable
+        except UserError:  # a workflow agent used without a runtime: not durable
+            return None
     parent = engine.workflow_id() if engine is not None else None
     if engine is None or parent is None:
         return None
