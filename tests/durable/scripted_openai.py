@@ -1,11 +1,11 @@
 """A scripted OpenAI-compatible Chat Completions server on 127.0.0.1 that counts requests.
 
 Each ``POST /v1/chat/completions``: when the last message contains ``fail_on``, an HTTP 400
-error; when the conversation's last message is a tool result, the
-reply is the text ``"answer: <that result>"``; otherwise, when a ``tool`` is set and the
-request offers it, the reply calls it with ``arguments`` (no text); otherwise the reply echoes
-the last user text. It runs
-in a thread of the test process, so the worker processes it answers can be killed freely.
+error; when the conversation's last message is a tool result, the reply is the text
+``"answer: <that result>"``; otherwise, when a ``tool`` is set (and, with
+``only_when_offered``, the request offers it), the reply calls it with ``arguments`` (no
+text); otherwise the reply echoes the last user text. It runs in a thread of the test
+process, so the worker processes it answers can be killed freely.
 
 With ``delay`` every answer takes that long (a slow provider). It records when each request
 arrived (`arrivals`, monotonic seconds) and the most requests it held at once, overall
@@ -33,8 +33,10 @@ class ScriptedOpenAI:
         *,
         fail_on: str | None = None,
         delay: float = 0.0,
+        only_when_offered: bool = False,
     ) -> None:
         self.tool = tool
+        self.only_when_offered = only_when_offered
         self.delay = delay
         self.arrivals: list[float] = []
         self.most_at_once = 0
@@ -117,7 +119,7 @@ class ScriptedOpenAI:
         if last.get("role") == "tool":
             message = {"role": "assistant", "content": f"answer: {_text(last.get('content'))}"}
             finish = "stop"
-        elif self.tool is not None and _offers(body, self.tool):
+        elif self.tool is not None and (not self.only_when_offered or _offers(body, self.tool)):
             call = {
                 "id": f"call_{number}",
                 "type": "function",

@@ -62,7 +62,7 @@ def _models(server: ScriptedOpenAI) -> list[str]:
 
 def kill_after_one_branch(folder: Path, database: str | None = None) -> None:
     """Kill the turn's process with one branch done, restart it, check nothing is redone."""
-    with ScriptedOpenAI(tool="hold", arguments={"ticket": "8"}) as server:
+    with ScriptedOpenAI(tool="hold", arguments={"ticket": "8"}, only_when_offered=True) as server:
         _config(folder, server, database)
         first = _start(folder)
         try:

@@ -34,6 +34,7 @@ __all__ = ["BatchOptions", "Row", "read_rows", "run_batch", "workflow_prefix"]
 
 _MIN_POLL = 0.05  # seconds between looks for finished rows, growing while none finish
 _MAX_POLL = 0.5
+_ENQUEUE_AT_ONCE = 16  # rows put on the queue concurrently (each is one database insert)
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,12 +147,17 @@ async def run_batch(options: BatchOptions, *, err: TextIO | None = None) -> int:
         queue = options.queue
         await engine.ensure_queue(queue, update=True, rate=options.rate)
         provider = _provider(runtime, model)
-        for row in rows:
-            if ids[row.id] not in known:
+        gate = asyncio.Semaphore(_ENQUEUE_AT_ONCE)
+
+        async def put(row: Row) -> None:
+            async with gate:
                 payload = turn_payload(agent, row.text)
                 await engine.enqueue(
                     ids[row.id], AGENT_HANDLER, payload, queue=queue, provider=provider
                 )
+
+        await asyncio.gather(*(put(row) for row in rows if ids[row.id] not in known))
+        for _ in rows:
             progress.started()
         with partial.open("w", encoding="utf-8") as sink:
             waiting = {ids[row.id]: row for row in rows}
