@@ -24,7 +24,17 @@ from durable.scripted_openai import ScriptedOpenAI
 pytest.importorskip("dbos", reason="the durable extra is not installed")
 
 APP = Path(__file__).with_name("scale_app.py")
-_BOUND = 180.0  # generous: several Python processes start on a loaded machine
+_BOUND = 180.0
+AGAIN = (
+    "batch",
+    str(APP),
+    "rows.jsonl",
+    "-o",
+    "again.jsonl",
+    "--agent",
+    "gen",
+    "--no-work",
+)  # generous: several Python processes start on a loaded machine
 
 
 @pytest.fixture(scope="module")
@@ -159,6 +169,28 @@ def test_two_workers_split_a_batch_and_a_killed_ones_rows_are_recovered(
             )
             pending = _admin(folder, "durable", "list", "--status", "PENDING").splitlines()
             assert sorted(line.split("\t")[2] for line in pending) == ["w1"] * 3
+            # Running the batch again says where the stranded rows are and what to do.
+            with (folder / "again.err").open("w") as sink:
+                again_batch = subprocess.Popen(
+                    [sys.executable, "-m", "fastagent", *AGAIN],
+                    cwd=folder,
+                    stdout=subprocess.DEVNULL,
+                    stderr=sink,
+                    text=True,
+                    start_new_session=True,
+                )
+            notice = (
+                "batch: 3 row(s) in flight on executor w1; if that process is gone, run: "
+                "fastagent durable recover --executor w1"
+            )
+            try:
+                _wait(
+                    lambda: notice in (folder / "again.err").read_text(),
+                    "the notice about w1",
+                    again_batch,
+                )
+            finally:
+                _stop(again_batch)
             handed = _admin(folder, "durable", "recover", "--executor", "w1")
             assert handed.strip() == "handed 3 pending workflow(s) of w1 to the workers"
             _, err = batch.communicate(timeout=_BOUND)

@@ -140,6 +140,14 @@ async def run_batch(options: BatchOptions, *, err: TextIO | None = None) -> int:
         done = [row for row in rows if known.get(ids[row.id]) == "SUCCESS"]
         if done and not options.quiet:
             stream.write(f"batch: {len(done)} of {len(rows)} rows already done\n")
+        elsewhere = await engine.pending_elsewhere(
+            [key for key, status in known.items() if status == "PENDING"]
+        )
+        for executor, count in sorted(elsewhere.items()):
+            stream.write(
+                f"batch: {count} row(s) in flight on executor {executor}; if that process is "
+                f"gone, run: fastagent durable recover --executor {executor}\n"
+            )
         progress = _Progress(len(rows), stream, quiet=options.quiet)
         partial = Path(f"{options.output}.partial")
         partial.parent.mkdir(parents=True, exist_ok=True)

@@ -254,6 +254,22 @@ class DurableEngine:
                 found[status.workflow_id] = str(status.status)
         return found
 
+    async def pending_elsewhere(self, keys: Sequence[str]) -> dict[str, int]:
+        """How many workflows of `keys` are in flight on each *other* executor."""
+        from dbos import DBOS
+
+        own = self.settings.executor_id or DEFAULT_EXECUTOR_ID
+        counts: dict[str, int] = {}
+        for start in range(0, len(keys), _CHUNK):
+            chunk = list(keys[start : start + _CHUNK])
+            for status in await DBOS.list_workflows_async(
+                workflow_ids=chunk, status="PENDING", load_input=False, load_output=False
+            ):
+                executor = str(status.executor_id)
+                if executor != own:
+                    counts[executor] = counts.get(executor, 0) + 1
+        return counts
+
     async def poll(self, keys: Sequence[str]) -> dict[str, Outcome]:
         """The outcome of each workflow of `keys` that has finished (one query per 500)."""
         from dbos import DBOS
