@@ -214,7 +214,7 @@ def test_two_workers_split_a_batch_and_a_killed_ones_rows_are_recovered(
 
 
 def test_a_rate_limit_holds_over_two_workers(tmp_path: Path, database: str) -> None:
-    rows, limit, period = 9, 3, 4.0
+    rows, limit, period = 9, 3, 5.0
     with ScriptedOpenAI() as server:
         folder = _folder(tmp_path, server, database, "{}", rows)
         batch = _batch(folder, "gen", "out.jsonl", "--rate", f"{limit}/{period:g}s")
@@ -247,11 +247,12 @@ def test_a_rate_limit_holds_over_two_workers(tmp_path: Path, database: str) -> N
         assert len(starts) == rows
         assert min(starts[i + limit] - starts[i] for i in range(rows - limit)) >= period * 1000
         # At the server: paced the same way, less a generous allowance for the time between
-        # a row's start and its request (a worker's first request builds its SDK client).
+        # a row's start and its request (a worker's first request imports and builds its SDK
+        # client, which takes seconds on a loaded machine).
         times = sorted(server.arrivals)
         assert len(times) == rows
         gaps = [times[i + limit] - times[i] for i in range(rows - limit)]
-        assert min(gaps) >= period - 2.5, gaps
+        assert min(gaps) >= period - 3.0, gaps
 
 
 def test_a_per_provider_concurrency_limit_holds_over_two_workers(
