@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -44,8 +45,8 @@ def server_url() -> Iterator[str]:
 
 
 @pytest.fixture
-def database(server_url: str, request: pytest.FixtureRequest) -> str:
-    return create_database(server_url, f"fa_{request.node.name[:40].lower()}")
+def database(server_url: str) -> str:
+    return create_database(server_url, f"fa_{uuid.uuid4().hex[:16]}")
 
 
 def _folder(folder: Path, server: ScriptedOpenAI, database: str, queue: str, rows: int) -> Path:
@@ -140,10 +141,13 @@ def _holds(folder: Path) -> list[tuple[str, str]]:
     return [tuple(line.split(" ", 1)) for line in path.read_text().splitlines()]  # type: ignore[misc]
 
 
+@pytest.mark.parametrize("how", ["recover", "restart"])
 def test_two_workers_split_a_batch_and_a_killed_ones_rows_are_recovered(
-    tmp_path: Path, database: str
+    tmp_path: Path, database: str, how: str
 ) -> None:
+    """Kill w1 holding 3 rows; `durable recover --executor w1`, or a new w1, finishes them."""
     rows = 12
+    restarted: list[subprocess.Popen[str]] = []
     with ScriptedOpenAI(tool="hold", arguments={"ticket": "t"}) as server:
         folder = _folder(tmp_path, server, database, "{worker_concurrency: 3}", rows)
         w1 = _worker(folder, "w1")
@@ -191,24 +195,32 @@ def test_two_workers_split_a_batch_and_a_killed_ones_rows_are_recovered(
                 )
             finally:
                 _stop(again_batch)
-            handed = _admin(folder, "durable", "recover", "--executor", "w1")
-            assert handed.strip() == "handed 3 pending workflow(s) of w1 to the workers"
+            if how == "recover":
+                handed = _admin(folder, "durable", "recover", "--executor", "w1")
+                assert handed.strip() == "handed 3 pending workflow(s) of w1 to the workers"
+            else:  # a process with the dead one's executor id resumes its work at launch
+                restarted.append(_worker(folder, "w1"))
             _, err = batch.communicate(timeout=_BOUND)
             assert batch.returncode == 0, err[-3000:]
         finally:
-            _stop(w1, w2, batch)
+            _stop(w1, w2, batch, *restarted)
         out = _output(folder, "out.jsonl")
         assert [row["id"] for row in out] == [f"r{i}" for i in range(rows)]
         assert all(row["text"] == "answer: closed t" for row in out), out
         holds = _holds(folder)
         first_runs = {key: e for e, key in reversed(holds)}
         assert set(first_runs.values()) == {"w1", "w2"}  # the batch took no row from the queue
-        # w1's three rows ran their tool again (same keys) once each, on a live process (the
-        # recovered work goes to DBOS's own queue, which every process of the app runs, the
-        # waiting batch included); no other row ran twice.
-        again = sorted(key for e, key in holds if e != "w1" and key in held_by_w1)
-        assert again == sorted(held_by_w1)
+        # w1's three rows ran their tool again (same keys) once each, no other row twice:
+        # recovered, on a live process (the work goes to DBOS's own queue, which every
+        # process of the app runs, the waiting batch included); restarted, the new w1 puts
+        # them back on their queue, where any worker may take them.
+        keys = [key for _, key in holds]
+        assert sorted(k for k in set(keys) if keys.count(k) == 2) == sorted(held_by_w1)
         assert len(holds) == rows + 3
+        reruns = [e for e, key in holds if key in held_by_w1][3:]  # after w1's first runs
+        assert len(reruns) == 3
+        if how == "recover":
+            assert "w1" not in reruns
         # Every model call recorded before the kill was not made again: 2 per row.
         assert server.requests == 2 * rows
 
