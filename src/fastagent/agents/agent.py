@@ -143,7 +143,12 @@ class Agent(BaseAgent):
         return self.llm.usage
 
     async def send(
-        self, message: str | Message, *, resources: Sequence[str] = (), key: str | None = None
+        self,
+        message: str | Message,
+        *,
+        resources: Sequence[str] = (),
+        key: str | None = None,
+        queue: str | None = None,
     ) -> str:
         """Send one message, with MCP resources attached, and return the reply text.
 
@@ -155,6 +160,8 @@ class Agent(BaseAgent):
                 configured): every model and tool call is recorded, and sending the same key
                 again, in this process or after a crash, resumes or returns that turn
                 instead of starting another (docs/durable.md).
+            queue: With a key, put the turn on this durable queue: a worker of the database
+                runs it within the queue's limits (``durable.queues``), and it is awaited.
 
         Raises:
             UserError: Resources were given but the agent has no servers, or a URI is
@@ -169,7 +176,7 @@ class Agent(BaseAgent):
         if key is not None:
             from fastagent.agents.durable_turns import durable_turn
 
-            return (await durable_turn(self, message, key)).text
+            return (await durable_turn(self, message, key, queue=queue)).text
         reply = await self.generate(message)
         return reply.text
 

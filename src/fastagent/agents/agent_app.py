@@ -147,7 +147,12 @@ class AgentApp:
         return len(self._agents)
 
     async def send(
-        self, message: str | Message, *, agent: str | None = None, key: str | None = None
+        self,
+        message: str | Message,
+        *,
+        agent: str | None = None,
+        key: str | None = None,
+        queue: str | None = None,
     ) -> str:
         """Send a message to `agent` (the default agent when None) and return the reply text.
 
@@ -155,6 +160,7 @@ class AgentApp:
             message: Text or a `Message`.
             agent: The agent's name.
             key: Run the turn as the durable workflow with this key (docs/durable.md).
+            queue: With a key, run the turn on this durable queue (any worker takes it).
 
         Raises:
             UnknownAgentError: No agent has that name.
@@ -162,7 +168,9 @@ class AgentApp:
         target = self.default if agent is None else self[agent]
         if key is None:
             return await target.send(message)
-        return await target.send(message, key=key)
+        if queue is None:
+            return await target.send(message, key=key)
+        return await target.send(message, key=key, queue=queue)
 
     @property
     def usage(self) -> dict[str, Usage]:

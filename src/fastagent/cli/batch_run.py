@@ -20,7 +20,6 @@ import hashlib
 import json
 import os
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -32,6 +31,10 @@ if TYPE_CHECKING:
     from fastagent.runtime import Runtime
 
 __all__ = ["BatchOptions", "Row", "read_rows", "run_batch", "workflow_prefix"]
+
+_MIN_POLL = 0.05  # seconds between looks for finished rows, growing while none finish
+_MAX_POLL = 0.5
+_ENQUEUE_AT_ONCE = 16  # rows put on the queue concurrently (each is one database insert)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +51,8 @@ class BatchOptions:
     concurrency: int = 8
     rate: str | None = None
     retry_failed: bool = False
+    queue: str = "batch"
+    work: bool = True
     config: str | None = None
     quiet: bool = False
 
@@ -109,7 +114,8 @@ async def run_batch(options: BatchOptions, *, err: TextIO | None = None) -> int:
     if options.concurrency < 1:
         raise UserError("batch: --concurrency must be at least 1", hint="e.g. --concurrency 8")
     try:
-        rate = parse_rate(options.rate) if options.rate else None
+        if options.rate:
+            parse_rate(options.rate)
     except ValueError as exc:
         raise UserError(f"batch: --rate {exc}", hint="e.g. --rate 60/min") from None
     rows = read_rows(options)
@@ -121,41 +127,65 @@ async def run_batch(options: BatchOptions, *, err: TextIO | None = None) -> int:
     )
     run_options = RunOptions(agent=options.agent, quiet=True)
     async with Runtime.open(run_options, settings=settings) as runtime:
-        app = await fast.build(runtime)
-        agent = app.default if options.agent is None else app[options.agent]
         engine = runtime.durable
         assert engine is not None  # durability was just turned on
+        engine.listen = options.work
+        engine.set_worker_concurrency(options.concurrency, options.queue)
+        app = await fast.build(runtime)
+        agent = app.default if options.agent is None else app[options.agent]
         model = str(getattr(agent, "model", ""))
         prefix = workflow_prefix(options, model, durable.application_version)
         ids = {row.id: await _workflow_id(engine, f"{prefix}-{row.id}", options) for row in rows}
-        done = [row for row in rows if await engine.status(ids[row.id]) == "SUCCESS"]
+        known = await engine.statuses(list(ids.values()))
+        done = [row for row in rows if known.get(ids[row.id]) == "SUCCESS"]
         if done and not options.quiet:
             stream.write(f"batch: {len(done)} of {len(rows)} rows already done\n")
+        elsewhere = await engine.pending_elsewhere(
+            [key for key, status in known.items() if status == "PENDING"]
+        )
+        for executor, count in sorted(elsewhere.items()):
+            stream.write(
+                f"batch: {count} row(s) in flight on executor {executor}; if that process is "
+                f"gone, run: fastagent durable recover --executor {executor}\n"
+            )
         progress = _Progress(len(rows), stream, quiet=options.quiet)
-        limiter = _Pacer(rate)
-        gate = asyncio.Semaphore(options.concurrency)
         partial = Path(f"{options.output}.partial")
         partial.parent.mkdir(parents=True, exist_ok=True)
         results: dict[str, dict[str, Any]] = {}
+        queue = options.queue
+        await engine.ensure_queue(queue, update=True, rate=options.rate)
+        provider = _provider(runtime, model)
+        gate = asyncio.Semaphore(_ENQUEUE_AT_ONCE)
+
+        async def put(row: Row) -> None:
+            async with gate:
+                payload = turn_payload(agent, row.text)
+                await engine.enqueue(
+                    ids[row.id], AGENT_HANDLER, payload, queue=queue, provider=provider
+                )
+
+        await asyncio.gather(*(put(row) for row in rows if ids[row.id] not in known))
+        for _ in rows:
+            progress.started()
         with partial.open("w", encoding="utf-8") as sink:
-
-            async def one(row: Row) -> None:
-                async with gate:
-                    await limiter.wait()
-                    progress.started()
-                    try:
-                        result = await engine.run(
-                            ids[row.id], AGENT_HANDLER, turn_payload(agent, row.text)
-                        )
-                        line = _success(row, result, runtime, model)
-                    except Exception as exc:
-                        line = {"id": row.id, "error": f"{type(exc).__name__}: {exc}"}
-                results[row.id] = line
-                sink.write(json.dumps(line, ensure_ascii=False) + "\n")
+            waiting = {ids[row.id]: row for row in rows}
+            pause = _MIN_POLL
+            while waiting:
+                finished = await engine.poll(list(waiting))
+                for key, outcome in finished.items():
+                    row = waiting.pop(key)
+                    if outcome.result is not None:
+                        line = _success(row, outcome.result, runtime, model)
+                    else:
+                        error = outcome.error
+                        line = {"id": row.id, "error": f"{type(error).__name__}: {error}"}
+                    results[row.id] = line
+                    sink.write(json.dumps(line, ensure_ascii=False) + "\n")
+                    progress.finished(line)
                 sink.flush()
-                progress.finished(line)
-
-            await asyncio.gather(*(one(row) for row in rows))
+                if waiting:
+                    pause = _MIN_POLL if finished else min(pause * 1.5, _MAX_POLL)
+                    await asyncio.sleep(pause)
         _write_atomically(Path(options.output), [results[row.id] for row in rows])
         partial.unlink(missing_ok=True)
         progress.close()
@@ -179,6 +209,13 @@ async def _workflow_id(engine: DurableEngine, base: str, options: BatchOptions) 
         attempt += 1
         candidate = f"{base}.retry{attempt}"
     return candidate
+
+
+def _provider(runtime: Runtime, model: str) -> str | None:
+    try:
+        return runtime.models.registry.parse(model).provider
+    except Exception:
+        return None
 
 
 def _success(row: Row, result: dict[str, Any], runtime: Runtime, model: str) -> dict[str, Any]:
@@ -267,25 +304,6 @@ def _write_atomically(path: Path, lines: list[dict[str, Any]]) -> None:
         for line in lines:
             out.write(json.dumps(line, ensure_ascii=False) + "\n")
     os.replace(tmp, path)
-
-
-class _Pacer:
-    """Spaces row starts to at most N per period (in this process)."""
-
-    def __init__(self, rate: tuple[int, float] | None) -> None:
-        self._interval = rate[1] / rate[0] if rate is not None else 0.0
-        self._next = 0.0
-        self._lock = asyncio.Lock()
-
-    async def wait(self) -> None:
-        if not self._interval:
-            return
-        async with self._lock:
-            now = time.monotonic()
-            delay = self._next - now
-            self._next = max(now, self._next) + self._interval
-        if delay > 0:
-            await asyncio.sleep(delay)
 
 
 class _Progress:

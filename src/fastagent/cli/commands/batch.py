@@ -15,6 +15,7 @@ examples:
   fastagent batch agent.py prompts.jsonl -o answers.jsonl
   fastagent batch agent.py tickets.csv -o out.jsonl --template "Summarize: {text}" --id-field ticket
   fastagent batch agent.py rows.jsonl -o out.jsonl --concurrency 16 --rate 60/min
+  fastagent batch agent.py rows.jsonl -o out.jsonl --no-work   # workers elsewhere run the rows
 
 Re-running the same command resumes: finished rows are not sent again (docs/batch.md).
 """
@@ -44,9 +45,24 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         "--id-field", default="id", metavar="FIELD", help="the row's id (default: id; else row #)"
     )
     parser.add_argument(
-        "--concurrency", type=int, default=8, metavar="N", help="rows in flight (default 8)"
+        "--concurrency",
+        type=int,
+        default=8,
+        metavar="N",
+        help="rows in flight in this process (default 8)",
     )
-    parser.add_argument("--rate", metavar="N/PERIOD", help="at most N row starts per period")
+    parser.add_argument(
+        "--rate", metavar="N/PERIOD", help="at most N row starts per period, over all workers"
+    )
+    parser.add_argument(
+        "--queue", default="batch", metavar="NAME", help="the durable queue (default: batch)"
+    )
+    parser.add_argument(
+        "--no-work",
+        dest="work",
+        action="store_false",
+        help="only enqueue and collect: `fastagent worker` processes run the rows",
+    )
     parser.add_argument(
         "--retry-failed", action="store_true", help="run the rows that failed before again"
     )
@@ -69,6 +85,8 @@ def run(args: argparse.Namespace) -> int:
         concurrency=args.concurrency,
         rate=args.rate,
         retry_failed=args.retry_failed,
+        queue=args.queue,
+        work=args.work,
         config=args.config,
         quiet=args.quiet,
     )
