@@ -57,7 +57,7 @@ class QueueSettings(BaseModel):
             to the whole queue.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     concurrency: int | None = Field(default=None, ge=1)
     worker_concurrency: int | None = Field(default=None, ge=1)
@@ -88,7 +88,7 @@ class DurableSettings(BaseModel):
         queues: Named queues (concurrency, per-worker concurrency, rate limits).
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     enabled: bool = True
     database: str = DEFAULT_DATABASE
