@@ -14,6 +14,10 @@ program pays to define and validate one pydantic model and run an event loop (th
 ``import pydantic`` loads none of pydantic's model machinery, and every fastagent run
 validates its messages and settings with pydantic); ``fastagent --help`` is our CLI alone.
 
+``--instructions`` also counts the instructions of one run of the floor, the pydantic first
+use and the one-shot under valgrind's callgrind: on a shared, loaded machine that count does
+not depend on the load, so it shows what a change saves when the clocks are noisy.
+
 Bytecode is cached as an installed package has it: ``PYTHONDONTWRITEBYTECODE`` is dropped
 from the environment and a warm-up run of each command writes the ``.pyc`` files, so an
 editable install is not timed compiling its sources on every run.
@@ -23,7 +27,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -71,6 +77,18 @@ def time_once(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, f
     return time.perf_counter() - start, _children_cpu() - cpu
 
 
+def instructions(argv: list[str], cwd: Path, env: dict[str, str]) -> int:
+    """Instructions executed by one run of `argv`, counted by valgrind's callgrind."""
+    valgrind = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
+    result = subprocess.run(
+        [*valgrind, *argv], cwd=cwd, env=env, capture_output=True, text=True, check=True
+    )
+    match = re.search(r"I\s+refs:\s+([\d,]+)", result.stderr)
+    if match is None:
+        raise RuntimeError(f"no instruction count in valgrind's output: {result.stderr[-300:]}")
+    return int(match.group(1).replace(",", ""))
+
+
 def _load() -> str:
     one, five, fifteen = os.getloadavg()
     return f"{one:.2f} {five:.2f} {fifteen:.2f}"
@@ -79,7 +97,14 @@ def _load() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("-n", "--runs", type=int, default=10, help="runs per command")
-    runs = parser.parse_args().runs
+    parser.add_argument(
+        "--instructions", action="store_true", help="also count instructions with valgrind"
+    )
+    options = parser.parse_args()
+    runs = options.runs
+    if options.instructions and shutil.which("valgrind") is None:
+        parser.error("--instructions needs valgrind on PATH")
+    counts: dict[str, int] = {}
     env = {
         k: v
         for k, v in os.environ.items()
@@ -97,6 +122,10 @@ def main() -> None:
         for _ in range(runs):
             for label, argv in table:
                 samples[label].append(time_once(argv, cwd, env))
+        if options.instructions:
+            for label, argv in table:
+                if label in (FLOOR, PYDANTIC_FIRST_USE, GO):
+                    counts[label] = instructions(argv, cwd, env)
     width = max(len(label) for label, _ in table)
     print(
         f"{runs} runs each, interleaved; seconds. Load average (1/5/15 min) before: "
@@ -125,6 +154,16 @@ def main() -> None:
         f"wall {wall[GO] / wall[PYDANTIC_FIRST_USE]:.2f}x, "
         f"CPU {cpu[GO] / cpu[PYDANTIC_FIRST_USE]:.2f}x"
     )
+
+    if counts:
+        print(
+            "instructions (callgrind, one run each): "
+            + ", ".join(f"{label}: {count / 1e6:.0f} M" for label, count in counts.items())
+        )
+        print(
+            f"go one-shot / floor: {counts[GO] / counts[FLOOR]:.2f}x; pydantic first use / "
+            f"floor: {counts[PYDANTIC_FIRST_USE] / counts[FLOOR]:.2f}x"
+        )
 
 
 if __name__ == "__main__":
