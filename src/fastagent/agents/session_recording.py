@@ -123,6 +123,7 @@ class SessionRecorder:
         self.store = store if store is not None else session_store(runtime)
         self._agents = dict(agents)
         self._writer: SessionWriter | None = None
+        self._saved: dict[str, Any] | None = None
         self._failed = False
 
     @property
@@ -226,14 +227,14 @@ class SessionRecorder:
             return
         try:
             with contextlib.suppress(SessionError):
-                self._update_summaries(writer)
-                writer.save_info()
+                self._save_if_changed(writer)
         finally:
             writer.close()
 
     def _switch(self, writer: SessionWriter) -> None:
         self.close()
         self._writer = writer
+        self._saved = _contents(writer.info)
         self._failed = False
 
     def _memories(self) -> dict[str, Any]:
@@ -247,8 +248,15 @@ class SessionRecorder:
     def _save_info(self) -> None:
         writer = self._writer
         if writer is not None:
-            self._update_summaries(writer)
+            self._save_if_changed(writer)
+
+    def _save_if_changed(self, writer: SessionWriter) -> None:
+        """Write ``meta.json`` unless it already says this (``updated``: the last change)."""
+        self._update_summaries(writer)
+        contents = _contents(writer.info)
+        if contents != self._saved:
             writer.save_info()
+            self._saved = contents
 
     def _update_summaries(self, writer: SessionWriter) -> None:
         for name, agent in self._agents.items():
@@ -261,6 +269,13 @@ class SessionRecorder:
             self._failed = True
             hint = f" ({exc.hint})" if exc.hint else ""
             self.runtime.notice(f"session not saved: {exc.message}{hint}")
+
+
+def _contents(info: SessionInfo) -> dict[str, Any]:
+    """What ``meta.json`` says apart from its ``updated`` time."""
+    data = info.to_dict()
+    data.pop("updated", None)
+    return data
 
 
 def _history(memory: Any) -> list[Message]:

@@ -63,7 +63,7 @@ class QueueSettings(BaseModel):
             waits at most this long for its next row).
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     concurrency: int | None = Field(default=None, ge=1)
     worker_concurrency: int | None = Field(default=None, ge=1)
@@ -116,7 +116,7 @@ class DurableSettings(BaseModel):
         queues: Named queues (concurrency, per-worker concurrency, rate limits).
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     enabled: bool = True
     database: str = DEFAULT_DATABASE
