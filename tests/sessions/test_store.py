@@ -222,6 +222,24 @@ def test_two_processes_taking_over_one_stale_lock_do_not_both_hold_it(
     assert not lock.exists()
 
 
+def test_a_take_over_guard_left_by_a_crash_does_not_block_the_stale_lock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "fcntl", None)  # the O_EXCL lock file, as on Windows
+    store = SessionStore(tmp_path)
+    with store.create() as writer:
+        session_id, lock = writer.id, writer.info.path / "lock"
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait(timeout=20)
+    lock.write_text(str(dead.pid))
+    guard = lock.with_name("lock.takeover")  # a process died while taking the lock over
+    guard.write_text("")
+    os.utime(guard, (time.time() - 60, time.time() - 60))
+    writer, _ = store.open(session_id)
+    assert lock.read_text() == str(os.getpid()) and not guard.exists()
+    writer.close()
+
+
 _WRITER = textwrap.dedent(
     """
     import sys
