@@ -184,6 +184,17 @@ def test_an_exclusive_lock_left_by_a_dead_process_is_taken_over(
     assert store.sessions() == []
 
 
+def _stale_lock(store: SessionStore) -> tuple[str, Path]:
+    """A saved session whose lock file names a dead process (one killed with -9)."""
+    with store.create() as writer:
+        writer.append("a", _turn("one"))
+        session_id, lock = writer.id, writer.info.path / "lock"
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait(timeout=20)
+    lock.write_text(str(dead.pid))
+    return session_id, lock
+
+
 def test_two_processes_taking_over_one_stale_lock_do_not_both_hold_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -193,12 +204,7 @@ def test_two_processes_taking_over_one_stale_lock_do_not_both_hold_it(
 
     monkeypatch.setitem(sys.modules, "fcntl", None)  # the O_EXCL lock file, as on Windows
     store = SessionStore(tmp_path)
-    with store.create() as writer:
-        writer.append("a", _turn("one"))
-        session_id, lock = writer.id, writer.info.path / "lock"
-    dead = subprocess.Popen([sys.executable, "-c", "pass"])
-    dead.wait(timeout=20)
-    lock.write_text(str(dead.pid))  # left by a process killed with -9
+    session_id, lock = _stale_lock(store)
     alive = store_module._pid_alive
     first: list[SessionWriter] = []
     raced = False
@@ -227,11 +233,7 @@ def test_a_take_over_guard_left_by_a_crash_does_not_block_the_stale_lock(
 ) -> None:
     monkeypatch.setitem(sys.modules, "fcntl", None)  # the O_EXCL lock file, as on Windows
     store = SessionStore(tmp_path)
-    with store.create() as writer:
-        session_id, lock = writer.id, writer.info.path / "lock"
-    dead = subprocess.Popen([sys.executable, "-c", "pass"])
-    dead.wait(timeout=20)
-    lock.write_text(str(dead.pid))
+    session_id, lock = _stale_lock(store)
     guard = lock.with_name("lock.takeover")  # a process died while taking the lock over
     guard.write_text("")
     os.utime(guard, (time.time() - 60, time.time() - 60))
