@@ -214,6 +214,27 @@ def test_verbose_shows_the_traceback_then_error_and_hint(project: Path, verbose:
     assert stderr.endswith(UNKNOWN_AGENT)
 
 
+def test_an_error_of_the_app_constructor_is_error_and_hint(project: Path) -> None:
+    # FastAgent(...) itself refuses its arguments: the script's error display is already on.
+    (project / "agent.py").write_text(
+        textwrap.dedent(
+            """
+            from fastagent import FastAgent
+            from fastagent.config import Settings
+
+            fast = FastAgent("both", settings=Settings(), config_path="fastagent.yaml")
+            """
+        ),
+        encoding="utf-8",
+    )
+    result = run(["agent.py"], project)
+    assert (result.returncode, result.stdout) == (1, "")
+    assert without_progress(result.stderr) == (
+        "error: FastAgent('both') got both settings and config_path\n"
+        "hint: pass ready settings, or config_path to load them with\n"
+    )
+
+
 def test_an_exception_of_the_scripts_own_keeps_pythons_traceback(project: Path) -> None:
     result = run([failing_script(project, "asyncio.sleep(1 / 0)")], project)
     assert result.returncode == 1

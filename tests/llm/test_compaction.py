@@ -136,3 +136,18 @@ async def test_the_last_calls_reported_usage_triggers_compaction_mid_turn(tmp_pa
     sent = requests[-1].messages
     assert [c.id for m in sent for c in m.tool_calls] == ["c1"]  # round c0 went, with its result
     assert_pairs_intact(sent)
+
+
+@pytest.mark.parametrize("strategy", ["truncate", "summarize"])
+async def test_compact_now_keeps_pinned_messages(strategy: str) -> None:
+    # docs/llm.md: a pinned message is never dropped by compaction, /compact included.
+    async with make_app(strategy).run(RunOptions(quiet=True)) as app:
+        rule = app.a.pin("Always answer in French.")
+        for n in range(3):
+            await app.a.send(ask(n))
+        event = await app.a.llm.compact()
+        assert event is not None
+        history = app.a.history
+        assert rule in history and rule.pinned
+        assert_pairs_intact(history[1:] if strategy == "summarize" else history)
+        assert "k2" in history[-1].text and not any("k0" in m.text for m in history[-4:])

@@ -41,3 +41,22 @@ async def test_an_unheld_deadline_expires_on_time() -> None:
     fired = asyncio.Event()
     PausableDeadline(0.1, fired.set)
     assert await _expired_within(fired, 20)
+
+
+async def test_it_expires_once_even_when_held_and_released_afterwards() -> None:
+    # The OAuth flow may still announce (and end) its wait after the timeout fired; the
+    # connection's on_timeout must not run a second time.
+    calls: list[float] = []
+    fired = asyncio.Event()
+
+    def expire() -> None:
+        calls.append(asyncio.get_running_loop().time())
+        fired.set()
+
+    deadline = PausableDeadline(0.05, expire)
+    assert await _expired_within(fired, 20)
+    deadline.hold(True)
+    deadline.hold(False)
+    fired.clear()
+    assert not await _expired_within(fired, 0.5)
+    assert len(calls) == 1

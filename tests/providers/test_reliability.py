@@ -310,3 +310,39 @@ async def test_aclose_closes_the_wrapped_provider() -> None:
     await ReliableProvider(inner).aclose()
     assert inner.closed == 1
     await ReliableProvider(PassthroughProvider("passthrough")).aclose()  # nothing to close
+
+
+async def test_retry_reason_is_one_line_without_the_errors_hint() -> None:
+    # A real 429 from the Anthropic SDK: the error carries a hint, which str(error) now
+    # appends on a line of its own; the retry notice stays one line.
+    import json
+    from pathlib import Path
+
+    import httpx
+    import respx
+
+    from fastagent.providers.anthropic import AnthropicProvider
+
+    payloads = Path(__file__).parent / "payloads" / "anthropic"
+    limited = json.loads((payloads / "error_rate_limit.json").read_text())
+    answer = json.loads((payloads / "message_text.json").read_text())
+    bus = EventBus()
+    events: list[RetryScheduled] = []
+    bus.subscribe(events.append, RetryScheduled)
+    async with respx.mock() as router, httpx.AsyncClient() as client:
+        router.post("https://api.anthropic.com/v1/messages").mock(
+            side_effect=[
+                httpx.Response(429, json=limited, headers={"retry-after": "0"}),
+                httpx.Response(200, json=answer),
+            ]
+        )
+        inner = AnthropicProvider(
+            "claude-sonnet-4-6", api_key="sk-ant-test-0123456789abcdef", http_client=client
+        )
+        provider, _ = wrap(inner, events=bus)
+        reply = await provider.complete(REQUEST)
+    assert reply.text
+    (event,) = events
+    assert event.reason.startswith("RateLimitError: anthropic returned HTTP 429: ")
+    assert "\n" not in event.reason
+    assert "hint" not in event.reason

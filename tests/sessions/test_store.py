@@ -18,6 +18,7 @@ from fastagent.sessions import (
     SessionError,
     SessionLockedError,
     SessionStore,
+    SessionWriter,
     read_histories,
 )
 
@@ -181,6 +182,64 @@ def test_an_exclusive_lock_left_by_a_dead_process_is_taken_over(
     os.utime(lock, (time.time() - 60, time.time() - 60))
     store.delete(session_id)
     assert store.sessions() == []
+
+
+def _stale_lock(store: SessionStore) -> tuple[str, Path]:
+    """A saved session whose lock file names a dead process (one killed with -9)."""
+    with store.create() as writer:
+        writer.append("a", _turn("one"))
+        session_id, lock = writer.id, writer.info.path / "lock"
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait(timeout=20)
+    lock.write_text(str(dead.pid))
+    return session_id, lock
+
+
+def test_two_processes_taking_over_one_stale_lock_do_not_both_hold_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Both find the same stale lock file; the first takes it over while the second is still
+    # deciding. The second must not remove the first's fresh lock and take one of its own.
+    from fastagent.sessions import store as store_module
+
+    monkeypatch.setitem(sys.modules, "fcntl", None)  # the O_EXCL lock file, as on Windows
+    store = SessionStore(tmp_path)
+    session_id, lock = _stale_lock(store)
+    alive = store_module._pid_alive
+    first: list[SessionWriter] = []
+    raced = False
+
+    def checked(pid: int) -> bool:
+        nonlocal raced
+        result = alive(pid)
+        if not raced:  # the other process wins the take-over right after this check
+            raced = True
+            first.append(store.open(session_id)[0])
+        return result
+
+    monkeypatch.setattr(store_module, "_pid_alive", checked)
+    try:
+        with pytest.raises(SessionLockedError, match=rf"\(pid {os.getpid()}\)"):
+            store.open(session_id)
+        assert lock.read_text() == str(os.getpid())  # the winner's lock file is still there
+    finally:
+        for held in first:
+            held.close()
+    assert not lock.exists()
+
+
+def test_a_take_over_guard_left_by_a_crash_does_not_block_the_stale_lock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "fcntl", None)  # the O_EXCL lock file, as on Windows
+    store = SessionStore(tmp_path)
+    session_id, lock = _stale_lock(store)
+    guard = lock.with_name("lock.takeover")  # a process died while taking the lock over
+    guard.write_text("")
+    os.utime(guard, (time.time() - 60, time.time() - 60))
+    writer, _ = store.open(session_id)
+    assert lock.read_text() == str(os.getpid()) and not guard.exists()
+    writer.close()
 
 
 _WRITER = textwrap.dedent(

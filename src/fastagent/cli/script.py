@@ -86,6 +86,8 @@ class FastAgent(LibraryApp):
             options = script_args.parse_cli_args(sys.argv[1:], prog=Path(sys.argv[0]).name or None)
         else:
             options = CliOptions()
+        if main_script:  # before the library app, whose own checks may raise
+            install_error_hook(verbose=options.verbose)
         super().__init__(
             name,
             config_path=config_path,
@@ -95,8 +97,6 @@ class FastAgent(LibraryApp):
             save_session=save_session,
         )
         self.options = options
-        if main_script:
-            install_error_hook(verbose=options.verbose)
 
     def run(
         self,

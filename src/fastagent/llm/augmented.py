@@ -333,8 +333,8 @@ class AugmentedLLM:
         """Compact the conversation now (``/compact``) with the agent's strategy.
 
         ``none`` (or no policy) compacts with ``truncate``. Forced, it keeps only the last
-        turn (summarizing the rest for ``summarize``); otherwise only what passes the
-        threshold goes, as before a model call.
+        turn and the turns holding a pinned message (summarizing the rest for
+        ``summarize``); otherwise only what passes the threshold goes, as before a model call.
 
         Returns:
             The event describing what was done, or None when there was nothing to drop.
@@ -449,8 +449,10 @@ class AugmentedLLM:
 
         prompt, history = context[: fitted.prompt], context[fitted.prompt :]
         turns = split_turns(history)
-        kept = turns[-1] if turns else []
-        dropped = [m for t in turns[:-1] for m in t]
+        older, last = turns[:-1], turns[-1] if turns else []
+        pinned = [any(m.pinned for m in t) for t in older]  # a pinned turn stays, whole
+        kept = [*(m for t, p in zip(older, pinned, strict=True) if p for m in t), *last]
+        dropped = [m for t, p in zip(older, pinned, strict=True) if not p for m in t]
         if not dropped:
             return None
         if self._strategy() == "summarize":

@@ -57,4 +57,8 @@ class PausableDeadline:
 
     def _run(self) -> None:
         self._since = self._loop.time()
-        self._handle = self._loop.call_later(max(0.0, self._left), self._on_expiry)
+        self._handle = self._loop.call_later(max(0.0, self._left), self._expire)
+
+    def _expire(self) -> None:
+        self._done, self._handle = True, None  # once: later holds change nothing
+        self._on_expiry()

@@ -16,6 +16,7 @@ from collections.abc import AsyncGenerator, AsyncIterator
 from typing import TYPE_CHECKING, Any
 
 from fastagent.events import EventBus, RetryScheduled
+from fastagent.exceptions import FastAgentError
 from fastagent.logging import get_logger
 from fastagent.providers.ratelimit import RateLimiter, estimate_request_tokens
 from fastagent.providers.retry import RetryPolicy
@@ -126,7 +127,9 @@ class ReliableProvider:
     async def _wait_before_retry(self, error: Exception, retries: int) -> None:
         delay = self.policy.delay(error, retries)
         attempt = retries + 1
-        reason = f"{type(error).__name__}: {error}"
+        # The message alone: str() of a fastagent error adds its hint on a second line.
+        detail = error.message if isinstance(error, FastAgentError) else str(error)
+        reason = f"{type(error).__name__}: {detail}"
         _log.info(
             "%s.%s failed (%s); retry %d of %d in %.2fs",
             self.name,

@@ -170,11 +170,6 @@ class PendingTurns:
         )
         return types.InputRequiredResult(input_requests={asked.key: request}, request_state=state)
 
-    @property
-    def running(self) -> int:
-        """How many turns are running (waiting for an answer or not)."""
-        return len(self._running)
-
     async def aclose(self, grace: float = SHUTDOWN_GRACE) -> None:
         """Cancel every running turn and wait up to `grace` seconds for them to end."""
         self._turns = {}

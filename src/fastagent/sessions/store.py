@@ -561,9 +561,8 @@ class _Lock:
                 fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
             except FileExistsError:
                 holder = self._holder()
-                if holder is None:  # stale: its process is gone
-                    with contextlib.suppress(FileNotFoundError):
-                        os.unlink(self.path)
+                if holder is None:  # stale (its process is gone), or released meanwhile
+                    self._remove_stale()
                     continue
                 raise self._locked(holder, stale_hint=True) from None
             except OSError as exc:
@@ -573,13 +572,40 @@ class _Lock:
             return
         raise self._locked("")
 
-    def _holder(self) -> str | None:
-        """The pid holding the lock file, or None when the lock is stale."""
+    def _remove_stale(self) -> None:
+        """Remove the lock file if it is stale, checked again under a take-over guard.
+
+        Two processes may find the same stale file; without the guard the later one could
+        remove the lock the earlier one has just created in its place. A guard file left by
+        a crash is removed once it is `_STALE_EMPTY` seconds old.
+        """
+        guard = self.path.with_name(self.path.name + ".takeover")
+        try:
+            fd = os.open(guard, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process is taking over
+            with contextlib.suppress(OSError):
+                if time.time() - guard.stat().st_mtime > _STALE_EMPTY:
+                    guard.unlink()
+            return
+        except OSError:
+            return
+        try:
+            # Only a stale file goes: a missing one may be re-created by a winner any moment.
+            if self._holder(gone="") is None:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(self.path)
+        finally:
+            os.close(fd)
+            with contextlib.suppress(OSError):
+                guard.unlink()
+
+    def _holder(self, *, gone: str | None = None) -> str | None:
+        """The pid holding the lock file ("" unknown), None when stale; `gone` when absent."""
         try:
             text = self.path.read_text("ascii", "replace").strip()
             age = time.time() - self.path.stat().st_mtime
         except FileNotFoundError:
-            return None  # released meanwhile
+            return gone  # released meanwhile
         except OSError:
             return ""
         if not text.isdigit():

@@ -2,7 +2,8 @@
 
 Streams a test can hand in, whether a person can answer (the input is a terminal, unless
 told), one question on screen at a time (handlers run in worker threads, several may ask at
-once), and the blocking question run off the event loop.
+once: an approval, an agent's question and an MCP server's elicitation share one lock, as
+they share one terminal), and the blocking question run off the event loop.
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ __all__ = ["TerminalAsker"]
 
 T = TypeVar("T")
 Ts = TypeVarTuple("Ts")
+
+_ON_SCREEN = threading.Lock()
+"""Held while a question and its answer are on the terminal, whichever asker asks."""
 
 
 class TerminalAsker:
@@ -42,7 +46,7 @@ class TerminalAsker:
         self._input = input
         self._output = output
         self._interactive = interactive
-        self._lock = threading.Lock()
+        self._lock = _ON_SCREEN
 
     @property
     def interactive(self) -> bool:
