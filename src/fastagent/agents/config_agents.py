@@ -31,6 +31,7 @@ from pydantic import ValidationError
 from fastagent.agents.declaration import AgentDeclaration
 from fastagent.agents.declare import validation_problems
 from fastagent.agents.workflows.declarations import WORKFLOW_DECLARATIONS
+from fastagent.config.locate import key_path
 from fastagent.exceptions import ConfigValidationError, UserError
 
 if TYPE_CHECKING:
@@ -93,7 +94,7 @@ def declarations_from_config(
             declarations.append(cast("Declaration", declared))
     if problems:
         lines = _lines(config_file)
-        located = [(where, key, lines.get(tuple(_path(key))), text) for key, text in problems]
+        located = [(where, key, lines.get(key_path(key)), text) for key, text in problems]
         raise ConfigValidationError(
             "\n".join(
                 f"{w}: line {line}: {text}" if line is not None else f"{w}: {text}"
@@ -110,17 +111,6 @@ def _declaration_model(kind: object) -> type[BaseDeclaration] | None:
     if kind == "agent":
         return AgentDeclaration
     return WORKFLOW_DECLARATIONS.get(kind) if isinstance(kind, str) else None
-
-
-def _path(key: str) -> list[str | int]:
-    """``agents.x.tools[0]`` as the key path the YAML reader records lines under."""
-    path: list[str | int] = []
-    for part in key.split("."):
-        name, _, rest = part.partition("[")
-        path.append(name)
-        for index in rest.rstrip("]").split("][") if rest else ():
-            path.append(int(index))
-    return path
 
 
 def _lines(config_file: Path | None) -> Mapping[tuple[str | int, ...], int]:

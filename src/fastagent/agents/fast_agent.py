@@ -37,7 +37,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from fastagent.agents.declaration import DEFAULT_INSTRUCTION, AgentDeclaration
-from fastagent.agents.declare import declare
 from fastagent.agents.tool_catalog import ToolCatalog
 from fastagent.agents.workflows._common import caller_source
 from fastagent.agents.workflows.decorators import WorkflowDecorators
@@ -183,7 +182,7 @@ class FastAgent(WorkflowDecorators):
         if callable(name):
             self.add_declaration(AgentDeclaration(name="default", source=caller_source()))
             return name
-        declaration = declare(
+        return self._declared(
             AgentDeclaration,
             name=name,
             instruction=instruction,
@@ -198,14 +197,7 @@ class FastAgent(WorkflowDecorators):
             approve=dict(approve) if isinstance(approve, Mapping) else approve,
             hooks=tuple(hooks),
             compaction=dict(compaction) if isinstance(compaction, Mapping) else compaction,
-            source=caller_source(),
         )
-        self.add_declaration(declaration)
-
-        def register(fn: F) -> F:
-            return fn
-
-        return register
 
     @overload
     def tool(self, fn: Callable[..., Any], /) -> FunctionTool: ...

@@ -25,6 +25,15 @@ from fastagent.messages import (
     ToolResult,
     Usage,
 )
+from fastagent.providers._shared_wire import (
+    STRUCTURED_TOOL_NAME,
+    forced_tool_schema,
+    forced_tool_stop,
+    kept_list,
+    resource_link_text,
+    resource_text,
+    unsent_resource_text,
+)
 
 if TYPE_CHECKING:
     from fastagent.providers.base import CompletionRequest
@@ -69,9 +78,6 @@ THINKING_BUDGETS: Final[Mapping[str, int]] = {
 
 _THINKING_HEADROOM: Final = 4096
 """Output tokens left for the answer when max_tokens must be raised above the budget."""
-
-STRUCTURED_TOOL_NAME: Final = "structured_output"
-"""The tool forced on the model to get structured output; its input is the answer."""
 
 _STOP_REASONS: Final[Mapping[str, StopReason]] = {
     "end_turn": StopReason.END_TURN,
@@ -148,7 +154,7 @@ def build_request(model: str, request: CompletionRequest, options: RequestOption
         if "max_tokens" in explicit and params.max_tokens is not None
         else options.max_tokens or default_max_tokens(params.model or model)
     )
-    schema = _response_schema(params.response_format)
+    schema = forced_tool_schema(params.response_format)
     structured = schema is not None
     budget = THINKING_BUDGETS.get(reasoning or "") if not structured else None
 
@@ -187,17 +193,6 @@ def build_request(model: str, request: CompletionRequest, options: RequestOption
     if options.cache and messages:
         _mark_last_block(messages[-1])
     return WireRequest(body=body, structured=structured)
-
-
-def _response_schema(response_format: Any) -> dict[str, Any] | None:
-    if response_format is None:
-        return None
-    if isinstance(response_format, dict):
-        schema = dict(response_format)
-    else:
-        schema = response_format.model_json_schema()
-    schema.setdefault("type", "object")
-    return schema
 
 
 def _tool_choice(choice: str | None, parallel: bool, structured: bool) -> dict[str, Any] | None:
@@ -298,18 +293,10 @@ def _block_to_wire(block: ContentBlock) -> dict[str, Any]:
         if resource.blob is not None and (resource.mime_type or "").startswith("image/"):
             return _base64_source("image", resource.mime_type or "", resource.blob)
         if resource.text is not None:
-            return {
-                "type": "text",
-                "text": f'<resource uri="{resource.uri}">\n{resource.text}\n</resource>',
-            }
-        return {
-            "type": "text",
-            "text": f"[binary resource {resource.uri} ({resource.mime_type or 'unknown type'})"
-            " not sent: unsupported by this model]",
-        }
+            return {"type": "text", "text": resource_text(resource.uri, resource.text)}
+        return {"type": "text", "text": unsent_resource_text(resource.uri, resource.mime_type)}
     if isinstance(block, ResourceLink):
-        described = f": {block.description}" if block.description else ""
-        return {"type": "text", "text": f"[resource link {block.name} <{block.uri}>{described}]"}
+        return {"type": "text", "text": resource_link_text(block)}
     if isinstance(block, AudioContent):
         return {"type": "text", "text": f"[audio ({block.mime_type}) not sent: unsupported]"}
     raise TypeError(f"unknown content block {type(block).__name__}")  # pragma: no cover
@@ -340,10 +327,7 @@ def map_usage(usage: Mapping[str, Any] | None) -> Usage:
 
 def thinking_of(message: Message) -> list[dict[str, Any]]:
     """The thinking blocks kept in ``message.provider_data`` (none if absent or malformed)."""
-    entry = (message.provider_data or {}).get(PROVIDER_KEY)
-    blocks = entry.get("thinking") if isinstance(entry, dict) else None
-    if not isinstance(blocks, list):
-        return []
+    blocks = kept_list(message, PROVIDER_KEY, "thinking") or []
     return [dict(b) for b in blocks if isinstance(b, dict) and b.get("type") in _THINKING_TYPES]
 
 
@@ -382,13 +366,11 @@ def message_from_response(response: Mapping[str, Any], *, structured: bool) -> M
         elif kind in _THINKING_TYPES:
             thinking.append(dict(block))
     stop = map_stop_reason(response.get("stop_reason"))
-    if structured and stop is StopReason.TOOL_USE and not calls:
-        stop = StopReason.END_TURN
     message = Message(
         role="assistant",
         content=content,
         tool_calls=calls,
-        stop_reason=stop,
+        stop_reason=forced_tool_stop(stop, structured=structured, calls=calls),
         usage=map_usage(response.get("usage")),
         model=response.get("model"),
     )

@@ -12,14 +12,14 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from fastagent.exceptions import ModelOutputError
-from fastagent.messages import ContentBlock, Message, StopReason, TextContent, ToolCall
+from fastagent.messages import ContentBlock, Message, TextContent, ToolCall
 from fastagent.providers._anthropic_convert import (
     STRUCTURED_TOOL_NAME,
     map_stop_reason,
     map_usage,
     with_thinking,
 )
+from fastagent.providers._shared_wire import forced_tool_stop, streamed_arguments
 from fastagent.streaming import (
     StreamEvent,
     TextDelta,
@@ -95,13 +95,11 @@ class StreamAssembler:
             elif block.kind == "redacted_thinking":
                 thinking.append(block.data)
         stop = map_stop_reason(self.stop_reason)
-        if self.structured and stop is StopReason.TOOL_USE and not calls:
-            stop = StopReason.END_TURN
         message = Message(
             role="assistant",
             content=content,
             tool_calls=calls,
-            stop_reason=stop,
+            stop_reason=forced_tool_stop(stop, structured=self.structured, calls=calls),
             usage=map_usage(self._usage),
             model=self.model,
         )
@@ -162,21 +160,5 @@ class StreamAssembler:
     @staticmethod
     def _arguments(block: _Block) -> dict[str, Any]:
         raw = "".join(block.parts)
-        if not raw.strip():
-            return dict(block.data.get("input") or {})
-        try:
-            value = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise ModelOutputError(
-                f"anthropic streamed invalid JSON arguments for tool "
-                f"'{block.data.get('name')}': {exc.msg}",
-                raw=raw,
-                hint="retry the request; if it persists, report the model's output",
-            ) from None
-        if not isinstance(value, dict):
-            raise ModelOutputError(
-                f"anthropic streamed non-object arguments for tool '{block.data.get('name')}'",
-                raw=raw,
-                hint="retry the request; if it persists, report the model's output",
-            )
-        return value
+        arguments = streamed_arguments(raw, provider="anthropic", tool=block.data.get("name"))
+        return dict(block.data.get("input") or {}) if arguments is None else arguments

@@ -31,6 +31,15 @@ from fastagent.messages import (
     ToolResult,
     Usage,
 )
+from fastagent.providers._shared_wire import (
+    STRUCTURED_TOOL_NAME,
+    forced_tool_schema,
+    forced_tool_stop,
+    kept_list,
+    resource_link_text,
+    resource_text,
+    unsent_resource_text,
+)
 
 if TYPE_CHECKING:
     from fastagent.providers.base import CompletionRequest
@@ -52,9 +61,6 @@ __all__ = [
 
 PROVIDER_KEY: Final = "bedrock"
 """The key of this provider's entry in `Message.provider_data`."""
-
-STRUCTURED_TOOL_NAME: Final = "structured_output"
-"""The tool forced on the model to get structured output; its input is the answer."""
 
 DEFAULT_MAX_TOKENS: Final = 4096
 """Output token limit when none is set (the Converse API needs none, models differ)."""
@@ -188,7 +194,7 @@ def build_request(
     """
     params = request.params
     explicit = params.explicit
-    schema = _response_schema(params.response_format)
+    schema = forced_tool_schema(params.response_format)
     structured = schema is not None
     reasoning = params.reasoning if "reasoning" in explicit else options.reasoning
     budget = THINKING_BUDGETS.get(reasoning or "") if _thinks(model_id) else None
@@ -235,18 +241,6 @@ def build_request(
 
 def _thinks(model_id: str) -> bool:
     return "anthropic.claude" in model_id
-
-
-def _response_schema(response_format: Any) -> dict[str, Any] | None:
-    if response_format is None:
-        return None
-    schema = (
-        dict(response_format)
-        if isinstance(response_format, dict)
-        else response_format.model_json_schema()
-    )
-    schema.setdefault("type", "object")
-    return schema
 
 
 def _tool(name: str, description: str | None, schema: dict[str, Any]) -> dict[str, Any]:
@@ -337,14 +331,10 @@ def _block(block: ContentBlock) -> dict[str, Any]:
             if mime in _DOCUMENT_FORMATS:
                 return _document(resource.uri, mime, base64.b64decode(resource.blob))
         if resource.text is not None:
-            return {"text": f'<resource uri="{resource.uri}">\n{resource.text}\n</resource>'}
-        return {
-            "text": f"[binary resource {resource.uri} ({mime or 'unknown type'}) not sent: "
-            "unsupported by this model]"
-        }
+            return {"text": resource_text(resource.uri, resource.text)}
+        return {"text": unsent_resource_text(resource.uri, mime)}
     if isinstance(block, ResourceLink):
-        described = f": {block.description}" if block.description else ""
-        return {"text": f"[resource link {block.name} <{block.uri}>{described}]"}
+        return {"text": resource_link_text(block)}
     raise TypeError(f"unknown content block {type(block).__name__}")  # pragma: no cover
 
 
@@ -367,10 +357,7 @@ def _document(uri: str, mime: str, data: bytes) -> dict[str, Any]:
 
 def reasoning_of(message: Message) -> list[dict[str, Any]]:
     """The reasoning blocks kept in ``message.provider_data`` (none if absent or malformed)."""
-    entry = (message.provider_data or {}).get(PROVIDER_KEY)
-    blocks = entry.get("reasoning") if isinstance(entry, dict) else None
-    if not isinstance(blocks, list):
-        return []
+    blocks = kept_list(message, PROVIDER_KEY, "reasoning") or []
     return [dict(b) for b in blocks if isinstance(b, dict) and "reasoningContent" in b]
 
 
@@ -450,13 +437,11 @@ def message_from_blocks(
         elif "reasoningContent" in block:
             reasoning.append(_storable(block))
     stop = map_stop_reason(stop_reason)
-    if structured and stop is StopReason.TOOL_USE and not calls:
-        stop = StopReason.END_TURN
     message = Message(
         role="assistant",
         content=content,
         tool_calls=calls,
-        stop_reason=stop,
+        stop_reason=forced_tool_stop(stop, structured=structured, calls=calls),
         usage=map_usage(usage),
         model=model,
     )

@@ -8,17 +8,16 @@ it produces; `finish` builds the complete assistant `Message`.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from fastagent.exceptions import ModelOutputError
 from fastagent.messages import Message, ToolCall
 from fastagent.providers._bedrock_convert import (
     STRUCTURED_TOOL_NAME,
     map_usage,
     message_from_blocks,
 )
+from fastagent.providers._shared_wire import streamed_arguments
 from fastagent.streaming import (
     StreamEvent,
     TextDelta,
@@ -134,21 +133,4 @@ class StreamAssembler:
     @staticmethod
     def _arguments(block: _Block) -> dict[str, Any]:
         raw = "".join(block.parts)
-        if not raw.strip():
-            return {}
-        try:
-            value = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise ModelOutputError(
-                f"bedrock streamed invalid JSON arguments for tool '{block.tool.get('name')}': "
-                f"{exc.msg}",
-                raw=raw,
-                hint="retry the request; if it persists, report the model's output",
-            ) from None
-        if not isinstance(value, dict):
-            raise ModelOutputError(
-                f"bedrock streamed non-object arguments for tool '{block.tool.get('name')}'",
-                raw=raw,
-                hint="retry the request; if it persists, report the model's output",
-            )
-        return value
+        return streamed_arguments(raw, provider="bedrock", tool=block.tool.get("name")) or {}

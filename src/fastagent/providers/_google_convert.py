@@ -36,6 +36,12 @@ from fastagent.messages import (
     ToolResult,
     Usage,
 )
+from fastagent.providers._shared_wire import (
+    kept_list,
+    resource_link_text,
+    resource_text,
+    unsent_resource_text,
+)
 
 if TYPE_CHECKING:
     from fastagent.providers.base import CompletionRequest
@@ -225,9 +231,8 @@ def _model_parts(message: Message) -> list[dict[str, Any]]:
 
 def stored_parts(message: Message) -> list[dict[str, Any]] | None:
     """The reply's parts kept in ``message.provider_data`` (None if absent or malformed)."""
-    entry = (message.provider_data or {}).get(PROVIDER_KEY)
-    parts = entry.get("parts") if isinstance(entry, dict) else None
-    if not isinstance(parts, list) or not all(isinstance(p, dict) for p in parts):
+    parts = kept_list(message, PROVIDER_KEY, "parts")
+    if parts is None or not all(isinstance(p, dict) for p in parts):
         return None
     return parts
 
@@ -293,14 +298,10 @@ def _part(block: ContentBlock) -> dict[str, Any]:
         if resource.blob is not None and mime.startswith(_INLINE_PREFIXES):
             return _inline(mime, resource.blob)
         if resource.text is not None:
-            return {"text": f'<resource uri="{resource.uri}">\n{resource.text}\n</resource>'}
-        return {
-            "text": f"[binary resource {resource.uri} ({mime or 'unknown type'}) not sent: "
-            "unsupported by this model]"
-        }
+            return {"text": resource_text(resource.uri, resource.text)}
+        return {"text": unsent_resource_text(resource.uri, mime)}
     if isinstance(block, ResourceLink):
-        described = f": {block.description}" if block.description else ""
-        return {"text": f"[resource link {block.name} <{block.uri}>{described}]"}
+        return {"text": resource_link_text(block)}
     raise TypeError(f"unknown content block {type(block).__name__}")  # pragma: no cover
 
 

@@ -31,12 +31,14 @@ from fastagent.messages import (
     Usage,
 )
 from fastagent.providers._openai_schema import strict_schema
+from fastagent.providers._shared_wire import resource_text
 
 if TYPE_CHECKING:
     from fastagent.tools.base import ToolDefinition
 
 __all__ = [
     "INVALID_ARGUMENTS_KEY",
+    "block_text",
     "file_name",
     "finish_reason_to_stop",
     "parse_arguments",
@@ -106,7 +108,7 @@ def to_openai_messages(
 
 
 def _assistant_message(message: Message, tool_call_content: str | None) -> dict[str, Any]:
-    texts = [_block_text(b) for b in message.content]
+    texts = [block_text(b) for b in message.content]
     text = "\n".join(t for t in texts if t is not None)
     out: dict[str, Any] = {"role": "assistant", "content": text}
     if message.tool_calls:
@@ -196,7 +198,7 @@ def _content_part(block: ContentBlock) -> dict[str, Any]:
                     "file_data": f"data:{mime};base64,{res.blob}",
                 },
             }
-    text = _block_text(block)
+    text = block_text(block)
     if text is None:
         text = f"[{block.type} content ({getattr(block, 'mime_type', None)}) not supported]"
     return {"type": "text", "text": text}
@@ -212,14 +214,15 @@ def _image_part(mime_type: str, data: str) -> dict[str, Any]:
     return {"type": "image_url", "image_url": {"url": f"data:{mime_type};base64,{data}"}}
 
 
-def _block_text(block: ContentBlock) -> str | None:
+def block_text(block: ContentBlock) -> str | None:
+    """The text a block is sent as where only text goes (None: the block has no text form)."""
     if isinstance(block, TextContent):
         return block.text
     if isinstance(block, EmbeddedResource):
         res = block.resource
         if res.text is None:
             return f'<resource uri="{res.uri}" mimeType="{res.mime_type}"/> (binary, omitted)'
-        return f'<resource uri="{res.uri}">\n{res.text}\n</resource>'
+        return resource_text(res.uri, res.text)
     if isinstance(block, ResourceLink):
         return f"[resource {block.name}: {block.uri}]"
     return None

@@ -23,7 +23,6 @@ from fastagent.messages import (
     EmbeddedResource,
     ImageContent,
     Message,
-    ResourceLink,
     StopReason,
     TextContent,
     ToolCall,
@@ -31,12 +30,14 @@ from fastagent.messages import (
     Usage,
 )
 from fastagent.providers._openai_convert import (
+    block_text,
     file_name,
     parse_arguments,
     stable_call_id,
     to_response_format,
 )
 from fastagent.providers._openai_schema import strict_schema
+from fastagent.providers._shared_wire import kept_list
 
 if TYPE_CHECKING:
     from fastagent.tools.base import ToolDefinition
@@ -89,7 +90,7 @@ def _assistant_items(message: Message, *, reasoning: bool) -> list[dict[str, Any
         for item in (reasoning_items(message) if reasoning else [])
         if item.get("encrypted_content")
     ]
-    texts = [text for block in message.content if (text := _block_text(block)) is not None]
+    texts = [text for block in message.content if (text := block_text(block)) is not None]
     if texts:
         items.append({"role": "assistant", "content": "\n".join(texts)})
     items.extend(
@@ -142,7 +143,7 @@ def _content_part(block: ContentBlock) -> dict[str, Any]:
                 "filename": file_name(res.uri),
                 "file_data": f"data:{mime};base64,{res.blob}",
             }
-    text = _block_text(block)
+    text = block_text(block)
     if text is None:
         kind = getattr(block, "mime_type", None)
         text = f"[{block.type} content ({kind}) not supported by the OpenAI Responses API]"
@@ -151,19 +152,6 @@ def _content_part(block: ContentBlock) -> dict[str, Any]:
 
 def _image(mime_type: str, data: str) -> dict[str, Any]:
     return {"type": "input_image", "image_url": f"data:{mime_type};base64,{data}"}
-
-
-def _block_text(block: ContentBlock) -> str | None:
-    if isinstance(block, TextContent):
-        return block.text
-    if isinstance(block, EmbeddedResource):
-        res = block.resource
-        if res.text is None:
-            return f'<resource uri="{res.uri}" mimeType="{res.mime_type}"/> (binary, omitted)'
-        return f'<resource uri="{res.uri}">\n{res.text}\n</resource>'
-    if isinstance(block, ResourceLink):
-        return f"[resource {block.name}: {block.uri}]"
-    return None
 
 
 def to_responses_tools(tools: Sequence[ToolDefinition]) -> list[dict[str, Any]]:
@@ -205,10 +193,7 @@ def to_responses_text_format(fmt: Any) -> dict[str, Any] | None:
 
 def reasoning_items(message: Message) -> list[dict[str, Any]]:
     """The reasoning items kept in ``message.provider_data`` (none if absent or malformed)."""
-    entry = (message.provider_data or {}).get(PROVIDER_KEY)
-    items = entry.get("reasoning") if isinstance(entry, dict) else None
-    if not isinstance(items, list):
-        return []
+    items = kept_list(message, PROVIDER_KEY, "reasoning") or []
     return [item for item in items if isinstance(item, dict) and item.get("type") == "reasoning"]
 
 

@@ -11,9 +11,10 @@ on the first call; every SDK error becomes a `fastagent.exceptions` error.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Final
 
@@ -230,13 +231,8 @@ class OpenAIProvider(BaseProvider):
         """Make one model call and return the assistant message (usage and stop_reason set)."""
         body = self.request_body(request, stream=False)
         create = self._sdk_client().chat.completions.create
-        try:
+        with self._translated(body["model"]):
             response = await create(**body, timeout=self._timeout_for(request))
-        except Exception as exc:
-            error = self._translate(exc, body["model"])
-            if error is exc:
-                raise
-            raise error from exc
         data = reply_dict(response, provider=self.name, model=body["model"])
         _check_completion(data, provider=self.name, model=body["model"])
         return parse_completion(data, model=body["model"])
@@ -246,7 +242,7 @@ class OpenAIProvider(BaseProvider):
         body = self.request_body(request, stream=True)
         create = self._sdk_client().chat.completions.create
         assembler = StreamAssembler(body["model"])
-        try:
+        with self._translated(body["model"]):
             chunks = await create(**body, timeout=self._timeout_for(request))
             done = _watch_done_marker(chunks)
             async with chunks:
@@ -254,11 +250,6 @@ class OpenAIProvider(BaseProvider):
                     data = reply_dict(chunk, provider=self.name, model=body["model"])
                     for event in assembler.feed(data):
                         yield event
-        except Exception as exc:
-            error = self._translate(exc, body["model"])
-            if error is exc:
-                raise
-            raise error from exc
         if not (assembler.complete or done.seen):
             raise not_a_completion(
                 self.name,
@@ -300,6 +291,17 @@ class OpenAIProvider(BaseProvider):
         return self._client
 
     # --- errors -------------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _translated(self, model: str) -> Iterator[None]:
+        """Raise what `_translate` makes of an exception raised inside (itself if unchanged)."""
+        try:
+            yield
+        except Exception as exc:
+            error = self._translate(exc, model)
+            if error is exc:
+                raise
+            raise error from exc
 
     def _translate(self, exc: Exception, model: str) -> Exception:
         """The fastagent error for an SDK or transport error; other exceptions unchanged."""

@@ -105,13 +105,8 @@ class ResponsesProvider(OpenAIProvider):
         """Make one model call and return the assistant message (usage and stop_reason set)."""
         body = self.request_body(request, stream=False)
         create = self._sdk_client().responses.create
-        try:
+        with self._translated(body["model"]):
             response = await create(**body, timeout=self._timeout_for(request))
-        except Exception as exc:
-            error = self._translate(exc, body["model"])
-            if error is exc:
-                raise
-            raise error from exc
         try:
             data = _reply_object(response)
             if not isinstance(data.get("output"), list):
@@ -125,7 +120,7 @@ class ResponsesProvider(OpenAIProvider):
         body = self.request_body(request, stream=True)
         create = self._sdk_client().responses.create
         assembler = ResponsesStreamAssembler(body["model"], provider=self.name)
-        try:
+        with self._translated(body["model"]):
             events = await create(**body, timeout=self._timeout_for(request))
             async with events:
                 async for event in events:
@@ -135,11 +130,6 @@ class ResponsesProvider(OpenAIProvider):
                         raise self._malformed(body["model"], exc) from exc
                     for out in produced:
                         yield out
-        except Exception as exc:
-            error = self._translate(exc, body["model"])
-            if error is exc:
-                raise
-            raise error from exc
         closing, message = assembler.finish()
         for out in closing:
             yield out

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any
 
 import pytest
@@ -65,6 +66,19 @@ def test_each_decorator_records_its_spec_and_returns_the_function() -> None:
     )
     for spec in fast.declarations:
         assert str(getattr(spec, "source", "")).startswith("test_decorators.py:")
+
+
+def test_each_decorator_records_the_line_that_used_it() -> None:
+    fast = app()
+    here = sys._getframe().f_lineno
+    fast.chain("c", sequence=["a"])
+    fast.parallel("p", fan_out=["a"])
+    fast.evaluator_optimizer("e", generator="a", evaluator="b")
+    fast.router("r", agents=["a"])
+    fast.orchestrator("o", agents=["a"])
+    fast.agent("x", "Do x.")
+    sources = [str(getattr(s, "source", "")) for s in fast.declarations]
+    assert sources == [f"test_decorators.py:{here + n}" for n in range(1, 7)]
 
 
 def test_stacked_decorators_record_the_decorated_line() -> None:

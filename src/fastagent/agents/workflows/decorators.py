@@ -9,12 +9,12 @@ modules are imported only when a decorator is used.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from fastagent.agents.workflows._common import caller_source
 
 if TYPE_CHECKING:
-    from fastagent.agents.declaration import Declaration
+    from fastagent.agents.declaration import BaseDeclaration, Declaration
     from fastagent.agents.workflows.orchestrator import PlanType
     from fastagent.agents.workflows.parallel import OnError
 
@@ -33,6 +33,18 @@ class WorkflowDecorators:
     def add_declaration(self, declaration: Declaration) -> None:
         """Add an agent declaration (implemented by `FastAgent`)."""
         raise NotImplementedError
+
+    def _declared(self, kind: type[BaseDeclaration], /, **values: Any) -> Callable[[F], F]:
+        """Add the declaration a decorator's arguments make; return the decorator.
+
+        Called by the decorator method itself, so that the declaration's source is the
+        line that called that method (the one using the decorator).
+        """
+        from fastagent.agents.declare import declare
+
+        declaration = declare(kind, **values, source=caller_source(3))
+        self.add_declaration(cast("Declaration", declaration))  # every concrete kind is one
+        return _unchanged
 
     def chain(
         self,
@@ -62,21 +74,16 @@ class WorkflowDecorators:
         Raises:
             UserError: An argument has the wrong type or value.
         """
-        from fastagent.agents.declare import declare
         from fastagent.agents.workflows.declarations import ChainDeclaration
 
-        self.add_declaration(
-            declare(
-                ChainDeclaration,
-                name=name,
-                sequence=tuple(sequence),
-                cumulative=cumulative,
-                instruction=instruction,
-                default=default,
-                source=caller_source(),
-            )
+        return self._declared(
+            ChainDeclaration,
+            name=name,
+            sequence=tuple(sequence),
+            cumulative=cumulative,
+            instruction=instruction,
+            default=default,
         )
-        return _unchanged
 
     def parallel(
         self,
@@ -118,25 +125,20 @@ class WorkflowDecorators:
         Raises:
             UserError: An argument has the wrong type or value.
         """
-        from fastagent.agents.declare import declare
         from fastagent.agents.workflows.declarations import ParallelDeclaration
 
-        self.add_declaration(
-            declare(
-                ParallelDeclaration,
-                name=name,
-                fan_out=tuple(fan_out),
-                fan_in=fan_in,
-                include_request=include_request,
-                max_concurrency=max_concurrency,
-                branch_timeout=branch_timeout,
-                on_error=on_error,
-                distributed=distributed,
-                default=default,
-                source=caller_source(),
-            )
+        return self._declared(
+            ParallelDeclaration,
+            name=name,
+            fan_out=tuple(fan_out),
+            fan_in=fan_in,
+            include_request=include_request,
+            max_concurrency=max_concurrency,
+            branch_timeout=branch_timeout,
+            on_error=on_error,
+            distributed=distributed,
+            default=default,
         )
-        return _unchanged
 
     def evaluator_optimizer(
         self,
@@ -168,22 +170,17 @@ class WorkflowDecorators:
         Raises:
             UserError: An argument has the wrong type or value.
         """
-        from fastagent.agents.declare import declare
         from fastagent.agents.workflows.declarations import EvaluatorOptimizerDeclaration
 
-        self.add_declaration(
-            declare(
-                EvaluatorOptimizerDeclaration,
-                name=name,
-                generator=generator,
-                evaluator=evaluator,
-                min_rating=min_rating,
-                max_refinements=max_refinements,
-                default=default,
-                source=caller_source(),
-            )
+        return self._declared(
+            EvaluatorOptimizerDeclaration,
+            name=name,
+            generator=generator,
+            evaluator=evaluator,
+            min_rating=min_rating,
+            max_refinements=max_refinements,
+            default=default,
         )
-        return _unchanged
 
     def router(
         self,
@@ -215,22 +212,17 @@ class WorkflowDecorators:
         Raises:
             UserError: `agents` is empty, or an argument has the wrong type.
         """
-        from fastagent.agents.declare import declare
         from fastagent.agents.workflows.declarations import RouterDeclaration
 
-        self.add_declaration(
-            declare(
-                RouterDeclaration,
-                name=name,
-                agents=tuple(agents),
-                model=model,
-                instruction=instruction,
-                fallback=fallback,
-                default=default,
-                source=caller_source(),
-            )
+        return self._declared(
+            RouterDeclaration,
+            name=name,
+            agents=tuple(agents),
+            model=model,
+            instruction=instruction,
+            fallback=fallback,
+            default=default,
         )
-        return _unchanged
 
     def orchestrator(
         self,
@@ -265,20 +257,15 @@ class WorkflowDecorators:
             UserError: No agents, an unknown plan type, plan_iterations below 1, or an
                 argument has the wrong type.
         """
-        from fastagent.agents.declare import declare
         from fastagent.agents.workflows.declarations import OrchestratorDeclaration
 
-        self.add_declaration(
-            declare(
-                OrchestratorDeclaration,
-                name=name,
-                agents=tuple(agents),
-                model=model,
-                instruction=instruction,
-                plan_type=plan_type,
-                plan_iterations=plan_iterations,
-                default=default,
-                source=caller_source(),
-            )
+        return self._declared(
+            OrchestratorDeclaration,
+            name=name,
+            agents=tuple(agents),
+            model=model,
+            instruction=instruction,
+            plan_type=plan_type,
+            plan_iterations=plan_iterations,
+            default=default,
         )
-        return _unchanged
