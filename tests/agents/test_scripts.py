@@ -355,12 +355,29 @@ def test_parse_cli_args_false_reads_no_flags(project: Path) -> None:
     assert result.stdout == "body ran: from body passthrough\n"
 
 
-def test_an_imported_script_reads_no_flags(project: Path) -> None:
-    # A program importing the script (a test runner, a host app) owns the command line.
+def test_a_script_imported_by_the_users_main_file_reads_its_flags(project: Path) -> None:
+    # python main.py importing agent.py: the command line is still the user's.
     (project / "agent.py").write_text(SCRIPT, encoding="utf-8")
     (project / "main.py").write_text(
         "import asyncio, agent\nasyncio.run(agent.main())\n", encoding="utf-8"
     )
-    result = run(["main.py", "-x", "-m", "not a message"], project)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout == "body ran: from body passthrough\n"
+    answered = run(["main.py", "-q", "-m", "hello"], project)
+    assert (answered.returncode, answered.stdout) == (0, "hello\n"), answered.stderr
+    typo = run(["main.py", "--mesage", "hello"], project)
+    assert typo.returncode == 2
+    assert "unknown flag '--mesage'" in typo.stderr
+    assert "did you mean '--message'?" in typo.stderr
+
+
+def test_a_test_runner_importing_the_script_owns_the_command_line(project: Path) -> None:
+    # pytest's own -m (a marker) and -x must not become the script's message or an error.
+    (project / "agent.py").write_text(SCRIPT, encoding="utf-8")
+    (project / "test_agent.py").write_text(
+        "import asyncio, agent\n\ndef test_body() -> None:\n    asyncio.run(agent.main())\n",
+        encoding="utf-8",
+    )
+    argv = ["-m", "pytest", "-q", "-x", "-m", "not slow", "-p", "no:cacheprovider", "-s"]
+    result = run([*argv, "test_agent.py"], project)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "body ran: from body passthrough" in result.stdout
+    assert "1 passed" in result.stdout

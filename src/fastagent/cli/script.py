@@ -20,6 +20,7 @@ a shell expects:
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from pathlib import Path
@@ -156,15 +157,44 @@ class FastAgent(LibraryApp):
 
 
 def _made_by_main_script() -> bool:
-    """Whether the code creating the app is the main module of a script run from a file.
+    """Whether the app belongs to a program started from the user's own file.
 
-    A module that is imported (pytest's, ``fastagent test``'s) is not: the command line is
-    another program's. Neither is a notebook's or ``python -c``'s ``__main__`` (no file).
+    True when the code creating the app is the main module of a script run from a file
+    (``python agent.py``, ``python -m pkg.agent``, ``fastagent run agent.py``), and when it is
+    a module imported by such a program (``python main.py`` importing ``agents.py``): the
+    command line is then the user's, and an unknown flag must fail, never be ignored. False
+    when the main module is an installed tool (pytest, ``fastagent test``, ``fastagent serve``:
+    a file under the interpreter's own or installed-package folders) or has no file (a
+    notebook, ``python -c``, an embedding program).
     """
     frame = sys._getframe(1)
     while frame.f_back is not None and frame.f_globals.get("__name__") == __name__:
         frame = frame.f_back
-    return frame.f_globals.get("__name__") == "__main__" and "__file__" in frame.f_globals
+    if frame.f_globals.get("__name__") == "__main__" and "__file__" in frame.f_globals:
+        return True
+    main_file = getattr(sys.modules.get("__main__"), "__file__", None)
+    if not main_file:
+        return False
+    path = Path(main_file).resolve()
+    return not any(path.is_relative_to(folder) for folder in _installed_folders())
+
+
+def _installed_folders() -> set[Path]:
+    """The folders of the standard library, installed packages and their console scripts."""
+    import site
+    import sysconfig
+
+    keys = ("stdlib", "platstdlib", "purelib", "platlib", "scripts")
+    prefixes = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
+    folders = {
+        sysconfig.get_paths(vars={"base": prefix, "platbase": prefix})[key]
+        for prefix in prefixes
+        for key in keys
+    }
+    if site.ENABLE_USER_SITE:
+        folders.add(site.getusersitepackages())
+        folders.add(sysconfig.get_paths(f"{os.name}_user")["scripts"])
+    return {Path(folder).resolve() for folder in folders}
 
 
 _previous_hook: Callable[[type[BaseException], BaseException, TracebackType | None], Any] | None = (
