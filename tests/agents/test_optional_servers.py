@@ -36,7 +36,9 @@ def broken(**extra: Any) -> dict[str, Any]:
     return {**fixture_server("stderr_exit"), "init_timeout": 20, **extra}
 
 
-async def test_an_optional_server_failing_is_one_warning_and_the_agent_runs() -> None:
+async def test_an_optional_server_failing_is_one_warning_and_the_agent_runs(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     notices: list[str] = []
     fast = make_app(fixture=fixture_server(), db=broken(optional=True))
     fast.agent("a", servers=["fixture", "db"])
@@ -48,6 +50,8 @@ async def test_an_optional_server_failing_is_one_warning_and_the_agent_runs() ->
         )
         assert notice.endswith("(stderr: fatal: cannot open database /nope.db)")
         assert "\n" not in notice
+        [logged] = [r.getMessage() for r in caplog.records if "'db' failed to start" in r.message]
+        assert "\nhint: " not in logged and "(hint: the server exited" in logged
         names = app.a.llm.tools.names()
         assert "fixture__echo" in names and not any(n.startswith("db__") for n in names)
         assert await app.a.send(CALL_ECHO) == "echo: hi"

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING, Self
 
-from fastagent.exceptions import MCPServerError, UserError
+from fastagent.exceptions import FastAgentError, MCPServerError, UserError
 from fastagent.logging import get_logger
 
 if TYPE_CHECKING:
@@ -123,11 +123,13 @@ class ServerRegistry:
                 continue
             if isinstance(result, MCPServerError) and self.server_settings(name).optional:
                 self.failed[name] = result
-                _log.warning("optional MCP server '%s' failed to start: %s", name, result)
+                _log.warning(
+                    "optional MCP server '%s' failed to start: %s", name, _one_line(result)
+                )
             else:
                 failures.append(result)
         for failure in failures[1:]:
-            _log.error("%s", failure)
+            _log.error("%s", _one_line(failure))
         if failures:
             raise failures[0]
         return [name for name in chosen if name not in self.failed]
@@ -192,3 +194,10 @@ class ServerRegistry:
 
     def __repr__(self) -> str:
         return f"ServerRegistry({self.names!r})"
+
+
+def _one_line(error: BaseException) -> str:
+    """An error as one log line: its message, then its hint in parentheses."""
+    if isinstance(error, FastAgentError):
+        return f"{error.message} (hint: {error.hint})" if error.hint else error.message
+    return str(error)
