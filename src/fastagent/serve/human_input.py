@@ -184,8 +184,15 @@ class PendingTurns:
             current_request.reset(token)
         turn.task = task
         self._running.add(task)
-        task.add_done_callback(self._running.discard)
+        task.add_done_callback(self._finished)
         return await self._next(turn)
+
+    def _finished(self, task: asyncio.Task[types.CallToolResult]) -> None:
+        self._running.discard(task)
+        # A dropped or abandoned turn's error has no reader: log it (once) instead of
+        # asyncio's "exception was never retrieved" at garbage collection.
+        if not task.cancelled() and (error := task.exception()) is not None:
+            _log.debug("a served turn ended with %s", type(error).__name__, exc_info=error)
 
     def _resume(self, state: str, params: types.CallToolRequestParams) -> _Turn:
         turn = self._turns.pop(state, None)
