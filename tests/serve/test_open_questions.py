@@ -151,6 +151,7 @@ async def test_an_unknown_request_state_is_an_error_and_never_runs_the_turn_agai
             with pytest.raises(MCPError) as error:
                 await retry(client, "no-such-state")
             assert_expired(error)
+            assert "no-such-state" not in error.value.message  # a token is never echoed
             assert model.calls == 1
             assert len(served_turns()) == 1  # the parked turn is untouched
             done = await retry(client, first.request_state)

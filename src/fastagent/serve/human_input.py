@@ -201,7 +201,7 @@ class PendingTurns:
 
             raise MCPError(
                 types.INVALID_PARAMS,
-                f"tool '{params.name}': the question of request_state '{state[:40]}' has "
+                f"tool '{params.name}': the question this request_state answers has "
                 f"expired or was already answered (questions are kept {self.answer_timeout:g}s, "
                 f"at most {self.max_open} at once); call the tool again without "
                 "request_state to start a new turn",
