@@ -58,6 +58,7 @@ def make_app(**serve: Any) -> FastAgent:
     settings = Settings(serve=ServeSettings(**serve))
     fast = FastAgent("questions-test", settings=settings, argv=[], quiet=True)
     fast.agent("helper", "Asks.", model="passthrough", human_input=True)(lambda: None)
+    fast.agent("other", "Echoes.", model="passthrough")(lambda: None)
     return fast
 
 
@@ -152,6 +153,15 @@ async def test_an_unknown_request_state_is_an_error_and_never_runs_the_turn_agai
                 await retry(client, "no-such-state")
             assert_expired(error)
             assert "no-such-state" not in error.value.message  # a token is never echoed
+            with pytest.raises(MCPError) as error:  # another tool's retry cannot take it
+                await client.session.call_tool(
+                    "other", {"message": "hi"}, request_state=first.request_state
+                )
+            assert error.value.code == types.INVALID_PARAMS
+            assert error.value.message == (
+                "tool 'other': this request_state answers a question of tool 'helper'; "
+                "retry that tool with it"
+            )
             assert model.calls == 1
             assert len(served_turns()) == 1  # the parked turn is untouched
             done = await retry(client, first.request_state)

@@ -113,6 +113,7 @@ class _Turn:
     """A tool call's turn, run as a task so it can wait for its client's answers."""
 
     timeout: float
+    tool: str
     task: asyncio.Task[types.CallToolResult] | None = None
     questions: asyncio.Queue[_Question] = field(default_factory=asyncio.Queue)
     waiting: _Question | None = None
@@ -174,7 +175,7 @@ class PendingTurns:
         state = params.request_state
         if state:
             return await self._next(self._resume(state, params))
-        turn = _Turn(self.answer_timeout)
+        turn = _Turn(self.answer_timeout, params.name)
         token = current_request.set(ctx)
         turn_token = _current_turn.set(turn)
         try:  # the task copies this context: its questions reach `turn`
@@ -195,7 +196,17 @@ class PendingTurns:
             _log.debug("a served turn ended with %s", type(error).__name__, exc_info=error)
 
     def _resume(self, state: str, params: types.CallToolRequestParams) -> _Turn:
-        turn = self._turns.pop(state, None)
+        turn = self._turns.get(state)
+        if turn is not None and turn.tool != params.name:
+            from mcp.shared.exceptions import MCPError
+
+            raise MCPError(
+                types.INVALID_PARAMS,
+                f"tool '{params.name}': this request_state answers a question of tool "
+                f"'{turn.tool}'; retry that tool with it",
+                data={"reason": EXPIRED_STATE_REASON},
+            )
+        self._turns.pop(state, None)
         if turn is None:
             from mcp.shared.exceptions import MCPError
 
