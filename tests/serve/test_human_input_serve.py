@@ -104,26 +104,26 @@ async def test_an_older_protocol_client_without_elicitation_gets_a_clear_error(
 
 
 async def test_an_unanswered_question_times_out_after_serve_answer_timeout(project: Path) -> None:
+    """Older protocols: the call stays open, so the turn goes on without the answer.
+
+    (A question parked for a retry is cancelled instead: tests/serve/test_open_questions.py.)
+    """
+
     async def never(context: Any, params: types.ElicitRequestParams) -> types.ElicitResult:
-        raise AssertionError("the test drives the input loop itself")
+        await anyio.sleep_forever()  # the user walked away
+        raise AssertionError("unreachable")
 
     config = HELPER + "serve:\n  answer_timeout: 1\n"
     with anyio.fail_after(60):
-        async with serving(project, config, elicitation_callback=never) as client:
-            # The client takes the question and never retries with an answer.
-            first = await client.session.call_tool(
-                "helper", {"message": ASK}, allow_input_required=True
-            )
-            assert isinstance(first, types.InputRequiredResult)
-            history: list[dict[str, Any]] = []
-            while len(history) < 4:  # the turn goes on without the answer, and completes
-                await anyio.sleep(0.2)
-                read = await client.read_resource("fastagent://history/helper")
-                history = json.loads(read.contents[0].text)["messages"]  # type: ignore[union-attr]
-    [result] = history[2]["toolResults"]
-    assert result["content"][0]["text"] == (
+        async with serving(project, config, mode="legacy", elicitation_callback=never) as client:
+            result = await client.call_tool("helper", {"message": ASK})
+            read = await client.read_resource("fastagent://history/helper")
+    assert result.content[0].text == (  # type: ignore[union-attr]
         "the user could not be asked: the client did not answer within 1s"
     )
+    history = json.loads(read.contents[0].text)["messages"]  # type: ignore[union-attr]
+    [recorded] = history[2]["toolResults"]
+    assert recorded["content"][0]["text"] == result.content[0].text  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize(

@@ -199,12 +199,16 @@ class ServeSettings(BaseModel):
 
     Attributes:
         answer_timeout: Seconds an agent waits for its MCP client to answer a question
-            (human input) or an approval before it goes on without one.
+            (human input) or an approval before it goes on without one; a turn parked for
+            the client's retry (2026-07-28+) is cancelled then instead.
+        max_open_questions: Turns parked for a client's retry at once; one more cancels
+            the oldest.
     """
 
     model_config = ConfigDict(extra="forbid", defer_build=True)
 
     answer_timeout: float = Field(default=600.0, gt=0)
+    max_open_questions: int = Field(default=100, ge=1)
 
 
 class Settings(BaseModel):

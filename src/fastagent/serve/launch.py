@@ -126,7 +126,11 @@ async def _serve(
         approver=options.approver or elicit_approval,
     )
     async with _started(fast, options, config_path) as (runtime, first):
-        pending = PendingTurns(answer_timeout=runtime.settings.serve.answer_timeout)
+        serve_settings = runtime.settings.serve
+        pending = PendingTurns(
+            answer_timeout=serve_settings.answer_timeout,
+            max_open=serve_settings.max_open_questions,
+        )
         try:
             offered = served_agents(first.agents, agents)
 
