@@ -121,6 +121,51 @@ def test_unreachable_preset_hint_names_the_providers_base_url(
     assert (followed.returncode, followed.stdout) == (0, "pong\n"), followed.stderr
 
 
+class _NoChoices(BaseHTTPRequestHandler):
+    """A proxy that answers 200 with a JSON body that is not a chat completion."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("content-length", "0")))
+        body = b'{"id": "x", "object": "chat.completion", "choices": []}'
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def test_not_a_completion_hint_names_the_presets_base_url(
+    run_cli: CliRunner, project: Path, openai_compatible: str
+) -> None:
+    proxy = ThreadingHTTPServer(("127.0.0.1", 0), _NoChoices)
+    thread = threading.Thread(target=proxy.serve_forever, daemon=True)
+    thread.start()
+    try:
+        (project / "fastagent.yaml").write_text(
+            f"providers:\n  ollama:\n    base_url: http://127.0.0.1:{proxy.server_address[1]}/v1"
+            "\n    max_retries: 0\n",
+            encoding="utf-8",
+        )
+        failed = run_cli("go", "--model", "ollama.llama3.2", "-m", "ping")
+    finally:
+        proxy.shutdown()
+        proxy.server_close()
+        thread.join(10)
+    assert failed.returncode == 1, failed.stderr
+    assert "answered without a completion" in failed.stderr
+    hint = _hint(failed.stderr)
+    assert "providers.ollama.base_url points at the model API" in hint, hint
+    # Follow it: point providers.ollama.base_url at the model API.
+    (project / "fastagent.yaml").write_text(
+        f"providers:\n  ollama:\n    base_url: {openai_compatible}\n", encoding="utf-8"
+    )
+    followed = run_cli("go", "--model", "ollama.llama3.2", "-q", "-m", "ping")
+    assert (followed.returncode, followed.stdout) == (0, "pong\n"), followed.stderr
+
+
 def test_uvx_server_hint_names_the_flag(run_cli: CliRunner, tmp_path: Path) -> None:
     no_uvx = tmp_path / "bin-without-uvx"
     no_uvx.mkdir()
