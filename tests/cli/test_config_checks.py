@@ -158,3 +158,24 @@ def test_go_names_the_line_of_an_unknown_default_model(run_cli: CliRunner, proje
     followed = run_cli("go", "-m", "hi")
     # The model is known now; what is missing is the key (nothing reaches the network).
     assert "error: no API key for provider 'anthropic'" in followed.stderr
+
+
+def test_a_missing_program_gets_an_install_hint_not_fix_the_keys(
+    run_cli: CliRunner, project: Path, tmp_path: Path
+) -> None:
+    config = project / "fastagent.yaml"
+    config.write_text(FIXED, encoding="utf-8")  # every key right; only uvx is missing
+    path = _path_without_uvx(tmp_path)
+    result = run_cli("config", "validate", PATH=path)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"error: {config}: line 15: mcp.servers.time.command: 'uvx' is not on PATH (install "
+        "uv, which provides uvx (pip install uv))",
+        "hint: install the programs named above (or give each command's full path)",
+    ]
+    # Follow the hint: install the program (here: put a uvx on PATH).
+    uvx = tmp_path / "bin-empty" / "uvx"
+    uvx.write_text("#!/bin/sh\nexit 3\n", encoding="utf-8")
+    uvx.chmod(uvx.stat().st_mode | stat.S_IXUSR)
+    valid = run_cli("config", "validate", PATH=path)
+    assert (valid.returncode, valid.stderr) == (0, ""), valid.stderr
