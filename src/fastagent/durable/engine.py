@@ -35,6 +35,17 @@ _log = logging.getLogger("fastagent.durable")
 _LAUNCHED: list[DurableEngine] = []
 
 
+def _not_reported_elsewhere(record: logging.LogRecord) -> bool:
+    """Drop DBOS's traceback of a workflow that raised a typed fastagent error.
+
+    The error reaches the caller, which reports it in one line with its hint (a batch
+    writes it to the row); DBOS's copy would print a long traceback per failed row.
+    """
+    from fastagent.exceptions import FastAgentError
+
+    return not (record.exc_info and isinstance(record.exc_info[1], FastAgentError))
+
+
 class DurableEngine:
     """DBOS for one run: turn handlers, launch on our loop, keyed workflows, shutdown.
 
@@ -106,6 +117,7 @@ class DurableEngine:
             config["db_engine_kwargs"] = {"creator": partial(_connect_sqlite, path)}
         _dbos_steps.HANDLERS.clear()
         _dbos_steps.HANDLERS.update(self._handlers)
+        logging.getLogger("dbos").addFilter(_not_reported_elsewhere)
         try:
             DBOS(config=config)
             DBOS.launch()
