@@ -196,9 +196,23 @@ class AgentGraphError(UserError):
         body = "\n".join(f"  - {p}" for p in problems)
         super().__init__(
             f"invalid agent graph ({len(problems)} problem(s)):\n{body}",
-            hint="fix the agent names and workflow members listed above",
+            hint=_graph_hint(problems),
         )
         self.problems = problems
+
+
+def _graph_hint(problems: list[str]) -> str:
+    """The hint for graph `problems`: an unknown MCP server is declared, not renamed away."""
+    servers = [p for p in problems if " uses unknown MCP server " in p]
+    parts = []
+    if len(servers) < len(problems):
+        parts.append("fix the agent names and workflow members listed above")
+    if servers:
+        parts.append(
+            "declare each unknown MCP server under mcp.servers in fastagent.yaml, or fix the "
+            "agent's servers"
+        )
+    return "; ".join(parts)
 
 
 class MissingDependencyError(UserError, ImportError):

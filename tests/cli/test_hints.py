@@ -261,3 +261,48 @@ def test_serve_missing_script_hint(run_cli: CliRunner, project: Path) -> None:
     )
     followed = run_cli("serve", "nothere.py")
     assert followed.returncode == 0, followed.stderr
+
+
+def test_unknown_server_of_a_script_agent_hint_says_declare_it(
+    project: Path, tmp_path: Path
+) -> None:
+    from .conftest import clean_env
+
+    (project / "agent.py").write_text(
+        "import asyncio\n"
+        "from fastagent import FastAgent\n"
+        "fast = FastAgent('s')\n"
+        "@fast.agent(instruction='x', servers=['units'])\n"
+        "async def main() -> None:\n"
+        "    async with fast.run() as app:\n"
+        "        print(await app.send('***CALL_TOOL units__km_to_miles {\"km\": 5}'))\n"
+        "asyncio.run(main())\n",
+        encoding="utf-8",
+    )
+
+    def run() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "agent.py", "-q"],
+            cwd=project,
+            env=clean_env(tmp_path),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    failed = run()
+    assert failed.returncode == 1
+    assert "agent 'default' uses unknown MCP server 'units'" in failed.stderr
+    assert _hint(failed.stderr) == (
+        "declare each unknown MCP server under mcp.servers in fastagent.yaml, or fix the "
+        "agent's servers"
+    )
+    # Follow it: declare the server.
+    (project / "fastagent.yaml").write_text(
+        f"mcp:\n  servers:\n    units:\n      command: {sys.executable}\n"
+        f"      args: ['{UNITS_SERVER}']\n",
+        encoding="utf-8",
+    )
+    followed = run()
+    assert (followed.returncode, followed.stdout) == (0, "3.11\n"), followed.stderr
