@@ -316,3 +316,36 @@ def test_closed_pipe_is_not_an_error(tmp_path: Path) -> None:
     )
     assert proc.stderr == ""
     assert proc.returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("typo", "hint", "followed"),
+    [
+        (
+            ["go", "--modle", "passthrough", "-m", "hi", "-q"],
+            "did you mean '--model'? 'fastagent go --help' lists its flags",
+            ["go", "--model", "passthrough", "-m", "hi", "-q"],
+        ),
+        (
+            ["goo", "--model", "passthrough", "-m", "hi", "-q"],
+            "did you mean 'go'? 'fastagent --help' shows its usage",
+            ["go", "--model", "passthrough", "-m", "hi", "-q"],
+        ),
+        (
+            ["config", "valdate"],
+            "did you mean 'validate'? 'fastagent config --help' shows its usage",
+            ["config", "validate"],
+        ),
+    ],
+    ids=["flag", "command", "subcommand"],
+)
+def test_a_typo_in_the_command_line_gets_did_you_mean_and_the_hint_works(
+    run_cli: Any, typo: list[str], hint: str, followed: list[str]
+) -> None:
+    result = run_cli(*typo)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.startswith("usage: fastagent"), result.stderr
+    assert result.stderr.splitlines()[-1] == f"hint: {hint}"
+    assert result.stderr.splitlines()[-2].startswith("error: fastagent")
+    fixed = run_cli(*followed)
+    assert fixed.returncode == 0, fixed.stderr
