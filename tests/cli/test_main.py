@@ -349,3 +349,45 @@ def test_a_typo_in_the_command_line_gets_did_you_mean_and_the_hint_works(
     assert result.stderr.splitlines()[-2].startswith("error: fastagent")
     fixed = run_cli(*followed)
     assert fixed.returncode == 0, fixed.stderr
+
+
+def test_a_scripts_own_flag_gets_no_far_fetched_guess_and_the_hint_works(
+    project: Path, tmp_path: Path
+) -> None:
+    import subprocess
+    import sys
+
+    from .conftest import clean_env
+
+    (project / "agent.py").write_text(
+        "import asyncio, sys\n"
+        "from fastagent import FastAgent\n"
+        "fast = FastAgent('a')\n"
+        "@fast.agent(instruction='x')\n"
+        "async def main() -> None:\n"
+        "    async with fast.run() as app:\n"
+        "        print(sys.argv[sys.argv.index('--') + 1:], await app.send('hi'))\n"
+        "asyncio.run(main())\n",
+        encoding="utf-8",
+    )
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "agent.py", *args],
+            cwd=project,
+            env=clean_env(tmp_path),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    own = run("-q", "--city", "Oslo")
+    assert own.returncode == 2
+    assert own.stderr.splitlines()[0] == "error: agent.py: unknown flag '--city'"
+    assert "did you mean" not in own.stderr  # '--quiet' only shares the dashes
+    assert own.stderr.rstrip().endswith("put its own arguments after --")
+    followed = run("-q", "--", "--city", "Oslo")  # the hint, followed
+    assert (followed.returncode, followed.stdout) == (0, "['--city', 'Oslo'] hi\n")
+    typo = run("--mesage", "hi")
+    assert "hint: did you mean '--message'?" in typo.stderr

@@ -129,8 +129,10 @@ class _CommandParser(_Parser):
 def _guess(word: str, choices: Sequence[str]) -> str:
     import difflib
 
-    close = difflib.get_close_matches(word, choices, n=1)
-    return f"did you mean '{close[0]}'? " if close else ""
+    # Compared without the dashes, which every flag shares: '--city' is not near '--quiet'.
+    bare = {choice.lstrip("-"): choice for choice in choices}
+    close = difflib.get_close_matches(word.lstrip("-"), list(bare), n=1)
+    return f"did you mean '{bare[close[0]]}'? " if close else ""
 
 
 def _usage_error(message: str, hint: str) -> NoReturn:
