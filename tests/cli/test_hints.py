@@ -306,3 +306,26 @@ def test_unknown_server_of_a_script_agent_hint_says_declare_it(
     )
     followed = run()
     assert (followed.returncode, followed.stdout) == (0, "3.11\n"), followed.stderr
+
+
+def test_unknown_model_names_where_it_was_set(run_cli: CliRunner, project: Path) -> None:
+    """From FASTAGENT_DEFAULT_MODEL, or agents.NAME.model of fastagent.yaml: say so."""
+    from_env = run_cli("go", "-m", "hi", "-q", FASTAGENT_DEFAULT_MODEL="sonet")
+    assert from_env.returncode == 1
+    assert from_env.stderr.splitlines()[0] == (
+        "error: environment variable FASTAGENT_DEFAULT_MODEL: unknown model 'sonet'"
+    )
+    assert _hint(from_env.stderr).startswith("did you mean sonnet")
+    fixed_env = run_cli("go", "-m", "hi", "-q", FASTAGENT_DEFAULT_MODEL="passthrough")
+    assert (fixed_env.returncode, fixed_env.stdout) == (0, "hi\n"), fixed_env.stderr
+
+    config = project / "fastagent.yaml"
+    config.write_text("agents:\n  w:\n    instruction: x\n    model: sonet\n", encoding="utf-8")
+    from_file = run_cli("go", "-m", "hi", "-q")
+    assert from_file.returncode == 1
+    assert from_file.stderr.splitlines()[0] == (
+        f"error: {config}: line 4: agents.w.model: unknown model 'sonet'"
+    )
+    config.write_text("agents:\n  w:\n    instruction: x\n    model: passthrough\n")
+    fixed_file = run_cli("go", "-m", "hi", "-q")
+    assert (fixed_file.returncode, fixed_file.stdout) == (0, "hi\n"), fixed_file.stderr
