@@ -391,3 +391,28 @@ def test_a_scripts_own_flag_gets_no_far_fetched_guess_and_the_hint_works(
     assert (followed.returncode, followed.stdout) == (0, "['--city', 'Oslo'] hi\n")
     typo = run("--mesage", "hi")
     assert "hint: did you mean '--message'?" in typo.stderr
+
+
+def test_run_a_script_that_does_not_compile_shows_it_as_python_does(
+    run_cli: Any, project: Path
+) -> None:
+    script = project / "agent.py"
+    good = (
+        "import asyncio\n"
+        "from fastagent import FastAgent\n"
+        "fast = FastAgent('a')\n"
+        "@fast.agent(instruction='x')\n"
+        "async def main() -> None:\n"
+        "    async with fast.run() as app:\n"
+        "        print(await app.send('hi'))\n"
+        "asyncio.run(main())\n"
+    )
+    script.write_text(good.replace("send('hi'))", "send('hi')"), encoding="utf-8")
+    result = run_cli("run", "agent.py", "-q")
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr.splitlines()[0] == '  File "agent.py", line 7'
+    assert result.stderr.splitlines()[-1] == "SyntaxError: '(' was never closed"
+    assert "unexpected" not in result.stderr and "report it" not in result.stderr
+    script.write_text(good, encoding="utf-8")  # fixed at the line it names
+    fixed = run_cli("run", "agent.py", "-q")
+    assert (fixed.returncode, fixed.stdout) == (0, "hi\n"), fixed.stderr
