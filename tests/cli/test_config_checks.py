@@ -202,3 +202,14 @@ def test_a_missing_program_gets_an_install_hint_not_fix_the_keys(
     uvx.chmod(uvx.stat().st_mode | stat.S_IXUSR)
     valid = run_cli("config", "validate", PATH=path)
     assert (valid.returncode, valid.stderr) == (0, ""), valid.stderr
+
+
+def test_a_bad_model_from_the_environment_names_the_variable(run_cli: CliRunner) -> None:
+    result = run_cli("config", "validate", FASTAGENT_DEFAULT_MODEL="sonet")
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[0] == (
+        "error: environment variable FASTAGENT_DEFAULT_MODEL: default_model: unknown model "
+        "'sonet' (did you mean sonnet or sonnet4 or sonnet46?)"
+    )
+    fixed = run_cli("config", "validate", FASTAGENT_DEFAULT_MODEL="sonnet")
+    assert (fixed.returncode, fixed.stderr) == (0, ""), fixed.stderr

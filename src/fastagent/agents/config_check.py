@@ -102,7 +102,11 @@ def _model_problems(loaded: LoadedConfig, locate: Locator) -> list[Problem]:
             factory.registry.parse(text)
         except FastAgentError as exc:
             guess = _did_you_mean(exc.hint)
-            problems.append(locate(key, f"{key}: {exc.message}{guess}"))
+            problem = locate(key, f"{key}: {exc.message}{guess}")
+            if loaded.sources.get(key) == "env":  # name the variable the user set
+                variable = "FASTAGENT_" + key.upper().replace(".", "__")
+                problem = (f"environment variable {variable}", *problem[1:])
+            problems.append(problem)
     return problems
 
 
