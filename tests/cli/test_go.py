@@ -152,3 +152,41 @@ def test_go_is_listed_and_its_module_imports_only_the_standard_library(
         "print(heavy)"
     )
     assert probe.stdout.strip() == "[]", probe.stderr
+
+
+def test_a_chat_command_given_an_argument_it_does_not_take_says_so(
+    project: Path, tmp_path: Path
+) -> None:
+    """`/model sonnet` used to print the model and keep it: refused, and the hint works."""
+    import subprocess
+    import sys
+
+    from .conftest import clean_env
+
+    def chat(*args: str, lines: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "fastagent", "go", *args],
+            input=lines,
+            cwd=project,
+            env=clean_env(tmp_path),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    playback = project / "reply.json"
+    from fastagent.history import save_history
+    from fastagent.messages import Message
+
+    save_history(playback, [Message.user("q"), Message.assistant("played back")])
+    first = chat("--model", "passthrough", lines="plan a trip\n/model playback\n/exit\n")
+    assert first.returncode == 0, first.stderr
+    assert "error: /model takes no argument (got 'playback')" in first.stderr
+    hint = next(line for line in first.stderr.splitlines() if line.startswith("hint: "))
+    assert "fastagent go --model MODEL --resume" in hint
+    # Follow the hint: leave, and continue the conversation on the other model.
+    again = chat("--model", f"playback?file={playback}", "--resume", lines="next\n/model\n")
+    assert again.returncode == 0, again.stderr
+    assert "played back" in again.stdout
+    assert f"agent: playback?file={playback}" in again.stdout
