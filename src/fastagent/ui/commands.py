@@ -359,6 +359,11 @@ its Python methods or arguments (`_PYTHON_API`), which the chat does not offer."
 
 _PYTHON_API: Final = ("agent.", "server=", "pass ")
 
+_NO_SERVERS_HINT: Final = (
+    "leave with /exit and start the chat with servers: fastagent go --servers NAME (from "
+    "mcp.servers; or --url, --npx, --uvx); a script declares them with servers=[...]"
+)
+
 
 async def _call_feature(session: ChatSession, method: str, command: str, *args: Any) -> Any:
     function = getattr(session.agent, method, None)
@@ -373,6 +378,8 @@ async def _call_feature(session: ChatSession, method: str, command: str, *args: 
     except UserError as exc:
         if command in _CHAT_HINTS and any(api in (exc.hint or "") for api in _PYTHON_API):
             exc.hint = _CHAT_HINTS[command]
+        elif "has no MCP servers" in exc.message:
+            exc.hint = _NO_SERVERS_HINT
         raise
 
 
