@@ -196,9 +196,23 @@ class AgentGraphError(UserError):
         body = "\n".join(f"  - {p}" for p in problems)
         super().__init__(
             f"invalid agent graph ({len(problems)} problem(s)):\n{body}",
-            hint="fix the agent names and workflow members listed above",
+            hint=_graph_hint(problems),
         )
         self.problems = problems
+
+
+def _graph_hint(problems: list[str]) -> str:
+    """The hint for graph `problems`: an unknown MCP server is declared, not renamed away."""
+    servers = [p for p in problems if " uses unknown MCP server " in p]
+    parts = []
+    if len(servers) < len(problems):
+        parts.append("fix the agent names and workflow members listed above")
+    if servers:
+        parts.append(
+            "declare each unknown MCP server under mcp.servers in fastagent.yaml, or fix the "
+            "agent's servers"
+        )
+    return "; ".join(parts)
 
 
 class MissingDependencyError(UserError, ImportError):
@@ -230,12 +244,42 @@ class MissingAPIKeyError(UserError):
     def __init__(self, provider: str, env_var: str) -> None:
         from fastagent.provider_defaults import settings_key
 
+        self.provider = provider
+        self.env_var = env_var
         super().__init__(
             f"no API key for provider '{provider}'",
             hint=f"set {env_var}, or {settings_key(provider)}.api_key in fastagent.secrets.yaml",
         )
-        self.provider = provider
-        self.env_var = env_var
+
+    @property
+    def hint(self) -> str | None:
+        """Where to set the key; also the extra to install when the SDK is missing too.
+
+        Both are needed before the model works: saying only one sends the user round twice.
+        """
+        hint = self._hint
+        if hint is None:
+            return None
+        from fastagent.provider_defaults import PROVIDER_DEFAULTS
+
+        entry = PROVIDER_DEFAULTS.get(self.provider) or PROVIDER_DEFAULTS["openai"]
+        if entry.sdk == "boto3" or _importable(entry.sdk):  # bedrock: credentials, not a key
+            return hint
+        install = f"pip install 'fastagent[{entry.extra}]'"
+        return f"{hint}; the {entry.sdk} package is missing too: {install}"
+
+    @hint.setter
+    def hint(self, value: str | None) -> None:
+        self._hint = value
+
+
+def _importable(module: str) -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
 
 
 class RuntimeFailure(FastAgentError):

@@ -80,7 +80,7 @@ def test_validate_reports_agents_models_and_missing_commands(
         "parallel, router, orchestrator, evaluator_optimizer) (did you mean 'parallel'?)",
         f"{config}: line 10: unknown key 'agents.story.sequense' (valid keys: instruction, "
         "model, servers, tools, agents, use_history, request_params, human_input, approve, "
-        "hooks, compaction, default, type)",
+        "hooks, compaction, default, type) (did you mean 'sequence' with type: chain?)",
         f"{config}: line 14: mcp.servers.time.command: 'uvx' is not on PATH (install uv, "
         "which provides uvx (pip install uv))",
     ]
@@ -158,3 +158,58 @@ def test_go_names_the_line_of_an_unknown_default_model(run_cli: CliRunner, proje
     followed = run_cli("go", "-m", "hi")
     # The model is known now; what is missing is the key (nothing reaches the network).
     assert "error: no API key for provider 'anthropic'" in followed.stderr
+
+
+def test_a_workflow_key_without_its_type_names_the_type(run_cli: CliRunner, project: Path) -> None:
+    config = project / "fastagent.yaml"
+    config.write_text(
+        "agents:\n  writer:\n    instruction: Write.\n"
+        "  story:\n    sequense: [writer]\n  post:\n    fan_out: [writer]\n",
+        encoding="utf-8",
+    )
+    result = run_cli("config", "validate")
+    assert result.returncode == 1
+    assert f"{config}: line 5: unknown key 'agents.story.sequense' (valid keys: " in result.stderr
+    assert "type) (did you mean 'sequence' with type: chain?)\n" in result.stderr
+    assert "type) ('fan_out' needs type: parallel)\n" in result.stderr
+    # Follow both: the chain's key with its type, and the parallel's type.
+    config.write_text(
+        "agents:\n  writer:\n    instruction: Write.\n"
+        "  story:\n    type: chain\n    sequence: [writer]\n"
+        "  post:\n    type: parallel\n    fan_out: [writer]\n",
+        encoding="utf-8",
+    )
+    valid = run_cli("config", "validate")
+    assert (valid.returncode, valid.stderr) == (0, ""), valid.stderr
+
+
+def test_a_missing_program_gets_an_install_hint_not_fix_the_keys(
+    run_cli: CliRunner, project: Path, tmp_path: Path
+) -> None:
+    config = project / "fastagent.yaml"
+    config.write_text(FIXED, encoding="utf-8")  # every key right; only uvx is missing
+    path = _path_without_uvx(tmp_path)
+    result = run_cli("config", "validate", PATH=path)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"error: {config}: line 15: mcp.servers.time.command: 'uvx' is not on PATH (install "
+        "uv, which provides uvx (pip install uv))",
+        "hint: install the programs named above (or give each command's full path)",
+    ]
+    # Follow the hint: install the program (here: put a uvx on PATH).
+    uvx = tmp_path / "bin-empty" / "uvx"
+    uvx.write_text("#!/bin/sh\nexit 3\n", encoding="utf-8")
+    uvx.chmod(uvx.stat().st_mode | stat.S_IXUSR)
+    valid = run_cli("config", "validate", PATH=path)
+    assert (valid.returncode, valid.stderr) == (0, ""), valid.stderr
+
+
+def test_a_bad_model_from_the_environment_names_the_variable(run_cli: CliRunner) -> None:
+    result = run_cli("config", "validate", FASTAGENT_DEFAULT_MODEL="sonet")
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[0] == (
+        "error: environment variable FASTAGENT_DEFAULT_MODEL: default_model: unknown model "
+        "'sonet' (did you mean sonnet or sonnet4 or sonnet46?)"
+    )
+    fixed = run_cli("config", "validate", FASTAGENT_DEFAULT_MODEL="sonnet")
+    assert (fixed.returncode, fixed.stderr) == (0, ""), fixed.stderr

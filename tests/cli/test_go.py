@@ -212,3 +212,80 @@ def test_a_passthrough_one_shot_imports_only_what_it_uses(
         m for m in modules if any(m == n or m.startswith(n + ".") for n in _NOT_IN_A_ONE_SHOT)
     )
     assert loaded == []
+
+
+def test_a_chat_command_given_an_argument_it_does_not_take_says_so(
+    project: Path, tmp_path: Path
+) -> None:
+    """`/model sonnet` used to print the model and keep it: refused, and the hint works."""
+    import subprocess
+    import sys
+
+    from .conftest import clean_env
+
+    def chat(*args: str, lines: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "fastagent", "go", *args],
+            input=lines,
+            cwd=project,
+            env=clean_env(tmp_path),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    playback = project / "reply.json"
+    from fastagent.history import save_history
+    from fastagent.messages import Message
+
+    save_history(playback, [Message.user("q"), Message.assistant("played back")])
+    first = chat("--model", "passthrough", lines="plan a trip\n/model playback\n/exit\n")
+    assert first.returncode == 0, first.stderr
+    assert "error: /model takes no argument (got 'playback')" in first.stderr
+    hint = next(line for line in first.stderr.splitlines() if line.startswith("hint: "))
+    assert "fastagent go --model MODEL --resume" in hint
+    # Follow the hint: leave, and continue the conversation on the other model.
+    again = chat("--model", f"playback?file={playback}", "--resume", lines="next\n/model\n")
+    assert again.returncode == 0, again.stderr
+    assert "played back" in again.stdout
+    assert f"agent: playback?file={playback}" in again.stdout
+
+
+def test_a_chat_without_servers_hints_at_servers_and_the_hint_works(
+    project: Path, tmp_path: Path
+) -> None:
+    import subprocess
+    import sys
+
+    from .conftest import clean_env
+
+    units = Path(__file__).resolve().parents[2] / "examples" / "units_server.py"
+    (project / "fastagent.yaml").write_text(
+        f"mcp:\n  servers:\n    units:\n      command: {sys.executable}\n      args: ['{units}']\n",
+        encoding="utf-8",
+    )
+
+    def chat(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "fastagent", "go", "--model", "passthrough", *args],
+            input="/prompts\n/tools\n",
+            cwd=project,
+            env=clean_env(tmp_path),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    bare = chat()
+    assert "error: agent 'agent' has no MCP servers, so it cannot list prompts" in bare.stderr
+    assert (
+        "hint: leave with /exit and start the chat with servers: fastagent go --servers NAME"
+        in (bare.stderr)
+    )
+    followed = chat("--servers", "units")
+    assert followed.returncode == 0, followed.stderr
+    assert "error:" not in followed.stderr, followed.stderr
+    assert "agent has no prompts" in followed.stdout
+    assert "units__km_to_miles" in followed.stdout

@@ -121,6 +121,51 @@ def test_unreachable_preset_hint_names_the_providers_base_url(
     assert (followed.returncode, followed.stdout) == (0, "pong\n"), followed.stderr
 
 
+class _NoChoices(BaseHTTPRequestHandler):
+    """A proxy that answers 200 with a JSON body that is not a chat completion."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("content-length", "0")))
+        body = b'{"id": "x", "object": "chat.completion", "choices": []}'
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def test_not_a_completion_hint_names_the_presets_base_url(
+    run_cli: CliRunner, project: Path, openai_compatible: str
+) -> None:
+    proxy = ThreadingHTTPServer(("127.0.0.1", 0), _NoChoices)
+    thread = threading.Thread(target=proxy.serve_forever, daemon=True)
+    thread.start()
+    try:
+        (project / "fastagent.yaml").write_text(
+            f"providers:\n  ollama:\n    base_url: http://127.0.0.1:{proxy.server_address[1]}/v1"
+            "\n    max_retries: 0\n",
+            encoding="utf-8",
+        )
+        failed = run_cli("go", "--model", "ollama.llama3.2", "-m", "ping")
+    finally:
+        proxy.shutdown()
+        proxy.server_close()
+        thread.join(10)
+    assert failed.returncode == 1, failed.stderr
+    assert "answered without a completion" in failed.stderr
+    hint = _hint(failed.stderr)
+    assert "providers.ollama.base_url points at the model API" in hint, hint
+    # Follow it: point providers.ollama.base_url at the model API.
+    (project / "fastagent.yaml").write_text(
+        f"providers:\n  ollama:\n    base_url: {openai_compatible}\n", encoding="utf-8"
+    )
+    followed = run_cli("go", "--model", "ollama.llama3.2", "-q", "-m", "ping")
+    assert (followed.returncode, followed.stdout) == (0, "pong\n"), followed.stderr
+
+
 def test_uvx_server_hint_names_the_flag(run_cli: CliRunner, tmp_path: Path) -> None:
     no_uvx = tmp_path / "bin-without-uvx"
     no_uvx.mkdir()
@@ -216,3 +261,71 @@ def test_serve_missing_script_hint(run_cli: CliRunner, project: Path) -> None:
     )
     followed = run_cli("serve", "nothere.py")
     assert followed.returncode == 0, followed.stderr
+
+
+def test_unknown_server_of_a_script_agent_hint_says_declare_it(
+    project: Path, tmp_path: Path
+) -> None:
+    from .conftest import clean_env
+
+    (project / "agent.py").write_text(
+        "import asyncio\n"
+        "from fastagent import FastAgent\n"
+        "fast = FastAgent('s')\n"
+        "@fast.agent(instruction='x', servers=['units'])\n"
+        "async def main() -> None:\n"
+        "    async with fast.run() as app:\n"
+        "        print(await app.send('***CALL_TOOL units__km_to_miles {\"km\": 5}'))\n"
+        "asyncio.run(main())\n",
+        encoding="utf-8",
+    )
+
+    def run() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "agent.py", "-q"],
+            cwd=project,
+            env=clean_env(tmp_path),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    failed = run()
+    assert failed.returncode == 1
+    assert "agent 'default' uses unknown MCP server 'units'" in failed.stderr
+    assert _hint(failed.stderr) == (
+        "declare each unknown MCP server under mcp.servers in fastagent.yaml, or fix the "
+        "agent's servers"
+    )
+    # Follow it: declare the server.
+    (project / "fastagent.yaml").write_text(
+        f"mcp:\n  servers:\n    units:\n      command: {sys.executable}\n"
+        f"      args: ['{UNITS_SERVER}']\n",
+        encoding="utf-8",
+    )
+    followed = run()
+    assert (followed.returncode, followed.stdout) == (0, "3.11\n"), followed.stderr
+
+
+def test_unknown_model_names_where_it_was_set(run_cli: CliRunner, project: Path) -> None:
+    """From FASTAGENT_DEFAULT_MODEL, or agents.NAME.model of fastagent.yaml: say so."""
+    from_env = run_cli("go", "-m", "hi", "-q", FASTAGENT_DEFAULT_MODEL="sonet")
+    assert from_env.returncode == 1
+    assert from_env.stderr.splitlines()[0] == (
+        "error: environment variable FASTAGENT_DEFAULT_MODEL: unknown model 'sonet'"
+    )
+    assert _hint(from_env.stderr).startswith("did you mean sonnet")
+    fixed_env = run_cli("go", "-m", "hi", "-q", FASTAGENT_DEFAULT_MODEL="passthrough")
+    assert (fixed_env.returncode, fixed_env.stdout) == (0, "hi\n"), fixed_env.stderr
+
+    config = project / "fastagent.yaml"
+    config.write_text("agents:\n  w:\n    instruction: x\n    model: sonet\n", encoding="utf-8")
+    from_file = run_cli("go", "-m", "hi", "-q")
+    assert from_file.returncode == 1
+    assert from_file.stderr.splitlines()[0] == (
+        f"error: {config}: line 4: agents.w.model: unknown model 'sonet'"
+    )
+    config.write_text("agents:\n  w:\n    instruction: x\n    model: passthrough\n")
+    fixed_file = run_cli("go", "-m", "hi", "-q")
+    assert (fixed_file.returncode, fixed_file.stdout) == (0, "hi\n"), fixed_file.stderr

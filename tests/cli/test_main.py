@@ -316,3 +316,103 @@ def test_closed_pipe_is_not_an_error(tmp_path: Path) -> None:
     )
     assert proc.stderr == ""
     assert proc.returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("typo", "hint", "followed"),
+    [
+        (
+            ["go", "--modle", "passthrough", "-m", "hi", "-q"],
+            "did you mean '--model'? 'fastagent go --help' lists its flags",
+            ["go", "--model", "passthrough", "-m", "hi", "-q"],
+        ),
+        (
+            ["goo", "--model", "passthrough", "-m", "hi", "-q"],
+            "did you mean 'go'? 'fastagent --help' shows its usage",
+            ["go", "--model", "passthrough", "-m", "hi", "-q"],
+        ),
+        (
+            ["config", "valdate"],
+            "did you mean 'validate'? 'fastagent config --help' shows its usage",
+            ["config", "validate"],
+        ),
+    ],
+    ids=["flag", "command", "subcommand"],
+)
+def test_a_typo_in_the_command_line_gets_did_you_mean_and_the_hint_works(
+    run_cli: Any, typo: list[str], hint: str, followed: list[str]
+) -> None:
+    result = run_cli(*typo)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.startswith("usage: fastagent"), result.stderr
+    assert result.stderr.splitlines()[-1] == f"hint: {hint}"
+    assert result.stderr.splitlines()[-2].startswith("error: fastagent")
+    fixed = run_cli(*followed)
+    assert fixed.returncode == 0, fixed.stderr
+
+
+def test_a_scripts_own_flag_gets_no_far_fetched_guess_and_the_hint_works(
+    project: Path, tmp_path: Path
+) -> None:
+    import subprocess
+    import sys
+
+    from .conftest import clean_env
+
+    (project / "agent.py").write_text(
+        "import asyncio, sys\n"
+        "from fastagent import FastAgent\n"
+        "fast = FastAgent('a')\n"
+        "@fast.agent(instruction='x')\n"
+        "async def main() -> None:\n"
+        "    async with fast.run() as app:\n"
+        "        print(sys.argv[sys.argv.index('--') + 1:], await app.send('hi'))\n"
+        "asyncio.run(main())\n",
+        encoding="utf-8",
+    )
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "agent.py", *args],
+            cwd=project,
+            env=clean_env(tmp_path),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    own = run("-q", "--city", "Oslo")
+    assert own.returncode == 2
+    assert own.stderr.splitlines()[0] == "error: agent.py: unknown flag '--city'"
+    assert "did you mean" not in own.stderr  # '--quiet' only shares the dashes
+    assert own.stderr.rstrip().endswith("put its own arguments after --")
+    followed = run("-q", "--", "--city", "Oslo")  # the hint, followed
+    assert (followed.returncode, followed.stdout) == (0, "['--city', 'Oslo'] hi\n")
+    typo = run("--mesage", "hi")
+    assert "hint: did you mean '--message'?" in typo.stderr
+
+
+def test_run_a_script_that_does_not_compile_shows_it_as_python_does(
+    run_cli: Any, project: Path
+) -> None:
+    script = project / "agent.py"
+    good = (
+        "import asyncio\n"
+        "from fastagent import FastAgent\n"
+        "fast = FastAgent('a')\n"
+        "@fast.agent(instruction='x')\n"
+        "async def main() -> None:\n"
+        "    async with fast.run() as app:\n"
+        "        print(await app.send('hi'))\n"
+        "asyncio.run(main())\n"
+    )
+    script.write_text(good.replace("send('hi'))", "send('hi')"), encoding="utf-8")
+    result = run_cli("run", "agent.py", "-q")
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr.splitlines()[0] == '  File "agent.py", line 7'
+    assert result.stderr.splitlines()[-1] == "SyntaxError: '(' was never closed"
+    assert "unexpected" not in result.stderr and "report it" not in result.stderr
+    script.write_text(good, encoding="utf-8")  # fixed at the line it names
+    fixed = run_cli("run", "agent.py", "-q")
+    assert (fixed.returncode, fixed.stdout) == (0, "hi\n"), fixed.stderr

@@ -155,3 +155,35 @@ def test_a_second_process_on_one_session_gets_a_clear_error(
         assert chat.wait(timeout=60) == 0
     after = history.read_bytes()
     assert after.startswith(before) and after.count(b"\n") == 2
+
+
+def test_a_run_that_fails_before_its_first_turn_leaves_no_session(
+    run_cli: CliRunner, project: Path
+) -> None:
+    """A failed run must not become "the last session", or --resume loses the conversation."""
+    from process_helpers import free_port
+
+    first = run_cli("go", "--model", "passthrough", "-m", "plan a trip", "-q")
+    assert first.returncode == 0, first.stderr
+    [kept] = _store(project).sessions()
+
+    (project / "fastagent.yaml").write_text(
+        f"providers:\n  ollama:\n    base_url: http://127.0.0.1:{free_port()}/v1\n"
+        "    max_retries: 0\n",
+        encoding="utf-8",
+    )
+    failed = run_cli("go", "--model", "ollama.llama3.2", "-m", "oops")
+    assert failed.returncode == 1
+    assert failed.stderr.startswith("error: could not reach ollama"), failed.stderr
+    assert [info.id for info in _store(project).sessions()] == [kept.id]
+    assert run_cli("sessions", "list").stdout.count("\n") == 1
+
+    resumed = run_cli("go", "--model", "passthrough", "--resume", "-m", "add a budget", "-q")
+    assert resumed.returncode == 0, resumed.stderr
+    _, histories = _store(project).load(kept.id)
+    assert [m.text for m in histories["agent"]] == [
+        "plan a trip",
+        "plan a trip",
+        "add a budget",
+        "add a budget",
+    ]

@@ -107,3 +107,31 @@ def test_a_missing_provider_sdk_names_its_extra(
     assert f"hint: pip install 'fastagent[{package}]'\n" in result.stderr
     assert "Traceback" not in result.stderr
     assert "sk-test-not-used" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("model", "hint"),
+    [
+        (
+            "sonnet",
+            "set ANTHROPIC_API_KEY, or anthropic.api_key in fastagent.secrets.yaml; the "
+            "anthropic package is missing too: pip install 'fastagent[anthropic]'",
+        ),
+        (
+            "openrouter.some-model",
+            "set OPENROUTER_API_KEY, or providers.openrouter.api_key in fastagent.secrets.yaml; "
+            "the openai package is missing too: pip install 'fastagent[openai]'",
+        ),
+    ],
+)
+def test_no_key_and_no_sdk_names_both_at_once(
+    fresh_venv: Path, tmp_path: Path, model: str, hint: str
+) -> None:
+    # The first hour: `pip install .`, then a real model with no key. Saying only "set the
+    # key" sends the user round twice (the next run says the SDK is missing).
+    project = tmp_path / "project"
+    (project / ".git").mkdir(parents=True)
+    args = ["fastagent", "go", "--model", model, "-m", "hi"]
+    result = _run(fresh_venv, args, project, tmp_path)
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr.splitlines()[-1] == f"hint: {hint}", result.stderr

@@ -103,7 +103,8 @@ async def test_command_errors_are_reported_and_the_loop_goes_on() -> None:
     assert errors == [
         "error: unknown command /nope\nhint: type /help to list the commands",
         "error: agent 'echo' has no MCP servers, so it cannot list prompts\n"
-        "hint: declare the agent with servers=[...] naming servers from mcp.servers",
+        "hint: leave with /exit and start the chat with servers: fastagent go --servers NAME "
+        "(from mcp.servers; or --url, --npx, --uvx); a script declares them with servers=[...]",
     ]
 
 

@@ -83,7 +83,10 @@ def declarations_from_config(
                 {**values, "name": str(name), "source": f"{where}: {prefix}"}
             )
         except ValidationError as exc:
-            problems.extend(validation_problems(exc, model, prefix))
+            found = validation_problems(exc, model, prefix)
+            if "type" not in raw:
+                found = [(key, text + _other_type_guess(key, prefix)) for key, text in found]
+            problems.extend(found)
             declared = None
         except UserError as exc:
             problems.append((prefix, f"{prefix}: {exc.message}"))
@@ -105,6 +108,28 @@ def declarations_from_config(
             "decorator (type: chain -> @fast.chain), listed with each unknown key",
         )
     return declarations
+
+
+def _other_type_guess(key: str, prefix: str) -> str:
+    """For an unknown key of an untyped entry, the workflow type it (nearly) belongs to.
+
+    ``sequense: [a, b]`` under an entry with no ``type:`` is a chain's ``sequence``:
+    `` (did you mean 'sequence' with type: chain?)``; ``fan_out`` alone gets
+    `` ('fan_out' needs type: parallel)``; "" when no workflow has such a key.
+    """
+    bad = key.removeprefix(f"{prefix}.")
+    if not key.startswith(f"{prefix}.") or bad in AgentDeclaration.model_fields:
+        return ""
+    owners = {
+        field: kind
+        for kind, declaration in WORKFLOW_DECLARATIONS.items()
+        for field in declaration.model_fields
+        if field not in AgentDeclaration.model_fields
+    }
+    if bad in owners:
+        return f" ('{bad}' needs type: {owners[bad]})"
+    close = difflib.get_close_matches(bad, list(owners), n=1)
+    return f" (did you mean '{close[0]}' with type: {owners[close[0]]}?)" if close else ""
 
 
 def _declaration_model(kind: object) -> type[BaseDeclaration] | None:

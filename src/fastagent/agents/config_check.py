@@ -33,7 +33,7 @@ def check_config(loaded: LoadedConfig) -> None:
         raise ConfigValidationError(
             "\n".join(_line(problem) for problem in problems),
             problems=problems,
-            hint="fix the keys named above; fastagent config show lists every setting",
+            hint=_hint(problems),
         )
 
 
@@ -102,7 +102,11 @@ def _model_problems(loaded: LoadedConfig, locate: Locator) -> list[Problem]:
             factory.registry.parse(text)
         except FastAgentError as exc:
             guess = _did_you_mean(exc.hint)
-            problems.append(locate(key, f"{key}: {exc.message}{guess}"))
+            problem = locate(key, f"{key}: {exc.message}{guess}")
+            if loaded.sources.get(key) == "env":  # name the variable the user set
+                variable = "FASTAGENT_" + key.upper().replace(".", "__")
+                problem = (f"environment variable {variable}", *problem[1:])
+            problems.append(problem)
     return problems
 
 
@@ -115,9 +119,22 @@ def _server_problems(loaded: LoadedConfig, locate: Locator) -> list[Problem]:
             continue
         if find_command(server) is None:
             key = f"mcp.servers.{name}.command"
-            text = f"{key}: '{server.command}' is not on PATH ({install_hint(server.command)})"
+            text = f"{key}: '{server.command}{_NOT_ON_PATH}{install_hint(server.command)})"
             problems.append(locate(key, text))
     return problems
+
+
+_NOT_ON_PATH = "' is not on PATH ("
+_FIX_KEYS = "fix the keys named above; fastagent config show lists every setting"
+_INSTALL = "install the programs named above (or give each command's full path)"
+
+
+def _hint(problems: list[Problem]) -> str:
+    """The hint for `problems`: a missing program is installed, not fixed by editing keys."""
+    missing = [problem for problem in problems if _NOT_ON_PATH in problem[3]]
+    if len(missing) == len(problems):
+        return _INSTALL
+    return f"{_FIX_KEYS}; {_INSTALL}" if missing else _FIX_KEYS
 
 
 def _did_you_mean(hint: str | None) -> str:

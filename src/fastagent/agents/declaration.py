@@ -98,20 +98,37 @@ class BuildContext:
                     f"agent '{agent}': the resumed session's model: {exc.message}",
                     hint="pass --model (or RunOptions.model) to continue it with another model",
                 ) from None
-            factory = runtime.models
-            from_config = not (model or factory.override) and factory.default_source == "settings"
-            if not from_config or runtime.config is None:
+            where = self._where_model_was_set(agent, model)
+            if where is None:
                 raise
-            from fastagent.config.locate import where_set
-
-            # The config's default_model: name the file and line it was written at.
-            where = where_set(runtime.config, "default_model")
-            raise UnknownModelError(
-                f"{where}: default_model: {exc.message}", hint=exc.hint
-            ) from None
+            raise UnknownModelError(f"{where}: {exc.message}", hint=exc.hint) from None
         if fell_back:
             self.on_fallback(agent)
         return provider, chosen
+
+    def _where_model_was_set(self, agent: str, model: str | None) -> str | None:
+        """Where the user wrote an unknown model string, as errors start; None if not known.
+
+        ``/p/fastagent.yaml: line 1: default_model``, ``... line 4: agents.w.model`` or
+        ``environment variable FASTAGENT_DEFAULT_MODEL``, ``agent 'w': model`` for a model
+        given in code; None for ``--model``.
+        """
+        from fastagent.config.locate import where_set
+
+        runtime, factory = self.runtime, self.runtime.models
+        if factory.override:
+            return None
+        if model is None and factory.default_source == "env":
+            return "environment variable FASTAGENT_DEFAULT_MODEL"
+        if runtime.config is None:
+            return f"agent '{agent}': model" if model is not None else None
+        if model is None and factory.default_source == "settings":
+            return f"{where_set(runtime.config, 'default_model')}: default_model"
+        entry = runtime.config.settings.agents.get(agent)
+        if model is not None and isinstance(entry, Mapping) and entry.get("model") == model:
+            key = f"agents.{agent}.model"
+            return f"{where_set(runtime.config, key)}: {key}"
+        return f"agent '{agent}': model" if model is not None else None
 
     def server_registry(self) -> ServerRegistry:
         """The run's MCP server registry (one connection per server and run)."""

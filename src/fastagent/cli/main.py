@@ -10,9 +10,10 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import re
 import sys
 from collections.abc import Iterable, Sequence
-from typing import Any, Protocol, cast
+from typing import Any, NoReturn, Protocol, cast
 
 from fastagent._version import __version__
 from fastagent.cli.commands import COMMAND_MODULES
@@ -84,13 +85,60 @@ def add_global_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-class _CommandParser(argparse.ArgumentParser):
+class _Parser(argparse.ArgumentParser):
+    """argparse, with usage errors as ``error:``/``hint:`` lines (a did-you-mean for a typo)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        hint = f"'{self.prog} --help' shows its usage"
+        choice = re.match(r"argument COMMAND: invalid choice: '([^']*)'", message)
+        if choice:
+            message = f"unknown command '{choice.group(1)}'"
+            hint = _guess(choice.group(1), self._commands()) + hint
+        _usage_error(f"{self.prog}: {message}", hint)
+
+    def reject(self, extras: Sequence[str]) -> NoReturn:
+        """Stop on arguments this (sub)command does not take, naming the closest flag."""
+        flags = [arg for arg in extras if arg.startswith("-") and arg != "-"]
+        if not flags:
+            self.error(f"unexpected argument '{extras[0]}'")
+        self.print_usage(sys.stderr)
+        name = flags[0].split("=", 1)[0]
+        known = [o for action in self._actions for o in action.option_strings if o[:2] == "--"]
+        _usage_error(
+            f"{self.prog}: unknown flag '{name}'",
+            f"{_guess(name, known)}'{self.prog} --help' lists its flags",
+        )
+
+    def _commands(self) -> list[str]:
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                return list(action.choices)
+        return []
+
+
+class _CommandParser(_Parser):
     """A subcommand parser that also accepts the global options after the subcommand."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
         super().__init__(*args, **kwargs)
         add_global_options(self)
+
+
+def _guess(word: str, choices: Sequence[str]) -> str:
+    import difflib
+
+    # Compared without the dashes, which every flag shares: '--city' is not near '--quiet'.
+    bare = {choice.lstrip("-"): choice for choice in choices}
+    close = difflib.get_close_matches(word.lstrip("-"), list(bare), n=1)
+    return f"did you mean '{bare[close[0]]}'? " if close else ""
+
+
+def _usage_error(message: str, hint: str) -> NoReturn:
+    sys.stderr.write(f"error: {message}\nhint: {hint}\n")
+    sys.stderr.flush()
+    raise SystemExit(2)
 
 
 def load_commands(
@@ -132,7 +180,7 @@ def build_parser(
     Returns:
         The parser, and which command owns each subcommand name (aliases included).
     """
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="fastagent",
         description=_DESCRIPTION,
         epilog=_EPILOG,
@@ -164,7 +212,9 @@ def main(argv: list[str] | None = None, *, commands: Sequence[Command] | None = 
     """
     parser, owners = build_parser(load_commands() if commands is None else commands)
     try:
-        args = parser.parse_args(argv)
+        args, extras = parser.parse_known_args(argv)
+        if extras:
+            _reject(parser, args, extras)
     except SystemExit as exit_:  # --help, --version and usage errors
         return _exit_code(exit_.code)
     _fill_global_defaults(args)
@@ -180,6 +230,17 @@ def main(argv: list[str] | None = None, *, commands: Sequence[Command] | None = 
         return EXIT_OK
     except (Exception, KeyboardInterrupt) as exc:
         return report_exception(exc, verbose=args.verbose, stream=sys.stderr)
+
+
+def _reject(parser: argparse.ArgumentParser, args: argparse.Namespace, extras: list[str]) -> None:
+    """Stop on unknown arguments, with the usage and flags of the subcommand they follow."""
+    target = parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction) and args.command in action.choices:
+            target = action.choices[args.command]
+    if isinstance(target, _Parser):
+        target.reject(extras)
+    target.error(f"unrecognized arguments: {' '.join(extras)}")
 
 
 def _silence_stdout() -> None:

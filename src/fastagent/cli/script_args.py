@@ -114,8 +114,10 @@ def _is_flag(arg: str) -> bool:
 def _reject(parser: argparse.ArgumentParser, flag: str) -> NoReturn:
     name = flag.split("=", 1)[0]
     known = [option for action in parser._actions for option in action.option_strings]
-    close = difflib.get_close_matches(name, [o for o in known if o.startswith("--")], n=1)
-    guess = f"did you mean '{close[0]}'? " if close else ""
+    # Compared without the dashes, which every flag shares: '--city' is not near '--quiet'.
+    long_flags = {o.lstrip("-"): o for o in known if o.startswith("--")}
+    close = difflib.get_close_matches(name.lstrip("-"), list(long_flags), n=1)
+    guess = f"did you mean '{long_flags[close[0]]}'? " if close else ""
     _usage_error(
         f"{parser.prog}: unknown flag '{name}'",
         f"{guess}a script takes {', '.join(FLAGS)}; put its own arguments after --",

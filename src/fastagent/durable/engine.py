@@ -48,6 +48,17 @@ class Outcome:
     error: BaseException | None
 
 
+def _not_reported_elsewhere(record: logging.LogRecord) -> bool:
+    """Drop DBOS's traceback of a workflow that raised a typed fastagent error.
+
+    The error reaches the caller, which reports it in one line with its hint (a batch
+    writes it to the row); DBOS's copy would print a long traceback per failed row.
+    """
+    from fastagent.exceptions import FastAgentError
+
+    return not (record.exc_info and isinstance(record.exc_info[1], FastAgentError))
+
+
 class DurableEngine:
     """DBOS for one run: turn handlers, launch on our loop, keyed workflows, shutdown.
 
@@ -142,6 +153,7 @@ class DurableEngine:
         _dbos_queues.install_local_concurrency()
         _dbos_queues.LOCAL_CONCURRENCY.clear()
         _dbos_queues.LOCAL_CONCURRENCY.update(self._local_concurrency)
+        logging.getLogger("dbos").addFilter(_not_reported_elsewhere)
         try:
             DBOS(config=config)
             if not self.listen:

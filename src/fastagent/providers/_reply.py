@@ -14,6 +14,7 @@ from typing import Any, Final
 
 from fastagent._redact import redact
 from fastagent.exceptions import ProviderResponseError
+from fastagent.provider_defaults import settings_key
 
 __all__ = ["error_detail", "is_malformed_body", "not_a_completion", "reply_dict"]
 
@@ -31,7 +32,8 @@ def not_a_completion(provider: str, model: str, problem: str) -> ProviderRespons
     return ProviderResponseError(
         f"{provider} model {model} {problem}",
         provider=provider,
-        hint=f"retrying may help; if it keeps happening, check that {provider}.base_url "
+        hint=f"retrying may help; if it keeps happening, check that {settings_key(provider)}"
+        ".base_url "
         "points at the model API and not at a proxy or web page",
     )
 

@@ -272,7 +272,9 @@ class SessionStore:
                 hint="set sessions.directory to a writable folder, or sessions.enabled: false",
             ) from exc
         now = datetime.now(UTC)
-        return SessionWriter._open(SessionInfo(identifier, now, now, path=folder))
+        writer = SessionWriter._open(SessionInfo(identifier, now, now, path=folder))
+        writer._fresh = True
+        return writer
 
     def open(self, session_id: str | None = None) -> tuple[SessionWriter, dict[str, list[Message]]]:
         """Open an existing session (the last one when None) to append to it.
@@ -308,13 +310,16 @@ class SessionStore:
 class SessionWriter:
     """A session open for writing: it holds the session's lock until `close`.
 
-    Use `SessionStore.create` or `SessionStore.open` to get one.
+    Use `SessionStore.create` or `SessionStore.open` to get one. A session created but
+    closed before anything was written (a run that failed before its first turn) is removed,
+    so it never becomes "the last session" that ``--resume`` continues.
     """
 
     def __init__(self, info: SessionInfo, lock: _Lock, fd: int) -> None:
         self.info = info
         self._lock = lock
         self._fd: int | None = fd
+        self._fresh = False  # created by this writer and nothing written yet
 
     @classmethod
     def _open(cls, info: SessionInfo) -> SessionWriter:
@@ -402,6 +407,8 @@ class SessionWriter:
             return
         try:
             os.close(fd)
+            if self._fresh:
+                shutil.rmtree(self.info.path, ignore_errors=True)
         finally:
             self._lock.release()
 
@@ -415,6 +422,7 @@ class SessionWriter:
             while written < len(data):
                 written += os.write(fd, data[written:])
             os.fsync(fd)
+            self._fresh = False
         except OSError as exc:
             raise SessionError(
                 f"cannot append to session {self.info.id}: {exc.strerror or exc}",

@@ -115,7 +115,22 @@ async def run_command(session: ChatSession, command: Command) -> None:
         close = difflib.get_close_matches(command.name, list(COMMANDS), n=1, cutoff=0.6)
         hint = f"did you mean /{close[0]}?" if close else "type /help to list the commands"
         raise UserError(f"unknown command /{command.name}", hint=hint)
+    if command.argument and " " not in spec.usage and spec.name not in _ANY_ARGUMENT:
+        # `/model sonnet` would silently show the model: say the argument is not taken.
+        raise UserError(
+            f"/{spec.name} takes no argument (got '{command.argument}')",
+            hint=_NO_ARGUMENT_HINTS.get(spec.name, f"type /{spec.name} alone"),
+        )
     await spec.handler(session, command.argument)
+
+
+_ANY_ARGUMENT: Final = frozenset({"help", "exit", "quit"})
+"""Commands that ignore an argument rather than refuse it (``/help save``, ``/exit now``)."""
+
+_NO_ARGUMENT_HINTS: Final = {
+    "model": "a chat keeps its model: leave with /exit, then run fastagent go --model MODEL "
+    "--resume to continue this conversation on MODEL",
+}
 
 
 async def _help(session: ChatSession, argument: str) -> None:
@@ -344,6 +359,11 @@ its Python methods or arguments (`_PYTHON_API`), which the chat does not offer."
 
 _PYTHON_API: Final = ("agent.", "server=", "pass ")
 
+_NO_SERVERS_HINT: Final = (
+    "leave with /exit and start the chat with servers: fastagent go --servers NAME (from "
+    "mcp.servers; or --url, --npx, --uvx); a script declares them with servers=[...]"
+)
+
 
 async def _call_feature(session: ChatSession, method: str, command: str, *args: Any) -> Any:
     function = getattr(session.agent, method, None)
@@ -358,6 +378,8 @@ async def _call_feature(session: ChatSession, method: str, command: str, *args: 
     except UserError as exc:
         if command in _CHAT_HINTS and any(api in (exc.hint or "") for api in _PYTHON_API):
             exc.hint = _CHAT_HINTS[command]
+        elif "has no MCP servers" in exc.message:
+            exc.hint = _NO_SERVERS_HINT
         raise
 
 

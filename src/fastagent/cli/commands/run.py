@@ -66,6 +66,15 @@ def run(args: argparse.Namespace) -> int:
         runpy.run_path(str(script), run_name="__main__")
     except SystemExit as exit_:
         return _exit_status(exit_.code)
+    except SyntaxError as exc:
+        if args.verbose:
+            raise
+        # The user's code does not compile: shown as Python shows it (file, line, caret),
+        # not as an unexpected error of fastagent's.
+        import traceback
+
+        sys.stderr.write("".join(traceback.format_exception_only(exc)))
+        return EXIT_ERROR
     except Exception as exc:
         if args.verbose or sys.excepthook is saved_hook:
             raise  # shown by `fastagent.cli.main` (with fastagent's own -v)
