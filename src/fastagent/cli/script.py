@@ -164,17 +164,20 @@ def _made_by_main_script() -> bool:
     a module imported by such a program (``python main.py`` importing ``agents.py``): the
     command line is then the user's, and an unknown flag must fail, never be ignored. False
     when the main module is an installed tool (pytest, ``fastagent test``, ``fastagent serve``:
-    a file under the interpreter's own or installed-package folders) or has no file (a
-    notebook, ``python -c``, an embedding program).
+    a file under the interpreter's own or installed-package folders), fastagent's own CLI
+    (``python -m fastagent``, also from a source checkout) or has no file (a notebook,
+    ``python -c``, an embedding program).
     """
     frame = sys._getframe(1)
     while frame.f_back is not None and frame.f_globals.get("__name__") == __name__:
         frame = frame.f_back
     if frame.f_globals.get("__name__") == "__main__" and "__file__" in frame.f_globals:
         return True
-    main_file = getattr(sys.modules.get("__main__"), "__file__", None)
-    if not main_file:
-        return False
+    main = sys.modules.get("__main__")
+    main_file = getattr(main, "__file__", None)
+    spec = getattr(main, "__spec__", None)
+    if not main_file or (spec is not None and spec.name.partition(".")[0] == "fastagent"):
+        return False  # no file, or fastagent's own CLI (python -m fastagent, from a checkout)
     path = Path(main_file).resolve()
     return not any(path.is_relative_to(folder) for folder in _installed_folders())
 
