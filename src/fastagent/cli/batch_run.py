@@ -7,9 +7,11 @@ re-running the same command re-attaches: rows already done are read back (no mod
 rows in flight when a previous run died resume from their last recorded step, the others
 start. Rows never share an agent's memory: each turn starts from the agent's prompt only.
 
-The output has one JSON line per row, in input order: ``id``, ``text``, ``usage`` and
-``cost`` (None when the model has no known price), or ``error``. While the batch runs,
-finished rows are appended to ``OUT.partial``; OUT is written (atomically) at the end.
+The output has one JSON line per row, in input order: ``id``, ``text``, ``value`` (with
+``--schema``, see `batch_schema`), ``usage`` and ``cost`` (None when the model has no known
+price), or ``error``. While the batch runs, finished rows are appended to ``OUT.partial``;
+OUT is written (atomically) at the end. ``--no-durable`` runs the same turns without the
+durable engine (no database, no resume): for benchmarks and throwaway runs.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import hashlib
+import io
 import json
 import os
 import sys
@@ -28,6 +31,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from fastagent.exceptions import UserError
 
 if TYPE_CHECKING:
+    from fastagent.cli.batch_schema import RowSchema
     from fastagent.durable.engine import DurableEngine
     from fastagent.runtime import Runtime
 
@@ -50,6 +54,8 @@ class BatchOptions:
     retry_failed: bool = False
     config: str | None = None
     quiet: bool = False
+    schema: str | None = None
+    durable: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,16 +96,18 @@ def read_rows(options: BatchOptions) -> list[Row]:
 def workflow_prefix(options: BatchOptions, model: str, version: str) -> str:
     """The part of every row's workflow id that names this batch (``batch-<16 hex>``)."""
     digest = hashlib.sha256(Path(options.data).read_bytes())
-    recipe = json.dumps(
-        [options.agent, options.field, options.template, options.id_field, model, version]
-    )
-    digest.update(recipe.encode())
+    parts = [options.agent, options.field, options.template, options.id_field, model, version]
+    if options.schema is not None:  # only then: batches without one keep their ids
+        parts.append(options.schema)
+    digest.update(json.dumps(parts).encode())
     return f"batch-{digest.hexdigest()[:16]}"
 
 
 async def run_batch(options: BatchOptions, *, err: TextIO | None = None) -> int:
     """Run the batch; returns 0 when every row succeeded, 1 when some failed."""
-    from fastagent.agents.durable_turns import AGENT_HANDLER, turn_payload
+    from fastagent.agents.durable_turns import AGENT_HANDLER, AgentTurns, turn_payload
+    from fastagent.cli.batch_progress import BatchProgress
+    from fastagent.cli.batch_schema import load_schema
     from fastagent.config import load_config
     from fastagent.config.durable_settings import DurableSettings, parse_rate
     from fastagent.runtime import RunOptions, Runtime
@@ -112,26 +120,42 @@ async def run_batch(options: BatchOptions, *, err: TextIO | None = None) -> int:
         rate = parse_rate(options.rate) if options.rate else None
     except ValueError as exc:
         raise UserError(f"batch: --rate {exc}", hint="e.g. --rate 60/min") from None
+    if options.retry_failed and not options.durable:
+        raise UserError(
+            "batch: --retry-failed needs durability, which --no-durable turns off",
+            hint="drop --no-durable (a run without it re-runs every row anyway)",
+        )
     rows = read_rows(options)
+    script_dir = Path(options.script.partition(":")[0]).resolve().parent
+    schema = load_schema(options.schema, script_dir=script_dir) if options.schema else None
     fast = load_app(options.script, base_dir=Path.cwd(), where="batch")
     loaded = load_config(options.config)
     durable = loaded.settings.durable or DurableSettings()
     settings = loaded.settings.model_copy(
-        update={"durable": durable.model_copy(update={"enabled": True})}
+        update={"durable": durable.model_copy(update={"enabled": options.durable})}
     )
     run_options = RunOptions(agent=options.agent, quiet=True)
     async with Runtime.open(run_options, settings=settings) as runtime:
         app = await fast.build(runtime)
         agent = app.default if options.agent is None else app[options.agent]
-        engine = runtime.durable
-        assert engine is not None  # durability was just turned on
+        engine = runtime.durable if options.durable else None
         model = str(getattr(agent, "model", ""))
-        prefix = workflow_prefix(options, model, durable.application_version)
-        ids = {row.id: await _workflow_id(engine, f"{prefix}-{row.id}", options) for row in rows}
-        done = [row for row in rows if await engine.status(ids[row.id]) == "SUCCESS"]
+        response_format = schema.json_schema if schema is not None else None
+        ids: dict[str, str] = {}
+        done: list[Row] = []
+        if engine is not None:
+            prefix = workflow_prefix(options, model, durable.application_version)
+            for row in rows:
+                payload = turn_payload(agent, row.text, response_format)
+                ids[row.id] = await _workflow_id(
+                    engine, f"{prefix}-{row.id}", options, schema, payload
+                )
+            done = [row for row in rows if await engine.status(ids[row.id]) == "SUCCESS"]
+        local = AgentTurns()  # --no-durable: the same turn, run in this task
+        local.agents.update(app.agents)
+        progress = BatchProgress(len(rows), stream, quiet=options.quiet)
         if done and not options.quiet:
-            stream.write(f"batch: {len(done)} of {len(rows)} rows already done\n")
-        progress = _Progress(len(rows), stream, quiet=options.quiet)
+            progress.note(f"batch: {len(done)} of {len(rows)} rows already done")
         limiter = _Pacer(rate)
         gate = asyncio.Semaphore(options.concurrency)
         partial = Path(f"{options.output}.partial")
@@ -144,21 +168,25 @@ async def run_batch(options: BatchOptions, *, err: TextIO | None = None) -> int:
                     await limiter.wait()
                     progress.started()
                     try:
-                        result = await engine.run(
-                            ids[row.id], AGENT_HANDLER, turn_payload(agent, row.text)
-                        )
-                        line = _success(row, result, runtime, model)
+                        payload = turn_payload(agent, row.text, response_format)
+                        if engine is None:
+                            result = await local(payload)
+                        else:
+                            result = await engine.run(ids[row.id], AGENT_HANDLER, payload)
+                        line = _success(row, result, runtime, model, schema)
                     except Exception as exc:
-                        line = {"id": row.id, "error": f"{type(exc).__name__}: {exc}"}
+                        line = {"id": row.id, "error": _error_text(exc)}
                 results[row.id] = line
                 sink.write(json.dumps(line, ensure_ascii=False) + "\n")
                 sink.flush()
                 progress.finished(line)
 
-            await asyncio.gather(*(one(row) for row in rows))
+            try:
+                await asyncio.gather(*(one(row) for row in rows))
+            finally:
+                progress.close()
         _write_atomically(Path(options.output), [results[row.id] for row in rows])
         partial.unlink(missing_ok=True)
-        progress.close()
     failed = [row.id for row in rows if "error" in results[row.id]]
     if failed:
         stream.write(
@@ -170,28 +198,71 @@ async def run_batch(options: BatchOptions, *, err: TextIO | None = None) -> int:
     return 0
 
 
-async def _workflow_id(engine: DurableEngine, base: str, options: BatchOptions) -> str:
-    """The row's workflow: `base`, or with --retry-failed its first attempt not failed."""
+async def _workflow_id(
+    engine: DurableEngine,
+    base: str,
+    options: BatchOptions,
+    schema: RowSchema | None,
+    payload: dict[str, Any],
+) -> str:
+    """The row's workflow: `base`, or with --retry-failed its first attempt not failed.
+
+    With ``--schema`` an attempt whose recorded reply does not validate failed too.
+    """
     if not options.retry_failed:
         return base
     attempt, candidate = 1, base
-    while await engine.status(candidate) in ("ERROR", "MAX_RECOVERY_ATTEMPTS_EXCEEDED"):
+    while await _attempt_failed(engine, candidate, schema, payload):
         attempt += 1
         candidate = f"{base}.retry{attempt}"
     return candidate
 
 
-def _success(row: Row, result: dict[str, Any], runtime: Runtime, model: str) -> dict[str, Any]:
+async def _attempt_failed(
+    engine: DurableEngine, key: str, schema: RowSchema | None, payload: dict[str, Any]
+) -> bool:
+    status = await engine.status(key)
+    if status in ("ERROR", "MAX_RECOVERY_ATTEMPTS_EXCEEDED"):
+        return True
+    if status != "SUCCESS" or schema is None:
+        return False
+    from fastagent.agents.durable_turns import AGENT_HANDLER
+    from fastagent.exceptions import ModelOutputError
+    from fastagent.messages import Message
+
+    recorded = await engine.run(key, AGENT_HANDLER, payload)  # finished: read back, no call
+    try:
+        schema.value(Message.from_dict(recorded["final"]).text)
+    except ModelOutputError:
+        return True
+    return False
+
+
+def _success(
+    row: Row, result: dict[str, Any], runtime: Runtime, model: str, schema: RowSchema | None
+) -> dict[str, Any]:
+    from fastagent.exceptions import ModelOutputError
     from fastagent.messages import Message, Usage
 
     final = Message.from_dict(result["final"])
     usage = final.usage or Usage()
-    return {
-        "id": row.id,
-        "text": final.text,
-        "usage": usage.model_dump(mode="json"),
-        "cost": _cost(runtime, model, usage),
-    }
+    line: dict[str, Any] = {"id": row.id, "text": final.text}
+    if schema is not None:
+        try:
+            line["value"] = schema.value(final.text)
+        except ModelOutputError as exc:
+            line["error"] = _error_text(exc)
+    line["usage"] = usage.model_dump(mode="json")
+    line["cost"] = _cost(runtime, model, usage)
+    return line
+
+
+def _error_text(exc: BaseException) -> str:
+    from fastagent.exceptions import FastAgentError
+
+    text = f"{type(exc).__name__}: {exc}"
+    hint = exc.hint if isinstance(exc, FastAgentError) else None
+    return f"{text} (hint: {hint})" if hint else text
 
 
 def _cost(runtime: Runtime, model: str, usage: Any) -> float | None:
@@ -207,26 +278,30 @@ def _cost(runtime: Runtime, model: str, usage: Any) -> float | None:
 
 def _records(path: Path) -> list[tuple[int, dict[str, Any]]]:
     try:
-        text = path.read_text(encoding="utf-8")
+        # Bytes decoded as they are (a quoted CSV field keeps its CRLF); a BOM is dropped.
+        text = path.read_bytes().decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise UserError(f"batch: cannot read {path}: {exc}", hint="give a UTF-8 file") from None
     if path.suffix.lower() == ".csv":
-        reader = csv.DictReader(text.splitlines())
-        return [(n + 2, dict(r)) for n, r in enumerate(reader)]  # line 1 is the header
+        return _csv_records(path, text)
     if path.suffix.lower() not in (".jsonl", ".ndjson"):
         raise UserError(
             f"batch: {path} is neither .jsonl nor .csv", hint="rename it, or convert it"
         )
     records: list[tuple[int, dict[str, Any]]] = []
-    for line_number, line in enumerate(text.splitlines(), start=1):
+    lines = text.splitlines()
+    for line_number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
+            cut = line_number == len(lines) and not text.endswith("\n")
             raise UserError(
                 f"batch: {path}:{line_number}: not valid JSON ({exc.msg})",
-                hint="each line must be one JSON object",
+                hint="the last line looks cut off (no newline at the end): complete or remove it"
+                if cut
+                else "each line must be one JSON object",
             ) from None
         if not isinstance(record, dict):
             raise UserError(
@@ -234,6 +309,22 @@ def _records(path: Path) -> list[tuple[int, dict[str, Any]]]:
                 hint='each line must be an object, e.g. {"id": 1, "prompt": "..."}',
             )
         records.append((line_number, record))
+    return records
+
+
+def _csv_records(path: Path, text: str) -> list[tuple[int, dict[str, Any]]]:
+    reader = csv.DictReader(io.StringIO(text, newline=""))  # quoted fields may hold newlines
+    records: list[tuple[int, dict[str, Any]]] = []
+    start = 2  # line 1 is the header
+    try:
+        for record in reader:
+            records.append((start, dict(record)))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise UserError(
+            f"batch: {path}:{reader.line_num}: not valid CSV ({exc})",
+            hint="check the quotes of that line",
+        ) from None
     return records
 
 
@@ -286,45 +377,3 @@ class _Pacer:
             self._next = max(now, self._next) + self._interval
         if delay > 0:
             await asyncio.sleep(delay)
-
-
-class _Progress:
-    """done / failed / in flight, tokens and cost: one rewritten line on a TTY, else lines."""
-
-    def __init__(self, total: int, stream: TextIO, *, quiet: bool) -> None:
-        self.total, self.stream, self.quiet = total, stream, quiet
-        self.tty = stream.isatty()
-        self.done = self.failed = self.flight = self.tokens = 0
-        self.cost = 0.0
-        self._every = max(1, total // 10)
-
-    def started(self) -> None:
-        self.flight += 1
-
-    def finished(self, line: dict[str, Any]) -> None:
-        self.flight -= 1
-        if "error" in line:
-            self.failed += 1
-        else:
-            self.done += 1
-            usage = line.get("usage") or {}
-            self.tokens += int(usage.get("input_tokens", 0)) + int(usage.get("output_tokens", 0))
-            self.cost += line.get("cost") or 0.0
-        finished = self.done + self.failed
-        if self.tty or finished % self._every == 0 or finished == self.total:
-            self._show()
-
-    def close(self) -> None:
-        if self.tty and not self.quiet:
-            self.stream.write("\n")
-
-    def _show(self) -> None:
-        if self.quiet:
-            return
-        text = (
-            f"batch: {self.done + self.failed}/{self.total} · {self.done} done · "
-            f"{self.failed} failed · {self.flight} in flight · {self.tokens} tokens · "
-            f"${self.cost:.4f}"
-        )
-        self.stream.write(f"\r{text}" if self.tty else f"{text}\n")
-        self.stream.flush()

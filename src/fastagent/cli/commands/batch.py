@@ -15,6 +15,7 @@ examples:
   fastagent batch agent.py prompts.jsonl -o answers.jsonl
   fastagent batch agent.py tickets.csv -o out.jsonl --template "Summarize: {text}" --id-field ticket
   fastagent batch agent.py rows.jsonl -o out.jsonl --concurrency 16 --rate 60/min
+  fastagent batch agent.py tickets.jsonl -o out.jsonl --schema schemas:Ticket
 
 Re-running the same command resumes: finished rows are not sent again (docs/batch.md).
 """
@@ -48,7 +49,18 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     )
     parser.add_argument("--rate", metavar="N/PERIOD", help="at most N row starts per period")
     parser.add_argument(
+        "--schema",
+        metavar="MODULE:Model",
+        help="a pydantic model: each row's reply is parsed into it (the line's value)",
+    )
+    parser.add_argument(
         "--retry-failed", action="store_true", help="run the rows that failed before again"
+    )
+    parser.add_argument(
+        "--no-durable",
+        dest="durable",
+        action="store_false",
+        help="no durable engine: nothing recorded, no resume (benchmarks, throwaway runs)",
     )
 
 
@@ -69,6 +81,8 @@ def run(args: argparse.Namespace) -> int:
         concurrency=args.concurrency,
         rate=args.rate,
         retry_failed=args.retry_failed,
+        schema=args.schema,
+        durable=args.durable,
         config=args.config,
         quiet=args.quiet,
     )
