@@ -3,7 +3,8 @@
 Each ``POST /v1/chat/completions``: when the last message contains ``fail_on``, an HTTP 400
 error; when the conversation's last message is a tool result, the
 reply is the text ``"answer: <that result>"``; otherwise, when a ``tool`` is set, the reply
-calls it with ``arguments`` (no text); otherwise the reply echoes the last user text. It runs
+calls it with ``arguments`` (no text); otherwise the reply is ``reply`` when set, else it
+echoes the last user text. It runs
 in a thread of the test process, so the worker processes it answers can be killed freely.
 """
 
@@ -26,8 +27,10 @@ class ScriptedOpenAI:
         arguments: dict[str, Any] | None = None,
         *,
         fail_on: str | None = None,
+        reply: str | None = None,
     ) -> None:
         self.tool = tool
+        self.reply = reply
         self.fail_on = fail_on
         self.arguments = arguments or {}
         self.requests = 0
@@ -93,7 +96,8 @@ class ScriptedOpenAI:
             message = {"role": "assistant", "content": None, "tool_calls": [call]}
             finish = "tool_calls"
         else:
-            message = {"role": "assistant", "content": f"echo: {_text(last.get('content'))}"}
+            text = self.reply if self.reply is not None else f"echo: {_text(last.get('content'))}"
+            message = {"role": "assistant", "content": text}
             finish = "stop"
         return 200, {
             "id": f"chatcmpl-{number}",

@@ -33,6 +33,7 @@ from fastagent.exceptions import UserError
 if TYPE_CHECKING:
     from fastagent.cli.batch_schema import RowSchema
     from fastagent.durable.engine import DurableEngine
+    from fastagent.providers.model_catalogue import ModelInfo
     from fastagent.runtime import Runtime
 
 __all__ = ["BatchOptions", "Row", "read_rows", "run_batch", "workflow_prefix"]
@@ -141,6 +142,7 @@ async def run_batch(options: BatchOptions, *, err: TextIO | None = None) -> int:
         engine = runtime.durable if options.durable else None
         model = str(getattr(agent, "model", ""))
         response_format = schema.json_schema if schema is not None else None
+        price = _price(runtime, model)
         ids: dict[str, str] = {}
         done: list[Row] = []
         if engine is not None:
@@ -173,7 +175,7 @@ async def run_batch(options: BatchOptions, *, err: TextIO | None = None) -> int:
                             result = await local(payload)
                         else:
                             result = await engine.run(ids[row.id], AGENT_HANDLER, payload)
-                        line = _success(row, result, runtime, model, schema)
+                        line = _success(row, result, price, schema)
                     except Exception as exc:
                         line = {"id": row.id, "error": _error_text(exc)}
                 results[row.id] = line
@@ -239,7 +241,7 @@ async def _attempt_failed(
 
 
 def _success(
-    row: Row, result: dict[str, Any], runtime: Runtime, model: str, schema: RowSchema | None
+    row: Row, result: dict[str, Any], price: ModelInfo | None, schema: RowSchema | None
 ) -> dict[str, Any]:
     from fastagent.exceptions import ModelOutputError
     from fastagent.messages import Message, Usage
@@ -253,7 +255,7 @@ def _success(
         except ModelOutputError as exc:
             line["error"] = _error_text(exc)
     line["usage"] = usage.model_dump(mode="json")
-    line["cost"] = _cost(runtime, model, usage)
+    line["cost"] = _cost(price, usage)
     return line
 
 
@@ -265,15 +267,22 @@ def _error_text(exc: BaseException) -> str:
     return f"{text} (hint: {hint})" if hint else text
 
 
-def _cost(runtime: Runtime, model: str, usage: Any) -> float | None:
-    from fastagent.providers.model_catalogue import cost, lookup
+def _price(runtime: Runtime, model: str) -> ModelInfo | None:
+    """The catalogue entry pricing `model`, or None when it has no known price."""
+    from fastagent.providers.model_catalogue import lookup
 
     try:
         spec = runtime.models.registry.parse(model)
     except Exception:
         return None
     info = lookup(spec.provider, spec.model)
-    return cost(info, usage) if info.known else None
+    return info if info.known else None
+
+
+def _cost(price: ModelInfo | None, usage: Any) -> float | None:
+    from fastagent.providers.model_catalogue import cost
+
+    return None if price is None else cost(price, usage)
 
 
 def _records(path: Path) -> list[tuple[int, dict[str, Any]]]:
