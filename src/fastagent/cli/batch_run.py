@@ -148,10 +148,10 @@ async def run_batch(options: BatchOptions, *, err: TextIO | None = None) -> int:
         if engine is not None:
             prefix = workflow_prefix(options, model, durable.application_version)
             for row in rows:
-                payload = turn_payload(agent, row.text, response_format)
-                ids[row.id] = await _workflow_id(
-                    engine, f"{prefix}-{row.id}", options, schema, payload
-                )
+                ids[row.id] = f"{prefix}-{row.id}"
+                if options.retry_failed:
+                    payload = turn_payload(agent, row.text, response_format)
+                    ids[row.id] = await _next_attempt(engine, ids[row.id], schema, payload)
             done = [row for row in rows if await engine.status(ids[row.id]) == "SUCCESS"]
         local = AgentTurns()  # --no-durable: the same turn, run in this task
         local.agents.update(app.agents)
@@ -200,19 +200,13 @@ async def run_batch(options: BatchOptions, *, err: TextIO | None = None) -> int:
     return 0
 
 
-async def _workflow_id(
-    engine: DurableEngine,
-    base: str,
-    options: BatchOptions,
-    schema: RowSchema | None,
-    payload: dict[str, Any],
+async def _next_attempt(
+    engine: DurableEngine, base: str, schema: RowSchema | None, payload: dict[str, Any]
 ) -> str:
-    """The row's workflow: `base`, or with --retry-failed its first attempt not failed.
+    """With --retry-failed, the row's first attempt (`base`, `base.retry2`, ...) not failed.
 
     With ``--schema`` an attempt whose recorded reply does not validate failed too.
     """
-    if not options.retry_failed:
-        return base
     attempt, candidate = 1, base
     while await _attempt_failed(engine, candidate, schema, payload):
         attempt += 1
