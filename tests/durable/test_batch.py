@@ -291,3 +291,19 @@ def test_the_progress_lines_off_a_terminal_end_with_a_summary(tmp_path: Path) ->
         assert last.startswith("batch: 5/5 rows in ")
         assert " · 5 done · 0 failed · 0 in flight · 60 tokens · cost n/a · " in last
         assert "\x1b" not in err and "\r" not in err
+
+
+def test_a_priced_model_gives_each_row_its_cost(tmp_path: Path) -> None:
+    with ScriptedOpenAI() as server:
+        folder = _folder(tmp_path, server, 3)
+        folder.joinpath("fastagent.yaml").write_text(
+            "default_model: openai.gpt-4.1-mini\n"
+            f"openai:\n  base_url: {server.base_url}\n  api_key: test-key\n"
+        )
+        code, err = _finish(_batch(folder))
+        assert code == 0, err
+        out = _output(folder)
+        # 10 input tokens at $0.40 and 2 output tokens at $1.60 per million (the catalogue).
+        assert [row["cost"] for row in out] == [pytest.approx(7.2e-6)] * 3
+        assert server.bodies[0]["model"] == "gpt-4.1-mini"
+        assert " · $0.0000 · " in err.strip().splitlines()[-1]
