@@ -111,6 +111,7 @@ async def run_batch(options: BatchOptions, *, err: TextIO | None = None) -> int:
     from fastagent.cli.batch_schema import load_schema
     from fastagent.config import load_config
     from fastagent.config.durable_settings import DurableSettings, parse_rate
+    from fastagent.durable.listing import statuses_by_prefix
     from fastagent.runtime import RunOptions, Runtime
     from fastagent.scenarios.imports import load_app
 
@@ -152,7 +153,8 @@ async def run_batch(options: BatchOptions, *, err: TextIO | None = None) -> int:
                 if options.retry_failed:
                     payload = turn_payload(agent, row.text, response_format)
                     ids[row.id] = await _next_attempt(engine, ids[row.id], schema, payload)
-            done = [row for row in rows if await engine.status(ids[row.id]) == "SUCCESS"]
+            known = await statuses_by_prefix(f"{prefix}-")  # one query, not one per row
+            done = [row for row in rows if known.get(ids[row.id]) == "SUCCESS"]
         local = AgentTurns()  # --no-durable: the same turn, run in this task
         local.agents.update(app.agents)
         progress = BatchProgress(len(rows), stream, quiet=options.quiet)
