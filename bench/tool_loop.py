@@ -10,8 +10,10 @@ The tracing case records every span (`fastagent.telemetry.spans.SpanRecorder`, w
 processor whose exporter discards the batches, so the number is the in-process cost of
 tracing, not the network's.
 
-Each case runs `--rounds` times, interleaved with the others, and the fastest round counts
-(the machine is shared: the minimum is the least disturbed measurement).
+Each case runs `--rounds` times, interleaved with the others. The table shows the median
+and the fastest round of wall time, and the median of the process's CPU time (all threads,
+the batch processor's export thread included): on a shared machine, CPU time is not inflated
+by waiting for a core, so it is the steadier figure. The load average is printed with it.
 
 Usage: python bench/tool_loop.py [--turns N] [--rounds R]
 """
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import subprocess
 import sys
@@ -40,8 +43,10 @@ def noop() -> str:
     return "ok"
 
 
-async def run_turns(turns: int, *, use_history: bool, events: EventBus | None) -> float:
-    """Seconds per turn over `turns` turns (after a warm-up)."""
+async def run_turns(
+    turns: int, *, use_history: bool, events: EventBus | None
+) -> tuple[float, float]:
+    """Wall and CPU seconds per turn over `turns` turns (after a warm-up)."""
     llm = AugmentedLLM(
         PassthroughProvider(),
         tools=ToolSet([FunctionTool(noop)], events=events),
@@ -51,14 +56,14 @@ async def run_turns(turns: int, *, use_history: bool, events: EventBus | None) -
     for _ in range(50):
         await llm.generate("***CALL_TOOL noop")
     llm.memory.clear()
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     for i in range(turns):
         reply = await llm.generate("***CALL_TOOL noop")
         if use_history and i % 50 == 49:
             llm.memory.clear()  # keep the context short so the number is per-iteration cost
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     assert reply.text == "ok", reply.text
-    return elapsed / turns
+    return elapsed / turns, cpu / turns
 
 
 def cold_import(statement: str, runs: int = 7) -> float:
@@ -121,21 +126,35 @@ def main() -> None:
     ]
     traced, provider = tracing_bus()
     cases.append(("history + tracing (batch processor)", True, traced))
-    print(f"tool loop, passthrough + trivial FunctionTool, {args.turns} turns")
-    print(f"{'case':<36} {'µs/turn':>10} {'µs/iteration':>14}")
-    best = [float("inf")] * len(cases)
-    bare = float("inf")
+    print(f"tool loop, passthrough + trivial FunctionTool, {args.turns} turns x {args.rounds}")
+    print("load average before: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
+    print(f"{'µs per iteration':<36} {'median':>8} {'fastest':>8} {'CPU med':>8}")
+    walls: list[list[float]] = [[] for _ in cases]
+    cpus: list[list[float]] = [[] for _ in cases]
+    bare: list[float] = []
     for _ in range(args.rounds):
         for index, (_label, use_history, events) in enumerate(cases):
-            seconds = asyncio.run(run_turns(args.turns, use_history=use_history, events=events))
-            best[index] = min(best[index], seconds)
-        bare = min(bare, bare_span_seconds(provider))
-    for (label, _, _), per_turn in zip(cases, best, strict=True):
-        per_iteration = per_turn / ITERATIONS_PER_TURN
-        print(f"{label:<36} {per_turn * 1e6:>10.1f} {per_iteration * 1e6:>14.1f}")
-    overhead = (best[-1] - best[-2]) / ITERATIONS_PER_TURN
-    print(f"tracing overhead per iteration (vs. event subscriber): {overhead * 1e6:.1f} µs")
-    print(f"one bare SDK span (start + end), same provider:        {bare * 1e6:.1f} µs")
+            wall, cpu = asyncio.run(run_turns(args.turns, use_history=use_history, events=events))
+            walls[index].append(wall / ITERATIONS_PER_TURN)
+            cpus[index].append(cpu / ITERATIONS_PER_TURN)
+        bare.append(bare_span_seconds(provider))
+    for (label, _, _), wall_rounds, cpu_rounds in zip(cases, walls, cpus, strict=True):
+        print(
+            f"{label:<36} {statistics.median(wall_rounds) * 1e6:>8.1f}"
+            f" {min(wall_rounds) * 1e6:>8.1f} {statistics.median(cpu_rounds) * 1e6:>8.1f}"
+        )
+    overhead = [t - s for t, s in zip(walls[-1], walls[-2], strict=True)]
+    cpu_overhead = [t - s for t, s in zip(cpus[-1], cpus[-2], strict=True)]
+    print(
+        "tracing overhead per iteration (vs. event subscriber, same round):"
+        f" median {statistics.median(overhead) * 1e6:.1f} µs wall,"
+        f" {statistics.median(cpu_overhead) * 1e6:.1f} µs CPU"
+    )
+    print(
+        "one bare SDK span (start + end), same provider:"
+        f" median {statistics.median(bare) * 1e6:.1f} µs, fastest {min(bare) * 1e6:.1f} µs"
+    )
+    print("load average after: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     provider.shutdown()  # type: ignore[attr-defined]
 
     print()

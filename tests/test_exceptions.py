@@ -25,3 +25,13 @@ def test_hint_and_fields() -> None:
     missing = exc.MissingDependencyError("anthropic", "anthropic")
     assert isinstance(missing, ImportError)
     assert missing.hint == "pip install 'fastagent[anthropic]'"
+
+
+def test_str_is_the_message_then_the_hint_line() -> None:
+    err = exc.MissingAPIKeyError("anthropic", "ANTHROPIC_API_KEY")
+    assert err.hint is not None and "ANTHROPIC_API_KEY" in err.hint
+    assert str(err) == f"{err.message}\nhint: {err.hint}"
+    assert str(exc.UserError("no hint here")) == "no hint here"
+    err.hint = "changed later"  # the CLI rewrites hints it knows better
+    assert str(err).endswith("\nhint: changed later")
+    assert isinstance(exc.UnknownAgentError("x"), AttributeError)

@@ -51,6 +51,7 @@ DOCUMENTED: dict[str, set[str]] = {
         "ToolCall",
         "ToolResult",
         "ToolSet",
+        "UnknownAgentError",
         "Usage",
         "__version__",
         "create_provider",

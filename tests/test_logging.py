@@ -363,6 +363,8 @@ def test_event_log_writes_events(tmp_path: Path) -> None:
         "duration": 0.0,
         "provider": "",
         "response_model": None,
+        "workflow_id": "",
+        "step": 0,
     }
     assert tool["event"] == "ToolCallStarted"
     assert tool["data"]["arguments"] == {"api_key": "***"}  # type: ignore[index]

@@ -3,7 +3,8 @@
 Run it twice with the same key: the second run returns the recorded answer and makes no
 model call. Kill it while the tool runs and run it again: the turn resumes from its last
 recorded step. ``fastagent batch ticket_agent.py tickets.jsonl -o answers.jsonl`` sends every
-row of tickets.jsonl to the same agent, one durable workflow per row.
+row of tickets.jsonl to the same agent, one durable workflow per row; with ``--no-work`` the
+rows are left to ``fastagent worker ticket_agent.py`` processes on the same database.
 
     python ticket_agent.py ticket-42 "Close ticket 42, the parcel arrived."
 """

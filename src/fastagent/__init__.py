@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from fastagent.agents.agent_app import AgentApp
     from fastagent.cli.script import FastAgent
     from fastagent.events import EventBus
+    from fastagent.exceptions import UnknownAgentError
     from fastagent.history import load_history, save_history
     from fastagent.llm.augmented import AugmentedLLM
     from fastagent.llm.memory import SimpleMemory
@@ -49,6 +50,7 @@ __all__ = [
     "ToolCall",
     "ToolResult",
     "ToolSet",
+    "UnknownAgentError",
     "Usage",
     "__version__",
     "create_provider",
@@ -77,6 +79,7 @@ _LAZY: dict[str, str] = {
     "ToolCall": "fastagent.messages",
     "ToolResult": "fastagent.messages",
     "ToolSet": "fastagent.tools.toolset",
+    "UnknownAgentError": "fastagent.exceptions",
     "Usage": "fastagent.messages",
     "create_provider": "fastagent.providers.model_strings",
     "current_context": "fastagent.runtime",

@@ -38,8 +38,6 @@ __all__ = [
     "ModelRequest",
     "ModelResponse",
     "ProgressUpdate",
-    "PromptClosed",
-    "PromptOpened",
     "RetryScheduled",
     "ServerConnected",
     "ServerConnecting",
@@ -101,7 +99,10 @@ class ModelRequest(Event):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ModelResponse(Event):
-    """A model call returned."""
+    """A model call returned.
+
+    Inside a durable turn, `workflow_id` and `step` name the recorded step the call was.
+    """
 
     agent: str
     model: str
@@ -111,6 +112,8 @@ class ModelResponse(Event):
     duration: float = 0.0
     provider: str = ""
     response_model: str | None = None
+    workflow_id: str = ""
+    step: int = 0
     message: Message | None = field(default=None, metadata=CONTENT, repr=False, compare=False)
 
 
@@ -148,7 +151,11 @@ class ToolCallFinished(Event):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ContextCompacted(Event):
-    """An agent's conversation was compacted to fit the model's context window."""
+    """An agent's conversation was compacted to fit the model's context window.
+
+    ``iteration`` is the model call of the turn it was compacted before (1: the turn's first,
+    2 and on: after a tool round); 0 for `/compact`.
+    """
 
     agent: str
     strategy: str
@@ -157,22 +164,36 @@ class ContextCompacted(Event):
     tokens_before: int
     tokens_after: int
     context_window: int
+    iteration: int = 0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class UserInputRequested(Event):
-    """The run waits for the user (a tool approval, a question): a live display pauses."""
+    """The run waits for the user: a question or a URL to open is on the terminal.
 
-    agent: str
+    A live display pauses until the matching `UserInputFinished`, so it cannot draw over
+    the question or the user's typing. Every prompt publishes the pair.
+
+    Attributes:
+        agent: The agent that asks (empty when an MCP server asks).
+        kind: ``approval`` (a tool call to allow), ``question`` (an agent's
+            ``human_input``), ``elicitation`` (an MCP server asks for values or to open a
+            page) or ``authorization`` (an OAuth authorization URL to open in a browser).
+        server: The MCP server that asks or is being authorized, if one is.
+    """
+
+    agent: str = ""
     kind: str = "approval"
+    server: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class UserInputFinished(Event):
-    """The user answered (or the question was abandoned)."""
+    """The user answered, or the wait `UserInputRequested` announced ended another way."""
 
-    agent: str
+    agent: str = ""
     kind: str = "approval"
+    server: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -226,24 +247,6 @@ class ErrorOccurred(Event):
     source: str
     error: str
     error_type: str = ""
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PromptOpened(Event):
-    """A question is on the terminal waiting for the user (elicitation, approval, input).
-
-    A live display pauses until the matching `PromptClosed`, so it cannot draw over the
-    question or the user's typing.
-    """
-
-    source: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PromptClosed(Event):
-    """The question `PromptOpened` announced is answered (or abandoned)."""
-
-    source: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

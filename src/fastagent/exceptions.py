@@ -11,7 +11,7 @@ went wrong)::
     │   │   ├── ConfigValidationError  a value has the wrong type or an unknown key
     │   │   └── MissingEnvVarError     `${VAR}` without default and VAR unset
     │   ├── UnknownModelError          model string names no known provider or model
-    │   ├── UnknownAgentError          an agent name that is not defined
+    │   ├── UnknownAgentError          an agent name that is not defined (also an AttributeError)
     │   ├── AgentGraphError            workflow graph invalid (lists every problem)
     │   ├── MissingDependencyError     an optional extra is not installed
     │   └── MissingAPIKeyError         no API key for a provider (names the env var)
@@ -35,8 +35,10 @@ went wrong)::
         └── HistoryFormatError         a history file cannot be parsed
 
 Every error carries an optional `hint`: one line telling the user what to do next. The CLI
-prints ``error: <message>`` and ``hint: <hint>`` and exits 1, never a traceback unless
-``--verbose``.
+(and a script using ``from fastagent import FastAgent``) prints ``error: <message>`` and
+``hint: <hint>`` and exits 1, never a traceback unless ``--verbose``. ``str(error)`` is the
+message followed by a ``hint: <hint>`` line, so a traceback or a logged error keeps the hint;
+`FastAgentError.message` and `FastAgentError.hint` hold the two parts.
 """
 
 from __future__ import annotations
@@ -77,6 +79,9 @@ __all__ = [
 class FastAgentError(Exception):
     """Base of every error fastagent raises on purpose.
 
+    ``str(error)`` is the message, then ``hint: <hint>`` on a line of its own when there is a
+    hint (``error.message`` alone is the message).
+
     Args:
         message: What went wrong, in one line.
         hint: What the user can do about it, in one line.
@@ -88,7 +93,7 @@ class FastAgentError(Exception):
         self.hint = hint
 
     def __str__(self) -> str:
-        return self.message
+        return f"{self.message}\nhint: {self.hint}" if self.hint else self.message
 
 
 class UserError(FastAgentError):
@@ -161,8 +166,23 @@ class UnknownModelError(UserError):
     """A model string names no known provider or model."""
 
 
-class UnknownAgentError(UserError):
-    """An agent name is not defined."""
+class UnknownAgentError(UserError, AttributeError):
+    """An agent name is not defined.
+
+    Also an `AttributeError`, so ``app.wrtier`` on an `AgentApp` behaves as a missing
+    attribute does (``hasattr(app, "wrtier")`` is False, ``getattr(app, "wrtier", None)`` is
+    None); ``app["wrtier"]`` raises it too. The hint suggests the closest name.
+
+    Args:
+        message: What went wrong, naming the agent and the agents there are.
+        hint: What to do about it (``did you mean 'writer'?``).
+        agent: The unknown name, when there is one (also ``name``, as on `AttributeError`).
+    """
+
+    def __init__(self, message: str, *, hint: str | None = None, agent: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.agent = agent
+        self.name = agent
 
 
 class AgentGraphError(UserError):

@@ -185,6 +185,9 @@ class Message(_Data):
     ``provider_data`` is opaque data keyed by provider name that must survive a save and load
     of the conversation so the provider can send it back on later requests, for example
     ``{"anthropic": {"thinking": [...]}}``. Only the provider that wrote a key reads it.
+
+    ``pinned`` marks a message context compaction must keep (`fastagent.llm.compaction`);
+    it is saved with the message (``"pinned": true``; omitted when False).
     """
 
     role: Role
@@ -196,6 +199,7 @@ class Message(_Data):
     model: str | None = None
     timestamp: datetime | None = None
     provider_data: dict[str, Any] | None = Field(default=None, alias="providerData")
+    pinned: bool = False
 
     @classmethod
     def user(cls, *parts: str | ContentBlock) -> Self:
@@ -227,7 +231,11 @@ class Message(_Data):
     def to_dict(self) -> dict[str, Any]:
         """The canonical JSON-ready form (camelCase keys, MCP-shaped content, no nulls)."""
         return self.model_dump(
-            mode="json", by_alias=True, exclude_none=True, exclude_defaults=False
+            mode="json",
+            by_alias=True,
+            exclude_none=True,
+            exclude_defaults=False,
+            exclude=None if self.pinned else {"pinned"},
         )
 
     @classmethod

@@ -21,9 +21,12 @@ if TYPE_CHECKING:
     from fastagent.messages import Message, ToolCall, ToolResult
 
 __all__ = [
+    "StepContext",
     "StepOutcome",
     "StepRunner",
     "active_steps",
+    "current_step",
+    "enter_step",
     "idempotency_key",
     "set_idempotency_key",
     "use_steps",
@@ -50,6 +53,19 @@ class StepOutcome(Generic[T]):
     workflow_id: str
 
 
+@dataclass(frozen=True, slots=True)
+class StepContext:
+    """The durable step running now.
+
+    Attributes:
+        workflow_id: The workflow the step belongs to (the turn's key).
+        step: The step's number within its workflow.
+    """
+
+    workflow_id: str
+    step: int
+
+
 class StepRunner(Protocol):
     """Runs model calls and tool calls as recorded steps."""
 
@@ -68,6 +84,7 @@ class StepRunner(Protocol):
 
 _STEPS: ContextVar[StepRunner | None] = ContextVar("fastagent_steps", default=None)
 _KEY: ContextVar[str | None] = ContextVar("fastagent_idempotency_key", default=None)
+_STEP: ContextVar[StepContext | None] = ContextVar("fastagent_step", default=None)
 
 
 def active_steps() -> StepRunner | None:
@@ -85,6 +102,26 @@ def set_idempotency_key(key: str | None) -> Callable[[], None]:
     """Set the key `idempotency_key` returns in this task; returns the function undoing it."""
     token = _KEY.set(key)
     return lambda: _KEY.reset(token)
+
+
+def enter_step(workflow_id: str, step: int) -> Callable[[], None]:
+    """Mark step `step` of `workflow_id` as running in this task; returns its undo.
+
+    `current_step` and `idempotency_key` read it.
+    """
+    step_token = _STEP.set(StepContext(workflow_id, step))
+    key_token = _KEY.set(f"{workflow_id}:{step}")
+
+    def undo() -> None:
+        _KEY.reset(key_token)
+        _STEP.reset(step_token)
+
+    return undo
+
+
+def current_step() -> StepContext | None:
+    """The durable step running in this task (a tool call inside it sees it), or None."""
+    return _STEP.get()
 
 
 def idempotency_key() -> str | None:

@@ -7,6 +7,7 @@ import pytest
 from fastagent import FastAgent
 from fastagent.agents import Agent, AgentDeclaration
 from fastagent.agents.model_choice import FALLBACK_NOTICE
+from fastagent.cli.script_args import CliOptions
 from fastagent.exceptions import AgentGraphError, UnknownAgentError, UnknownModelError, UserError
 from fastagent.llm import RequestParams
 from fastagent.runtime import current_context
@@ -131,6 +132,30 @@ async def test_app_without_agents_has_no_default() -> None:
     async with make_app().run() as app:
         with pytest.raises(UnknownAgentError, match="no agents"):
             await app.send("hi")
+        # `default` raising an AttributeError must not turn into "unknown agent 'default'"
+        with pytest.raises(UnknownAgentError) as caught:
+            _ = app.default
+        assert caught.value.message == "this app has no agents"
+
+
+async def test_unknown_agent_is_public_an_attribute_error_and_says_the_hint() -> None:
+    import fastagent
+
+    assert fastagent.UnknownAgentError is UnknownAgentError
+    fast = make_app()
+    fast.agent("writer")
+    async with fast.run() as app:
+        for access in (lambda: app.wrtier, lambda: app["wrtier"]):
+            with pytest.raises(AttributeError) as caught:
+                access()
+            error = caught.value
+            assert isinstance(error, UnknownAgentError) and isinstance(error, UserError)
+            assert error.message == "unknown agent 'wrtier' (agents: writer)"
+            assert error.hint == "did you mean 'writer'?"
+            assert str(error) == f"{error.message}\nhint: did you mean 'writer'?"
+            assert error.agent == error.name == "wrtier"
+        assert getattr(app, "wrtier", None) is None
+        assert app.writer is app["writer"]
 
 
 async def test_usage_per_agent() -> None:
@@ -185,11 +210,17 @@ def test_settings_and_config_path_together_are_refused() -> None:
         FastAgent("x", settings=settings(), config_path="fastagent.yaml", parse_cli_args=False)
 
 
-def test_parse_cli_args_false_ignores_sys_argv(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("sys.argv", ["script.py", "--model", "x", "--message", "hi"])
-    assert FastAgent("x", parse_cli_args=False).options.message is None
-    parsed = FastAgent("x")
-    assert parsed.options.model == "x" and parsed.options.message == "hi"
+def test_an_imported_app_reads_another_programs_command_line_not(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Made in an imported module (this test's), the command line is pytest's: its -m is a
+    # marker and -x a pytest flag, neither a message nor an error. (A script run as the main
+    # program reads sys.argv: tests/agents/test_scripts.py.)
+    monkeypatch.setattr("sys.argv", ["pytest", "-m", "slow", "-x", "--model", "x"])
+    assert FastAgent("x").options == CliOptions()
+    assert FastAgent("x", parse_cli_args=False).options == CliOptions()
+    given = FastAgent("x", parse_cli_args=False, argv=["--model", "x", "-m", "hi"])
+    assert given.options == CliOptions(model="x", message="hi")
 
 
 # -- model selection ------------------------------------------------------------------------

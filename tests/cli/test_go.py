@@ -152,3 +152,63 @@ def test_go_is_listed_and_its_module_imports_only_the_standard_library(
         "print(heavy)"
     )
     assert probe.stdout.strip() == "[]", probe.stderr
+
+
+# What a passthrough one-shot never needs: MCP, provider SDKs, durability, tracing, serving,
+# the HTTP stack, and of our own code the modules that only servers, other providers,
+# workflows and history files use. A module list, not a timing (docs/benchmarks.md times it).
+_NOT_IN_A_ONE_SHOT = (
+    "mcp",
+    "anthropic",
+    "openai",
+    "google",
+    "boto3",
+    "botocore",
+    "azure",
+    "dbos",
+    "sqlalchemy",
+    "opentelemetry",
+    "httpx",
+    "anyio",
+    "uvicorn",
+    "starlette",
+    "prompt_toolkit",
+    "dotenv",
+    "fastagent.mcp.registry",
+    "fastagent.mcp.connection",
+    "fastagent.durable",
+    "fastagent.telemetry",
+    "fastagent.serve",
+    "fastagent.scenarios",
+    "fastagent.providers.anthropic",
+    "fastagent.providers.openai",
+    "fastagent.providers.google",
+    "fastagent.providers.bedrock",
+    "fastagent.agents.workflows.chain",
+    "fastagent.agents.workflows.declarations",
+    "fastagent.history.json_format",
+    "fastagent.history.yaml_format",
+    "fastagent.history.text_format",
+)
+
+
+def test_a_passthrough_one_shot_imports_only_what_it_uses(
+    run_python: CliRunner, project: Path
+) -> None:
+    listing = project / "modules.txt"
+    result = run_python(
+        "import sys\n"
+        "from fastagent.cli.main import main\n"
+        "code = main(['go', '--model', 'passthrough', '-m', 'hi'])\n"
+        "open(sys.argv[1], 'w').write('\\n'.join(sorted(sys.modules)))\n"
+        "sys.exit(code)\n",
+        str(listing),
+    )
+    assert (result.returncode, result.stdout) == (0, "hi\n"), result.stderr
+    modules = set(listing.read_text().split())
+    assert "fastagent.providers.passthrough" in modules  # the probe saw the whole run
+    assert list(project.glob(".fastagent/sessions/*/history.jsonl"))  # and its session
+    loaded = sorted(
+        m for m in modules if any(m == n or m.startswith(n + ".") for n in _NOT_IN_A_ONE_SHOT)
+    )
+    assert loaded == []

@@ -47,6 +47,46 @@ def test_go_saves_and_resume_continues_after_the_process_exits(
     assert len(_store(project).sessions()) == 2
 
 
+def test_resume_continues_with_the_sessions_model_unless_model_is_given(
+    run_cli: CliRunner, project: Path
+) -> None:
+    from fastagent.history import save_history
+    from fastagent.messages import Message
+
+    script = project / "script.json"
+    save_history(script, [Message.user("q"), Message.assistant("played back")])
+    playback = f"playback?file={script}"
+    first = run_cli("go", "--model", playback, "-m", "one", "-q")
+    assert (first.returncode, first.stdout) == (0, "played back\n"), first.stderr
+    [info] = _store(project).sessions()
+    assert info.agents["agent"].model == playback
+
+    # No --model: the session's model answers (the default would be passthrough, an echo).
+    resumed = run_cli("go", "--resume", "-m", "two", "-q")
+    assert (resumed.returncode, resumed.stdout) == (0, "played back\n"), resumed.stderr
+    assert _store(project).resolve(info.id).agents["agent"].model == playback
+
+    # An explicit --model wins, and is recorded for the next resume.
+    switched = run_cli("go", "--resume", info.id, "--model", "passthrough", "-m", "three", "-q")
+    assert (switched.returncode, switched.stdout) == (0, "three\n"), switched.stderr
+    assert _store(project).resolve(info.id).agents["agent"].model == "passthrough"
+    again = run_cli("go", "--resume", "-m", "four", "-q")
+    assert (again.returncode, again.stdout) == (0, "four\n"), again.stderr
+    _, histories = _store(project).load(info.id)
+    assert [m.text for m in histories["agent"]][1::2] == ["played back"] * 2 + ["three", "four"]
+
+    # A recorded model that no longer resolves is a clear error naming the agent.
+    meta = info.path / "meta.json"
+    data = json.loads(meta.read_text())
+    data["agents"]["agent"]["model"] = "nosuchprovider.model"
+    meta.write_text(json.dumps(data))
+    broken = run_cli("go", "--resume", "-m", "five", "-q")
+    assert broken.returncode == 1
+    assert broken.stderr.startswith("error: agent 'agent': the resumed session's model: ")
+    assert "hint: pass --model (or RunOptions.model)" in broken.stderr
+    assert _store(project).load(info.id)[1]["agent"][-1].text == "four"  # nothing lost
+
+
 def test_sessions_list_show_export_delete(run_cli: CliRunner, project: Path) -> None:
     assert run_cli("sessions", "list").stdout.startswith("no sessions in ")
     run_cli("go", "--model", "passthrough", "-m", "hello there", "-q")

@@ -132,7 +132,9 @@ def test_validate_raises_the_precise_error(
     bad = write(clean_environ / "bad.yaml", "logger:\n  levl: debug\n")
     with pytest.raises(ConfigValidationError) as caught:
         run(capsys, "config", "validate", str(bad))
-    assert str(caught.value) == f"{bad}: line 2: unknown key 'logger.levl' (did you mean 'level'?)"
+    assert (
+        caught.value.message == f"{bad}: line 2: unknown key 'logger.levl' (did you mean 'level'?)"
+    )
     with pytest.raises(ConfigFileError, match="does not exist"):
         run(capsys, "config", "validate", "missing.yaml")
 

@@ -28,7 +28,7 @@ def test_explicit_path_wins_over_everything(project: Path, user_dir: Path, write
 def test_missing_explicit_path_is_an_error_naming_it(project: Path, user_dir: Path) -> None:
     with pytest.raises(ConfigFileError) as caught:
         find_config_file(project, {}, "nope.yaml", user_dir)
-    assert str(caught.value) == f"the config file {project / 'nope.yaml'} does not exist"
+    assert caught.value.message == f"the config file {project / 'nope.yaml'} does not exist"
     assert caught.value.hint == "pass an existing file to --config"
 
 

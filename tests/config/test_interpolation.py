@@ -54,7 +54,7 @@ def test_missing_variable_names_variable_key_and_file(tmp_path: Path) -> None:
     assert error.variable == "GH_TOKEN"
     assert error.key == "mcp.servers.gh.headers.Authorization"
     assert error.path == str(path)
-    assert str(error) == (
+    assert error.message == (
         "environment variable GH_TOKEN is not set "
         f"(referenced by mcp.servers.gh.headers.Authorization in {path})"
     )

@@ -184,7 +184,7 @@ def test_missing_variable_in_secrets_names_the_secrets_file(
     secrets = write(project / "fastagent.secrets.yaml", "openai:\n  api_key: ${MY_KEY}\n")
     with pytest.raises(MissingEnvVarError) as caught:
         load()
-    assert str(caught.value) == (
+    assert caught.value.message == (
         f"environment variable MY_KEY is not set (referenced by openai.api_key in {secrets})"
     )
 
@@ -237,7 +237,7 @@ def test_invalid_yaml_error_text(load: Load, project: Path, write: Write) -> Non
     path = write(project / "fastagent.yaml", "a: 1\nb:\n  c: d: e\n")
     with pytest.raises(ConfigFileError) as caught:
         load()
-    assert str(caught.value) == (
+    assert caught.value.message == (
         f"invalid YAML in {path} at line 3: mapping values are not allowed here"
     )
 
@@ -254,7 +254,9 @@ def test_unknown_key_names_file_line_and_suggestion(
     path = write(project / "fastagent.yaml", "default_model: sonnet\n\nlogger:\n  levl: debug\n")
     with pytest.raises(ConfigValidationError) as caught:
         load()
-    assert str(caught.value) == f"{path}: line 4: unknown key 'logger.levl' (did you mean 'level'?)"
+    assert (
+        caught.value.message == f"{path}: line 4: unknown key 'logger.levl' (did you mean 'level'?)"
+    )
     assert caught.value.problems == [
         (str(path), "logger.levl", 4, "unknown key 'logger.levl' (did you mean 'level'?)")
     ]
@@ -265,7 +267,7 @@ def test_unknown_key_without_a_close_match(load: Load, project: Path, write: Wri
     path = write(project / "fastagent.yaml", "zzz: 1\n")
     with pytest.raises(ConfigValidationError) as caught:
         load()
-    assert str(caught.value) == f"{path}: line 1: unknown key 'zzz'"
+    assert caught.value.message == f"{path}: line 1: unknown key 'zzz'"
 
 
 def test_wrong_type_names_file_line_and_key(load: Load, project: Path, write: Write) -> None:
@@ -275,7 +277,7 @@ def test_wrong_type_names_file_line_and_key(load: Load, project: Path, write: Wr
     )
     with pytest.raises(ConfigValidationError) as caught:
         load()
-    assert str(caught.value) == (
+    assert caught.value.message == (
         f"{path}: line 7: mcp.servers.fetch.args: Input should be a valid list"
     )
 
@@ -297,7 +299,7 @@ def test_every_problem_is_reported_one_per_line(load: Load, project: Path, write
     )
     with pytest.raises(ConfigValidationError) as caught:
         load(env={"FASTAGENT_OPENAI__TIMEOUT": "soon"})
-    assert str(caught.value).splitlines() == [
+    assert caught.value.message.splitlines() == [
         f"{path}: line 2: logger.level: Input should be 'debug', 'info', 'warning' or 'error'",
         f"{path}: line 3: logger.show_chat: Input should be a valid boolean, unable to "
         "interpret input",
@@ -316,7 +318,7 @@ def test_stdio_server_error_names_the_server_and_fix(
     path = write(project / "fastagent.yaml", "mcp:\n  servers:\n    fetch:\n      args: [x]\n")
     with pytest.raises(ConfigValidationError) as caught:
         load()
-    assert str(caught.value) == (
+    assert caught.value.message == (
         f"{path}: line 3: mcp.servers.fetch: a stdio server needs 'command' (the program to "
         "start); set command, or set url for an HTTP server"
     )
@@ -325,7 +327,7 @@ def test_stdio_server_error_names_the_server_and_fix(
 def test_problems_from_env_name_the_variable(load: Load) -> None:
     with pytest.raises(ConfigValidationError) as caught:
         load(env={"FASTAGENT_LOGGER__LEVL": "debug"})
-    assert str(caught.value) == (
+    assert caught.value.message == (
         "environment variable FASTAGENT_LOGGER__LEVL: unknown key 'logger.levl' "
         "(did you mean 'level'?)"
     )
@@ -337,7 +339,7 @@ def test_problems_from_dotenv_name_file_and_variable(
     dotenv = write(project / ".env", "FASTAGENT_LOGGER__LEVEL=loud\n")
     with pytest.raises(ConfigValidationError) as caught:
         load()
-    assert str(caught.value) == (
+    assert caught.value.message == (
         f"{dotenv}: FASTAGENT_LOGGER__LEVEL: logger.level: Input should be 'debug', 'info', "
         "'warning' or 'error'"
     )
@@ -354,7 +356,7 @@ def test_secrets_problem_names_the_secrets_file(load: Load, project: Path, write
     secrets = write(project / "fastagent.secrets.yaml", "openai:\n  api_kee: x\n")
     with pytest.raises(ConfigValidationError) as caught:
         load()
-    assert str(caught.value) == (
+    assert caught.value.message == (
         f"{secrets}: line 2: unknown key 'openai.api_kee' (did you mean 'api_key'?)"
     )
 

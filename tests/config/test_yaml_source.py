@@ -42,7 +42,7 @@ def test_invalid_yaml_names_file_and_line(tmp_path: Path) -> None:
     path.write_text("logger:\n  level: debug\n  type: a: b\n")
     with pytest.raises(ConfigFileError) as caught:
         read_yaml_mapping(path)
-    assert str(caught.value) == (
+    assert caught.value.message == (
         f"invalid YAML in {path} at line 3: mapping values are not allowed here"
     )
     assert caught.value.line == 3
@@ -55,7 +55,9 @@ def test_top_level_must_be_a_mapping(tmp_path: Path) -> None:
     path.write_text("- a\n- b\n")
     with pytest.raises(ConfigFileError) as caught:
         read_yaml_mapping(path)
-    assert str(caught.value) == (f"{path}: the top level must be a mapping of settings, not a list")
+    assert caught.value.message == (
+        f"{path}: the top level must be a mapping of settings, not a list"
+    )
 
 
 def test_duplicate_keys_are_reported(tmp_path: Path) -> None:
@@ -63,7 +65,7 @@ def test_duplicate_keys_are_reported(tmp_path: Path) -> None:
     path.write_text("logger:\n  level: debug\n  level: info\n")
     with pytest.raises(ConfigFileError) as caught:
         read_yaml_mapping(path)
-    assert str(caught.value) == f"duplicate key 'logger.level' in {path} at line 3"
+    assert caught.value.message == f"duplicate key 'logger.level' in {path} at line 3"
 
 
 def test_unreadable_file_names_the_file(tmp_path: Path) -> None:

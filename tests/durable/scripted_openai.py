@@ -1,17 +1,23 @@
 """A scripted OpenAI-compatible Chat Completions server on 127.0.0.1 that counts requests.
 
 Each ``POST /v1/chat/completions``: when the last message contains ``fail_on``, an HTTP 400
-error; when the conversation's last message is a tool result, the
-reply is the text ``"answer: <that result>"``; otherwise, when a ``tool`` is set, the reply
-calls it with ``arguments`` (no text); otherwise the reply is ``reply`` when set, else it
-echoes the last user text. It runs
-in a thread of the test process, so the worker processes it answers can be killed freely.
+error; when the conversation's last message is a tool result, the reply is the text
+``"answer: <that result>"``; otherwise, when a ``tool`` is set (and, with
+``only_when_offered``, the request offers it), the reply calls it with ``arguments`` (no
+text); otherwise the reply is ``reply`` when set, else it echoes the last user text. It
+runs in a thread of the test process, so the worker processes it answers can be killed
+freely.
+
+With ``delay`` every answer takes that long (a slow provider). It records when each request
+arrived (`arrivals`, monotonic seconds) and the most requests it held at once, overall
+(`most_at_once`) and per requested model (`most_at_once_by_model`).
 """
 
 from __future__ import annotations
 
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -28,9 +34,18 @@ class ScriptedOpenAI:
         *,
         fail_on: str | None = None,
         reply: str | None = None,
+        delay: float = 0.0,
+        only_when_offered: bool = False,
     ) -> None:
         self.tool = tool
         self.reply = reply
+        self.only_when_offered = only_when_offered
+        self.delay = delay
+        self.arrivals: list[float] = []
+        self.most_at_once = 0
+        self.most_at_once_by_model: dict[str, int] = {}
+        self._at_once = 0
+        self._at_once_by_model: dict[str, int] = {}
         self.fail_on = fail_on
         self.arguments = arguments or {}
         self.requests = 0
@@ -44,7 +59,13 @@ class ScriptedOpenAI:
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length", "0"))
                 body = json.loads(self.rfile.read(length) or b"{}")
-                status, reply = outer._reply(body)
+                outer._enter(str(body.get("model")))
+                try:
+                    status, reply = outer._reply(body)
+                    if outer.delay:
+                        time.sleep(outer.delay)
+                finally:
+                    outer._leave(str(body.get("model")))
                 data = json.dumps(reply).encode()
                 self.send_response(status)
                 self.send_header("content-type", "application/json")
@@ -73,6 +94,20 @@ class ScriptedOpenAI:
         self._server.server_close()
         self._thread.join(timeout=10)
 
+    def _enter(self, model: str) -> None:
+        with self._lock:
+            self.arrivals.append(time.monotonic())
+            self._at_once += 1
+            self.most_at_once = max(self.most_at_once, self._at_once)
+            now = self._at_once_by_model.get(model, 0) + 1
+            self._at_once_by_model[model] = now
+            self.most_at_once_by_model[model] = max(self.most_at_once_by_model.get(model, 0), now)
+
+    def _leave(self, model: str) -> None:
+        with self._lock:
+            self._at_once -= 1
+            self._at_once_by_model[model] -= 1
+
     def _reply(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         with self._lock:
             self.requests += 1
@@ -87,7 +122,7 @@ class ScriptedOpenAI:
         if last.get("role") == "tool":
             message = {"role": "assistant", "content": f"answer: {_text(last.get('content'))}"}
             finish = "stop"
-        elif self.tool is not None:
+        elif self.tool is not None and (not self.only_when_offered or _offers(body, self.tool)):
             call = {
                 "id": f"call_{number}",
                 "type": "function",
@@ -115,3 +150,7 @@ def _text(content: Any) -> str:
     if isinstance(content, list):
         return "".join(part.get("text", "") for part in content if isinstance(part, dict))
     return ""
+
+
+def _offers(body: dict[str, Any], tool: str) -> bool:
+    return any(t.get("function", {}).get("name") == tool for t in body.get("tools") or [])

@@ -222,6 +222,45 @@ def test_schema_gives_each_row_a_value_and_an_invalid_reply_fails_its_row(
         assert server.requests == 4
 
 
+def test_a_worker_applies_the_schema_of_rows_that_batch_only_enqueued(tmp_path: Path) -> None:
+    """--schema's JSON Schema travels in each queued row's input: the worker asks for it."""
+    good = json.dumps({"priority": 1, "summary": "refund"})
+    with ScriptedOpenAI() as server:
+        folder = _folder(tmp_path, server, 0)
+        _rows(folder, good, good, good)
+        env = {**os.environ, "FASTAGENT_DURABLE__EXECUTOR_ID": "worker-a"}
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "fastagent", "worker", str(APP)],
+            cwd=folder,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        try:
+            assert worker.stderr is not None
+            assert worker.stderr.readline().startswith("worker: executor worker-a")
+            batch = _batch(folder, "--schema", "batch_schemas:Ticket", "--no-work")
+            code, err = _finish(batch)
+            listed = subprocess.run(
+                [sys.executable, "-m", "fastagent", "durable", "list"],
+                cwd=folder,
+                capture_output=True,
+                text=True,
+                timeout=_BOUND,
+            ).stdout.splitlines()
+        finally:
+            os.killpg(worker.pid, signal.SIGTERM)
+            worker.communicate(timeout=_BOUND)
+        assert code == 0, err
+        assert [row["value"] for row in _output(folder)] == [json.loads(good)] * 3
+        assert sorted(row.split("\t")[1:3] for row in listed) == [["SUCCESS", "worker-a"]] * 3
+        assert server.requests == 3
+        for body in server.bodies:
+            assert '"title":"Ticket"' in body["messages"][0]["content"]
+
+
 def test_a_bad_schema_fails_before_any_row_runs(tmp_path: Path) -> None:
     with ScriptedOpenAI() as server:
         folder = _folder(tmp_path, server, 3)
@@ -247,6 +286,14 @@ def test_no_durable_runs_every_row_without_a_database(tmp_path: Path) -> None:
         assert all(len(body["messages"]) == 2 for body in server.bodies)
         code, err = _finish(_batch(folder, "--no-durable", "--retry-failed"))
         assert code != 0 and "--retry-failed needs durability" in err
+        # No queue without durability: nothing for a worker to take, no queue to name.
+        code, err = _finish(_batch(folder, "--no-durable", "--no-work"))
+        assert code != 0 and "--no-work needs durability" in err
+        code, err = _finish(_batch(folder, "--no-durable", "--queue", "bulk"))
+        assert code != 0 and "--queue needs durability" in err
+        assert "Traceback" not in err
+        assert server.requests == 12
+        assert not folder.joinpath(".fastagent").exists()
 
 
 def test_a_huge_row_goes_through_and_back(tmp_path: Path) -> None:

@@ -74,6 +74,36 @@ def test_queues_load_from_yaml_and_typos_name_the_key(tmp_path: Path) -> None:
     assert "concurency" in str(caught.value)
 
 
+@pytest.mark.parametrize(
+    ("queue", "message"),
+    [
+        ("{concurrency: 2, worker_concurrency: 4}", "worker_concurrency 4 is above concurrency 2"),
+        ("{poll_interval: 0}", "poll_interval"),
+    ],
+)
+def test_inconsistent_queue_limits_name_the_queue(tmp_path: Path, queue: str, message: str) -> None:
+    config = tmp_path / "fastagent.yaml"
+    config.write_text(f"durable:\n  queues:\n    batch: {queue}\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(config)
+    assert message in str(caught.value) and "batch" in str(caught.value)
+
+
+def test_reserved_queue_names_are_refused() -> None:
+    with pytest.raises(ValueError, match="reserved"):
+        DurableSettings.model_validate({"queues": {"_dbos_internal_queue": {}}})
+
+
+def test_partitions_need_a_per_provider_limit() -> None:
+    assert QueueSettings(partition_by_provider=True, concurrency=2).partitioned
+    assert QueueSettings(partition_by_provider=True, rate="5/s").partitioned
+    assert not QueueSettings(partition_by_provider=True).partitioned
+    assert not QueueSettings(concurrency=2).partitioned
+    # Per provider, the per-worker limit may exceed the per-partition one.
+    assert QueueSettings(partition_by_provider=True, concurrency=1, worker_concurrency=4)
+    assert DurableSettings().queue("absent") == QueueSettings()
+
+
 def test_off_by_default_imports_no_dbos_and_writes_no_file(tmp_path: Path) -> None:
     """A run without ``durable:`` neither imports dbos nor creates ``.fastagent/``."""
     script = (

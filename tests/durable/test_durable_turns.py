@@ -162,3 +162,35 @@ async def test_a_chain_sent_with_a_key_records_its_agents_calls_in_order(tmp_pat
         "where workflow_uuid = 'chain-1' order by function_id"
     )
     assert list(rows) == [(1, "model test-model"), (2, "model test-model")]
+
+
+async def test_a_keyed_turn_sent_to_a_queue_runs_there_and_is_appended_once(
+    tmp_path: Path,
+) -> None:
+    database = tmp_path / "durable.sqlite"
+    keys: list[str | None] = []
+    with ScriptedOpenAI(tool="lookup", arguments={"ticket": "3"}) as server:
+        queues = {"desk": {"concurrency": 1, "partition_by_provider": True}}
+        durable = DurableSettings.model_validate({"database": str(database), "queues": queues})
+        settings = _settings(server, database).model_copy(update={"durable": durable})
+        fast = FastAgent("durable-queued", settings=settings)
+
+        @fast.tool
+        def lookup(ticket: str) -> str:
+            """Look a ticket up."""
+            keys.append(idempotency_key())
+            return f"ticket {ticket} is open"
+
+        fast.agent("desk", "Answer with the tool.", tools=[lookup])(lambda: None)
+        async with fast.run() as app:
+            answer = await app.send("status of 3?", key="ticket-3", queue="desk")
+            again = await app.send("status of 3?", key="ticket-3", queue="desk")
+            history = app["desk"].history
+        assert answer == again == "answer: ticket 3 is open"
+        assert server.requests == 2 and keys == ["ticket-3:2"]
+        assert [m.role for m in history] == ["user", "assistant", "user", "assistant"]
+    row = sqlite3.connect(database).execute(
+        "select queue_name, queue_partition_key, status from workflow_status "
+        "where workflow_uuid = 'ticket-3'"
+    )
+    assert row.fetchone() == ("desk", "generic", "SUCCESS")

@@ -106,3 +106,50 @@ def test_triage_example_writes_a_structured_value_per_ticket(folder: Path) -> No
         )
         assert single.returncode == 0, single.stderr[-3000:]
         assert single.stdout.strip() == "priority=2 summary='a parcel question'"
+
+
+def test_batch_example_with_a_worker_running_the_rows(folder: Path) -> None:
+    """docs/batch.md: `fastagent worker` runs the rows that `batch --no-work` enqueues."""
+    import signal
+
+    with ScriptedOpenAI(tool="close_ticket", arguments={"ticket": "7"}) as server:
+        env = {**_env(server), "FASTAGENT_DURABLE__EXECUTOR_ID": "worker-a"}
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "fastagent", "worker", "ticket_agent.py"],
+            cwd=folder,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        try:
+            assert worker.stderr is not None
+            assert worker.stderr.readline().startswith("worker: executor worker-a")
+            command = [sys.executable, "-m", "fastagent", "batch", "ticket_agent.py"]
+            command += ["tickets.jsonl", "-o", "answers.jsonl", "--no-work"]
+            run = subprocess.run(
+                command,
+                cwd=folder,
+                env=_env(server),
+                capture_output=True,
+                text=True,
+                timeout=_BOUND,
+            )
+            assert run.returncode == 0, run.stderr[-3000:]
+            listed = subprocess.run(
+                [sys.executable, "-m", "fastagent", "durable", "list"],
+                cwd=folder,
+                env=_env(server),
+                capture_output=True,
+                text=True,
+                timeout=_BOUND,
+            ).stdout.splitlines()
+        finally:
+            os.killpg(worker.pid, signal.SIGTERM)
+            worker.communicate(timeout=_BOUND)
+        assert worker.returncode == 0
+        lines = [json.loads(x) for x in folder.joinpath("answers.jsonl").read_text().splitlines()]
+        assert [line["id"] for line in lines] == ["T-1", "T-2", "T-3"]
+        assert sorted(row.split("\t")[1:3] for row in listed) == [["SUCCESS", "worker-a"]] * 3
+        assert server.requests == 6

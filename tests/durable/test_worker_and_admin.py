@@ -118,3 +118,15 @@ def test_no_database_and_unknown_workflow_are_one_clear_line(tmp_path: Path) -> 
         _fastagent(tmp_path, "batch", app, "rows.jsonl", "-o", "out.jsonl")
         assert "no durable workflow 'nope'" in _failing(tmp_path, "durable", "steps", "nope")
         assert _fastagent(tmp_path, "durable", "list").count("\tSUCCESS\t") == 1
+
+
+def test_bad_worker_and_queue_options_are_one_clear_line(tmp_path: Path) -> None:
+    with ScriptedOpenAI() as server:
+        _write_config(tmp_path, server)
+        err = _failing(tmp_path, "worker", str(WORKER), "--concurrency", "0")
+        assert "worker: --concurrency must be at least 1" in err
+        tmp_path.joinpath("rows.jsonl").write_text('{"id": "a", "prompt": "hi"}\n')
+        app = str(WORKER.with_name("batch_app.py"))
+        err = _failing(tmp_path, "batch", app, "rows.jsonl", "-o", "o.jsonl", "--queue", "_dbos_x")
+        assert "durable queue '_dbos_x'" in err and "reserved" in err
+        assert server.requests == 0

@@ -175,10 +175,20 @@ messages = st.builds(
     model=st.none() | short_text,
     timestamp=st.none() | timestamps,
     provider_data=st.none() | json_objects,
+    pinned=st.booleans(),
 )
 conversations = st.lists(messages, max_size=4)
 
 SETTINGS = settings(max_examples=100, deadline=None)
+
+
+@pytest.mark.parametrize("history_format", ["json", "yaml", "text"])
+def test_a_pin_round_trips_and_an_unpinned_message_writes_no_key(history_format: str) -> None:
+    conversation = [Message.user("rule", "two"), Message.assistant("ok")]
+    conversation[0].pinned = True
+    written = dumps_history(conversation, history_format)
+    assert written.count("pinned") == 1
+    assert [m.pinned for m in loads_history(written, history_format)] == [True, False]
 
 
 @pytest.mark.parametrize("history_format", ["json", "yaml", "text"])

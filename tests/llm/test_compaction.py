@@ -22,7 +22,9 @@ def lookup(key: str) -> str:
     return f"value of {key} " + "x" * 200
 
 
-def make_app(compaction: object, directory: Path | None = None) -> FastAgent:
+def make_app(
+    compaction: object, directory: Path | None = None, model: str | None = None
+) -> FastAgent:
     from fastagent.config import Settings
 
     sessions = {"enabled": directory is not None, "directory": str(directory or ".")}
@@ -33,7 +35,7 @@ def make_app(compaction: object, directory: Path | None = None) -> FastAgent:
             {"logger": {"type": "none"}, "default_model": "passthrough", "sessions": sessions}
         ),
     )
-    fast.agent("a", tools=[lookup], compaction=compaction)  # type: ignore[arg-type]
+    fast.agent("a", tools=[lookup], compaction=compaction, model=model)  # type: ignore[arg-type]
     return fast
 
 
@@ -105,3 +107,32 @@ async def test_none_reports_the_counts_on_a_context_error() -> None:
 def test_bad_compaction_settings_are_clear_errors() -> None:
     with pytest.raises(Exception, match="compaction strategy 'shrink' is not one of"):
         make_app("shrink")
+
+
+async def test_the_last_calls_reported_usage_triggers_compaction_mid_turn(tmp_path: Path) -> None:
+    """Small messages, but the provider reports a big count: that count decides."""
+    from fastagent.events import ModelRequest
+    from fastagent.history import save_history
+    from fastagent.messages import ToolCall, Usage
+
+    script: list[Message] = [Message.user("go")]
+    for n, reported in enumerate([10, 1900]):
+        call = Message.assistant(tool_calls=[ToolCall(id=f"c{n}", name="lookup", arguments={})])
+        call.usage = Usage(input_tokens=reported, output_tokens=5)
+        script.append(call)
+    script.append(Message.assistant("done"))
+    save_history(tmp_path / "script.json", script)
+    policy = {"strategy": "truncate", "context_window": 2000, "threshold": 0.8}
+    events: list[ContextCompacted] = []
+    requests: list[ModelRequest] = []
+    app_def = make_app(policy, model=f"playback?file={tmp_path / 'script.json'}")
+    async with app_def.run(RunOptions(quiet=True)) as app:
+        app.runtime.events.subscribe(events.append, ContextCompacted)
+        app.runtime.events.subscribe(requests.append, ModelRequest)
+        assert await app.a.send("go") == "done"
+    assert estimate_tokens(requests[-1].messages) < 800  # the estimate alone would not compact
+    [event] = events
+    assert event.iteration == 3 and event.tokens_before > 1905  # reported + the new results
+    sent = requests[-1].messages
+    assert [c.id for m in sent for c in m.tool_calls] == ["c1"]  # round c0 went, with its result
+    assert_pairs_intact(sent)

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+import httpx
+import pytest
 
 from fastagent.config.mcp_settings import MCPServerSettings, MCPSettings
 from process_helpers import descendants, free_port, is_alive, live_children
@@ -15,6 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 EVERYTHING = ROOT / "node_modules" / ".bin" / "mcp-server-everything"
 TIME_SERVER = ROOT / ".venv" / "bin" / "mcp-server-time"
 FIXTURE = Path(__file__).parent / "servers" / "fixture_server.py"
+OAUTH_SERVER = Path(__file__).parent / "servers" / "oauth_server.py"
 
 
 def fixture_server(mode: str, *extra: str, **settings: Any) -> dict[str, Any]:
@@ -28,3 +36,30 @@ def mcp_settings(**servers: dict[str, Any]) -> MCPSettings:
 
 def server_settings(**values: Any) -> MCPServerSettings:
     return MCPServerSettings.model_validate(values)
+
+
+@pytest.fixture
+def oauth_server() -> Iterator[str]:
+    """The URL of a running MCP server behind OAuth 2.1 (servers/oauth_server.py)."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, str(OAUTH_SERVER), str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        with httpx.Client() as client:
+            for _ in range(400):
+                try:
+                    client.get(f"http://127.0.0.1:{port}/.well-known/oauth-authorization-server")
+                    break
+                except httpx.TransportError:
+                    if process.poll() is not None:
+                        raise RuntimeError("oauth server exited") from None
+
+                    time.sleep(0.025)
+        yield f"http://127.0.0.1:{port}/mcp"
+    finally:
+        os.killpg(process.pid, 15)
+        process.wait(10)

@@ -57,6 +57,23 @@ def test_end_of_input_cancels() -> None:
     assert answer.action == "cancel" and answer.content is None
 
 
+def test_each_question_is_announced_while_it_is_on_screen() -> None:
+    from fastagent.events import Event, EventBus, UserInputFinished, UserInputRequested
+
+    bus = EventBus()
+    seen: list[tuple[Event, str]] = []
+    output = io.StringIO()
+    bus.subscribe(lambda event: seen.append((event, output.getvalue())))
+    elicitor = TerminalElicitor(io.StringIO("Ada\n/cancel\n"), output, events=bus)
+    assert elicitor.ask("srv", "Who are you?", SCHEMA).action == "cancel"
+    assert [event for event, _ in seen] == [
+        UserInputRequested(kind="elicitation", server="srv", at=seen[0][0].at),
+        UserInputFinished(kind="elicitation", server="srv", at=seen[1][0].at),
+    ]
+    assert seen[0][1] == ""  # announced before anything is written ...
+    assert seen[1][1].endswith("age: ")  # ... and finished after the last field was asked
+
+
 def test_interactive_follows_the_input_stream_unless_overridden() -> None:
     assert TerminalElicitor(io.StringIO()).interactive is False
     assert TerminalElicitor(io.StringIO(), interactive=True).interactive is True

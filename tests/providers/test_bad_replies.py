@@ -132,7 +132,7 @@ async def test_openai_body_that_is_no_completion_is_a_typed_error(
         await openai(server).complete(request)
     assert str(caught.value).startswith("openai model gpt-4.1 ")
     assert expected in str(caught.value)
-    assert "\n" not in str(caught.value)
+    assert "\n" not in caught.value.message
     assert caught.value.provider == "openai"
     assert caught.value.hint and "openai.base_url" in caught.value.hint
 
@@ -159,7 +159,7 @@ async def test_anthropic_body_that_is_no_message_is_a_typed_error(
     with pytest.raises(ProviderResponseError) as caught:
         await anthropic(server).complete(CompletionRequest([Message.user("hi")]))
     assert str(caught.value).startswith(f"anthropic model {ANTHROPIC_MODEL} ")
-    assert "\n" not in str(caught.value)
+    assert "\n" not in caught.value.message
 
 
 async def test_openai_stream_cut_before_its_end_is_a_typed_error(server: ScriptedServer) -> None:

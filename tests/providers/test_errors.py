@@ -42,7 +42,7 @@ def test_every_status_maps_to_its_type(status, kind):
     assert type(error) is kind
     assert error.status_code == status
     assert error.provider == "openai"
-    assert str(error) == f"openai returned HTTP {status}: boom"
+    assert error.message == f"openai returned HTTP {status}: boom"
     assert error.hint
 
 

@@ -558,7 +558,7 @@ async def test_http_errors_map_to_typed_errors(
     error = caught.value
     assert type(error) is error_type
     assert error.provider == "google"  # type: ignore[attr-defined]
-    assert "\n" not in str(error).strip() or name == "error_bad_request.json"
+    assert "\n" not in error.message.strip() or name == "error_bad_request.json"
     assert KEY not in str(error) and KEY not in (error.body or "")  # type: ignore[attr-defined]
     assert KEY not in caplog.text
     assert error.hint  # type: ignore[attr-defined]

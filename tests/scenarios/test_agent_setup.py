@@ -85,6 +85,11 @@ async def test_unknown_app_agent(write_scenario: WriteScenario, app_script: Path
         ("x = 1\n", "other.py:fast", "other.py has no FastAgent app named 'fast'"),
         ("raise SystemExit(3)\n", "other.py", "importing other.py exited (SystemExit 3)"),
         ("1 / 0\n", "other.py", "importing other.py failed: ZeroDivisionError"),
+        (  # a fastagent error's message, without its own hint line (ours follows)
+            "from fastagent.exceptions import UserError\nraise UserError('bad', hint='inner')\n",
+            "other.py",
+            "importing other.py failed: UserError: bad",
+        ),
         ("", "missing.py", "does not exist"),
     ],
 )
@@ -97,3 +102,4 @@ async def test_app_problems_are_user_errors(
         await run(load_scenario(path))
     assert message in caught.value.message
     assert caught.value.message.startswith(f"{path}, app: ")
+    assert "\n" not in caught.value.message and str(caught.value).count("hint: ") == 1

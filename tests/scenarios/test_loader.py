@@ -64,12 +64,12 @@ def test_unknown_key_names_file_dotted_key_line_and_suggestion(
     )
     with pytest.raises(ConfigValidationError) as caught:
         load_scenario(path)
-    assert str(caught.value) == (
+    assert caught.value.message == (
         f"{path}: line 5: unknown key 'expect.final_text_contain' "
         "(did you mean 'final_text_contains'?)"
     )
     assert caught.value.problems == [
-        (str(path), "expect.final_text_contain", 5, str(caught.value).split(": ", 2)[2])
+        (str(path), "expect.final_text_contain", 5, caught.value.message.split(": ", 2)[2])
     ]
     assert caught.value.hint == "fix the keys named above (a misspelt key gets a did-you-mean)"
 
@@ -90,7 +90,7 @@ def test_every_problem_is_reported_in_line_order(write_scenario: WriteScenario) 
     )
     with pytest.raises(ConfigValidationError) as caught:
         load_scenario(path)
-    lines = str(caught.value).splitlines()
+    lines = caught.value.message.splitlines()
     assert lines == [
         f"{path}: line 2: unknown key 'agent.instrction' (did you mean 'instruction'?)",
         f"{path}: line 3: agent.tools: 'no_colon' is not an import path; write 'module:attr', "
@@ -108,7 +108,7 @@ def test_agent_of_wrong_type_is_one_clear_problem(write_scenario: WriteScenario)
     path = write_scenario("agent: 5\nturns: []\ninputs: [hi]\n")
     with pytest.raises(ConfigValidationError) as caught:
         load_scenario(path)
-    assert str(caught.value) == (
+    assert caught.value.message == (
         f"{path}: line 1: agent: must be a mapping (an inline agent) or an agent name"
     )
 

@@ -102,7 +102,8 @@ def test_a_corrupt_complete_line_names_the_file_and_line(tmp_path: Path) -> None
 _HOLDER = textwrap.dedent(
     """
     import sys, time
-    from fastagent.sessions import SessionStore
+    from fastagent.sessions import SessionStore, store
+    store._USE_FLOCK = sys.argv[3] == "flock"
     writer, _ = SessionStore(sys.argv[1]).open(sys.argv[2])
     print("holding", flush=True)
     time.sleep(60)
@@ -110,14 +111,25 @@ _HOLDER = textwrap.dedent(
 )
 
 
-def test_a_second_process_gets_a_lock_error_and_the_file_is_untouched(tmp_path: Path) -> None:
+@pytest.fixture(params=["flock", "exclusive"])
+def lock_kind(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Both lock kinds: flock, and the O_EXCL lock file of platforms without fcntl."""
+    from fastagent.sessions import store as store_module
+
+    monkeypatch.setattr(store_module, "_USE_FLOCK", request.param == "flock")
+    return str(request.param)
+
+
+def test_a_second_process_gets_a_lock_error_and_the_file_is_untouched(
+    tmp_path: Path, lock_kind: str
+) -> None:
     store = SessionStore(tmp_path)
     with store.create() as writer:
         writer.append("a", _turn("one"))
         session_id, history = writer.id, writer.info.path / "history.jsonl"
     before = history.read_bytes()
     holder = subprocess.Popen(
-        [sys.executable, "-c", _HOLDER, str(tmp_path), session_id],
+        [sys.executable, "-c", _HOLDER, str(tmp_path), session_id, lock_kind],
         stdout=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONPATH": _SRC},
@@ -143,6 +155,32 @@ def test_a_second_process_gets_a_lock_error_and_the_file_is_untouched(tmp_path: 
     writer, histories = store.open(session_id)
     writer.close()
     assert histories == {"a": _turn("one")}
+
+
+def test_an_exclusive_lock_left_by_a_dead_process_is_taken_over(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "fcntl", None)  # `import fcntl` fails, as on Windows
+    store = SessionStore(tmp_path)
+    with store.create() as writer:
+        writer.append("a", _turn("one"))
+        session_id, lock = writer.id, writer.info.path / "lock"
+        assert lock.read_text() == str(os.getpid())
+    assert not lock.exists()  # released: the file is gone
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait(timeout=20)
+    lock.write_text(str(dead.pid))  # what a process killed with -9 leaves
+    writer, histories = store.open(session_id)
+    assert lock.read_text() == str(os.getpid())
+    with pytest.raises(SessionLockedError, match=rf"\(pid {os.getpid()}\)") as raised:
+        store.delete(session_id)  # held (by this process): not stale
+    assert f"delete {lock}" in (raised.value.hint or "")
+    writer.close()
+    assert histories == {"a": _turn("one")}
+    lock.write_text("")  # a lock file with no pid, written long ago: stale too
+    os.utime(lock, (time.time() - 60, time.time() - 60))
+    store.delete(session_id)
+    assert store.sessions() == []
 
 
 _WRITER = textwrap.dedent(

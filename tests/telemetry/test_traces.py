@@ -121,7 +121,7 @@ async def test_chain_with_mcp_and_function_tools_is_one_trace() -> None:
             assert chat.attributes["gen_ai.usage.input_tokens"] > 0
             assert chat.attributes["gen_ai.usage.output_tokens"] > 0
         finish = sorted(c.attributes["gen_ai.response.finish_reasons"][0] for c in chats)
-        assert finish == ["end_turn", "end_turn", "tool_use", "tool_use"]
+        assert finish == ["stop", "stop", "tool_call", "tool_call"]
 
         relay = receiver.one("execute_tool trace__relay")
         assert parent(receiver, relay) is fetcher

@@ -1,4 +1,8 @@
-"""Tool approval in a real terminal: ``fastagent go`` asks y / n / always under pexpect."""
+"""Tool approval in a real terminal: ``fastagent go`` asks y / n / always under pexpect.
+
+The screen is read through a terminal emulator: the question must stay intact, with no row
+of the live progress display drawn over or after it, while it waits for the answer.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,8 @@ import sys
 from pathlib import Path
 
 import pexpect
+
+from terminal_screen import PROGRESS_MARKS, Screen
 
 from .test_chat_terminal import _NEW_PROMPT, _PROMPT, screen
 
@@ -41,6 +47,7 @@ def test_ask_shows_the_call_and_takes_y_n_always(tmp_path: Path) -> None:
         timeout=40,
         dimensions=(40, 120),
     )
+    terminal = Screen(child, rows=40, columns=120)
     try:
         child.expect_exact(_NEW_PROMPT)
         child.send(call("first") + "\r")
@@ -48,6 +55,12 @@ def test_ask_shows_the_call_and_takes_y_n_always(tmp_path: Path) -> None:
         question = screen(child.before)
         assert "agent wants to call fixture__echo with:" in question
         assert '"message": "first"' in question
+        terminal.pump(2)  # the live display redraws 8 times a second while an agent is busy
+        shown = terminal.from_row_with("agent wants to call fixture__echo with:")
+        assert shown[0] == "agent wants to call fixture__echo with:", terminal.text()
+        assert shown[-1] == "Allow? [y]es / [n]o / [a]lways for this tool:", terminal.text()
+        assert '  "message": "first"' in shown, terminal.text()
+        assert not any(mark in row for row in shown for mark in PROGRESS_MARKS), terminal.text()
         child.send("n\r")
         child.expect_exact("was denied: the user declined it")
         child.expect_exact(_PROMPT)

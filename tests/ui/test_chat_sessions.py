@@ -149,3 +149,28 @@ def test_resume_in_a_real_terminal(tmp_path: Path) -> None:
     finally:
         second.close(force=True)
     assert SessionStore(project / ".fastagent" / "sessions").load(info.id)[0].messages == 2
+
+
+async def test_meta_is_written_when_it_changes_and_says_the_last_turn(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fastagent.sessions import SessionWriter
+
+    written: list[int] = []
+    save_info = SessionWriter.save_info
+
+    def counting(self: SessionWriter) -> None:
+        written.append(sum(a.messages for a in self.info.agents.values()))
+        save_info(self)
+
+    monkeypatch.setattr(SessionWriter, "save_info", counting)
+    async with app_in(tmp_path, save=True).run() as app:
+        await app.send("one")
+        session_id = app.session.session_id if app.session else ""
+        turn_saved = SessionStore(tmp_path).resolve(session_id).updated
+    # Created empty, then once per turn; nothing changed at start or at close.
+    assert written == [0, 2]
+    info, histories = SessionStore(tmp_path).load(session_id)
+    assert [m.text for m in histories["a"]] == ["one", "one"]
+    assert info.agents["a"].messages == 2 and info.agents["a"].model == "passthrough"
+    assert info.updated == turn_saved

@@ -207,7 +207,12 @@ def test_plain_progress_lines_are_throttled_per_source_but_keep_first_and_final(
 
 def test_live_display_stays_off_screen_while_paused() -> None:
     from fastagent.config import LoggerSettings
-    from fastagent.events import AgentStarted, ModelRequest, PromptClosed, PromptOpened
+    from fastagent.events import (
+        AgentStarted,
+        ModelRequest,
+        UserInputFinished,
+        UserInputRequested,
+    )
     from fastagent.ui.display import LiveDisplay
 
     console = recording_console()
@@ -218,8 +223,8 @@ def test_live_display_stays_off_screen_while_paused() -> None:
         assert console._live_stack == [] and display.is_paused
         display.handle(ModelRequest(agent="a", model="m", iteration=1))
         assert console._live_stack == []  # events do not bring it back while paused
-        display.handle(PromptOpened(source="srv"))  # pauses nest
-        display.handle(PromptClosed(source="srv"))
+        display.handle(UserInputRequested(kind="elicitation", server="srv"))  # pauses nest
+        display.handle(UserInputFinished(kind="elicitation", server="srv"))
         assert console._live_stack == []
     assert not display.is_paused
     display.handle(ModelRequest(agent="a", model="m", iteration=2))

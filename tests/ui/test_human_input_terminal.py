@@ -1,4 +1,8 @@
-"""``human_input`` in a real terminal: ``fastagent go`` shows the question and takes the answer."""
+"""``human_input`` in a real terminal: ``fastagent go`` shows the question and takes the answer.
+
+The screen is read through a terminal emulator: the question must stay intact, with no row
+of the live progress display drawn over or after it, while it waits for the answer.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,8 @@ import sys
 from pathlib import Path
 
 import pexpect
+
+from terminal_screen import Screen
 
 from .test_chat_terminal import _NEW_PROMPT
 
@@ -34,11 +40,15 @@ def test_the_question_is_asked_on_the_terminal(tmp_path: Path) -> None:
         timeout=40,
         dimensions=(40, 120),
     )
+    terminal = Screen(child, rows=40, columns=120)
     try:
         child.expect_exact(_NEW_PROMPT)
         child.send(ASK + "\r")
         child.expect_exact("helper asks: Which color?")
         child.expect_exact("your answer: ")
+        terminal.pump(2)  # the live display redraws 8 times a second while an agent is busy
+        shown = terminal.from_row_with("helper asks: Which color?")
+        assert shown == ["helper asks: Which color?", "your answer:"], terminal.text()
         child.send("deep blue\r")
         child.expect_exact("deep blue")
         child.expect_exact(_NEW_PROMPT)

@@ -95,13 +95,60 @@ class Agent(BaseAgent):
         """Forget the conversation (prompt messages are kept)."""
         self.llm.memory.clear()
 
+    def pin(self, message: Message | str | int, *, pinned: bool = True) -> Message:
+        """Mark a message context compaction must keep (or, with ``pinned=False``, may drop).
+
+        Call it between turns. A pin is saved with the message (``"pinned": true`` in every
+        history format) and in the session, so it survives ``--resume``.
+
+        Args:
+            message: A message of `history` (the object, or its index), or a new message
+                (or text: a user message) to add to the conversation, pinned.
+            pinned: False to unpin.
+
+        Returns:
+            The message as it is now in the conversation.
+
+        Raises:
+            IndexError: An index outside `history`.
+            ValueError: Unpinning a message that is not in the conversation.
+        """
+        memory = self.llm.memory
+        history = memory.messages()
+        if isinstance(message, int):
+            target = history[message]
+        else:
+            if isinstance(message, str):
+                from fastagent.messages import Message
+
+                message = Message.user(message)
+            found = [m for m in history if m is message]
+            if not found:
+                if not pinned:
+                    raise ValueError("only a message of the conversation can be unpinned")
+                added = message.model_copy(update={"pinned": True})
+                memory.extend([added])
+                return added
+            target = found[0]
+        if target.pinned != pinned:
+            target.pinned = pinned
+            record = getattr(memory, "record_pin", None)
+            if record is not None:
+                record(target)
+        return target
+
     @property
     def usage(self) -> Usage:
         """Tokens and model calls this agent has spent so far."""
         return self.llm.usage
 
     async def send(
-        self, message: str | Message, *, resources: Sequence[str] = (), key: str | None = None
+        self,
+        message: str | Message,
+        *,
+        resources: Sequence[str] = (),
+        key: str | None = None,
+        queue: str | None = None,
     ) -> str:
         """Send one message, with MCP resources attached, and return the reply text.
 
@@ -113,6 +160,8 @@ class Agent(BaseAgent):
                 configured): every model and tool call is recorded, and sending the same key
                 again, in this process or after a crash, resumes or returns that turn
                 instead of starting another (docs/durable.md).
+            queue: With a key, put the turn on this durable queue: a worker of the database
+                runs it within the queue's limits (``durable.queues``), and it is awaited.
 
         Raises:
             UserError: Resources were given but the agent has no servers, or a URI is
@@ -127,7 +176,7 @@ class Agent(BaseAgent):
         if key is not None:
             from fastagent.agents.durable_turns import durable_turn
 
-            return (await durable_turn(self, message, key)).text
+            return (await durable_turn(self, message, key, queue=queue)).text
         reply = await self.generate(message)
         return reply.text
 

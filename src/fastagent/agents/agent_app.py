@@ -21,10 +21,6 @@ if TYPE_CHECKING:
 __all__ = ["AgentApp"]
 
 
-class _UnknownAgentAttribute(UnknownAgentError, AttributeError):
-    """`UnknownAgentError` raised by attribute access, so `hasattr` and friends still work."""
-
-
 class AgentApp:
     """The agents of a running app.
 
@@ -113,17 +109,32 @@ class AgentApp:
         return self._agents[self._default]
 
     def __getitem__(self, name: str) -> BaseAgent:
+        """The agent called `name`.
+
+        Raises:
+            UnknownAgentError: No agent has that name (the hint suggests the closest one).
+        """
         agent = self._agents.get(name)
         if agent is None:
-            raise self._unknown(name, UnknownAgentError)
+            raise self._unknown(name)
         return agent
 
     def __getattr__(self, name: str) -> BaseAgent:
+        """The agent called `name` (``app.writer``), when no attribute has that name.
+
+        Raises:
+            UnknownAgentError: No agent has that name (an `AttributeError` too).
+        """
         if name.startswith("_"):
             raise AttributeError(name)
+        attribute = getattr(type(self), name, None)
+        if isinstance(attribute, property):
+            # Its getter raised an AttributeError (`default` raises UnknownAgentError, one):
+            # Python then asks here; run it again so its own error, not "unknown agent", shows.
+            return attribute.__get__(self, type(self))  # type: ignore[no-any-return]
         agent = self._agents.get(name)
         if agent is None:
-            raise self._unknown(name, _UnknownAgentAttribute)
+            raise self._unknown(name)
         return agent
 
     def __contains__(self, name: object) -> bool:
@@ -136,7 +147,12 @@ class AgentApp:
         return len(self._agents)
 
     async def send(
-        self, message: str | Message, *, agent: str | None = None, key: str | None = None
+        self,
+        message: str | Message,
+        *,
+        agent: str | None = None,
+        key: str | None = None,
+        queue: str | None = None,
     ) -> str:
         """Send a message to `agent` (the default agent when None) and return the reply text.
 
@@ -144,6 +160,7 @@ class AgentApp:
             message: Text or a `Message`.
             agent: The agent's name.
             key: Run the turn as the durable workflow with this key (docs/durable.md).
+            queue: With a key, run the turn on this durable queue (any worker takes it).
 
         Raises:
             UnknownAgentError: No agent has that name.
@@ -151,7 +168,9 @@ class AgentApp:
         target = self.default if agent is None else self[agent]
         if key is None:
             return await target.send(message)
-        return await target.send(message, key=key)
+        if queue is None:
+            return await target.send(message, key=key)
+        return await target.send(message, key=key, queue=queue)
 
     @property
     def usage(self) -> dict[str, Usage]:
@@ -247,12 +266,14 @@ class AgentApp:
             )
         return await chat(self, agent, read=read, write=write)
 
-    def _unknown(self, name: str, error: type[UnknownAgentError]) -> UnknownAgentError:
+    def _unknown(self, name: str) -> UnknownAgentError:
         names = list(self._agents)
         close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
         suggestion = f"did you mean '{close[0]}'?" if close else "use one of the names listed"
-        return error(
-            f"unknown agent '{name}' (agents: {', '.join(names) or 'none'})", hint=suggestion
+        return UnknownAgentError(
+            f"unknown agent '{name}' (agents: {', '.join(names) or 'none'})",
+            hint=suggestion,
+            agent=name,
         )
 
     def __repr__(self) -> str:

@@ -50,17 +50,20 @@ class BaseAgent(abc.ABC):
     ) -> Message:
         """Run one turn and return the final assistant `Message`."""
 
-    async def send(self, message: str | Message, *, key: str | None = None) -> str:
+    async def send(
+        self, message: str | Message, *, key: str | None = None, queue: str | None = None
+    ) -> str:
         """Send one message and return the text of the reply.
 
         Args:
             message: Text or a `Message`.
             key: Run the turn as the durable workflow with this key (docs/durable.md).
+            queue: With a key, run the turn on this durable queue (any worker takes it).
         """
         if key is not None:
             from fastagent.agents.durable_turns import durable_turn
 
-            return (await durable_turn(self, message, key)).text
+            return (await durable_turn(self, message, key, queue=queue)).text
         reply = await self.generate(message)
         return reply.text
 

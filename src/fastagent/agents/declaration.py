@@ -12,7 +12,7 @@ workflow in `fastagent.agents.workflows.declarations` (``@fast.chain`` ...). The
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, field_validator
@@ -51,6 +51,8 @@ class BuildContext:
         tools: The app's ``@fast.tool`` tools.
         default_agent: The app's default agent: the one that gets `RunOptions.provider`.
         on_fallback: Called with the agent's name when it falls back to the built-in model.
+        session_models: The models a resumed session recorded, by agent: they come before
+            an agent's own ``model`` (``--model`` still wins).
     """
 
     runtime: Runtime
@@ -58,6 +60,7 @@ class BuildContext:
     tools: ToolCatalog
     default_agent: str | None = None
     on_fallback: Callable[[str], None] = lambda _name: None
+    session_models: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def settings(self) -> Settings:
@@ -82,11 +85,19 @@ class BuildContext:
         from fastagent.exceptions import UnknownModelError
 
         runtime = self.runtime
+        resumed = self.session_models.get(agent)
+        if resumed and not runtime.models.override:
+            model = resumed
         try:
             provider, chosen, fell_back = runtime.provider_for(
                 model, scripted=agent == self.default_agent
             )
         except UnknownModelError as exc:
+            if resumed and model == resumed:
+                raise UnknownModelError(
+                    f"agent '{agent}': the resumed session's model: {exc.message}",
+                    hint="pass --model (or RunOptions.model) to continue it with another model",
+                ) from None
             factory = runtime.models
             from_config = not (model or factory.override) and factory.default_source == "settings"
             if not from_config or runtime.config is None:

@@ -10,7 +10,8 @@ the agent's memory there does not need to hold the conversation.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from fastagent.exceptions import UserError
@@ -34,17 +35,36 @@ class BaseAgent(Protocol):
         ...
 
 
-__all__ = ["AGENT_HANDLER", "AgentTurns", "durable_turn", "enable_durable_turns", "turn_payload"]
+__all__ = [
+    "AGENT_HANDLER",
+    "BRANCH_QUEUE",
+    "AgentTurns",
+    "distributed_branches",
+    "durable_turn",
+    "enable_durable_turns",
+    "turn_payload",
+]
 
 AGENT_HANDLER: Final = "agent"
 """The handler name of agent turns in the workflows' input."""
 
+_ENGINE: ContextVar[DurableEngine | None] = ContextVar("fastagent_durable_engine", default=None)
+
+BRANCH_QUEUE: Final = "parallel"
+"""The durable queue that the branches of ``distributed`` parallel workflows run on."""
+
 
 class AgentTurns:
-    """The turn handler of one app's agents, by name."""
+    """The turn handler of one app's agents, by name.
 
-    def __init__(self) -> None:
+    Args:
+        engine: The engine running the turns (a turn recovered by DBOS runs outside the
+            task that opened the runtime, so its branches find the engine here).
+    """
+
+    def __init__(self, engine: DurableEngine | None = None) -> None:
         self.agents: dict[str, BaseAgent] = {}
+        self.engine = engine
 
     async def __call__(self, payload: dict[str, Any]) -> dict[str, Any]:
         """Run one turn from its recorded input; returns the turn's messages as dicts.
@@ -52,6 +72,13 @@ class AgentTurns:
         A ``response_format`` in the input (a JSON Schema) asks the turn for structured
         output (`fastagent.llm.structured`); the caller parses the final text.
         """
+        token = _ENGINE.set(self.engine)
+        try:
+            return await self._run(payload)
+        finally:
+            _ENGINE.reset(token)
+
+    async def _run(self, payload: dict[str, Any]) -> dict[str, Any]:
         from fastagent.llm.augmented import AugmentedLLM
         from fastagent.llm.memory import SimpleMemory
         from fastagent.llm.params import RequestParams
@@ -97,8 +124,14 @@ def enable_durable_turns(engine: DurableEngine, agents: Mapping[str, BaseAgent])
     engine.launch()
 
 
-async def durable_turn(agent: BaseAgent, messages: MessageInput, key: str) -> Message:
+async def durable_turn(
+    agent: BaseAgent, messages: MessageInput, key: str, *, queue: str | None = None
+) -> Message:
     """Run one turn of `agent` as the durable workflow `key`, or re-attach to it.
+
+    With `queue` the turn is put on that durable queue and run by whichever worker of the
+    database takes it (within the queue's limits; partitioned by the agent's provider when
+    the queue is), and awaited here.
 
     Raises:
         UserError: Durability is off (no ``durable:`` section) or the key is empty.
@@ -120,18 +153,34 @@ async def durable_turn(agent: BaseAgent, messages: MessageInput, key: str) -> Me
     engine.launch()
     new = as_messages(messages)
     llm = getattr(agent, "llm", None)
+    where: dict[str, Any] = {}
+    if queue is not None:
+        where = {"queue": queue, "provider": _provider(agent)}
     if not isinstance(llm, AugmentedLLM):
-        result = await engine.run(key, AGENT_HANDLER, _payload(agent.name, [], new))
+        result = await engine.run(key, AGENT_HANDLER, _payload(agent.name, [], new), **where)
         return Message.from_dict(result["final"])
     memory = llm.memory
     async with memory.turn_lock:
         with_history = llm.params.use_history
         context = memory.messages() if with_history else memory.prompt()
-        result = await engine.run(key, AGENT_HANDLER, _payload(agent.name, context, new))
+        payload = _payload(agent.name, context, new)
+        result = await engine.run(key, AGENT_HANDLER, payload, **where)
         turn = load_messages(result["turn"])
         if turn and dump_messages(memory.messages()[-len(turn) :]) != result["turn"]:
             memory.extend(turn)
     return Message.from_dict(result["final"])
+
+
+def _provider(agent: BaseAgent) -> str | None:
+    """The provider of the agent's model (a queue's partition), or None."""
+    from fastagent.runtime import current_runtime
+
+    model = str(getattr(agent, "model", ""))
+    try:
+        return current_runtime().models.registry.parse(model).provider
+    except Exception:
+        # A recovered turn runs outside the runtime's task: the model string's prefix.
+        return model.split(".", 1)[0] if "." in model else None
 
 
 def _payload(agent: str, context: list[Message], new: list[Message]) -> dict[str, Any]:
@@ -143,7 +192,7 @@ def _payload(agent: str, context: list[Message], new: list[Message]) -> dict[str
 def _turns(engine: DurableEngine) -> AgentTurns:
     turns = engine.handler(AGENT_HANDLER)
     if not isinstance(turns, AgentTurns):
-        turns = AgentTurns()
+        turns = AgentTurns(engine)
         engine.register(AGENT_HANDLER, turns)
     return turns
 
@@ -156,11 +205,67 @@ def turn_payload(
     What ``fastagent batch`` sends for each row: rows never share an agent's memory.
     `response_format` (a JSON Schema) asks for structured output (``--schema``).
     """
-    from fastagent.llm.augmented import AugmentedLLM, as_messages
+    from fastagent.llm.augmented import as_messages
 
-    llm = getattr(agent, "llm", None)
-    prompt = llm.memory.prompt() if isinstance(llm, AugmentedLLM) else []
-    payload = _payload(agent.name, prompt, as_messages(text))
+    payload = _payload(agent.name, _prompt(agent), as_messages(text))
     if response_format is not None:
         payload["response_format"] = response_format
     return payload
+
+
+async def distributed_branches(
+    workflow: str, agents: Sequence[BaseAgent], messages: MessageInput
+) -> list[Message | str] | None:
+    """Run each of `agents` on `messages` as a child workflow on the branch queue.
+
+    Only inside a durable turn (a key was sent): returns None elsewhere, and the caller
+    runs the branches in this process. Each branch is the workflow
+    ``<parent workflow>/<branch agent>`` on the queue `BRANCH_QUEUE` (``durable.queues``
+    sets its limits), run by whichever worker takes it and starting from the branch
+    agent's prompt only. The wait for them all is one recorded step: when the parent
+    resumes after a crash, finished branches are read back, never run again.
+
+    Returns:
+        Each branch's reply, or the text ``<ErrorType>: <message>`` of its failure, in
+        the order of `agents`.
+    """
+    from fastagent.llm.augmented import as_messages
+    from fastagent.messages import Message
+    from fastagent.runtime import current_runtime
+
+    engine = _ENGINE.get()
+    if engine is None:
+        try:
+            engine = current_runtime().durable
+        except UserError:  # a workflow agent used without a runtime: not durable
+            return None
+    parent = engine.workflow_id() if engine is not None else None
+    if engine is None or parent is None:
+        return None
+    turns = _turns(engine)
+    new = as_messages(messages)
+    keys: list[str] = []
+    for agent in agents:
+        turns.agents.setdefault(agent.name, agent)
+        key = f"{parent}/{agent.name}"
+        payload = _payload(agent.name, _prompt(agent), new)
+        await engine.enqueue(
+            key, AGENT_HANDLER, payload, queue=BRANCH_QUEUE, provider=_provider(agent)
+        )
+        keys.append(key)
+    found = await engine.gather(keys, name=f"parallel {workflow}")
+    replies: list[Message | str] = []
+    for key in keys:
+        outcome = found[key]
+        if "result" in outcome:
+            replies.append(Message.from_dict(outcome["result"]["final"]))
+        else:
+            replies.append(str(outcome["error"]))
+    return replies
+
+
+def _prompt(agent: BaseAgent) -> list[Message]:
+    from fastagent.llm.augmented import AugmentedLLM
+
+    llm = getattr(agent, "llm", None)
+    return llm.memory.prompt() if isinstance(llm, AugmentedLLM) else []

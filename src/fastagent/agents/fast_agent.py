@@ -383,6 +383,7 @@ class FastAgent(WorkflowDecorators):
             self._tools,
             default_agent=default or (specs[0].name if specs else None),
             on_fallback=fell_back.append,
+            session_models=_resumed_models(runtime),
         )
         for spec in order:
             agent = built[spec.name] = await spec.build(build)
@@ -398,3 +399,13 @@ class FastAgent(WorkflowDecorators):
         if runtime.options.save_session or runtime.options.resume is not None:
             app.record_session(resume=runtime.options.resume)
         return app
+
+
+def _resumed_models(runtime: Runtime) -> dict[str, str]:
+    """The models the session being resumed recorded, by agent (none when ``--model``)."""
+    options = runtime.options
+    if options.resume is None or options.model:
+        return {}
+    from fastagent.agents.session_recording import recorded_models
+
+    return recorded_models(runtime, options.resume)

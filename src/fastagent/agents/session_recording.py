@@ -27,13 +27,23 @@ if TYPE_CHECKING:
     from fastagent.messages import Message
     from fastagent.runtime import Runtime
 
-__all__ = ["RecordingMemory", "SessionRecorder", "session_store"]
+__all__ = ["RecordingMemory", "SessionRecorder", "recorded_models", "session_store"]
 
 
 def session_store(runtime: Runtime) -> SessionStore:
     """The store of the run's ``sessions.directory`` (relative to the config file's folder)."""
     config_file = runtime.config.config_file if runtime.config is not None else None
     return SessionStore(sessions_directory(runtime.settings.sessions.directory, config_file))
+
+
+def recorded_models(runtime: Runtime, session_id: str | None) -> dict[str, str]:
+    """The model each agent of session `session_id` (the last when None or "last") used.
+
+    Raises:
+        SessionError: No such session.
+    """
+    info = session_store(runtime).resolve(session_id)
+    return {name: agent.model for name, agent in info.agents.items() if agent.model}
 
 
 class RecordingMemory:
@@ -76,6 +86,10 @@ class RecordingMemory:
         self.inner.extend(batch)
         self.recorder.record(self.agent, batch)
 
+    def record_pin(self, message: Message) -> None:
+        """Record that `message` (of the history) was pinned or unpinned."""
+        self.recorder.record_pin(self.agent, message)
+
     def set_prompt(self, messages: Iterable[Message]) -> None:
         """Replace the prompt messages (not saved: they come from the agent's definition)."""
         self.inner.set_prompt(messages)
@@ -109,6 +123,7 @@ class SessionRecorder:
         self.store = store if store is not None else session_store(runtime)
         self._agents = dict(agents)
         self._writer: SessionWriter | None = None
+        self._saved: dict[str, Any] | None = None
         self._failed = False
 
     @property
@@ -184,6 +199,16 @@ class SessionRecorder:
         except SessionError as exc:
             self._report(exc)
 
+    def record_pin(self, agent: str, message: Message) -> None:
+        """Record that a message of `agent`'s history was pinned or unpinned."""
+        writer = self._writer
+        if writer is None:
+            return
+        try:
+            writer.append_pin(agent, message)
+        except SessionError as exc:
+            self._report(exc)
+
     def record_clear(self, agent: str) -> None:
         """Record that `agent`'s conversation was cleared."""
         writer = self._writer
@@ -202,14 +227,14 @@ class SessionRecorder:
             return
         try:
             with contextlib.suppress(SessionError):
-                self._update_summaries(writer)
-                writer.save_info()
+                self._save_if_changed(writer)
         finally:
             writer.close()
 
     def _switch(self, writer: SessionWriter) -> None:
         self.close()
         self._writer = writer
+        self._saved = _contents(writer.info)
         self._failed = False
 
     def _memories(self) -> dict[str, Any]:
@@ -223,8 +248,15 @@ class SessionRecorder:
     def _save_info(self) -> None:
         writer = self._writer
         if writer is not None:
-            self._update_summaries(writer)
+            self._save_if_changed(writer)
+
+    def _save_if_changed(self, writer: SessionWriter) -> None:
+        """Write ``meta.json`` unless it already says this (``updated``: the last change)."""
+        self._update_summaries(writer)
+        contents = _contents(writer.info)
+        if contents != self._saved:
             writer.save_info()
+            self._saved = contents
 
     def _update_summaries(self, writer: SessionWriter) -> None:
         for name, agent in self._agents.items():
@@ -236,7 +268,14 @@ class SessionRecorder:
         if not self._failed:
             self._failed = True
             hint = f" ({exc.hint})" if exc.hint else ""
-            self.runtime.notice(f"session not saved: {exc}{hint}")
+            self.runtime.notice(f"session not saved: {exc.message}{hint}")
+
+
+def _contents(info: SessionInfo) -> dict[str, Any]:
+    """What ``meta.json`` says apart from its ``updated`` time."""
+    data = info.to_dict()
+    data.pop("updated", None)
+    return data
 
 
 def _history(memory: Any) -> list[Message]:

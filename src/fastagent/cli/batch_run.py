@@ -31,12 +31,18 @@ from typing import TYPE_CHECKING, Any, TextIO
 from fastagent.exceptions import UserError
 
 if TYPE_CHECKING:
+    from fastagent.agents.durable_turns import AgentTurns, BaseAgent
+    from fastagent.cli.batch_progress import BatchProgress
     from fastagent.cli.batch_schema import RowSchema
     from fastagent.durable.engine import DurableEngine
     from fastagent.providers.model_catalogue import ModelInfo
     from fastagent.runtime import Runtime
 
 __all__ = ["BatchOptions", "Row", "read_rows", "run_batch", "workflow_prefix"]
+
+_MIN_POLL = 0.05  # seconds between looks for finished rows, growing while none finish
+_MAX_POLL = 0.5
+_ENQUEUE_AT_ONCE = 16  # rows put on the queue concurrently (each is one database insert)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +63,8 @@ class BatchOptions:
     quiet: bool = False
     schema: str | None = None
     durable: bool = True
+    queue: str | None = None
+    work: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,27 +114,16 @@ def workflow_prefix(options: BatchOptions, model: str, version: str) -> str:
 
 async def run_batch(options: BatchOptions, *, err: TextIO | None = None) -> int:
     """Run the batch; returns 0 when every row succeeded, 1 when some failed."""
-    from fastagent.agents.durable_turns import AGENT_HANDLER, AgentTurns, turn_payload
+    from fastagent.agents.durable_turns import AgentTurns
     from fastagent.cli.batch_progress import BatchProgress
     from fastagent.cli.batch_schema import load_schema
     from fastagent.config import load_config
-    from fastagent.config.durable_settings import DurableSettings, parse_rate
-    from fastagent.durable.listing import statuses_by_prefix
+    from fastagent.config.durable_settings import BATCH_QUEUE, DurableSettings
     from fastagent.runtime import RunOptions, Runtime
     from fastagent.scenarios.imports import load_app
 
     stream = err if err is not None else sys.stderr
-    if options.concurrency < 1:
-        raise UserError("batch: --concurrency must be at least 1", hint="e.g. --concurrency 8")
-    try:
-        rate = parse_rate(options.rate) if options.rate else None
-    except ValueError as exc:
-        raise UserError(f"batch: --rate {exc}", hint="e.g. --rate 60/min") from None
-    if options.retry_failed and not options.durable:
-        raise UserError(
-            "batch: --retry-failed needs durability, which --no-durable turns off",
-            hint="drop --no-durable (a run without it re-runs every row anyway)",
-        )
+    rate = _check(options)
     rows = read_rows(options)
     script_dir = Path(options.script.partition(":")[0]).resolve().parent
     schema = load_schema(options.schema, script_dir=script_dir) if options.schema else None
@@ -138,57 +135,31 @@ async def run_batch(options: BatchOptions, *, err: TextIO | None = None) -> int:
     )
     run_options = RunOptions(agent=options.agent, quiet=True)
     async with Runtime.open(run_options, settings=settings) as runtime:
+        engine = runtime.durable if options.durable else None
+        if engine is not None:
+            engine.listen = options.work
+            engine.set_worker_concurrency(options.concurrency, options.queue or BATCH_QUEUE)
         app = await fast.build(runtime)
         agent = app.default if options.agent is None else app[options.agent]
-        engine = runtime.durable if options.durable else None
         model = str(getattr(agent, "model", ""))
-        response_format = schema.json_schema if schema is not None else None
-        price = _price(runtime, model)
-        ids: dict[str, str] = {}
-        done: list[Row] = []
-        if engine is not None:
-            prefix = workflow_prefix(options, model, durable.application_version)
-            for row in rows:
-                ids[row.id] = f"{prefix}-{row.id}"
-                if options.retry_failed:
-                    payload = turn_payload(agent, row.text, response_format)
-                    ids[row.id] = await _next_attempt(engine, ids[row.id], schema, payload)
-            known = await statuses_by_prefix(f"{prefix}-")  # one query, not one per row
-            done = [row for row in rows if known.get(ids[row.id]) == "SUCCESS"]
-        local = AgentTurns()  # --no-durable: the same turn, run in this task
-        local.agents.update(app.agents)
+        turn = _Turn(agent, schema, _price(runtime, model))
         progress = BatchProgress(len(rows), stream, quiet=options.quiet)
-        if done and not options.quiet:
-            progress.note(f"batch: {len(done)} of {len(rows)} rows already done")
-        limiter = _Pacer(rate)
-        gate = asyncio.Semaphore(options.concurrency)
         partial = Path(f"{options.output}.partial")
         partial.parent.mkdir(parents=True, exist_ok=True)
-        results: dict[str, dict[str, Any]] = {}
-        with partial.open("w", encoding="utf-8") as sink:
-
-            async def one(row: Row) -> None:
-                async with gate:
-                    await limiter.wait()
-                    progress.started()
-                    try:
-                        payload = turn_payload(agent, row.text, response_format)
-                        if engine is None:
-                            result = await local(payload)
-                        else:
-                            result = await engine.run(ids[row.id], AGENT_HANDLER, payload)
-                        line = _success(row, result, price, schema)
-                    except Exception as exc:
-                        line = {"id": row.id, "error": _error_text(exc)}
-                results[row.id] = line
-                sink.write(json.dumps(line, ensure_ascii=False) + "\n")
-                sink.flush()
-                progress.finished(line)
-
+        with partial.open("w", encoding="utf-8") as file:
+            sink = _Sink(file, progress)
             try:
-                await asyncio.gather(*(one(row) for row in rows))
+                if engine is None:
+                    turns = AgentTurns()  # the turn handler a worker runs, in this task
+                    turns.agents.update(app.agents)
+                    await _run_here(turns, turn, rows, options.concurrency, rate, sink)
+                else:
+                    prefix = workflow_prefix(options, model, durable.application_version)
+                    queue = _Queue(engine, options.queue or BATCH_QUEUE, options.rate)
+                    await _run_queued(queue, turn, rows, prefix, options, sink, runtime)
             finally:
                 progress.close()
+        results = sink.results
         _write_atomically(Path(options.output), [results[row.id] for row in rows])
         partial.unlink(missing_ok=True)
     failed = [row.id for row in rows if "error" in results[row.id]]
@@ -202,38 +173,213 @@ async def run_batch(options: BatchOptions, *, err: TextIO | None = None) -> int:
     return 0
 
 
+def _check(options: BatchOptions) -> tuple[int, float] | None:
+    """Refuse a bad command line before anything runs; returns the parsed ``--rate``."""
+    from fastagent.config.durable_settings import parse_rate
+
+    if options.concurrency < 1:
+        raise UserError("batch: --concurrency must be at least 1", hint="e.g. --concurrency 8")
+    try:
+        rate = parse_rate(options.rate) if options.rate else None
+    except ValueError as exc:
+        raise UserError(f"batch: --rate {exc}", hint="e.g. --rate 60/min") from None
+    if options.durable:
+        return rate
+    needs = {
+        "--retry-failed": (
+            options.retry_failed,
+            "drop --no-durable (a run without it re-runs every row anyway)",
+        ),
+        "--no-work": (not options.work, "workers only see rows on a durable queue"),
+        "--queue": (options.queue is not None, "rows run in this process: drop --queue"),
+    }
+    for flag, (given, hint) in needs.items():
+        if given:
+            raise UserError(
+                f"batch: {flag} needs durability, which --no-durable turns off", hint=hint
+            )
+    return rate
+
+
+@dataclass(frozen=True, slots=True)
+class _Turn:
+    """What every row's turn shares: the agent, the ``--schema`` and the model's price."""
+
+    agent: BaseAgent
+    schema: RowSchema | None
+    price: ModelInfo | None
+
+    def payload(self, row: Row) -> dict[str, Any]:
+        """The row's workflow input (with ``--schema`` it carries the JSON Schema).
+
+        The schema travels in the input, so whichever worker runs the row asks for it.
+        """
+        from fastagent.agents.durable_turns import turn_payload
+
+        response_format = self.schema.json_schema if self.schema is not None else None
+        return turn_payload(self.agent, row.text, response_format)
+
+    def line(self, row: Row, result: dict[str, Any]) -> dict[str, Any]:
+        """The output line of a row whose turn returned `result`."""
+        return _success(row, result, self.price, self.schema)
+
+
+@dataclass(frozen=True, slots=True)
+class _Queue:
+    """The durable queue the rows go on, and the ``--rate`` stored on it."""
+
+    engine: DurableEngine
+    name: str
+    rate: str | None
+
+
+class _Sink:
+    """Where finished rows go: the results by row id, ``OUT.partial``, the progress display."""
+
+    def __init__(self, file: TextIO, progress: BatchProgress) -> None:
+        self.file, self.progress = file, progress
+        self.results: dict[str, dict[str, Any]] = {}
+
+    def add(self, row: Row, line: dict[str, Any]) -> None:
+        self.results[row.id] = line
+        self.file.write(json.dumps(line, ensure_ascii=False) + "\n")
+        self.file.flush()
+        self.progress.finished(line)
+
+
+async def _run_here(
+    turns: AgentTurns,
+    turn: _Turn,
+    rows: list[Row],
+    concurrency: int,
+    rate: tuple[int, float] | None,
+    sink: _Sink,
+) -> None:
+    """``--no-durable``: every row's turn in this process, `concurrency` at a time."""
+    pacer = _Pacer(rate)
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(row: Row) -> None:
+        async with gate:
+            await pacer.wait()
+            sink.progress.started()
+            try:
+                line = turn.line(row, await turns(turn.payload(row)))
+            except Exception as exc:
+                line = {"id": row.id, "error": _error_text(exc)}
+        sink.add(row, line)
+
+    await asyncio.gather(*(one(row) for row in rows))
+
+
+async def _run_queued(
+    queue: _Queue,
+    turn: _Turn,
+    rows: list[Row],
+    prefix: str,
+    options: BatchOptions,
+    sink: _Sink,
+    runtime: Runtime,
+) -> None:
+    """Put the rows not yet known on the durable queue, then collect every row's outcome.
+
+    Which rows exist (and how) is one listing query by the batch's id prefix; the outcomes
+    are collected by polling the database (one query per 500 rows still out). Progress:
+    a row is in flight from its enqueue (or, on a re-run, from the start) until its outcome
+    is read, whether a worker has started it or it still waits on the queue.
+    """
+    from fastagent.agents.durable_turns import AGENT_HANDLER
+    from fastagent.durable.listing import statuses_by_prefix
+
+    engine, progress = queue.engine, sink.progress
+    known = await statuses_by_prefix(f"{prefix}-")  # one query, not one per row
+    ids = {row.id: f"{prefix}-{row.id}" for row in rows}
+    if options.retry_failed:
+        for row in rows:
+            ids[row.id] = await _next_attempt(engine, ids[row.id], turn.schema, known)
+    done = sum(1 for row in rows if known.get(ids[row.id]) == "SUCCESS")
+    if done and not options.quiet:
+        progress.note(f"batch: {done} of {len(rows)} rows already done")
+    elsewhere = await engine.pending_elsewhere(
+        [ids[row.id] for row in rows if known.get(ids[row.id]) == "PENDING"]
+    )
+    for executor, count in sorted(elsewhere.items()):
+        progress.note(
+            f"batch: {count} row(s) in flight on executor {executor}; if that process is "
+            f"gone, run: fastagent durable recover --executor {executor}"
+        )
+    await engine.ensure_queue(queue.name, update=True, rate=queue.rate)
+    provider = _provider(runtime, str(getattr(turn.agent, "model", "")))
+    gate = asyncio.Semaphore(_ENQUEUE_AT_ONCE)
+
+    async def put(row: Row) -> None:
+        async with gate:
+            await engine.enqueue(
+                ids[row.id], AGENT_HANDLER, turn.payload(row), queue=queue.name, provider=provider
+            )
+        progress.started()
+
+    for row in rows:
+        if ids[row.id] in known:
+            progress.started()
+    await asyncio.gather(*(put(row) for row in rows if ids[row.id] not in known))
+    waiting = {ids[row.id]: row for row in rows}
+    pause = _MIN_POLL
+    while waiting:
+        finished = await engine.poll(list(waiting))
+        for key, outcome in finished.items():
+            row = waiting.pop(key)
+            if outcome.result is not None:
+                line = turn.line(row, outcome.result)
+            else:
+                error = outcome.error or RuntimeError(f"workflow {key} ended without a result")
+                line = {"id": row.id, "error": _error_text(error)}
+            sink.add(row, line)
+        if waiting:
+            pause = _MIN_POLL if finished else min(pause * 1.5, _MAX_POLL)
+            await asyncio.sleep(pause)
+
+
 async def _next_attempt(
-    engine: DurableEngine, base: str, schema: RowSchema | None, payload: dict[str, Any]
+    engine: DurableEngine, base: str, schema: RowSchema | None, known: dict[str, str]
 ) -> str:
     """With --retry-failed, the row's first attempt (`base`, `base.retry2`, ...) not failed.
 
-    With ``--schema`` an attempt whose recorded reply does not validate failed too.
+    `known` is the batch's statuses by workflow id. With ``--schema`` an attempt whose
+    recorded reply does not validate failed too.
     """
     attempt, candidate = 1, base
-    while await _attempt_failed(engine, candidate, schema, payload):
+    while await _attempt_failed(engine, candidate, schema, known.get(candidate)):
         attempt += 1
         candidate = f"{base}.retry{attempt}"
     return candidate
 
 
 async def _attempt_failed(
-    engine: DurableEngine, key: str, schema: RowSchema | None, payload: dict[str, Any]
+    engine: DurableEngine, key: str, schema: RowSchema | None, status: str | None
 ) -> bool:
-    status = await engine.status(key)
     if status in ("ERROR", "MAX_RECOVERY_ATTEMPTS_EXCEEDED"):
         return True
     if status != "SUCCESS" or schema is None:
         return False
-    from fastagent.agents.durable_turns import AGENT_HANDLER
     from fastagent.exceptions import ModelOutputError
     from fastagent.messages import Message
 
-    recorded = await engine.run(key, AGENT_HANDLER, payload)  # finished: read back, no call
+    outcome = (await engine.poll([key])).get(key)  # finished: its recorded reply
+    if outcome is None or outcome.result is None:
+        return False
     try:
-        schema.value(Message.from_dict(recorded["final"]).text)
+        schema.value(Message.from_dict(outcome.result["final"]).text)
     except ModelOutputError:
         return True
     return False
+
+
+def _provider(runtime: Runtime, model: str) -> str | None:
+    try:
+        return runtime.models.registry.parse(model).provider
+    except Exception:
+        return None
 
 
 def _success(
@@ -258,9 +404,10 @@ def _success(
 def _error_text(exc: BaseException) -> str:
     from fastagent.exceptions import FastAgentError
 
-    text = f"{type(exc).__name__}: {exc}"
-    hint = exc.hint if isinstance(exc, FastAgentError) else None
-    return f"{text} (hint: {hint})" if hint else text
+    if not isinstance(exc, FastAgentError):
+        return f"{type(exc).__name__}: {exc}"
+    text = f"{type(exc).__name__}: {exc.message}"  # str() would add the hint on a new line
+    return f"{text} (hint: {exc.hint})" if exc.hint else text
 
 
 def _price(runtime: Runtime, model: str) -> ModelInfo | None:

@@ -4,8 +4,13 @@
 (the library, which never prints, exits or reads a terminal) it adds what a script run from
 a shell expects:
 
-- the script's flags, ``--model``, ``--agent``, ``--message`` and ``--quiet``
+- the script's flags, those of ``fastagent go``: ``--model``, ``-a/--agent``,
+  ``-m/--message``, ``-q/--quiet`` and ``-v/--verbose``; an unknown flag is an error, status 2
   (`fastagent.cli.script_args`);
+- a fastagent error the script does not catch printed as the CLI prints it, ``error:`` and
+  ``hint:`` lines on standard error and status 1, with its traceback (secrets masked) only
+  under ``-v`` (a `sys.excepthook`, set when the app is made by the script being run;
+  other exceptions keep Python's traceback);
 - runs opened with the terminal's progress display, elicitation asked on the terminal, the
   chat loop of ``app.interactive()`` and notices on standard error;
 - with ``--message``: the reply printed on standard output and `SystemExit` raised after
@@ -18,6 +23,7 @@ import contextlib
 import sys
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from pathlib import Path
+from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from fastagent.agents.fast_agent import FastAgent as LibraryApp
@@ -31,7 +37,7 @@ if TYPE_CHECKING:
     from fastagent.config import Settings
     from fastagent.runtime import RunOptions, Runtime
 
-__all__ = ["FastAgent", "terminal_run_options"]
+__all__ = ["FastAgent", "install_error_hook", "terminal_run_options"]
 
 
 class FastAgent(LibraryApp):
@@ -40,8 +46,13 @@ class FastAgent(LibraryApp):
     Args:
         name: The app's name.
         config_path: The config file; found from the working directory when None.
-        parse_cli_args: Read ``--model``, ``--agent``, ``--message`` and ``--quiet`` from
-            ``sys.argv`` (other arguments are left alone).
+        parse_cli_args: Read the script flags (``--model``, ``-a/--agent``, ``-m/--message``,
+            ``-q/--quiet``, ``-v/--verbose``) from ``sys.argv`` when the app is made by the
+            script being run (``python agent.py``, ``python -m pkg.agent``, ``fastagent run
+            agent.py``), not when its module is imported (by a test, ``fastagent serve`` or
+            ``fastagent test``) or in a notebook. An unknown flag is an error; arguments that
+            are not flags, and all after ``--``, are left to the script. False: read none (a
+            script parsing its own flags may pass the rest as `argv`).
         settings: Ready settings instead of loading a config file.
         argv: Read the fastagent flags from these arguments instead of ``sys.argv[1:]``
             (even when `parse_cli_args` is False).
@@ -52,7 +63,8 @@ class FastAgent(LibraryApp):
 
     Raises:
         UserError: `settings` was given together with `config_path` or `overrides`.
-        SystemExit: A flag is missing its value (argparse prints the usage, status 2).
+        SystemExit: A flag is unknown or misses its value (``error:``/``hint:`` lines on
+            standard error, status 2), or ``-h``/``--help`` printed the flags (status 0).
     """
 
     def __init__(
@@ -67,9 +79,10 @@ class FastAgent(LibraryApp):
         overrides: Mapping[str, Any] | None = None,
         save_session: bool = False,
     ) -> None:
+        main_script = _made_by_main_script()
         if argv is not None:
             options = script_args.parse_cli_args(argv)
-        elif parse_cli_args:
+        elif parse_cli_args and main_script:
             options = script_args.parse_cli_args(sys.argv[1:], prog=Path(sys.argv[0]).name or None)
         else:
             options = CliOptions()
@@ -82,6 +95,8 @@ class FastAgent(LibraryApp):
             save_session=save_session,
         )
         self.options = options
+        if main_script:
+            install_error_hook(verbose=options.verbose)
 
     def run(
         self,
@@ -134,9 +149,61 @@ class FastAgent(LibraryApp):
                 sys.stdout.write(reply + "\n")
                 sys.stdout.flush()
         except FastAgentError as exc:
-            raise SystemExit(report_exception(exc, verbose=False, stream=sys.stderr)) from None
+            verbose = self.options.verbose
+            raise SystemExit(report_exception(exc, verbose=verbose, stream=sys.stderr)) from None
         raise SystemExit(0)
         yield  # pragma: no cover  (never reached: the body does not run with --message)
+
+
+def _made_by_main_script() -> bool:
+    """Whether the code creating the app is the main module of a script run from a file.
+
+    A module that is imported (pytest's, ``fastagent test``'s) is not: the command line is
+    another program's. Neither is a notebook's or ``python -c``'s ``__main__`` (no file).
+    """
+    frame = sys._getframe(1)
+    while frame.f_back is not None and frame.f_globals.get("__name__") == __name__:
+        frame = frame.f_back
+    return frame.f_globals.get("__name__") == "__main__" and "__file__" in frame.f_globals
+
+
+_previous_hook: Callable[[type[BaseException], BaseException, TracebackType | None], Any] | None = (
+    None
+)
+_verbose = False
+
+
+def install_error_hook(*, verbose: bool) -> None:
+    """Print an uncaught fastagent error as the CLI does: ``error:``/``hint:``, status 1.
+
+    Sets `sys.excepthook` (once; later calls only update `verbose`). A `FastAgentError`
+    (alone, or the one error inside nested exception groups) and Ctrl-C are reported by
+    `fastagent.cli.errors.report_exception`, with the traceback only when `verbose`; any other
+    exception goes to the hook that was there before (Python's traceback).
+
+    Args:
+        verbose: Also print the traceback of a fastagent error (secrets masked).
+    """
+    global _previous_hook, _verbose
+    _verbose = verbose
+    if sys.excepthook is not _report_uncaught:
+        _previous_hook = sys.excepthook
+        sys.excepthook = _report_uncaught
+
+
+def _report_uncaught(
+    kind: type[BaseException], exc: BaseException, traceback: TracebackType | None
+) -> None:
+    from fastagent.cli.errors import report_exception
+    from fastagent.exceptions import FastAgentError
+
+    inner = exc
+    while isinstance(inner, BaseExceptionGroup) and len(inner.exceptions) == 1:
+        inner = inner.exceptions[0]
+    if isinstance(inner, FastAgentError | KeyboardInterrupt):
+        report_exception(inner, verbose=_verbose, stream=sys.stderr)
+        return
+    (_previous_hook or sys.__excepthook__)(kind, exc, traceback)
 
 
 def terminal_run_options(

@@ -10,9 +10,10 @@ import re
 from pathlib import Path
 from typing import Final
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 __all__ = [
+    "BATCH_QUEUE",
     "DEFAULT_APPLICATION_VERSION",
     "DEFAULT_DATABASE",
     "DurableSettings",
@@ -22,6 +23,9 @@ __all__ = [
 
 DEFAULT_DATABASE: Final = ".fastagent/durable.sqlite"
 """The embedded default: a SQLite file under ``.fastagent/`` of the working directory."""
+
+BATCH_QUEUE: Final = "batch"
+"""The queue ``fastagent batch`` puts its rows on unless ``--queue`` names another."""
 
 DEFAULT_APPLICATION_VERSION: Final = "1"
 """The pinned application version: recovery only resumes work of the same version."""
@@ -53,16 +57,40 @@ class QueueSettings(BaseModel):
         concurrency: At most this many of its workflows run at once across all workers.
         worker_concurrency: At most this many at once in one worker process.
         rate: At most N starts per period across all workers (``60/min``, ``5/s``).
-        partition_by_provider: Apply `concurrency` per provider (``openai``, ...) instead of
-            to the whole queue.
+        partition_by_provider: Apply `concurrency` and `rate` to each provider (``openai``,
+            ...) separately instead of to the whole queue.
+        poll_interval: Seconds between a worker's looks for work on the queue (a free slot
+            waits at most this long for its next row).
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     concurrency: int | None = Field(default=None, ge=1)
     worker_concurrency: int | None = Field(default=None, ge=1)
     rate: str | None = None
     partition_by_provider: bool = False
+    poll_interval: float = Field(default=0.1, gt=0, le=60)
+
+    @property
+    def partitioned(self) -> bool:
+        """Whether work is split by provider (per-provider limits are set)."""
+        return self.partition_by_provider and (
+            self.concurrency is not None or self.rate is not None
+        )
+
+    @model_validator(mode="after")
+    def _check_limits(self) -> QueueSettings:
+        if (
+            not self.partition_by_provider
+            and self.concurrency is not None
+            and self.worker_concurrency is not None
+            and self.worker_concurrency > self.concurrency
+        ):
+            raise ValueError(
+                f"worker_concurrency {self.worker_concurrency} is above concurrency "
+                f"{self.concurrency} (the limit over all workers)"
+            )
+        return self
 
     @field_validator("rate")
     @classmethod
@@ -88,7 +116,7 @@ class DurableSettings(BaseModel):
         queues: Named queues (concurrency, per-worker concurrency, rate limits).
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     enabled: bool = True
     database: str = DEFAULT_DATABASE
@@ -107,6 +135,18 @@ class DurableSettings(BaseModel):
                 "use a SQLite file path, sqlite:///PATH or postgresql://..."
             )
         return value
+
+    @field_validator("queues")
+    @classmethod
+    def _check_queue_names(cls, value: dict[str, QueueSettings]) -> dict[str, QueueSettings]:
+        for name in value:
+            if not name.strip() or name.startswith("_dbos_"):
+                raise ValueError(f"queue name {name!r} is empty or reserved (_dbos_...)")
+        return value
+
+    def queue(self, name: str) -> QueueSettings:
+        """The settings of queue `name` (the defaults when the config does not list it)."""
+        return self.queues.get(name) or QueueSettings()
 
     def database_url(self, base: Path | None = None) -> str:
         """The database as a URL: a file path becomes ``sqlite:///`` + its absolute path.

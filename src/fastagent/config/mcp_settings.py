@@ -233,7 +233,8 @@ class MCPServerSettings(BaseModel):
         cwd: Working directory of the process (stdio).
         url: The server's endpoint (http, sse).
         headers: HTTP headers sent with every request (http, sse).
-        init_timeout: Seconds allowed for start-up and the initialize handshake.
+        init_timeout: Seconds allowed for start-up and the initialize handshake; the time a
+            person takes to authorize in a browser (OAuth) does not count.
         request_timeout: Seconds allowed for one request other than a tool call (``tools/list``,
             ``ping``, prompts, resources, ...); None (``null``) means no limit.
         tool_timeout: Seconds allowed for one tool call; None (``null``) means no limit. Time

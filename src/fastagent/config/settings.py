@@ -24,6 +24,7 @@ __all__ = [
     "OTelSettings",
     "OpenAISettings",
     "ProviderSettings",
+    "ServeSettings",
     "SessionSettings",
     "Settings",
 ]
@@ -193,6 +194,19 @@ class SessionSettings(BaseModel):
     directory: str = ".fastagent/sessions"
 
 
+class ServeSettings(BaseModel):
+    """``fastagent serve`` (see docs/serve.md).
+
+    Attributes:
+        answer_timeout: Seconds an agent waits for its MCP client to answer a question
+            (human input) or an approval before it goes on without one.
+    """
+
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+    answer_timeout: float = Field(default=600.0, gt=0)
+
+
 class Settings(BaseModel):
     """The whole configuration of a fastagent app.
 
@@ -210,25 +224,28 @@ class Settings(BaseModel):
         logger: Logging and terminal display.
         otel: OpenTelemetry traces.
         sessions: Saved sessions of chats and ``go`` runs.
+        serve: ``fastagent serve``.
         durable: Durable execution on DBOS (docs/durable.md); None (the default): off.
-        agents: Agent declarations. A loose mapping for now; its schema arrives with YAML
-            agent declarations, and until then its contents are not validated.
+        agents: Agent declarations by name. Kept as raw mappings here (config/ sits below
+            agents/); each entry is validated against its workflow type's declaration model
+            by `fastagent.agents.config_agents`, with file, line and key in every problem.
     """
 
     model_config = ConfigDict(extra="forbid", defer_build=True)
 
     default_model: str | None = None
     model_aliases: dict[str, str] = Field(default_factory=dict)
-    anthropic: AnthropicSettings = Field(default_factory=AnthropicSettings)
-    openai: OpenAISettings = Field(default_factory=OpenAISettings)
-    azure: AzureSettings = Field(default_factory=AzureSettings)
-    google: GoogleSettings = Field(default_factory=GoogleSettings)
-    bedrock: BedrockSettings = Field(default_factory=BedrockSettings)
-    generic: GenericSettings = Field(default_factory=GenericSettings)
+    anthropic: AnthropicSettings = Field(default_factory=dict, validate_default=True)
+    openai: OpenAISettings = Field(default_factory=dict, validate_default=True)
+    azure: AzureSettings = Field(default_factory=dict, validate_default=True)
+    google: GoogleSettings = Field(default_factory=dict, validate_default=True)
+    bedrock: BedrockSettings = Field(default_factory=dict, validate_default=True)
+    generic: GenericSettings = Field(default_factory=dict, validate_default=True)
     providers: dict[str, GenericSettings] = Field(default_factory=dict)
-    mcp: MCPSettings = Field(default_factory=MCPSettings)
-    logger: LoggerSettings = Field(default_factory=LoggerSettings)
-    otel: OTelSettings = Field(default_factory=OTelSettings)
-    sessions: SessionSettings = Field(default_factory=SessionSettings)
+    mcp: MCPSettings = Field(default_factory=dict, validate_default=True)
+    logger: LoggerSettings = Field(default_factory=dict, validate_default=True)
+    otel: OTelSettings = Field(default_factory=dict, validate_default=True)
+    sessions: SessionSettings = Field(default_factory=dict, validate_default=True)
+    serve: ServeSettings = Field(default_factory=dict, validate_default=True)
     durable: DurableSettings | None = None
     agents: dict[str, Any] = Field(default_factory=dict)

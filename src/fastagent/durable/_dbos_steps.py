@@ -15,7 +15,7 @@ from dbos._context import get_local_dbos_context
 
 from fastagent.durable.errors import DurableError
 from fastagent.messages import Message, ToolCall, ToolResult
-from fastagent.steps import StepOutcome, set_idempotency_key, use_steps
+from fastagent.steps import StepOutcome, current_step, enter_step, use_steps
 
 __all__ = ["HANDLERS", "WORKFLOW_NAME", "DbosSteps", "turn_workflow"]
 
@@ -28,30 +28,39 @@ HANDLERS: dict[str, TurnHandler] = {}
 
 
 class DbosSteps:
-    """Runs model calls and tool calls as DBOS steps whose results are history dicts."""
+    """Runs model calls and tool calls as DBOS steps whose results are history dicts.
+
+    A step that runs returns its own value; only a replayed step's value is rebuilt from
+    the recorded dict (the history format is lossless, so both are the same).
+    """
 
     async def model_step(
         self, call: Callable[[], Awaitable[Message]], *, model: str
     ) -> StepOutcome[Message]:
         """Run one model call as a step (or read back its recorded reply)."""
+        made: list[Message] = []
 
         async def run() -> dict[str, Any]:
-            return (await call()).to_dict()
+            made.append(await call())
+            return made[0].to_dict()
 
         data, replayed, step, workflow = await _run_step(f"model {model}", run)
-        return StepOutcome(Message.from_dict(data), replayed, step, workflow)
+        reply = made[0] if made and not replayed else Message.from_dict(data)
+        return StepOutcome(reply, replayed, step, workflow)
 
     async def tool_step(
         self, call: Callable[[], Awaitable[ToolResult]], tool_call: ToolCall
     ) -> StepOutcome[ToolResult]:
         """Run one tool call as a step (or read back its recorded result)."""
+        made: list[ToolResult] = []
 
         async def run() -> dict[str, Any]:
-            result = await call()
-            return result.model_dump(mode="json", by_alias=True, exclude_none=True)
+            made.append(await call())
+            return made[0].model_dump(mode="json", by_alias=True, exclude_none=True)
 
         data, replayed, step, workflow = await _run_step(f"tool {tool_call.name}", run)
-        return StepOutcome(ToolResult.model_validate(data), replayed, step, workflow)
+        result = made[0] if made and not replayed else ToolResult.model_validate(data)
+        return StepOutcome(result, replayed, step, workflow)
 
 
 async def _run_step(
@@ -60,7 +69,10 @@ async def _run_step(
     ctx = get_local_dbos_context()
     if ctx is None or not ctx.is_workflow():
         # Inside a step already (an agent used as a tool): part of that step, not its own.
-        return await run(), False, 0, ""
+        outer = current_step()
+        if outer is None:
+            return await run(), False, 0, ""
+        return await run(), False, outer.step, outer.workflow_id
     workflow = ctx.workflow_id or ""
     step = ctx.function_id + 1
     ran = False
@@ -68,7 +80,7 @@ async def _run_step(
     async def body() -> dict[str, Any]:
         nonlocal ran
         ran = True
-        undo = set_idempotency_key(f"{workflow}:{step}")
+        undo = enter_step(workflow, step)
         try:
             return await run()
         finally:

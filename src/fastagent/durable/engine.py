@@ -4,7 +4,9 @@ The engine is built from the ``durable:`` settings when a run with durability op
 registers its turn handlers (`register`), then `launch` starts DBOS on the running event loop
 (so recovered workflows run next to our MCP sessions and HTTP clients, not on a background
 loop) and recovers this executor's pending work of the pinned application version. `run`
-starts, or re-attaches to, the workflow with a given key. `close` shuts DBOS down.
+starts, or re-attaches to, the workflow with a given key, in this process or on a queue
+shared by every worker of the database (`enqueue` + `poll` for many at once). `close` shuts
+DBOS down.
 
 One engine is launched per process at a time (DBOS is a process-wide singleton).
 """
@@ -13,7 +15,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -22,7 +26,7 @@ from fastagent.durable.errors import DurableError, dbos_missing, redacted_url
 if TYPE_CHECKING:
     from fastagent.config.durable_settings import DurableSettings
 
-__all__ = ["DEFAULT_EXECUTOR_ID", "DurableEngine", "TurnHandler"]
+__all__ = ["DEFAULT_EXECUTOR_ID", "DurableEngine", "Outcome", "TurnHandler"]
 
 TurnHandler = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
 """Runs one durable turn: a JSON payload in, a JSON result out (history dicts)."""
@@ -32,6 +36,16 @@ DEFAULT_EXECUTOR_ID: Final = "local"
 
 _log = logging.getLogger("fastagent.durable")
 _LAUNCHED: list[DurableEngine] = []
+_FINISHED: Final = ("SUCCESS", "ERROR", "CANCELLED", "MAX_RECOVERY_ATTEMPTS_EXCEEDED")
+_CHUNK: Final = 500  # workflow ids per status query
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """How a finished workflow ended: its result, or the error it failed with."""
+
+    result: dict[str, Any] | None
+    error: BaseException | None
 
 
 class DurableEngine:
@@ -51,6 +65,10 @@ class DurableEngine:
         self.database_url = settings.database_url(base)
         self._handlers: dict[str, TurnHandler] = {}
         self._launched = False
+        self._local_concurrency: dict[str, int] = {}
+        self._registered: set[str] = set()
+        self.listen = True
+        """Whether this process runs work from the queues (False: it only enqueues)."""
 
     @property
     def launched(self) -> bool:
@@ -64,6 +82,22 @@ class DurableEngine:
             from fastagent.durable import _dbos_steps
 
             _dbos_steps.HANDLERS[name] = handler
+
+    def set_worker_concurrency(self, concurrency: int, queue: str | None = None) -> None:
+        """Run at most `concurrency` workflows of `queue` (all queues: None) in this process.
+
+        A property of this process, unlike the queue's stored ``worker_concurrency``, which
+        applies to every worker that has no local limit.
+        """
+        if concurrency < 1:
+            raise DurableError(
+                f"worker concurrency {concurrency} is below 1", hint="use --concurrency 1 or more"
+            )
+        self._local_concurrency["*" if queue is None else queue] = concurrency
+        if self._launched:
+            from fastagent.durable import _dbos_queues
+
+            _dbos_queues.LOCAL_CONCURRENCY.update(self._local_concurrency)
 
     def handler(self, name: str) -> TurnHandler | None:
         """The handler registered under `name`, or None."""
@@ -88,11 +122,9 @@ class DurableEngine:
             from dbos import DBOS, DBOSConfig
             from dbos._serialization import DBOSPortableJSON
 
-            from fastagent.durable import _dbos_steps
+            from fastagent.durable import _dbos_queues, _dbos_steps
         except ImportError as exc:
             raise dbos_missing() from exc
-        if self.database_url.startswith("sqlite:///"):
-            _prepare_sqlite(Path(self.database_url.removeprefix("sqlite:///")))
         config: DBOSConfig = {
             "name": self.app_name,
             "system_database_url": self.database_url,
@@ -101,10 +133,19 @@ class DurableEngine:
             "serializer": DBOSPortableJSON,
             "log_level": "WARNING",
         }
+        if self.database_url.startswith("sqlite:///"):
+            path = Path(self.database_url.removeprefix("sqlite:///"))
+            _prepare_sqlite(path)
+            config["db_engine_kwargs"] = {"creator": partial(_connect_sqlite, path)}
         _dbos_steps.HANDLERS.clear()
         _dbos_steps.HANDLERS.update(self._handlers)
+        _dbos_queues.install_local_concurrency()
+        _dbos_queues.LOCAL_CONCURRENCY.clear()
+        _dbos_queues.LOCAL_CONCURRENCY.update(self._local_concurrency)
         try:
             DBOS(config=config)
+            if not self.listen:
+                DBOS.listen_queues([])  # DBOS's own queue (resume, recover) still runs
             DBOS.launch()
         except Exception as exc:
             DBOS.destroy()
@@ -116,28 +157,189 @@ class DurableEngine:
         _LAUNCHED.append(self)
         _log.debug("DBOS launched on %s", redacted_url(self.database_url))
 
-    async def run(self, key: str, handler: str, payload: dict[str, Any]) -> dict[str, Any]:
+    async def run(
+        self,
+        key: str,
+        handler: str,
+        payload: dict[str, Any],
+        *,
+        queue: str | None = None,
+        provider: str | None = None,
+    ) -> dict[str, Any]:
         """Run the workflow `key`, or re-attach to it when it exists, and return its result.
 
         A workflow already finished returns its recorded result; one in flight (recovered
-        after a crash) is awaited.
+        after a crash) is awaited. With `queue` the workflow is put on that queue and run
+        by whichever worker of the database takes it (this process too, unless it only
+        enqueues); `provider` is its partition on a queue partitioned by provider.
 
         Raises:
             DurableError: The engine is not launched.
             Exception: Whatever the workflow raised.
         """
+        self._require_launched()
+        from dbos import DBOS, SetWorkflowID
+
+        from fastagent.durable._dbos_steps import turn_workflow
+
+        if queue is not None:
+            await self.enqueue(key, handler, payload, queue=queue, provider=provider)
+            queued: Any = await DBOS.retrieve_workflow_async(key)
+            result: dict[str, Any] = await queued.get_result(polling_interval_sec=0.1)
+            return result
+        with SetWorkflowID(key):
+            handle = await DBOS.start_workflow_async(turn_workflow, handler, payload)
+        return await handle.get_result()
+
+    async def ensure_queue(
+        self, name: str, *, update: bool = False, rate: str | None = None
+    ) -> None:
+        """Create queue `name` in the database from ``durable.queues`` (once per process).
+
+        Args:
+            name: The queue.
+            update: Overwrite the stored settings of an existing queue with the config's.
+            rate: A rate (``60/min``) that replaces the config's for this queue.
+        """
+        self._require_launched()
+        if name in self._registered and rate is None:
+            return
+        from fastagent.durable import _dbos_queues
+
+        settings = self.settings.queue(name)
+        if rate is not None:
+            settings = settings.model_copy(update={"rate": rate})
+        try:
+            settle = await _dbos_queues.register_queue(name, settings, update=update)
+        except ValueError as exc:
+            raise DurableError(
+                f"durable queue {name!r}: {exc}", hint=f"check durable.queues.{name}"
+            ) from None
+        self._registered.add(name)
+        if settle:
+            _log.debug("queue %s changed: waiting %.2f s for the workers to see it", name, settle)
+            await asyncio.sleep(settle)
+
+    async def register_queues(self) -> None:
+        """Create the config's queues that the database does not have yet."""
+        for name in self.settings.queues:
+            await self.ensure_queue(name)
+
+    async def enqueue(
+        self,
+        key: str,
+        handler: str,
+        payload: dict[str, Any],
+        *,
+        queue: str,
+        provider: str | None = None,
+    ) -> None:
+        """Put the workflow `key` on `queue` (nothing when a workflow `key` exists already)."""
+        await self.ensure_queue(queue)
+        from dbos import DBOS, SetEnqueueOptions, SetWorkflowID
+
+        from fastagent.durable._dbos_steps import turn_workflow
+
+        partition = (provider or "default") if self.settings.queue(queue).partitioned else None
+        with SetWorkflowID(key), SetEnqueueOptions(queue_partition_key=partition):
+            await DBOS.enqueue_workflow_async(queue, turn_workflow, handler, payload)
+
+    async def statuses(self, keys: Sequence[str]) -> dict[str, str]:
+        """The status of each workflow of `keys` that exists (one query per 500 keys)."""
+        from dbos import DBOS
+
+        found: dict[str, str] = {}
+        for start in range(0, len(keys), _CHUNK):
+            chunk = list(keys[start : start + _CHUNK])
+            for status in await DBOS.list_workflows_async(
+                workflow_ids=chunk, load_input=False, load_output=False
+            ):
+                found[status.workflow_id] = str(status.status)
+        return found
+
+    async def pending_elsewhere(self, keys: Sequence[str]) -> dict[str, int]:
+        """How many workflows of `keys` are in flight on each *other* executor."""
+        from dbos import DBOS
+
+        own = self.settings.executor_id or DEFAULT_EXECUTOR_ID
+        counts: dict[str, int] = {}
+        for start in range(0, len(keys), _CHUNK):
+            chunk = list(keys[start : start + _CHUNK])
+            for status in await DBOS.list_workflows_async(
+                workflow_ids=chunk, status="PENDING", load_input=False, load_output=False
+            ):
+                executor = str(status.executor_id)
+                if executor != own:
+                    counts[executor] = counts.get(executor, 0) + 1
+        return counts
+
+    async def poll(self, keys: Sequence[str]) -> dict[str, Outcome]:
+        """The outcome of each workflow of `keys` that has finished (one query per 500)."""
+        from dbos import DBOS
+
+        done: dict[str, Outcome] = {}
+        for start in range(0, len(keys), _CHUNK):
+            chunk = list(keys[start : start + _CHUNK])
+            for status in await DBOS.list_workflows_async(
+                workflow_ids=chunk, status=list(_FINISHED), load_input=False
+            ):
+                if str(status.status) == "SUCCESS":
+                    done[status.workflow_id] = Outcome(status.output, None)
+                else:
+                    error = status.error or DurableError(
+                        f"workflow {status.workflow_id} ended {status.status}",
+                        hint="see: fastagent durable show " + status.workflow_id,
+                    )
+                    done[status.workflow_id] = Outcome(None, error)
+        return done
+
+    def workflow_id(self) -> str | None:
+        """The id of the durable workflow the running task is in, or None."""
+        if not self._launched:
+            return None
+        from dbos._context import get_local_dbos_context
+
+        context = get_local_dbos_context()
+        if context is None or not context.is_workflow():
+            return None
+        return context.workflow_id or None
+
+    async def gather(self, keys: Sequence[str], *, name: str) -> dict[str, dict[str, Any]]:
+        """Wait, as one recorded step of the running workflow, for the workflows `keys`.
+
+        Returns each one's ``{"result": ...}`` or ``{"error": "<Type>: <message>"}``. A
+        workflow that recovers reads the step back; if it died while waiting, the step waits
+        again, and the workflows already finished are read, never run again.
+        """
+        from dbos import DBOS
+
+        async def wait() -> dict[str, dict[str, Any]]:
+            pending = list(keys)
+            found: dict[str, dict[str, Any]] = {}
+            pause = 0.05
+            while pending:
+                for key, outcome in (await self.poll(pending)).items():
+                    if outcome.result is not None:
+                        found[key] = {"result": outcome.result}
+                    else:
+                        error = outcome.error
+                        found[key] = {"error": f"{type(error).__name__}: {error}"}
+                pending = [key for key in pending if key not in found]
+                if pending:
+                    await asyncio.sleep(pause)
+                    pause = min(pause * 1.5, 0.5)
+            return found
+
+        options: Any = {"name": name, "retries_allowed": False}
+        recorded: dict[str, dict[str, Any]] = await DBOS.run_step_async(options, wait)
+        return recorded
+
+    def _require_launched(self) -> None:
         if not self._launched:
             raise DurableError(
                 "the durable engine is not launched",
                 hint="send keyed messages inside `async with fast.run() as app:`",
             )
-        from dbos import DBOS, SetWorkflowID
-
-        from fastagent.durable._dbos_steps import turn_workflow
-
-        with SetWorkflowID(key):
-            handle = await DBOS.start_workflow_async(turn_workflow, handler, payload)
-        return await handle.get_result()
 
     async def status(self, key: str) -> str | None:
         """The status of workflow `key` (``SUCCESS``, ``PENDING``, ``ERROR``, ...), or None."""
@@ -159,6 +361,7 @@ class DurableEngine:
         finally:
             _restore_default_executor()
             _dbos_steps.HANDLERS.clear()
+            self._registered.clear()
             self._launched = False
             if self in _LAUNCHED:
                 _LAUNCHED.remove(self)
@@ -178,6 +381,21 @@ def _restore_default_executor() -> None:
     except RuntimeError:
         return
     loop.set_default_executor(ThreadPoolExecutor(thread_name_prefix="asyncio"))
+
+
+def _connect_sqlite(path: Path) -> Any:
+    """A connection to the system database whose commits sync only at WAL checkpoints.
+
+    With ``synchronous=NORMAL`` in WAL mode a commit is not fsynced: it survives the
+    process being killed (what durable steps protect against), and only an OS crash or power
+    loss may lose the last commits, whose steps then run again, as a step in flight at a
+    crash does (at-least-once). SQLite's default (``FULL``) syncs every step's commit.
+    """
+    import sqlite3
+
+    connection = sqlite3.connect(path, check_same_thread=False)
+    connection.execute("PRAGMA synchronous=NORMAL")
+    return connection
 
 
 def _prepare_sqlite(path: Path) -> None:

@@ -10,17 +10,18 @@ Not imported by ``import fastagent``; PyYAML is imported only for YAML files.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from fastagent.history._errors import history_error
+from fastagent._lazy import lazy_exports
 from fastagent.history.atomic import write_atomic
-from fastagent.history.document import HISTORY_VERSION
 from fastagent.history.formats import EXTENSIONS, FORMATS, HistoryFormat, resolve_format
-from fastagent.history.json_format import iter_json, parse_json
-from fastagent.history.text_format import iter_text, parse_text
-from fastagent.history.yaml_format import iter_yaml, parse_yaml
-from fastagent.messages import Message
+
+if TYPE_CHECKING:
+    from fastagent.history.document import HISTORY_VERSION
+    from fastagent.messages import Message
 
 __all__ = [
     "EXTENSIONS",
@@ -33,15 +34,28 @@ __all__ = [
     "save_history",
 ]
 
+
+def _on_first_call(module: str, name: str) -> Callable[..., Any]:
+    """Function `name` of `module`, imported at its first call.
+
+    A run that only appends to a session never loads the three formats' readers and writers.
+    """
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return getattr(importlib.import_module(module), name)(*args, **kwargs)
+
+    return call
+
+
 _WRITERS: dict[HistoryFormat, Callable[[Iterable[Message]], Iterator[str]]] = {
-    "json": iter_json,
-    "yaml": iter_yaml,
-    "text": iter_text,
+    "json": _on_first_call("fastagent.history.json_format", "iter_json"),
+    "yaml": _on_first_call("fastagent.history.yaml_format", "iter_yaml"),
+    "text": _on_first_call("fastagent.history.text_format", "iter_text"),
 }
 _READERS: dict[HistoryFormat, Callable[..., list[Message]]] = {
-    "json": parse_json,
-    "yaml": parse_yaml,
-    "text": parse_text,
+    "json": _on_first_call("fastagent.history.json_format", "parse_json"),
+    "yaml": _on_first_call("fastagent.history.yaml_format", "parse_yaml"),
+    "text": _on_first_call("fastagent.history.text_format", "parse_text"),
 }
 
 
@@ -79,6 +93,8 @@ def load_history(path: str | Path, *, format: str | None = None) -> list[Message
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
+        from fastagent.history._errors import history_error
+
         raise history_error(
             "the file is not valid UTF-8",
             source=str(path),
@@ -115,6 +131,8 @@ def _parse(chosen: HistoryFormat, text: str, source: str | None) -> list[Message
     try:
         return _READERS[chosen](text, source=source)
     except RecursionError:
+        from fastagent.history._errors import history_error
+
         # json, PyYAML and pydantic recurse once per level: thousands of nested arrays or
         # objects exhaust the stack. No conversation nests that deep.
         raise history_error(
@@ -124,3 +142,8 @@ def _parse(chosen: HistoryFormat, text: str, source: str | None) -> list[Message
             hint="check that this is a conversation saved by fastagent; "
             "no message nests more than a few hundred levels",
         ) from None
+
+
+__getattr__, __dir__ = lazy_exports(
+    __name__, {"HISTORY_VERSION": "fastagent.history.document"}, __all__
+)

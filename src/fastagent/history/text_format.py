@@ -66,6 +66,7 @@ class _Meta(BaseModel):
     model: str | None = None
     timestamp: datetime | None = None
     provider_data: dict[str, Any] | None = Field(default=None, alias="providerData")
+    pinned: bool | None = None
 
 
 # --------------------------------------------------------------------------- writing
@@ -94,6 +95,7 @@ def iter_text(messages: Iterable[Message]) -> Iterator[str]:
             model=message.model,
             timestamp=message.timestamp,
             provider_data=message.provider_data,
+            pinned=message.pinned or None,
         ).model_dump(mode="json", by_alias=True, exclude_none=True)
         if meta:
             _write_section(lines, "META", _json_lines(meta))
@@ -343,6 +345,7 @@ def _build(draft: _Draft) -> Message:
         model=meta.model,
         timestamp=meta.timestamp,
         provider_data=meta.provider_data,
+        pinned=bool(meta.pinned),
     )
 
 

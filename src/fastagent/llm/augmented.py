@@ -29,7 +29,7 @@ from fastagent.events import (
     StepReplayed,
     StreamDelta,
 )
-from fastagent.exceptions import ContextWindowExceededError, ProviderError
+from fastagent.exceptions import ContextWindowExceededError, FastAgentError, ProviderError
 from fastagent.llm.memory import Memory, SimpleMemory
 from fastagent.llm.params import RequestParams
 from fastagent.llm.structured import json_instruction, parse_structured
@@ -174,15 +174,18 @@ class AugmentedLLM:
             if params.use_history:
                 async with memory.turn_lock:
                     turn = new
-                    await self._compact_before(memory, new, bus)
-                    loop = self._loop(memory.messages(), turn, params, bus, streaming)
+                    fitted = _Fitted(len(memory.prompt()))
+                    loop = self._loop(memory.messages(), turn, params, bus, streaming, fitted)
                     async with aclosing(loop):
                         async for event in loop:
                             if type(event) is StreamDone:
                                 memory.extend(turn)
+                                if fitted.history is not None:
+                                    _install(memory, fitted.history)
                             yield event
             else:
-                loop = self._loop(memory.prompt(), new, params, bus, streaming)
+                fitted = _Fitted(len(memory.prompt()))
+                loop = self._loop(memory.prompt(), new, params, bus, streaming, fitted)
                 async with aclosing(loop):
                     async for event in loop:
                         yield event
@@ -191,7 +194,11 @@ class AugmentedLLM:
                 exc.message += self._window_counts(new)
             if bus is not None:
                 bus.publish(
-                    ErrorOccurred(source=self.name, error=str(exc), error_type=type(exc).__name__)
+                    ErrorOccurred(
+                        source=self.name,
+                        error=exc.message if isinstance(exc, FastAgentError) else str(exc),
+                        error_type=type(exc).__name__,
+                    )
                 )
             raise
         finally:
@@ -205,8 +212,14 @@ class AugmentedLLM:
         params: RequestParams,
         bus: EventBus | None,
         streaming: bool,
+        fitted: _Fitted,
     ) -> AsyncGenerator[LLMStreamEvent, None]:
-        """The tool loop; appends every message of the turn to `turn` as it goes."""
+        """The tool loop; appends every message of the turn to `turn` as it goes.
+
+        Before each model call the conversation is compacted if it would pass the policy's
+        threshold: `context` and the turn as sent shrink, `turn` keeps every message, and
+        `fitted.history` is set to the compacted history for memory.
+        """
         provider = self.provider
         model = params.model or provider.model
         system = self.instruction
@@ -216,8 +229,14 @@ class AugmentedLLM:
         definitions = self.tools.definitions() if self.tools is not None else []
         total = Usage()
         calls = 0
+        sent_turn, fresh = list(turn), 0  # the turn as the model sees it; what it has not seen
+        compacting = self.compaction is not None and self.compaction.strategy != "none"
         while True:
-            sent = [*context, *turn]
+            if compacting:
+                fit = await self._fit(context, sent_turn, fresh, system, fitted, calls + 1, bus)
+                if fit is not None:
+                    context, sent_turn = fit
+            sent = [*context, *sent_turn]
             request = CompletionRequest(sent, system, definitions, params)
             calls += 1
             if bus is not None:
@@ -235,10 +254,12 @@ class AugmentedLLM:
             steps = active_steps()
             replayed = False
             reply: Message | None = None
+            workflow_id, step = "", 0
             if steps is not None:
                 # A durable step, outside the provider's retries: they stay inside one step.
                 outcome = await steps.model_step(partial(provider.complete, request), model=model)
                 reply, replayed = outcome.value, outcome.replayed
+                workflow_id, step = outcome.workflow_id, outcome.step
                 if replayed and bus is not None:
                     bus.publish(_replayed(self.name, "model", model, outcome.step, outcome))
             elif streaming:
@@ -281,44 +302,56 @@ class AugmentedLLM:
                         duration=time.perf_counter() - call_started,
                         provider=provider.name,
                         response_model=reply.model,
+                        workflow_id=workflow_id,
+                        step=step,
                         message=reply,
                     )
                 )
             turn.append(reply)
+            sent_turn.append(reply)
+            fresh = len(sent_turn)
             if not reply.tool_calls:
                 final = reply
                 break
             results = await self._call_tools(reply.tool_calls, params)
-            turn.append(Message(role="user", tool_results=results, timestamp=datetime.now(UTC)))
+            answered = Message(role="user", tool_results=results, timestamp=datetime.now(UTC))
+            turn.append(answered)
+            sent_turn.append(answered)
             if streaming:
                 for result in results:
                     yield ToolResultEvent(result)
             if calls >= params.max_iterations:
                 final = _max_iterations_message(calls, reply)
                 turn.append(final)
+                sent_turn.append(final)
                 break
+        if fitted.history is not None:
+            fitted.history = [*context[fitted.prompt :], *sent_turn]
         yield StreamDone(final.model_copy(update={"usage": total}))
 
     async def compact(self, *, force: bool = True) -> ContextCompacted | None:
         """Compact the conversation now (``/compact``) with the agent's strategy.
 
         ``none`` (or no policy) compacts with ``truncate``. Forced, it keeps only the last
-        turn (summarizing the rest for ``summarize``).
+        turn (summarizing the rest for ``summarize``); otherwise only what passes the
+        threshold goes, as before a model call.
 
         Returns:
             The event describing what was done, or None when there was nothing to drop.
         """
         memory = self.memory
         async with memory.turn_lock:
-            return await self._compact(memory, [], None, force=force)
-
-    async def _compact_before(
-        self, memory: Memory, new: list[Message], bus: EventBus | None
-    ) -> None:
-        policy = self.compaction
-        if policy is None or policy.strategy == "none":
-            return
-        await self._compact(memory, new, bus, force=False)
+            prompt = len(memory.prompt())
+            context = memory.messages()
+            fitted = _Fitted(prompt)
+            if force:
+                fit = await self._force(context, fitted)
+            else:
+                fit = await self._fit(context, [], 0, self.instruction, fitted, 0, None)
+            if fit is None:
+                return None
+            _install(memory, fit[0][prompt:])
+            return fitted.event
 
     def _context_window(self) -> int:
         policy = self.compaction
@@ -345,54 +378,134 @@ class AugmentedLLM:
             return ""
         return f" (about {used} tokens to send; context window {window} tokens)"
 
-    async def _compact(
-        self, memory: Memory, new: list[Message], bus: EventBus | None, *, force: bool
-    ) -> ContextCompacted | None:
-        from fastagent.llm.compaction import estimate_tokens, summarize_turns, truncate_turns
+    async def _fit(
+        self,
+        context: list[Message],
+        turn: list[Message],
+        fresh: int,
+        system: str | None,
+        fitted: _Fitted,
+        iteration: int,
+        bus: EventBus | None,
+    ) -> tuple[list[Message], list[Message]] | None:
+        """Compact `context` (prompt first) and the running `turn` if they pass the threshold.
+
+        `turn[fresh:]` is what the model has not seen yet. Old turns of the history go first,
+        then old tool rounds of `turn`. Returns the new context and turn, or None.
+        """
+        from fastagent.llm.compaction import (
+            SUMMARY_PREFIX,
+            estimate_tokens,
+            split_rounds,
+            truncate_rounds,
+            truncate_turns,
+        )
 
         policy = self.compaction
-        strategy = policy.strategy if policy is not None else "none"
         window = self._context_window()
-        threshold = policy.threshold if policy is not None else 0.8
-        budget = int(window * threshold)
-        used = self._count(memory, new)
-        if not force and used <= budget:
+        budget = int(window * (policy.threshold if policy is not None else 0.8))
+        estimated = estimate_tokens([*context, *turn])
+        used = max(self._last_tokens + estimate_tokens(turn[fresh:]), estimated)
+        if used <= budget:
             return None
-        prompt = memory.prompt()
-        history = memory.messages()[len(prompt) :]
-        fixed = estimate_tokens([*prompt, *new]) + estimate_tokens(
-            [Message.user(self.instruction or "")]
+        prompt, history = context[: fitted.prompt], context[fitted.prompt :]
+        # What the provider counted beyond the estimate (system prompt, tool definitions,
+        # its tokenizer) stays whatever is dropped.
+        overhead = max(used - estimated, estimate_tokens([Message.user(system or "")]))
+        fixed = estimate_tokens(prompt) + overhead
+        kept, dropped = truncate_turns(history, budget, fixed=fixed + estimate_tokens(turn))
+        kept_turn, dropped_turn = turn, list[Message]()
+        if fixed + estimate_tokens([*kept, *turn]) > budget:
+            kept_turn, dropped_turn = truncate_rounds(
+                turn, budget, fixed=fixed + estimate_tokens(kept)
+            )
+        if not dropped and not dropped_turn:
+            return None
+        if dropped and self._strategy() == "summarize":
+            kept = [await self._summary(dropped), *kept]
+        if dropped_turn and self._strategy() == "summarize":
+            # One summary of the turn's rounds so far: an earlier one is summarized again.
+            head = split_rounds(turn)[0]
+            earlier = [m for m in head[1:] if m.text.startswith(SUMMARY_PREFIX)]
+            head = [m for m in head if not any(m is e for e in earlier)]
+            summary = await self._summary([*earlier, *dropped_turn])
+            kept_turn = [*head, summary, *kept_turn[len(head) + len(earlier) :]]
+        self._last_tokens = 0
+        fitted.history = [*kept, *kept_turn]
+        self._compacted(
+            fitted,
+            bus,
+            before=(len(history) + len(turn), used),
+            after=[*prompt, *kept, *kept_turn],
+            window=window,
+            iteration=iteration,
         )
-        if force:
-            from fastagent.llm.compaction import split_turns
+        return [*prompt, *kept], kept_turn
 
-            turns = split_turns(history)
-            kept = turns[-1] if turns else []
-            dropped = [m for t in turns[:-1] for m in t]
-        else:
-            kept, dropped = truncate_turns(history, budget, fixed=fixed)
+    async def _force(
+        self, context: list[Message], fitted: _Fitted
+    ) -> tuple[list[Message], list[Message]] | None:
+        from fastagent.llm.compaction import estimate_tokens, split_turns
+
+        prompt, history = context[: fitted.prompt], context[fitted.prompt :]
+        turns = split_turns(history)
+        kept = turns[-1] if turns else []
+        dropped = [m for t in turns[:-1] for m in t]
         if not dropped:
             return None
-        if strategy == "summarize":
-            summarizer = policy.summarizer if policy and policy.summarizer else self.provider
-            kept = [await summarize_turns(summarizer, dropped, agent=self.name), *kept]
-        target = getattr(memory, "inner", memory)  # a recording memory keeps the full history
-        target.clear(keep_prompt=True)
-        target.extend(kept)
+        if self._strategy() == "summarize":
+            kept = [await self._summary(dropped), *kept]
         self._last_tokens = 0
+        self._compacted(
+            fitted,
+            None,
+            before=(len(history), estimate_tokens(context)),
+            after=[*prompt, *kept],
+            window=self._context_window(),
+            iteration=0,
+        )
+        return [*prompt, *kept], []
+
+    def _strategy(self) -> str:
+        policy = self.compaction
+        return "truncate" if policy is None or policy.strategy == "none" else policy.strategy
+
+    async def _summary(self, dropped: list[Message]) -> Message:
+        from fastagent.llm.compaction import summarize_turns
+
+        policy = self.compaction
+        summarizer = policy.summarizer if policy and policy.summarizer else self.provider
+        return await summarize_turns(summarizer, dropped, agent=self.name)
+
+    def _compacted(
+        self,
+        fitted: _Fitted,
+        bus: EventBus | None,
+        *,
+        before: tuple[int, int],
+        after: list[Message],
+        window: int,
+        iteration: int,
+    ) -> None:
+        from fastagent.llm.compaction import estimate_tokens
+
         event = ContextCompacted(
             agent=self.name,
-            strategy="truncate" if strategy == "none" else strategy,
-            messages_before=len(history),
-            messages_after=len(kept),
-            tokens_before=used,
-            tokens_after=estimate_tokens([*prompt, *kept, *new]),
+            strategy=self._strategy(),
+            messages_before=before[0],
+            messages_after=len(after) - fitted.prompt,
+            tokens_before=before[1],
+            tokens_after=estimate_tokens(after),
             context_window=window,
+            iteration=iteration,
         )
+        fitted.event = event
         _log.info(
-            "compacted %s's conversation (%s): %d -> %d messages, ~%d -> ~%d tokens of %d",
+            "compacted %s's conversation (%s) before model call %d: %d -> %d messages, "
+            "~%d -> ~%d tokens of %d",
             self.name,
             event.strategy,
+            iteration,
             event.messages_before,
             event.messages_after,
             event.tokens_before,
@@ -402,7 +515,6 @@ class AugmentedLLM:
         events = bus if bus is not None else self.events
         if events is not None:
             events.publish(event)
-        return event
 
     async def _call_tools(self, calls: list[ToolCall], params: RequestParams) -> list[ToolResult]:
         if len(calls) == 1:
@@ -432,6 +544,24 @@ class AugmentedLLM:
             return ToolResult.error(
                 call.id, f"tool '{call.name}' failed: {exc}", tool_name=call.name
             )
+
+
+class _Fitted:
+    """What compaction did during one turn: the compacted history for memory, if any."""
+
+    __slots__ = ("event", "history", "prompt")
+
+    def __init__(self, prompt: int) -> None:
+        self.prompt = prompt  # how many prompt messages start the context
+        self.history: list[Message] | None = None
+        self.event: ContextCompacted | None = None
+
+
+def _install(memory: Memory, history: list[Message]) -> None:
+    """Replace what the model sees with `history`; a recording memory keeps its full record."""
+    target = getattr(memory, "inner", memory)
+    target.clear(keep_prompt=True)
+    target.extend(history)
 
 
 def _replayed(agent: str, kind: str, name: str, step: int, outcome: object) -> StepReplayed:

@@ -1,16 +1,19 @@
 """Context compaction: keeping a conversation inside the model's context window.
 
-Before a turn's first model call, `AugmentedLLM` counts what it would send: the last call's
-reported usage (input + output tokens) plus an estimate of the new messages (about four
-characters of JSON a token), and never less than the estimate of the whole conversation. Past
-``threshold`` x the model's context window (from the model catalogue, or
-`CompactionPolicy.context_window`), the agent's strategy applies:
+Before every model call of a turn (its first one and each one after a tool round),
+`AugmentedLLM` counts what it would send: the last call's reported usage (input + output
+tokens) plus an estimate of the messages added since (about four characters of JSON a token),
+and never less than the estimate of the whole request. Past ``threshold`` x the model's context
+window (from the model catalogue, or `CompactionPolicy.context_window`), the agent's strategy
+applies:
 
-- ``truncate``: the oldest turns are dropped until the rest fits; a tool call is never
-  separated from its result (whole turns go), the system prompt and the memory's prompt
-  (pinned) messages stay;
-- ``summarize``: the same old turns are replaced by one message holding a summary written
-  by a model (the agent's own, or `CompactionPolicy.summarizer`);
+- ``truncate``: the oldest turns of the history are dropped until the rest fits; when that is
+  not enough, the oldest tool rounds of the running turn go too (its opening user message and
+  its last round stay). A tool call is never separated from its result (whole turns or whole
+  rounds go); the system prompt, the memory's prompt messages and pinned messages
+  (``Message.pinned``; the turn or round holding one) stay;
+- ``summarize``: the same old turns (or rounds) are replaced by one message holding a summary
+  written by a model (the agent's own, or `CompactionPolicy.summarizer`);
 - ``none``: nothing is dropped; a provider's context-length error is re-raised with the
   counts.
 
@@ -34,8 +37,10 @@ __all__ = [
     "CompactionPolicy",
     "CompactionStrategy",
     "estimate_tokens",
+    "split_rounds",
     "split_turns",
     "summarize_turns",
+    "truncate_rounds",
     "truncate_turns",
 ]
 
@@ -95,19 +100,69 @@ def split_turns(history: Sequence[Message]) -> list[list[Message]]:
     return turns
 
 
+def split_rounds(turn: Sequence[Message]) -> tuple[list[Message], list[list[Message]]]:
+    """Cut a running turn into its head and its tool rounds.
+
+    Returns:
+        The messages before the first assistant message (the user's), and the rounds: each
+        starts at an assistant message and holds the tool results that answer it.
+    """
+    head: list[Message] = []
+    rounds: list[list[Message]] = []
+    for message in turn:
+        if message.role == "assistant":
+            rounds.append([message])
+        elif rounds:
+            rounds[-1].append(message)
+        else:
+            head.append(message)
+    return head, rounds
+
+
 def truncate_turns(
     history: Sequence[Message], budget: int, *, fixed: int = 0
 ) -> tuple[list[Message], list[Message]]:
     """Drop the oldest whole turns until the rest (plus `fixed` tokens) fits `budget`.
 
+    A turn holding a pinned message is kept.
+
     Returns:
         The messages kept and the messages dropped.
     """
-    turns = split_turns(history)
+    return _drop_oldest(split_turns(history), budget, fixed=fixed, keep_last=0)
+
+
+def truncate_rounds(
+    turn: Sequence[Message], budget: int, *, fixed: int = 0
+) -> tuple[list[Message], list[Message]]:
+    """Drop the oldest tool rounds of a running turn until it (plus `fixed`) fits `budget`.
+
+    The turn's head and its last round are kept, and so is a round holding a pinned message.
+
+    Returns:
+        The messages kept (head first) and the messages dropped.
+    """
+    head, rounds = split_rounds(turn)
+    kept, dropped = _drop_oldest(rounds, budget, fixed=fixed + estimate_tokens(head), keep_last=1)
+    return [*head, *kept], dropped
+
+
+def _drop_oldest(
+    groups: list[list[Message]], budget: int, *, fixed: int, keep_last: int
+) -> tuple[list[Message], list[Message]]:
+    sizes = [estimate_tokens(g) for g in groups]
+    total = fixed + sum(sizes)
     dropped: list[Message] = []
-    while turns and fixed + estimate_tokens([m for t in turns for m in t]) > budget:
-        dropped.extend(turns.pop(0))
-    return [m for t in turns for m in t], dropped
+    keep = [True] * len(groups)
+    for index in range(len(groups) - keep_last):
+        if total <= budget:
+            break
+        if any(m.pinned for m in groups[index]):
+            continue
+        keep[index] = False
+        total -= sizes[index]
+        dropped.extend(groups[index])
+    return [m for g, k in zip(groups, keep, strict=True) if k for m in g], dropped
 
 
 async def summarize_turns(

@@ -47,6 +47,7 @@ from fastagent.events import (
 )
 from fastagent.exceptions import MCPServerError
 from fastagent.logging import get_logger, mcp_server_context, route_sdk_logging
+from fastagent.mcp.deadline import PausableDeadline
 from fastagent.mcp.guard import StreamGuard
 from fastagent.mcp.process_group import find_child_by_stderr_pipe, stop_process_group
 from fastagent.mcp.reaper import (
@@ -313,9 +314,8 @@ class ServerConnection:
 
         try:
             with anyio.CancelScope() as scope:
-                timer = asyncio.get_running_loop().call_later(
-                    self.settings.init_timeout, on_timeout
-                )
+                # The time a person takes to authorize in a browser does not count.
+                timer = PausableDeadline(self.settings.init_timeout, on_timeout)
                 try:
                     await self._run_session(transport, ready, statuses, stderr, timer, tag)
                 finally:
@@ -371,7 +371,7 @@ class ServerConnection:
         ready: asyncio.Future[None],
         statuses: list[int],
         stderr: StderrCapture | None,
-        timer: asyncio.TimerHandle,
+        timer: PausableDeadline,
         tag: str | None,
     ) -> None:
         async with contextlib.AsyncExitStack() as stack:
@@ -386,6 +386,8 @@ class ServerConnection:
                         errlog=stderr.errlog if stderr is not None else None,
                         http_statuses=statuses,
                         tag=tag,
+                        events=self.events,
+                        on_user_wait=timer.hold,
                     )
                 )
             finally:

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     import httpx2
 
     from fastagent.config.mcp_settings import MCPServerSettings, OAuthSettings
+    from fastagent.events import EventBus
 
 __all__ = [
     "CALLBACK_PATH",
@@ -98,6 +99,8 @@ def build_oauth_provider(
     out: IO[str] | None = None,
     on_url: Callable[[str], Any] | None = None,
     callback_timeout: float = DEFAULT_CALLBACK_TIMEOUT,
+    events: EventBus | None = None,
+    on_wait: Callable[[bool], object] | None = None,
 ) -> httpx2.Auth:
     """The ``httpx2.Auth`` that authorizes requests to server `name` (``settings.auth`` set).
 
@@ -109,6 +112,11 @@ def build_oauth_provider(
         out: Where the authorization URL is printed (stderr by default).
         on_url: Called with the authorization URL after it is printed (tests follow it).
         callback_timeout: Seconds to wait for the browser's redirect.
+        events: Where the wait for the browser is announced (`UserInputRequested` /
+            `UserInputFinished`, kind ``authorization``) so a live display pauses while
+            the URL is on screen.
+        on_wait: Called with True when the wait for the person in the browser starts, and
+            with False when it ends (a connection stops its start-up timeout meanwhile).
 
     Raises:
         MCPServerError: Only a person could authorize (browser flow, no
@@ -185,6 +193,8 @@ def build_oauth_provider(
         out=out,
         on_url=on_url,
         handler=handler,
+        events=events,
+        on_wait=on_wait,
     )
     return _code_provider_class()(
         name=name,

@@ -24,6 +24,8 @@ from fastagent.exceptions import MCPServerError
 if TYPE_CHECKING:
     from mcp.shared.auth import AuthorizationCodeResult
 
+    from fastagent.events import EventBus
+
 __all__ = [
     "CALLBACK_PATH",
     "DEFAULT_CALLBACK_TIMEOUT",
@@ -254,6 +256,10 @@ class Authorizer:
 
     With a `handler`, `redirect` hands it the URL and keeps the code of the URL it returns;
     otherwise it prints the URL, starts a `CallbackListener` and opens a browser if asked.
+    From printing the URL until the redirect arrives (or the wait ends), the wait is
+    announced on `events` (`UserInputRequested` / `UserInputFinished`, kind
+    ``authorization``), so a live display does not draw over the URL, and told to `on_wait`
+    (True, then False), so a start-up timeout does not count the person's time.
     """
 
     def __init__(
@@ -267,6 +273,8 @@ class Authorizer:
         out: IO[str] | None,
         on_url: Callable[[str], Any] | None,
         handler: Callable[..., Any] | None = None,
+        events: EventBus | None = None,
+        on_wait: Callable[[bool], object] | None = None,
     ) -> None:
         self.server = server
         self.port = port
@@ -276,8 +284,11 @@ class Authorizer:
         self.out = out
         self.on_url = on_url
         self.handler = handler
+        self.events = events
+        self.on_wait = on_wait
         self._listener: CallbackListener | None = None
         self._result: AuthorizationCodeResult | None = None
+        self._on_screen = False
 
     async def redirect(self, url: str) -> None:
         """Let the user (or the handler) visit the authorization URL."""
@@ -298,17 +309,27 @@ class Authorizer:
             raise not_authorized(self.server)
         self._listener = CallbackListener(self.server, self.port, timeout=self.timeout)
         await self._listener.start()
-        out = self.out if self.out is not None else sys.stderr
-        print(f"Authorize access to MCP server '{self.server}' in a browser:\n  {url}", file=out)
-        out.flush()
-        if self.on_url is not None:
-            outcome = self.on_url(url)
-            if asyncio.iscoroutine(outcome):
-                await outcome
-        if self.open_browser:
-            import webbrowser
+        self._announce()
+        try:
+            out = self.out if self.out is not None else sys.stderr
+            print(
+                f"Authorize access to MCP server '{self.server}' in a browser:\n  {url}", file=out
+            )
+            out.flush()
+            if self.on_url is not None:
+                outcome = self.on_url(url)
+                if asyncio.iscoroutine(outcome):
+                    await outcome
+            if self.open_browser:
+                import webbrowser
 
-            await asyncio.to_thread(webbrowser.open, url)
+                await asyncio.to_thread(webbrowser.open, url)
+        except BaseException:
+            self._finish()
+            listener, self._listener = self._listener, None
+            if listener is not None:
+                await listener.aclose()
+            raise
 
     async def callback(self) -> AuthorizationCodeResult:
         """The code and state the authorization server redirected with."""
@@ -318,4 +339,31 @@ class Authorizer:
         listener, self._listener = self._listener, None
         if listener is None:
             listener = CallbackListener(self.server, self.port, timeout=self.timeout)
-        return await listener.wait()
+        try:
+            return await listener.wait()
+        finally:
+            self._finish()
+
+    def _announce(self) -> None:
+        """The URL goes on screen: a live display pauses until `_finish`."""
+        from fastagent.events import UserInputRequested
+
+        if self._on_screen:
+            return
+        self._on_screen = True
+        if self.on_wait is not None:
+            self.on_wait(True)
+        if self.events is not None:
+            self.events.publish(UserInputRequested(kind="authorization", server=self.server))
+
+    def _finish(self) -> None:
+        """The wait for the browser ended (a redirect, a refusal, a timeout, cancelled)."""
+        from fastagent.events import UserInputFinished
+
+        if not self._on_screen:
+            return
+        self._on_screen = False
+        if self.on_wait is not None:
+            self.on_wait(False)
+        if self.events is not None:
+            self.events.publish(UserInputFinished(kind="authorization", server=self.server))

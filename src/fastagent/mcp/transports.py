@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import shlex
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import IO, TYPE_CHECKING, Any, TextIO, cast
 from urllib.parse import urlsplit, urlunsplit
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from mcp.client._transport import TransportStreams
 
     from fastagent.config.mcp_settings import MCPServerSettings
+    from fastagent.events import EventBus
 
 __all__ = [
     "EXTRA_INHERITED_ENV_VARS",
@@ -122,6 +123,8 @@ async def open_transport(
     errlog: IO[str] | None = None,
     http_statuses: list[int] | None = None,
     tag: str | None = None,
+    events: EventBus | None = None,
+    on_user_wait: Callable[[bool], object] | None = None,
 ) -> AsyncIterator[TransportStreams]:
     """Open the SDK transport `transport` to server `name`.
 
@@ -134,6 +137,10 @@ async def open_transport(
             not speak streamable HTTP).
         tag: Put in a stdio server's environment as ``FASTAGENT_MCP_SERVER_TAG`` (see
             `fastagent.mcp.reaper`).
+        events: Where an OAuth authorization URL shown on the terminal is announced
+            (`UserInputRequested` / `UserInputFinished`), so a live display pauses.
+        on_user_wait: Called with True when the OAuth flow starts waiting for a person in a
+            browser, and with False when that wait ends (start-up timeouts stop meanwhile).
 
     Raises:
         MCPServerError: A stdio command that does not exist; an OAuth server that needs
@@ -150,21 +157,27 @@ async def open_transport(
             headers=dict(settings.headers),
             timeout=settings.init_timeout,
             sse_read_timeout=_SSE_READ_TIMEOUT,
-            auth=_oauth(name, settings),
+            auth=_oauth(name, settings, events, on_user_wait),
         ) as streams:
             yield streams
     else:
-        async with _open_http(name, settings, http_statuses) as streams:
+        auth = _oauth(name, settings, events, on_user_wait)
+        async with _open_http(name, settings, http_statuses, auth) as streams:
             yield streams
 
 
-def _oauth(name: str, settings: MCPServerSettings) -> Any:
+def _oauth(
+    name: str,
+    settings: MCPServerSettings,
+    events: EventBus | None,
+    on_user_wait: Callable[[bool], object] | None,
+) -> Any:
     """The OAuth ``httpx2.Auth`` of a server with ``auth`` set, else None."""
     if settings.auth is None:
         return None
     from fastagent.mcp.oauth import build_oauth_provider
 
-    return build_oauth_provider(name, settings)
+    return build_oauth_provider(name, settings, events=events, on_wait=on_user_wait)
 
 
 @asynccontextmanager
@@ -195,7 +208,7 @@ async def _open_stdio(
 
 @asynccontextmanager
 async def _open_http(
-    name: str, settings: MCPServerSettings, http_statuses: list[int] | None
+    name: str, settings: MCPServerSettings, http_statuses: list[int] | None, auth: Any
 ) -> AsyncIterator[TransportStreams]:
     import httpx2
 
@@ -210,7 +223,7 @@ async def _open_http(
         headers=dict(settings.headers),
         timeout=httpx2.Timeout(_HTTP_TIMEOUT, read=_SSE_READ_TIMEOUT),
         event_hooks={"request": [inject_trace_context], "response": [note_status, record]},
-        auth=_oauth(name, settings),
+        auth=auth,
     )
     async with client, contained_http_client(settings.url or "", client) as streams:
         yield streams

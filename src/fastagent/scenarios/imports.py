@@ -18,7 +18,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from fastagent.exceptions import UserError
+from fastagent.exceptions import FastAgentError, UserError
 
 if TYPE_CHECKING:
     from fastagent.agents.fast_agent import FastAgent
@@ -67,7 +67,7 @@ def import_object(path: str, *, base_dir: Path, where: str) -> Any:
             ) from exc
         except Exception as exc:
             raise UserError(
-                f"{where}: importing '{module_name}' failed: {type(exc).__name__}: {exc}",
+                f"{where}: importing '{module_name}' failed: {type(exc).__name__}: {_detail(exc)}",
                 hint=f"fix the error in module '{module_name}'",
             ) from exc
     value: Any = module
@@ -182,7 +182,12 @@ def _exec_script(script: Path, where: str) -> Any:
     except Exception as exc:
         del sys.modules[name]
         raise UserError(
-            f"{where}: importing {script.name} failed: {type(exc).__name__}: {exc}",
+            f"{where}: importing {script.name} failed: {type(exc).__name__}: {_detail(exc)}",
             hint=f"fix the error in {script}",
         ) from exc
     return module
+
+
+def _detail(exc: Exception) -> str:
+    """The error's text for a message of ours: a fastagent error's message without its hint."""
+    return exc.message if isinstance(exc, FastAgentError) else str(exc)

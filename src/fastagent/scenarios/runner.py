@@ -108,7 +108,7 @@ async def run(scenario: Scenario, *, config_path: str | Path | None = None) -> S
             except RuntimeFailure as exc:
                 result.transcript.extend(recorder.turn_since(mark))
                 result.failures.append(
-                    f"input {number} ({text!r}) failed: {type(exc).__name__}: {exc}"
+                    f"input {number} ({text!r}) failed: {type(exc).__name__}: {exc.message}"
                 )
                 break
             result.transcript.extend(recorder.turn_since(mark, final=reply))

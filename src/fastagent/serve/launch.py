@@ -116,40 +116,57 @@ async def _serve(
 
         own = fast.run_options()
         options = RunOptions(model=own.model, quiet=own.quiet)
-    if options.human_input is None:
-        import dataclasses
+    import dataclasses
 
-        from fastagent.serve.human_input import elicit_human_input
+    from fastagent.serve.human_input import PendingTurns, elicit_approval, elicit_human_input
 
-        options = dataclasses.replace(options, human_input=elicit_human_input)
+    options = dataclasses.replace(
+        options,
+        human_input=options.human_input or elicit_human_input,
+        approver=options.approver or elicit_approval,
+    )
     async with _started(fast, options, config_path) as (runtime, first):
-        offered = served_agents(first.agents, agents)
+        pending = PendingTurns(answer_timeout=runtime.settings.serve.answer_timeout)
+        try:
+            offered = served_agents(first.agents, agents)
 
-        async def fresh_agents() -> Mapping[str, BaseAgent]:
-            built = await fast.build(runtime)
-            return built.agents
+            async def fresh_agents() -> Mapping[str, BaseAgent]:
+                built = await fast.build(runtime)
+                return built.agents
 
-        store = SessionStore(fresh_agents)
-        names = ", ".join(a.name for a in offered)
-        with _stop_on_signals(stop, enabled=handle_signals):
-            if transport == "stdio":
+            store = SessionStore(fresh_agents)
+            names = ", ".join(a.name for a in offered)
+            with _stop_on_signals(stop, enabled=handle_signals):
+                if transport == "stdio":
+                    server = build_server(
+                        fast.name,
+                        offered,
+                        store,
+                        session_key=stdio_session_key,
+                        version=__version__,
+                        pending=pending,
+                    )
+                    if on_ready is not None:
+                        on_ready(f"serving {names} over stdio")
+                    guard.close()  # the SDK's stdio_server diverts stray stdout from here on
+                    await serve_stdio(server, stop=stop)
+                    return
                 server = build_server(
-                    fast.name, offered, store, session_key=stdio_session_key, version=__version__
+                    fast.name,
+                    offered,
+                    store,
+                    session_key=http_session_key,
+                    version=__version__,
+                    pending=pending,
                 )
+                sock = bind_socket(host, port)
+                bound = sock.getsockname()[1]
+                shown = f"[{host}]" if ":" in host else host
                 if on_ready is not None:
-                    on_ready(f"serving {names} over stdio")
-                guard.close()  # the SDK's stdio_server diverts stray stdout from here on
-                await serve_stdio(server, stop=stop)
-                return
-            server = build_server(
-                fast.name, offered, store, session_key=http_session_key, version=__version__
-            )
-            sock = bind_socket(host, port)
-            bound = sock.getsockname()[1]
-            shown = f"[{host}]" if ":" in host else host
-            if on_ready is not None:
-                on_ready(f"serving {names} on http://{shown}:{bound}{MCP_PATH}")
-            await serve_http(server, store, sock=sock, host=host, stop=stop)
+                    on_ready(f"serving {names} on http://{shown}:{bound}{MCP_PATH}")
+                await serve_http(server, store, sock=sock, host=host, stop=stop)
+        finally:
+            await pending.aclose()  # no served turn outlives the server
 
 
 @contextlib.asynccontextmanager

@@ -28,6 +28,7 @@ from fastagent.logging import get_logger
 
 if TYPE_CHECKING:
     from fastagent.agents.base import BaseAgent
+    from fastagent.serve.human_input import PendingTurns
     from fastagent.serve.sessions import SessionStore
 
 __all__ = [
@@ -125,6 +126,7 @@ def build_server(
     *,
     session_key: SessionKey,
     version: str = "",
+    pending: PendingTurns | None = None,
 ) -> Server[Any]:
     """Build the MCP server: one tool and one history resource per agent.
 
@@ -134,11 +136,13 @@ def build_server(
         store: Hands each request its session's agents.
         session_key: Says which session a request belongs to.
         version: The server's version string.
+        pending: Runs the tool calls' turns (the caller cancels them at shutdown with
+            `PendingTurns.aclose`); a new one by default.
     """
     from fastagent.serve.human_input import PendingTurns
 
     served = {a.name: a for a in agents}
-    pending = PendingTurns()
+    turns = pending if pending is not None else PendingTurns()
 
     async def list_tools(
         ctx: ServerRequestContext[Any, Any], params: types.PaginatedRequestParams | None
@@ -167,7 +171,7 @@ def build_server(
             return await _run_turn(store, key, params.name, message)
 
         with _callers_trace(ctx):
-            return await pending.run_with_input(ctx, params, run)
+            return await turns.run_with_input(ctx, params, run)
 
     async def list_resources(
         ctx: ServerRequestContext[Any, Any], params: types.PaginatedRequestParams | None

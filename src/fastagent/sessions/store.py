@@ -365,6 +365,18 @@ class SessionWriter:
         if not self.info.title:
             self.info.title = _title(batch)
 
+    def append_pin(self, agent: str, message: Message) -> None:
+        """Record that `message` of `agent`'s history was pinned (or unpinned).
+
+        Loading sets the flag on the last earlier message equal to it.
+        """
+        line = json.dumps(
+            {"agent": agent, "pin": message.pinned, "message": _unpinned(message)},
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+        self._write_line(line)
+
     def append_clear(self, agent: str) -> None:
         """Record that `agent`'s conversation was cleared (its earlier turns stay on disk)."""
         self._write_line(json.dumps({"agent": agent, "clear": True}))
@@ -438,6 +450,9 @@ def read_histories(path: Path) -> dict[str, list[Message]]:
             if record.get("clear"):
                 histories[agent] = []
                 continue
+            if "pin" in record:
+                _apply_pin(histories.get(agent, []), record["message"], bool(record["pin"]))
+                continue
             messages = [Message.from_dict(m) for m in record["messages"]]
         except (ValueError, KeyError, TypeError) as exc:
             raise SessionError(
@@ -446,6 +461,19 @@ def read_histories(path: Path) -> dict[str, list[Message]]:
             ) from exc
         histories.setdefault(agent, []).extend(messages)
     return histories
+
+
+def _unpinned(message: Message) -> dict[str, Any]:
+    data = message.to_dict()
+    data.pop("pinned", None)
+    return data
+
+
+def _apply_pin(history: list[Message], wanted: dict[str, Any], pinned: bool) -> None:
+    for message in reversed(history):
+        if _unpinned(message) == wanted:
+            message.pinned = pinned
+            return
 
 
 def _complete_lines(data: bytes) -> Iterator[bytes]:
@@ -484,42 +512,131 @@ def _title(messages: Iterable[Message]) -> str:
     return ""
 
 
+_USE_FLOCK: bool = True
+"""Lock with ``flock`` where `fcntl` exists; False (or no `fcntl`): an ``O_EXCL`` lock file."""
+
+_STALE_EMPTY = 5.0
+"""Seconds after which an exclusive lock file still holding no pid counts as stale."""
+
+
 class _Lock:
-    """An exclusive ``flock`` on a file, not waiting: a held lock is `SessionLockedError`."""
+    """An exclusive lock on a session, not waiting: a held lock is `SessionLockedError`.
+
+    Where `fcntl` exists it is an ``flock`` on the file (it dies with its process). Elsewhere
+    the file is created with ``O_EXCL`` and holds the writer's pid; a lock whose process is
+    gone is stale and taken over.
+    """
 
     def __init__(self, path: Path, session_id: str) -> None:
         self.path = path
         self.session_id = session_id
         self._fd: int | None = None
+        self._exclusive = False
 
     def acquire(self) -> None:
-        import fcntl
-
+        try:
+            import fcntl
+        except ImportError:  # not POSIX
+            fcntl = None  # type: ignore[assignment]
+        if fcntl is None or not _USE_FLOCK:
+            self._acquire_exclusive()
+            return
         try:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         except OSError as exc:
-            raise SessionError(
-                f"cannot open the lock of session {self.session_id} ({self.path}): "
-                f"{exc.strerror or exc}",
-                hint="check the folder's permissions",
-            ) from exc
+            raise self._cannot_open(exc) from exc
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
             os.close(fd)
-            who = f" (pid {holder})" if holder.isdigit() else ""
-            raise SessionLockedError(
-                f"session {self.session_id} is in use by another fastagent process{who}",
-                hint="end that process first, or start a new session (no --resume)",
-            ) from None
+            raise self._locked(holder) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode("ascii"), 0)
         self._fd = fd
 
+    def _acquire_exclusive(self) -> None:
+        for _attempt in range(3):
+            try:
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                holder = self._holder()
+                if holder is None:  # stale: its process is gone
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(self.path)
+                    continue
+                raise self._locked(holder, stale_hint=True) from None
+            except OSError as exc:
+                raise self._cannot_open(exc) from exc
+            os.write(fd, str(os.getpid()).encode("ascii"))
+            self._fd, self._exclusive = fd, True
+            return
+        raise self._locked("")
+
+    def _holder(self) -> str | None:
+        """The pid holding the lock file, or None when the lock is stale."""
+        try:
+            text = self.path.read_text("ascii", "replace").strip()
+            age = time.time() - self.path.stat().st_mtime
+        except FileNotFoundError:
+            return None  # released meanwhile
+        except OSError:
+            return ""
+        if not text.isdigit():
+            return None if age > _STALE_EMPTY else ""  # still being written, or junk
+        return text if _pid_alive(int(text)) else None
+
+    def _locked(self, holder: str, *, stale_hint: bool = False) -> SessionLockedError:
+        who = f" (pid {holder})" if holder.isdigit() else ""
+        hint = "end that process first, or start a new session (no --resume)"
+        if stale_hint and who:
+            hint += f"; if no fastagent process has pid {holder}, delete {self.path}"
+        return SessionLockedError(
+            f"session {self.session_id} is in use by another fastagent process{who}", hint=hint
+        )
+
+    def _cannot_open(self, exc: OSError) -> SessionError:
+        return SessionError(
+            f"cannot open the lock of session {self.session_id} ({self.path}): "
+            f"{exc.strerror or exc}",
+            hint="check the folder's permissions",
+        )
+
     def release(self) -> None:
         fd, self._fd = self._fd, None
-        if fd is not None:
+        if fd is None:
+            return
+        if self._exclusive:
+            os.close(fd)
             with contextlib.suppress(OSError):
-                os.ftruncate(fd, 0)
-            os.close(fd)  # closing the descriptor releases the flock
+                os.unlink(self.path)
+            return
+        with contextlib.suppress(OSError):
+            os.ftruncate(fd, 0)
+        os.close(fd)  # closing the descriptor releases the flock
+
+
+def _pid_alive(pid: int) -> bool:
+    """Whether a process `pid` exists (never signals it)."""
+    if pid <= 0:
+        return False
+    if os.name == "nt":  # os.kill would terminate it there
+        import ctypes
+
+        kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
+        handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+        if not handle:
+            return bool(kernel32.GetLastError() == 5)  # access denied: it exists
+        try:
+            code = ctypes.c_ulong()
+            kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
+            return code.value == 259  # STILL_ACTIVE
+        finally:
+            kernel32.CloseHandle(handle)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

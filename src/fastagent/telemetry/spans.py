@@ -43,6 +43,7 @@ from fastagent.events import (
     MCPRequestStarted,
     ModelRequest,
     ModelResponse,
+    StepReplayed,
     ToolCallFinished,
     ToolCallStarted,
     WorkflowFinished,
@@ -50,6 +51,8 @@ from fastagent.events import (
     WorkflowStepFinished,
     WorkflowStepStarted,
 )
+from fastagent.steps import current_step
+from fastagent.telemetry.finish_reasons import finish_reason
 
 if TYPE_CHECKING:
     from opentelemetry.context import Context
@@ -57,7 +60,16 @@ if TYPE_CHECKING:
 
     from fastagent.messages import Message, ToolResult
 
-__all__ = ["SpanRecorder"]
+__all__ = ["REPLAYED", "STEP", "WORKFLOW_ID", "SpanRecorder"]
+
+WORKFLOW_ID = "fastagent.durable.workflow_id"
+"""Attribute of model and tool spans inside a durable turn: the workflow's id (its key)."""
+
+STEP = "fastagent.durable.step"
+"""Attribute of model and tool spans inside a durable turn: the step's number."""
+
+REPLAYED = "fastagent.durable.replayed"
+"""Attribute (true) of a durable step's span whose result was read back from its record."""
 
 
 @dataclass(slots=True)
@@ -82,6 +94,9 @@ class SpanRecorder:
         self._tracer = tracer
         self._content = record_content
         self._frames: dict[int, _Frame] = {}
+        # The start attributes of a model call by (model, provider): built once, copied by
+        # the SDK into each span.
+        self._chat_attributes: dict[tuple[str, str], dict[str, Any]] = {}
         handlers: dict[type[Event], Callable[[Any], None]] = {
             AgentStarted: self._agent_started,
             AgentFinished: self._agent_finished,
@@ -93,6 +108,7 @@ class SpanRecorder:
             ModelResponse: self._model_response,
             ToolCallStarted: self._tool_started,
             ToolCallFinished: self._tool_finished,
+            StepReplayed: self._step_replayed,
             ErrorOccurred: self._error,
         }
         if mcp_requests:
@@ -212,14 +228,14 @@ class SpanRecorder:
     # -- model calls ---------------------------------------------------------------------
 
     def _model_request(self, event: ModelRequest) -> None:
-        attributes: dict[str, Any] = {
-            "gen_ai.operation.name": "chat",
-            "gen_ai.request.model": event.model,
-            "gen_ai.agent.name": event.agent,
-        }
-        if event.provider:
-            attributes["gen_ai.provider.name"] = event.provider
+        attributes = self._chat_attributes.get((event.model, event.provider))
+        if attributes is None:
+            attributes = {"gen_ai.operation.name": "chat", "gen_ai.request.model": event.model}
+            if event.provider:
+                attributes["gen_ai.provider.name"] = event.provider
+            self._chat_attributes[event.model, event.provider] = attributes
         if self._content:
+            attributes = dict(attributes)
             attributes["gen_ai.input.messages"] = messages_json(event.messages)
             if event.system:
                 attributes["gen_ai.system_instructions"] = json.dumps(
@@ -238,7 +254,10 @@ class SpanRecorder:
         if event.response_model:
             attributes["gen_ai.response.model"] = event.response_model
         if event.stop_reason is not None:
-            attributes["gen_ai.response.finish_reasons"] = (str(event.stop_reason),)
+            attributes["gen_ai.response.finish_reasons"] = (finish_reason(event.stop_reason),)
+        if event.workflow_id:
+            attributes[WORKFLOW_ID] = event.workflow_id
+            attributes[STEP] = event.step
         if self._content and event.message is not None:
             attributes["gen_ai.output.messages"] = messages_json([event.message])
         span.set_attributes(attributes)
@@ -252,10 +271,13 @@ class SpanRecorder:
             "gen_ai.tool.name": event.tool,
             "gen_ai.tool.call.id": event.call_id,
             "gen_ai.tool.type": "extension" if event.server else "function",
-            "gen_ai.agent.name": event.agent,
         }
         if event.server:
             attributes["fastagent.mcp.server"] = event.server
+        step = current_step()  # published inside the tool's durable step, if any
+        if step is not None:
+            attributes[WORKFLOW_ID] = step.workflow_id
+            attributes[STEP] = step.step
         if self._content:
             attributes["gen_ai.tool.call.arguments"] = _json(event.arguments)
         self._start(f"execute_tool {event.tool}", f"tool:{event.call_id}", attributes)
@@ -269,6 +291,28 @@ class SpanRecorder:
         if event.is_error:
             _mark_error(span, "the tool returned an error result", "tool_error")
         span.end()
+
+    def _step_replayed(self, event: StepReplayed) -> None:
+        """A durable step read back from its record: its span says so, and ends."""
+        durable: dict[str, Any] = {
+            WORKFLOW_ID: event.workflow_id,
+            STEP: event.step,
+            REPLAYED: True,
+        }
+        if event.kind == "model":
+            # Published instead of ModelResponse: the chat span of this call is open.
+            span = self._end(f"chat:{event.agent}")
+            if span is not None:
+                span.set_attributes(durable)
+                span.end()
+            return
+        # A replayed tool call never ran, so no span was started: record an instant one.
+        attributes: dict[str, Any] = {
+            "gen_ai.operation.name": "execute_tool",
+            "gen_ai.tool.name": event.name,
+            **durable,
+        }
+        self._tracer.start_span(f"execute_tool {event.name}", attributes=attributes).end()
 
     def _mcp_started(self, event: MCPRequestStarted) -> None:
         attributes: dict[str, Any] = {
@@ -339,7 +383,7 @@ def messages_json(messages: Sequence[Message]) -> str:
         )
         entry: dict[str, Any] = {"role": str(message.role), "parts": parts}
         if message.stop_reason is not None:
-            entry["finish_reason"] = str(message.stop_reason)
+            entry["finish_reason"] = finish_reason(message.stop_reason)
         out.append(entry)
     return _json(out)
 

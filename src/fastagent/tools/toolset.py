@@ -228,7 +228,7 @@ class ToolSet:
 
 
 def _failure_message(name: str, exc: BaseException) -> str:
-    detail = str(exc)
+    detail = exc.message if isinstance(exc, FastAgentError) else str(exc)
     message = f"tool '{name}' failed: {type(exc).__name__}" + (f": {detail}" if detail else "")
     if isinstance(exc, FastAgentError) and exc.hint:
         message += f" (hint: {exc.hint})"

@@ -8,18 +8,16 @@ live display pauses while the question is on screen.
 from __future__ import annotations
 
 import json
-import sys
-import threading
-from typing import IO
 
 from fastagent.tools.approval import ApprovalRequest
+from fastagent.ui._asker import TerminalAsker
 
 __all__ = ["TerminalApprover"]
 
 _ARGUMENT_LIMIT = 2000
 
 
-class TerminalApprover:
+class TerminalApprover(TerminalAsker):
     """Shows the tool and its arguments and reads ``y``, ``n`` or ``a`` (always).
 
     Args:
@@ -29,36 +27,11 @@ class TerminalApprover:
             terminal. When no one can answer, the call is denied with that reason.
     """
 
-    def __init__(
-        self,
-        input: IO[str] | None = None,
-        output: IO[str] | None = None,
-        *,
-        interactive: bool | None = None,
-    ) -> None:
-        self._input = input
-        self._output = output
-        self._interactive = interactive
-        self._lock = threading.Lock()
-
-    @property
-    def interactive(self) -> bool:
-        """Whether a user can answer."""
-        if self._interactive is not None:
-            return self._interactive
-        stream = self._input or sys.stdin
-        try:
-            return stream.isatty()
-        except (AttributeError, ValueError):
-            return False
-
     async def __call__(self, request: ApprovalRequest) -> str:
         """Ask about `request`; returns ``yes``, ``no``, ``always`` or the reason for a no."""
         if not self.interactive:
             return "it needs the user's approval and standard input is not a terminal"
-        import anyio.to_thread
-
-        return await anyio.to_thread.run_sync(self.ask, request)
+        return await self._off_loop(self.ask, request)
 
     def ask(self, request: ApprovalRequest) -> str:
         """The blocking form of `__call__`."""
@@ -69,7 +42,7 @@ class TerminalApprover:
             self._write(f"\n{request.agent} wants to call {request.tool} with:\n{arguments}\n")
             while True:
                 self._write("Allow? [y]es / [n]o / [a]lways for this tool: ")
-                line = (self._input or sys.stdin).readline()
+                line = self._read_line()
                 if not line:
                     return "no"
                 answer = line.strip().lower()
@@ -80,8 +53,3 @@ class TerminalApprover:
                 if answer in ("a", "always"):
                     return "always"
                 self._write("  answer y, n or a\n")
-
-    def _write(self, text: str) -> None:
-        stream = self._output or sys.stderr
-        stream.write(text)
-        stream.flush()

@@ -28,8 +28,6 @@ from fastagent.events import (
     Event,
     ModelResponse,
     ProgressUpdate,
-    PromptClosed,
-    PromptOpened,
     RetryScheduled,
     ServerConnected,
     ServerDisconnected,
@@ -222,9 +220,9 @@ class LiveDisplay:
         """Take the live part off the screen, and keep it off, while the block runs.
 
         Any code asking the user something on this terminal wraps the question in it
-        (prompts elsewhere announce themselves with `PromptOpened` / `PromptClosed`, which
-        do the same). Pauses nest; the live part comes back with the next event after the
-        last one ends.
+        (prompts elsewhere announce themselves with `UserInputRequested` /
+        `UserInputFinished`, which do the same). Pauses nest; the live part comes back with
+        the next event after the last one ends.
         """
         self._pause()
         try:
@@ -243,10 +241,10 @@ class LiveDisplay:
 
     def handle(self, event: Event) -> None:
         """Update the live part and print what `event` shows."""
-        if isinstance(event, PromptOpened | UserInputRequested):
+        if isinstance(event, UserInputRequested):
             self._pause()
             return
-        if isinstance(event, PromptClosed | UserInputFinished):
+        if isinstance(event, UserInputFinished):
             self._resume()
         with self._lock:
             self._handle(event)

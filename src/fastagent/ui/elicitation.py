@@ -10,14 +10,13 @@ from __future__ import annotations
 import contextlib
 import math
 import re
-import sys
-import threading
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 from fastagent.mcp.elicitation import Action, ElicitationAnswer, FieldValue, as_field_value
+from fastagent.ui._asker import TerminalAsker
 
 if TYPE_CHECKING:
     from fastagent.events import EventBus
@@ -39,7 +38,7 @@ class _Stop(Exception):
         self.action = action
 
 
-class TerminalElicitor:
+class TerminalElicitor(TerminalAsker):
     """An `Elicitor` asking on a terminal, one line per field.
 
     An empty answer takes the field's default (shown in brackets), or skips an optional
@@ -52,10 +51,12 @@ class TerminalElicitor:
         output: Where questions are written (default ``sys.stdout``).
         interactive: Overrides whether a user can answer; by default, whether `input` is a
             terminal.
-        events: Where `PromptOpened` / `PromptClosed` announce each question, so a live
-            progress display pauses while it is on screen; by default the events of the
-            `Runtime` the request arrives in.
+        events: Where `UserInputRequested` / `UserInputFinished` announce each question, so
+            a live progress display pauses while it is on screen; by default the events of
+            the `Runtime` the request arrives in.
     """
+
+    writes_to_stdout = True
 
     def __init__(
         self,
@@ -65,11 +66,8 @@ class TerminalElicitor:
         interactive: bool | None = None,
         events: EventBus | None = None,
     ) -> None:
-        self._input = input
-        self._output = output
-        self._interactive = interactive
+        super().__init__(input, output, interactive=interactive)
         self._events = events
-        self._lock = threading.Lock()
 
     def _bus(self) -> EventBus | None:
         """The given event bus, else the current runtime's (None outside a run)."""
@@ -83,36 +81,23 @@ class TerminalElicitor:
     @contextlib.contextmanager
     def _on_screen(self, server_name: str) -> Iterator[None]:
         """Hold the lock and announce the question for its whole time on screen."""
-        from fastagent.events import PromptClosed, PromptOpened
+        from fastagent.events import UserInputFinished, UserInputRequested
 
         bus = self._bus()  # worker threads run in a copy of the caller's context
         with self._lock:
             if bus is not None:
-                bus.publish(PromptOpened(source=server_name))
+                bus.publish(UserInputRequested(kind="elicitation", server=server_name))
             try:
                 yield
             finally:
                 if bus is not None:
-                    bus.publish(PromptClosed(source=server_name))
-
-    @property
-    def interactive(self) -> bool:
-        """Whether a user can answer: the override, else whether the input is a TTY."""
-        if self._interactive is not None:
-            return self._interactive
-        stream = self._input or sys.stdin
-        try:
-            return stream.isatty()
-        except (AttributeError, ValueError):
-            return False
+                    bus.publish(UserInputFinished(kind="elicitation", server=server_name))
 
     async def elicit(
         self, server_name: str, message: str, schema: Mapping[str, Any]
     ) -> ElicitationAnswer:
         """Ask for every field of `schema` (see the class docs)."""
-        import anyio.to_thread
-
-        return await anyio.to_thread.run_sync(self.ask, server_name, message, schema)
+        return await self._off_loop(self.ask, server_name, message, schema)
 
     def ask(self, server_name: str, message: str, schema: Mapping[str, Any]) -> ElicitationAnswer:
         """The blocking form of `elicit`."""
@@ -135,9 +120,7 @@ class TerminalElicitor:
 
     async def elicit_url(self, server_name: str, message: str, url: str) -> ElicitationAnswer:
         """Show the URL and ask whether to open it in a browser (see `UrlElicitor`)."""
-        import anyio.to_thread
-
-        return await anyio.to_thread.run_sync(self.ask_url, server_name, message, url)
+        return await self._off_loop(self.ask_url, server_name, message, url)
 
     def ask_url(self, server_name: str, message: str, url: str) -> ElicitationAnswer:
         """The blocking form of `elicit_url`."""
@@ -159,13 +142,8 @@ class TerminalElicitor:
                     return ElicitationAnswer("decline")
                 self._write("  answer y or n\n")
 
-    def _write(self, text: str) -> None:
-        stream = self._output or sys.stdout
-        stream.write(text)
-        stream.flush()
-
     def _readline(self) -> str:
-        line = (self._input or sys.stdin).readline()
+        line = self._read_line()
         if not line:
             raise _Stop("cancel")
         text = line.strip()

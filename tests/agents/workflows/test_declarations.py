@@ -44,6 +44,7 @@ agents:
     max_concurrency: 1
     branch_timeout: 5
     on_error: collect
+    distributed: true
   writer_two:
     model: passthrough
   loop:
@@ -87,6 +88,7 @@ def test_every_workflow_type_becomes_its_spec() -> None:
         max_concurrency=1,
         branch_timeout=5,
         on_error="collect",
+        distributed=True,
     )
     assert specs["loop"] == EvaluatorOptimizerDeclaration(
         name="loop",

@@ -20,6 +20,7 @@ from fastagent.agents.workflows.evaluator_optimizer import (
     refinement_prompt,
 )
 from fastagent.agents.workflows.parallel import ParallelAgent
+from fastagent.config import Settings
 from fastagent.exceptions import ModelOutputError, ProviderServerError, UserError
 from fastagent.llm import AugmentedLLM, RequestParams
 from fastagent.llm.augmented import MessageInput
@@ -131,6 +132,35 @@ async def test_unreadable_evaluation_raises_model_output_error() -> None:
     loop = EvaluatorOptimizerAgent("e", Scripted("w", "d"), Scripted("c", "looks great!"))
     with pytest.raises(ModelOutputError, match="does not match Evaluation"):
         await loop.send("x")
+
+
+async def test_an_echoing_evaluator_gets_a_hint_that_works_when_followed() -> None:
+    from fastagent.agents import FastAgent
+
+    def app(critic_model: str | None) -> FastAgent:
+        fast = FastAgent("blog", settings=Settings())
+        fast.agent("writer", "You write.")
+        fast.agent("critic", "You rate.", model=critic_model)
+        fast.evaluator_optimizer("polished", generator="writer", evaluator="critic")
+        return fast
+
+    with pytest.raises(ModelOutputError) as caught:
+        async with app(None).run() as running:
+            await running.polished.send("Paris")
+    error = caught.value
+    assert str(error).startswith("evaluator-optimizer 'polished': evaluator 'critic' gave no")
+    assert error.hint is not None and "runs on passthrough, which echoes" in error.hint
+    # Follow the hint: the fixed rating it shows, with its feedback filled in.
+    suggested = error.hint.split("model='", 1)[1].rstrip("'").replace("...", "Clear.")
+    async with app(suggested).run() as running:
+        assert await running.polished.send("Paris") == "Paris"
+
+    # A real model that answers prose gets the hint about the JSON it must answer.
+    loop = EvaluatorOptimizerAgent("e", Scripted("w", "d"), Scripted("c", "looks great!"))
+    with pytest.raises(ModelOutputError) as caught:
+        await loop.send("x")
+    assert caught.value.hint is not None and "rating (EXCELLENT, GOOD" in caught.value.hint
+    assert "passthrough" not in caught.value.hint
 
 
 async def test_generator_failure_propagates_typed() -> None:

@@ -107,6 +107,8 @@ class ParallelDeclaration(WorkflowDeclaration):
         branch_timeout: Seconds each branch may take (None: no limit).
         on_error: ``"fail_fast"`` (cancel the rest, raise) or ``"collect"`` (a failed
             branch's result becomes ``error: ...``).
+        distributed: Inside a durable turn, run each branch as a child workflow on the
+            durable queue ``parallel`` (any worker takes it; never redone after a crash).
     """
 
     kind = "parallel"
@@ -118,6 +120,7 @@ class ParallelDeclaration(WorkflowDeclaration):
     max_concurrency: int | None = None
     branch_timeout: float | None = None
     on_error: Literal["fail_fast", "collect"] = "fail_fast"
+    distributed: bool = False
 
     @property
     def agents(self) -> tuple[str, ...]:
@@ -150,6 +153,7 @@ class ParallelDeclaration(WorkflowDeclaration):
             max_concurrency=self.max_concurrency,
             branch_timeout=self.branch_timeout,
             on_error=self.on_error,
+            distributed=self.distributed,
         )
 
 

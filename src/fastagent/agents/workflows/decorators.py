@@ -88,6 +88,7 @@ class WorkflowDecorators:
         max_concurrency: int | None = None,
         branch_timeout: float | None = None,
         on_error: OnError = "fail_fast",
+        distributed: bool = False,
         default: bool = False,
     ) -> Callable[[F], F]:
         """Declare a parallel fan-out: every agent of `fan_out` gets the message at once.
@@ -106,6 +107,9 @@ class WorkflowDecorators:
             branch_timeout: Seconds each branch may take (None: no limit).
             on_error: ``"fail_fast"`` (cancel the rest, raise) or ``"collect"`` (a failed
                 branch's result becomes ``error: ...``).
+            distributed: Inside a durable turn, run each branch as a child workflow on the
+                durable queue ``parallel``, so branches spread over workers and a finished
+                branch is never run again after a crash (docs/durable.md).
             default: Make it the app's default agent.
 
         Returns:
@@ -127,6 +131,7 @@ class WorkflowDecorators:
                 max_concurrency=max_concurrency,
                 branch_timeout=branch_timeout,
                 on_error=on_error,
+                distributed=distributed,
                 default=default,
                 source=caller_source(),
             )

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Final
 from pydantic import BaseModel, ConfigDict, Field
 
 from fastagent.agents.base import BaseAgent
-from fastagent.exceptions import UserError
+from fastagent.exceptions import ModelOutputError, UserError
 
 if TYPE_CHECKING:
     from fastagent.llm.augmented import MessageInput
@@ -201,7 +201,7 @@ class EvaluatorOptimizerAgent(BaseAgent):
     async def _run(
         self, messages: MessageInput, params: RequestParams | None
     ) -> EvaluatorOptimizerResult:
-        from fastagent.agents.workflows._common import sum_usage
+        from fastagent.agents.workflows._common import published_step, sum_usage
         from fastagent.agents.workflows._workflow_llm import request_text
         from fastagent.llm.params import RequestParams
         from fastagent.llm.structured import parse_structured
@@ -211,25 +211,59 @@ class EvaluatorOptimizerAgent(BaseAgent):
         drafts: list[Message] = []
         verdicts: list[Message] = []
         asked = RequestParams(response_format=Evaluation)
+        kind, generator, evaluator = "evaluator_optimizer", self.generator, self.evaluator
         try:
-            drafts.append(await self.generator.generate(messages, params))
+            with published_step(self, kind, "generate", index=1, agent=generator.name):
+                drafts.append(await generator.generate(messages, params))
             while True:
                 prompt = evaluation_prompt(request, drafts[-1].text, len(drafts))
-                verdicts.append(await self.evaluator.generate(prompt, asked))
-                evaluation = parse_structured(verdicts[-1].text, Evaluation)
+                index = len(drafts)
+                critic = evaluator.name
+                with published_step(self, kind, "evaluate", index=index, agent=critic) as note:
+                    verdicts.append(await evaluator.generate(prompt, asked))
+                    try:
+                        evaluation = parse_structured(verdicts[-1].text, Evaluation)
+                    except ModelOutputError as exc:
+                        raise self._no_rating(exc) from None
+                    note.detail = str(evaluation.rating)
                 rounds.append(Round(drafts[-1], evaluation))
                 if evaluation.rating.rank >= self.min_rating.rank:
                     break
                 if len(rounds) > self.max_refinements:
                     break
                 feedback = refinement_prompt(request, drafts[-1].text, evaluation)
-                drafts.append(await self.generator.generate(feedback, params))
+                with published_step(self, kind, "generate", index=index + 1, agent=generator.name):
+                    drafts.append(await generator.generate(feedback, params))
         finally:
             spent = sum_usage([*drafts, *verdicts])
             self._spent = spent if self._spent is None else self._spent + spent
         best = max(reversed(rounds), key=lambda r: r.evaluation.rating.rank)
         reply = best.response.model_copy(update={"usage": spent})
         return EvaluatorOptimizerResult(reply, tuple(rounds))
+
+    def _no_rating(self, exc: ModelOutputError) -> ModelOutputError:
+        """The error for an evaluator reply that is not an `Evaluation`, with a true hint."""
+        evaluator = self.evaluator
+        model = evaluator.model
+        if model.partition("?")[0] == "passthrough" and "fixed_response" not in model:
+            hint = (
+                f"evaluator '{evaluator.name}' runs on passthrough, which echoes its prompt "
+                "instead of rating: give it a real model (model=..., or --model), or for "
+                "offline runs a fixed rating: model='passthrough?fixed_response="
+                '{"rating": "GOOD", "feedback": "...", "needs_improvement": false}\''
+            )
+        else:
+            hint = (
+                f"evaluator '{evaluator.name}' (model {model}) must answer JSON with rating "
+                "(EXCELLENT, GOOD, FAIR or POOR), feedback and needs_improvement; use a model "
+                "that supports JSON output"
+            )
+        return ModelOutputError(
+            f"evaluator-optimizer '{self.name}': evaluator '{evaluator.name}' gave no rating: "
+            f"{exc.message}",
+            raw=exc.raw,
+            hint=hint,
+        )
 
     @property
     def usage(self) -> Usage:

@@ -1,7 +1,11 @@
 """The parallel workflow: the same message to several agents at once, results kept by name.
 
 Every branch (``fan_out`` member) gets the message concurrently, at most ``max_concurrency``
-at a time, each within ``branch_timeout`` seconds. Failures follow ``on_error``:
+at a time, each within ``branch_timeout`` seconds. With ``distributed=True``, inside a durable
+turn (a key was sent), each branch is instead a child workflow on the durable queue
+``parallel``, run by any worker of the database, and a finished branch is never run again
+after a crash (docs/durable.md); there ``max_concurrency`` and ``branch_timeout`` give way to
+the queue's limits. Failures follow ``on_error``:
 
 - ``"fail_fast"`` (default): the first failure cancels the other branches and is raised as is
   (a timeout as `WorkflowTimeoutError`).
@@ -37,7 +41,7 @@ from typing import TYPE_CHECKING, Final, Literal
 
 from fastagent.agents.base import BaseAgent
 from fastagent.agents.workflows._common import first_leaf
-from fastagent.exceptions import UserError, WorkflowTimeoutError
+from fastagent.exceptions import FastAgentError, UserError, WorkflowTimeoutError
 
 if TYPE_CHECKING:
     from fastagent.llm.augmented import MessageInput
@@ -81,7 +85,9 @@ class BranchResult:
         """The reply's text, or ``error: <ErrorType>: <message>``."""
         if self.reply is not None:
             return self.reply.text
-        return f"error: {type(self.error).__name__}: {self.error}"
+        error = self.error
+        detail = error.message if isinstance(error, FastAgentError) else str(error)
+        return f"error: {type(error).__name__}: {detail}"
 
 
 @dataclass(frozen=True)
@@ -123,6 +129,8 @@ class ParallelAgent(BaseAgent):
         max_concurrency: The most branches running at once (None: all).
         branch_timeout: Seconds each branch may take (None: no limit).
         on_error: ``"fail_fast"`` or ``"collect"`` (see the module docs).
+        distributed: Inside a durable turn, run the branches as child workflows on the
+            durable queue ``parallel`` (see the module docs).
 
     Raises:
         UserError: No branches, repeated branch names, or an invalid setting.
@@ -138,6 +146,7 @@ class ParallelAgent(BaseAgent):
         max_concurrency: int | None = None,
         branch_timeout: float | None = None,
         on_error: OnError = "fail_fast",
+        distributed: bool = False,
     ) -> None:
         problems = settings_problems(
             name,
@@ -157,6 +166,7 @@ class ParallelAgent(BaseAgent):
         self.max_concurrency = max_concurrency
         self.branch_timeout = branch_timeout
         self.on_error: OnError = on_error
+        self.distributed = distributed
         self._spent: Usage | None = None
 
     @property
@@ -227,6 +237,12 @@ class ParallelAgent(BaseAgent):
     async def _run_branches(
         self, messages: MessageInput, params: RequestParams | None
     ) -> list[BranchResult]:
+        if self.distributed:
+            from fastagent.agents.durable_turns import distributed_branches
+
+            replies = await distributed_branches(self.name, self.fan_out, messages)
+            if replies is not None:
+                return self._distributed_results(replies)
         limit = self.max_concurrency or len(self.fan_out)
         gate = asyncio.Semaphore(limit)
 
@@ -252,6 +268,24 @@ class ParallelAgent(BaseAgent):
         except BaseExceptionGroup as errors:
             raise first_leaf(errors) from None
         return [task.result() for task in tasks]
+
+    def _distributed_results(self, replies: Sequence[Message | str]) -> list[BranchResult]:
+        from fastagent.exceptions import RuntimeFailure
+        from fastagent.messages import Message
+
+        results: list[BranchResult] = []
+        for agent, reply in zip(self.fan_out, replies, strict=True):
+            if isinstance(reply, Message):
+                results.append(BranchResult(agent.name, reply=reply))
+                continue
+            error = RuntimeFailure(
+                f"parallel '{self.name}': branch '{agent.name}' failed: {reply}",
+                hint="see its workflow with: fastagent durable list",
+            )
+            if self.on_error != "collect":
+                raise error
+            results.append(BranchResult(agent.name, error=error))
+        return results
 
     async def _ask(
         self, agent: BaseAgent, messages: MessageInput, params: RequestParams | None

@@ -16,6 +16,7 @@ examples:
   fastagent batch agent.py tickets.csv -o out.jsonl --template "Summarize: {text}" --id-field ticket
   fastagent batch agent.py rows.jsonl -o out.jsonl --concurrency 16 --rate 60/min
   fastagent batch agent.py tickets.jsonl -o out.jsonl --schema schemas:Ticket
+  fastagent batch agent.py rows.jsonl -o out.jsonl --no-work   # workers elsewhere run the rows
 
 Re-running the same command resumes: finished rows are not sent again (docs/batch.md).
 """
@@ -45,9 +46,24 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         "--id-field", default="id", metavar="FIELD", help="the row's id (default: id; else row #)"
     )
     parser.add_argument(
-        "--concurrency", type=int, default=8, metavar="N", help="rows in flight (default 8)"
+        "--concurrency",
+        type=int,
+        default=8,
+        metavar="N",
+        help="rows in flight in this process (default 8)",
     )
-    parser.add_argument("--rate", metavar="N/PERIOD", help="at most N row starts per period")
+    parser.add_argument(
+        "--rate",
+        metavar="N/PERIOD",
+        help="at most N row starts per period, over all workers (--no-durable: this process)",
+    )
+    parser.add_argument("--queue", metavar="NAME", help="the durable queue (default: batch)")
+    parser.add_argument(
+        "--no-work",
+        dest="work",
+        action="store_false",
+        help="only enqueue and collect: `fastagent worker` processes run the rows",
+    )
     parser.add_argument(
         "--schema",
         metavar="MODULE:Model",
@@ -83,6 +99,8 @@ def run(args: argparse.Namespace) -> int:
         retry_failed=args.retry_failed,
         schema=args.schema,
         durable=args.durable,
+        queue=args.queue,
+        work=args.work,
         config=args.config,
         quiet=args.quiet,
     )

@@ -1,8 +1,11 @@
 """``fastagent run SCRIPT [ARGS...]``: run a Python script as ``python SCRIPT ARGS...`` would.
 
 The script runs in this process as ``__main__`` with ``sys.argv`` set to ``[SCRIPT, *ARGS]``
-and its folder first on ``sys.path``, so a FastAgent app in it reads ``--model``,
-``--agent``, ``--message`` and ``--quiet`` from ARGS as usual.
+and its folder first on ``sys.path``, so a FastAgent app in it reads its flags (``--model``,
+``-a``, ``-m``, ``-q``, ``-v``) from ARGS as usual: every argument after SCRIPT is the
+script's. An exception the script does not catch is shown as ``python SCRIPT`` would show
+it: by the script's `sys.excepthook` when it set one (a FastAgent app does: ``error:`` and
+``hint:`` lines, the traceback with the script's ``-v``), else as any fastagent error.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ __all__ = ["register", "run"]
 _EPILOG = """\
 examples:
   fastagent run agent.py                          chat with the script's default agent
-  fastagent run agent.py --message hi --quiet     one message, reply on stdout
+  fastagent run agent.py -m hi -q                 one message, reply on stdout
   fastagent run agent.py --model sonnet --agent writer
 """
 
@@ -47,6 +50,7 @@ def run(args: argparse.Namespace) -> int:
     import sys
     from pathlib import Path
 
+    from fastagent.cli.errors import EXIT_ERROR
     from fastagent.exceptions import UserError
 
     script = Path(args.script)
@@ -55,16 +59,22 @@ def run(args: argparse.Namespace) -> int:
             f"the script {script} does not exist",
             hint="give the path of a Python file, e.g. fastagent run agent.py",
         )
-    saved_argv, saved_path = sys.argv, list(sys.path)
+    saved_argv, saved_path, saved_hook = sys.argv, list(sys.path), sys.excepthook
     sys.argv = [str(script), *args.script_args]
     sys.path.insert(0, str(script.resolve().parent))
     try:
         runpy.run_path(str(script), run_name="__main__")
     except SystemExit as exit_:
         return _exit_status(exit_.code)
+    except Exception as exc:
+        if args.verbose or sys.excepthook is saved_hook:
+            raise  # shown by `fastagent.cli.main` (with fastagent's own -v)
+        sys.excepthook(type(exc), exc, exc.__traceback__)  # as Python would at exit
+        return EXIT_ERROR
     finally:
         sys.argv = saved_argv
         sys.path[:] = saved_path
+        sys.excepthook = saved_hook
     return 0
 
 

@@ -1,8 +1,9 @@
 """``fastagent worker SCRIPT``: a process that runs the app's durable work until stopped.
 
 It builds the script's agents with durability on, resumes the pending work of its own
-executor id (``durable.executor_id``), runs resumed and recovered workflows, and waits for
-more until Ctrl-C or SIGTERM.
+executor id (``durable.executor_id``), runs the work of the database's queues (batch rows,
+queued turns; ``--concurrency N`` at once per queue in this process) and resumed or
+recovered workflows, until Ctrl-C or SIGTERM.
 """
 
 from __future__ import annotations
@@ -19,11 +20,20 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         "worker",
         help="run the durable work of a script's agents until stopped",
         description=(
-            "Build SCRIPT's agents with durability on, resume this executor's pending work "
-            "and run resumed or recovered workflows until Ctrl-C or SIGTERM."
+            "Build SCRIPT's agents with durability on, resume this executor's pending work, "
+            "and run the work of the database's queues (batch rows, queued turns) and resumed "
+            "or recovered workflows until Ctrl-C or SIGTERM. Start one per machine (or more): "
+            "they share the queues."
         ),
     )
     parser.add_argument("script", metavar="SCRIPT", help="the FastAgent script (agent.py)")
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        metavar="N",
+        help="at most N workflows of each queue at once in this process "
+        "(default: the queue's worker_concurrency)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -52,8 +62,17 @@ async def _work(args: argparse.Namespace) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    if args.concurrency is not None and args.concurrency < 1:
+        from fastagent.exceptions import UserError
+
+        raise UserError("worker: --concurrency must be at least 1", hint="e.g. --concurrency 4")
     async with Runtime.open(RunOptions(quiet=True), settings=settings) as runtime:
+        engine = runtime.durable
+        assert engine is not None  # durability was just turned on
+        if args.concurrency is not None:
+            engine.set_worker_concurrency(args.concurrency)
         await fast.build(runtime)
+        await engine.register_queues()
         executor = durable.executor_id or "local"
         sys.stderr.write(f"worker: executor {executor}, version {durable.application_version}\n")
         sys.stderr.flush()
