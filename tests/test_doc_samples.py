@@ -68,6 +68,10 @@ EXEMPT: dict[tuple[str, str], str] = {
         "`payments` stands for the reader's payment system; "
         "tests/durable/test_durable_turns.py checks idempotency_key() in and out of a turn"
     ),
+    ("docs/durable.md", "async with fast.run() as app:   # this process runs queued work too"): (
+        "a fragment of the queued-turn setup above it (workers, a `tickets` queue); "
+        "tests/durable/test_durable_turns.py sends with queue= and checks the recorded queue"
+    ),
     ("docs/providers/local-models.md", "import asyncio"): (
         "needs a local model server (examples/serve_gguf.py and a 1.1 GB model); "
         "tests/e2e/test_realmodel.py runs this agent against it"

@@ -5,13 +5,17 @@ config's ``durable:`` says otherwise) whose id is derived from the data file's c
 agent, the template or field, the model and the application version, plus the row's id. So
 re-running the same command re-attaches: rows already done are read back (no model call),
 rows in flight when a previous run died resume from their last recorded step, the others
-start. Rows never share an agent's memory: each turn starts from the agent's prompt only.
+start. The rows go on a durable queue (``batch``, or ``--queue``) that this process and
+every ``fastagent worker`` of the database run; the batch collects their outcomes by
+querying the database. Rows never share an agent's memory: each turn starts from the
+agent's prompt only.
 
 The output has one JSON line per row, in input order: ``id``, ``text``, ``value`` (with
 ``--schema``, see `batch_schema`), ``usage`` and ``cost`` (None when the model has no known
 price), or ``error``. While the batch runs, finished rows are appended to ``OUT.partial``;
-OUT is written (atomically) at the end. ``--no-durable`` runs the same turns without the
-durable engine (no database, no resume): for benchmarks and throwaway runs.
+OUT is written (atomically) at the end. ``--no-durable`` runs the same turns in this
+process without the durable engine (no database, no queue, no resume): for benchmarks and
+throwaway runs.
 """
 
 from __future__ import annotations
