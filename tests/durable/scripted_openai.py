@@ -4,8 +4,9 @@ Each ``POST /v1/chat/completions``: when the last message contains ``fail_on``, 
 error; when the conversation's last message is a tool result, the reply is the text
 ``"answer: <that result>"``; otherwise, when a ``tool`` is set (and, with
 ``only_when_offered``, the request offers it), the reply calls it with ``arguments`` (no
-text); otherwise the reply echoes the last user text. It runs in a thread of the test
-process, so the worker processes it answers can be killed freely.
+text); otherwise the reply is ``reply`` when set, else it echoes the last user text. It
+runs in a thread of the test process, so the worker processes it answers can be killed
+freely.
 
 With ``delay`` every answer takes that long (a slow provider). It records when each request
 arrived (`arrivals`, monotonic seconds) and the most requests it held at once, overall
@@ -32,10 +33,12 @@ class ScriptedOpenAI:
         arguments: dict[str, Any] | None = None,
         *,
         fail_on: str | None = None,
+        reply: str | None = None,
         delay: float = 0.0,
         only_when_offered: bool = False,
     ) -> None:
         self.tool = tool
+        self.reply = reply
         self.only_when_offered = only_when_offered
         self.delay = delay
         self.arrivals: list[float] = []
@@ -128,7 +131,8 @@ class ScriptedOpenAI:
             message = {"role": "assistant", "content": None, "tool_calls": [call]}
             finish = "tool_calls"
         else:
-            message = {"role": "assistant", "content": f"echo: {_text(last.get('content'))}"}
+            text = self.reply if self.reply is not None else f"echo: {_text(last.get('content'))}"
+            message = {"role": "assistant", "content": text}
             finish = "stop"
         return 200, {
             "id": f"chatcmpl-{number}",

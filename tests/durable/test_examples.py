@@ -72,6 +72,42 @@ def test_batch_example_writes_one_line_per_ticket(folder: Path) -> None:
         assert server.requests == 6
 
 
+def test_triage_example_writes_a_structured_value_per_ticket(folder: Path) -> None:
+    answer = {"priority": 2, "summary": "a parcel question"}
+    with ScriptedOpenAI(reply=json.dumps(answer)) as server:
+        command = [sys.executable, "-m", "fastagent", "batch", "triage_agent.py"]
+        command += ["tickets.jsonl", "-o", "triage.jsonl", "--schema", "triage_schema:Triage"]
+        run = subprocess.run(
+            command,
+            cwd=folder,
+            env=_env(server),
+            capture_output=True,
+            text=True,
+            timeout=_BOUND,
+        )
+        assert run.returncode == 0, run.stderr[-3000:]
+        lines = [json.loads(x) for x in folder.joinpath("triage.jsonl").read_text().splitlines()]
+        assert [(line["id"], line["value"]) for line in lines] == [
+            ("T-1", answer),
+            ("T-2", answer),
+            ("T-3", answer),
+        ]
+        # The schema reached the model: in the system prompt (no native schema support).
+        assert '"title":"Triage"' in server.bodies[0]["messages"][0]["content"]
+        assert server.requests == 3
+
+        single = subprocess.run(
+            [sys.executable, "triage_agent.py", "The parcel never arrived."],
+            cwd=folder,
+            env=_env(server),
+            capture_output=True,
+            text=True,
+            timeout=_BOUND,
+        )
+        assert single.returncode == 0, single.stderr[-3000:]
+        assert single.stdout.strip() == "priority=2 summary='a parcel question'"
+
+
 def test_batch_example_with_a_worker_running_the_rows(folder: Path) -> None:
     """docs/batch.md: `fastagent worker` runs the rows that `batch --no-work` enqueues."""
     import signal

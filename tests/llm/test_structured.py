@@ -32,6 +32,14 @@ def test_validation_problems_are_named():
     assert info.value.hint
 
 
+def test_json_inside_prose_that_does_not_match_names_what_it_lacks():
+    text = 'Sure: {"name": "Oslo"} there.'
+    with pytest.raises(ModelOutputError) as info:
+        parse_structured(text, City)
+    assert info.value.message == "the model's reply does not match City: population: Field required"
+    assert info.value.raw == text
+
+
 def test_invalid_json_raises_model_output_error():
     with pytest.raises(ModelOutputError, match="Invalid JSON") as info:
         parse_structured("not json at all", City)

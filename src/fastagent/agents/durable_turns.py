@@ -19,6 +19,7 @@ from fastagent.exceptions import UserError
 if TYPE_CHECKING:
     from fastagent.durable.engine import DurableEngine
     from fastagent.llm.augmented import MessageInput
+    from fastagent.llm.params import RequestParams
     from fastagent.messages import Message
 
 
@@ -27,7 +28,9 @@ class BaseAgent(Protocol):
 
     name: str
 
-    async def generate(self, messages: MessageInput) -> Message:
+    async def generate(
+        self, messages: MessageInput, params: RequestParams | None = None
+    ) -> Message:
         """Run one turn."""
         ...
 
@@ -64,7 +67,11 @@ class AgentTurns:
         self.engine = engine
 
     async def __call__(self, payload: dict[str, Any]) -> dict[str, Any]:
-        """Run one turn from its recorded input; returns the turn's messages as dicts."""
+        """Run one turn from its recorded input; returns the turn's messages as dicts.
+
+        A ``response_format`` in the input (a JSON Schema) asks the turn for structured
+        output (`fastagent.llm.structured`); the caller parses the final text.
+        """
         token = _ENGINE.set(self.engine)
         try:
             return await self._run(payload)
@@ -74,6 +81,7 @@ class AgentTurns:
     async def _run(self, payload: dict[str, Any]) -> dict[str, Any]:
         from fastagent.llm.augmented import AugmentedLLM
         from fastagent.llm.memory import SimpleMemory
+        from fastagent.llm.params import RequestParams
         from fastagent.messages import dump_messages, load_messages
 
         name = payload["agent"]
@@ -85,10 +93,12 @@ class AgentTurns:
             )
         context = load_messages(payload["context"])
         new = load_messages(payload["new"])
+        schema = payload.get("response_format")
+        asked = RequestParams(response_format=schema) if schema is not None else None
         llm = getattr(agent, "llm", None)
         if not isinstance(llm, AugmentedLLM):
             # A workflow agent (chain, router, ...): its agents' calls are steps in order.
-            final = await agent.generate(new)
+            final = await agent.generate(new, asked)
             return {"final": final.to_dict(), "turn": []}
         with_history = llm.params.use_history
         memory = SimpleMemory(context) if with_history else SimpleMemory(prompt=context)
@@ -101,7 +111,7 @@ class AgentTurns:
             params=llm.params,
             events=llm.events,
         )
-        final = await turn_llm.generate(new)
+        final = await turn_llm.generate(new, asked)
         llm.add_usage(turn_llm.usage)
         turn = memory.messages()[len(context) :] if with_history else []
         return {"final": final.to_dict(), "turn": dump_messages(turn)}
@@ -187,14 +197,20 @@ def _turns(engine: DurableEngine) -> AgentTurns:
     return turns
 
 
-def turn_payload(agent: BaseAgent, text: str) -> dict[str, Any]:
+def turn_payload(
+    agent: BaseAgent, text: str, response_format: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """The workflow input of a turn of `agent` on `text` starting from its prompt only.
 
     What ``fastagent batch`` sends for each row: rows never share an agent's memory.
+    `response_format` (a JSON Schema) asks for structured output (``--schema``).
     """
     from fastagent.llm.augmented import as_messages
 
-    return _payload(agent.name, _prompt(agent), as_messages(text))
+    payload = _payload(agent.name, _prompt(agent), as_messages(text))
+    if response_format is not None:
+        payload["response_format"] = response_format
+    return payload
 
 
 async def distributed_branches(

@@ -5,11 +5,17 @@ config's ``durable:`` says otherwise) whose id is derived from the data file's c
 agent, the template or field, the model and the application version, plus the row's id. So
 re-running the same command re-attaches: rows already done are read back (no model call),
 rows in flight when a previous run died resume from their last recorded step, the others
-start. Rows never share an agent's memory: each turn starts from the agent's prompt only.
+start. The rows go on a durable queue (``batch``, or ``--queue``) that this process and
+every ``fastagent worker`` of the database run; the batch collects their outcomes by
+querying the database. Rows never share an agent's memory: each turn starts from the
+agent's prompt only.
 
-The output has one JSON line per row, in input order: ``id``, ``text``, ``usage`` and
-``cost`` (None when the model has no known price), or ``error``. While the batch runs,
-finished rows are appended to ``OUT.partial``; OUT is written (atomically) at the end.
+The output has one JSON line per row, in input order: ``id``, ``text``, ``value`` (with
+``--schema``, see `batch_schema`), ``usage`` and ``cost`` (None when the model has no known
+price), or ``error``. While the batch runs, finished rows are appended to ``OUT.partial``;
+OUT is written (atomically) at the end. ``--no-durable`` runs the same turns in this
+process without the durable engine (no database, no queue, no resume): for benchmarks and
+throwaway runs.
 """
 
 from __future__ import annotations
@@ -17,9 +23,11 @@ from __future__ import annotations
 import asyncio
 import csv
 import hashlib
+import io
 import json
 import os
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -27,7 +35,11 @@ from typing import TYPE_CHECKING, Any, TextIO
 from fastagent.exceptions import UserError
 
 if TYPE_CHECKING:
+    from fastagent.agents.durable_turns import AgentTurns, BaseAgent
+    from fastagent.cli.batch_progress import BatchProgress
+    from fastagent.cli.batch_schema import RowSchema
     from fastagent.durable.engine import DurableEngine
+    from fastagent.providers.model_catalogue import ModelInfo
     from fastagent.runtime import Runtime
 
 __all__ = ["BatchOptions", "Row", "read_rows", "run_batch", "workflow_prefix"]
@@ -51,10 +63,12 @@ class BatchOptions:
     concurrency: int = 8
     rate: str | None = None
     retry_failed: bool = False
-    queue: str = "batch"
-    work: bool = True
     config: str | None = None
     quiet: bool = False
+    schema: str | None = None
+    durable: bool = True
+    queue: str | None = None
+    work: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,100 +109,63 @@ def read_rows(options: BatchOptions) -> list[Row]:
 def workflow_prefix(options: BatchOptions, model: str, version: str) -> str:
     """The part of every row's workflow id that names this batch (``batch-<16 hex>``)."""
     digest = hashlib.sha256(Path(options.data).read_bytes())
-    recipe = json.dumps(
-        [options.agent, options.field, options.template, options.id_field, model, version]
-    )
-    digest.update(recipe.encode())
+    parts = [options.agent, options.field, options.template, options.id_field, model, version]
+    if options.schema is not None:  # only then: batches without one keep their ids
+        parts.append(options.schema)
+    digest.update(json.dumps(parts).encode())
     return f"batch-{digest.hexdigest()[:16]}"
 
 
 async def run_batch(options: BatchOptions, *, err: TextIO | None = None) -> int:
     """Run the batch; returns 0 when every row succeeded, 1 when some failed."""
-    from fastagent.agents.durable_turns import AGENT_HANDLER, turn_payload
+    from fastagent.agents.durable_turns import AgentTurns
+    from fastagent.cli.batch_progress import BatchProgress
+    from fastagent.cli.batch_schema import load_schema
     from fastagent.config import load_config
-    from fastagent.config.durable_settings import DurableSettings, parse_rate
+    from fastagent.config.durable_settings import BATCH_QUEUE, DurableSettings
     from fastagent.runtime import RunOptions, Runtime
     from fastagent.scenarios.imports import load_app
 
     stream = err if err is not None else sys.stderr
-    if options.concurrency < 1:
-        raise UserError("batch: --concurrency must be at least 1", hint="e.g. --concurrency 8")
-    try:
-        if options.rate:
-            parse_rate(options.rate)
-    except ValueError as exc:
-        raise UserError(f"batch: --rate {exc}", hint="e.g. --rate 60/min") from None
+    rate = _check(options)
     rows = read_rows(options)
+    script_dir = Path(options.script.partition(":")[0]).resolve().parent
+    schema = load_schema(options.schema, script_dir=script_dir) if options.schema else None
     fast = load_app(options.script, base_dir=Path.cwd(), where="batch")
     loaded = load_config(options.config)
     durable = loaded.settings.durable or DurableSettings()
     settings = loaded.settings.model_copy(
-        update={"durable": durable.model_copy(update={"enabled": True})}
+        update={"durable": durable.model_copy(update={"enabled": options.durable})}
     )
     run_options = RunOptions(agent=options.agent, quiet=True)
     async with Runtime.open(run_options, settings=settings) as runtime:
-        engine = runtime.durable
-        assert engine is not None  # durability was just turned on
-        engine.listen = options.work
-        engine.set_worker_concurrency(options.concurrency, options.queue)
+        engine = runtime.durable if options.durable else None
+        if engine is not None:
+            engine.listen = options.work
+            engine.set_worker_concurrency(options.concurrency, options.queue or BATCH_QUEUE)
         app = await fast.build(runtime)
         agent = app.default if options.agent is None else app[options.agent]
         model = str(getattr(agent, "model", ""))
-        prefix = workflow_prefix(options, model, durable.application_version)
-        ids = {row.id: await _workflow_id(engine, f"{prefix}-{row.id}", options) for row in rows}
-        known = await engine.statuses(list(ids.values()))
-        done = [row for row in rows if known.get(ids[row.id]) == "SUCCESS"]
-        if done and not options.quiet:
-            stream.write(f"batch: {len(done)} of {len(rows)} rows already done\n")
-        elsewhere = await engine.pending_elsewhere(
-            [key for key, status in known.items() if status == "PENDING"]
-        )
-        for executor, count in sorted(elsewhere.items()):
-            stream.write(
-                f"batch: {count} row(s) in flight on executor {executor}; if that process is "
-                f"gone, run: fastagent durable recover --executor {executor}\n"
-            )
-        progress = _Progress(len(rows), stream, quiet=options.quiet)
+        turn = _Turn(agent, schema, _price(runtime, model))
+        progress = BatchProgress(len(rows), stream, quiet=options.quiet)
         partial = Path(f"{options.output}.partial")
         partial.parent.mkdir(parents=True, exist_ok=True)
-        results: dict[str, dict[str, Any]] = {}
-        queue = options.queue
-        await engine.ensure_queue(queue, update=True, rate=options.rate)
-        provider = _provider(runtime, model)
-        gate = asyncio.Semaphore(_ENQUEUE_AT_ONCE)
-
-        async def put(row: Row) -> None:
-            async with gate:
-                payload = turn_payload(agent, row.text)
-                await engine.enqueue(
-                    ids[row.id], AGENT_HANDLER, payload, queue=queue, provider=provider
-                )
-
-        await asyncio.gather(*(put(row) for row in rows if ids[row.id] not in known))
-        for _ in rows:
-            progress.started()
-        with partial.open("w", encoding="utf-8") as sink:
-            waiting = {ids[row.id]: row for row in rows}
-            pause = _MIN_POLL
-            while waiting:
-                finished = await engine.poll(list(waiting))
-                for key, outcome in finished.items():
-                    row = waiting.pop(key)
-                    if outcome.result is not None:
-                        line = _success(row, outcome.result, runtime, model)
-                    else:
-                        error = outcome.error
-                        line = {"id": row.id, "error": f"{type(error).__name__}: {error}"}
-                    results[row.id] = line
-                    sink.write(json.dumps(line, ensure_ascii=False) + "\n")
-                    progress.finished(line)
-                sink.flush()
-                if waiting:
-                    pause = _MIN_POLL if finished else min(pause * 1.5, _MAX_POLL)
-                    await asyncio.sleep(pause)
+        with partial.open("w", encoding="utf-8") as file:
+            sink = _Sink(file, progress)
+            try:
+                if engine is None:
+                    turns = AgentTurns()  # the turn handler a worker runs, in this task
+                    turns.agents.update(app.agents)
+                    await _run_here(turns, turn, rows, options.concurrency, rate, sink)
+                else:
+                    prefix = workflow_prefix(options, model, durable.application_version)
+                    queue = _Queue(engine, options.queue or BATCH_QUEUE, options.rate)
+                    await _run_queued(queue, turn, rows, prefix, options, sink, runtime)
+            finally:
+                progress.close()
+        results = sink.results
         _write_atomically(Path(options.output), [results[row.id] for row in rows])
         partial.unlink(missing_ok=True)
-        progress.close()
     failed = [row.id for row in rows if "error" in results[row.id]]
     if failed:
         stream.write(
@@ -200,15 +177,206 @@ async def run_batch(options: BatchOptions, *, err: TextIO | None = None) -> int:
     return 0
 
 
-async def _workflow_id(engine: DurableEngine, base: str, options: BatchOptions) -> str:
-    """The row's workflow: `base`, or with --retry-failed its first attempt not failed."""
-    if not options.retry_failed:
-        return base
+def _check(options: BatchOptions) -> tuple[int, float] | None:
+    """Refuse a bad command line before anything runs; returns the parsed ``--rate``."""
+    from fastagent.config.durable_settings import parse_rate
+
+    if options.concurrency < 1:
+        raise UserError("batch: --concurrency must be at least 1", hint="e.g. --concurrency 8")
+    try:
+        rate = parse_rate(options.rate) if options.rate else None
+    except ValueError as exc:
+        raise UserError(f"batch: --rate {exc}", hint="e.g. --rate 60/min") from None
+    if options.durable:
+        return rate
+    needs = {
+        "--retry-failed": (
+            options.retry_failed,
+            "drop --no-durable (a run without it re-runs every row anyway)",
+        ),
+        "--no-work": (not options.work, "workers only see rows on a durable queue"),
+        "--queue": (options.queue is not None, "rows run in this process: drop --queue"),
+    }
+    for flag, (given, hint) in needs.items():
+        if given:
+            raise UserError(
+                f"batch: {flag} needs durability, which --no-durable turns off", hint=hint
+            )
+    return rate
+
+
+@dataclass(frozen=True, slots=True)
+class _Turn:
+    """What every row's turn shares: the agent, the ``--schema`` and the model's price."""
+
+    agent: BaseAgent
+    schema: RowSchema | None
+    price: ModelInfo | None
+
+    def payload(self, row: Row) -> dict[str, Any]:
+        """The row's workflow input (with ``--schema`` it carries the JSON Schema).
+
+        The schema travels in the input, so whichever worker runs the row asks for it.
+        """
+        from fastagent.agents.durable_turns import turn_payload
+
+        response_format = self.schema.json_schema if self.schema is not None else None
+        return turn_payload(self.agent, row.text, response_format)
+
+    def line(self, row: Row, result: dict[str, Any]) -> dict[str, Any]:
+        """The output line of a row whose turn returned `result`."""
+        return _success(row, result, self.price, self.schema)
+
+
+@dataclass(frozen=True, slots=True)
+class _Queue:
+    """The durable queue the rows go on, and the ``--rate`` stored on it."""
+
+    engine: DurableEngine
+    name: str
+    rate: str | None
+
+
+class _Sink:
+    """Where finished rows go: the results by row id, ``OUT.partial``, the progress display."""
+
+    def __init__(self, file: TextIO, progress: BatchProgress) -> None:
+        self.file, self.progress = file, progress
+        self.results: dict[str, dict[str, Any]] = {}
+
+    def add(self, row: Row, line: dict[str, Any]) -> None:
+        self.results[row.id] = line
+        self.file.write(json.dumps(line, ensure_ascii=False) + "\n")
+        self.file.flush()
+        self.progress.finished(line)
+
+
+async def _run_here(
+    turns: AgentTurns,
+    turn: _Turn,
+    rows: list[Row],
+    concurrency: int,
+    rate: tuple[int, float] | None,
+    sink: _Sink,
+) -> None:
+    """``--no-durable``: every row's turn in this process, `concurrency` at a time."""
+    pacer = _Pacer(rate)
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(row: Row) -> None:
+        async with gate:
+            await pacer.wait()
+            sink.progress.started()
+            try:
+                line = turn.line(row, await turns(turn.payload(row)))
+            except Exception as exc:
+                line = {"id": row.id, "error": _error_text(exc)}
+        sink.add(row, line)
+
+    await asyncio.gather(*(one(row) for row in rows))
+
+
+async def _run_queued(
+    queue: _Queue,
+    turn: _Turn,
+    rows: list[Row],
+    prefix: str,
+    options: BatchOptions,
+    sink: _Sink,
+    runtime: Runtime,
+) -> None:
+    """Put the rows not yet known on the durable queue, then collect every row's outcome.
+
+    Which rows exist (and how) is one listing query by the batch's id prefix; the outcomes
+    are collected by polling the database (one query per 500 rows still out). Progress:
+    a row is in flight from its enqueue (or, on a re-run, from the start) until its outcome
+    is read, whether a worker has started it or it still waits on the queue.
+    """
+    from fastagent.agents.durable_turns import AGENT_HANDLER
+    from fastagent.durable.listing import statuses_by_prefix
+
+    engine, progress = queue.engine, sink.progress
+    known = await statuses_by_prefix(f"{prefix}-")  # one query, not one per row
+    ids = {row.id: f"{prefix}-{row.id}" for row in rows}
+    if options.retry_failed:
+        for row in rows:
+            ids[row.id] = await _next_attempt(engine, ids[row.id], turn.schema, known)
+    done = sum(1 for row in rows if known.get(ids[row.id]) == "SUCCESS")
+    if done and not options.quiet:
+        progress.note(f"batch: {done} of {len(rows)} rows already done")
+    elsewhere = await engine.pending_elsewhere(
+        [ids[row.id] for row in rows if known.get(ids[row.id]) == "PENDING"]
+    )
+    for executor, count in sorted(elsewhere.items()):
+        progress.note(
+            f"batch: {count} row(s) in flight on executor {executor}; if that process is "
+            f"gone, run: fastagent durable recover --executor {executor}"
+        )
+    await engine.ensure_queue(queue.name, update=True, rate=queue.rate)
+    provider = _provider(runtime, str(getattr(turn.agent, "model", "")))
+    gate = asyncio.Semaphore(_ENQUEUE_AT_ONCE)
+
+    async def put(row: Row) -> None:
+        async with gate:
+            await engine.enqueue(
+                ids[row.id], AGENT_HANDLER, turn.payload(row), queue=queue.name, provider=provider
+            )
+        progress.started()
+
+    for row in rows:
+        if ids[row.id] in known:
+            progress.started()
+    await asyncio.gather(*(put(row) for row in rows if ids[row.id] not in known))
+    waiting = {ids[row.id]: row for row in rows}
+    pause = _MIN_POLL
+    while waiting:
+        finished = await engine.poll(list(waiting))
+        for key, outcome in finished.items():
+            row = waiting.pop(key)
+            if outcome.result is not None:
+                line = turn.line(row, outcome.result)
+            else:
+                error = outcome.error or RuntimeError(f"workflow {key} ended without a result")
+                line = {"id": row.id, "error": _error_text(error)}
+            sink.add(row, line)
+        if waiting:
+            pause = _MIN_POLL if finished else min(pause * 1.5, _MAX_POLL)
+            await asyncio.sleep(pause)
+
+
+async def _next_attempt(
+    engine: DurableEngine, base: str, schema: RowSchema | None, known: dict[str, str]
+) -> str:
+    """With --retry-failed, the row's first attempt (`base`, `base.retry2`, ...) not failed.
+
+    `known` is the batch's statuses by workflow id. With ``--schema`` an attempt whose
+    recorded reply does not validate failed too.
+    """
     attempt, candidate = 1, base
-    while await engine.status(candidate) in ("ERROR", "MAX_RECOVERY_ATTEMPTS_EXCEEDED"):
+    while await _attempt_failed(engine, candidate, schema, known.get(candidate)):
         attempt += 1
         candidate = f"{base}.retry{attempt}"
     return candidate
+
+
+async def _attempt_failed(
+    engine: DurableEngine, key: str, schema: RowSchema | None, status: str | None
+) -> bool:
+    if status in ("ERROR", "MAX_RECOVERY_ATTEMPTS_EXCEEDED"):
+        return True
+    if status != "SUCCESS" or schema is None:
+        return False
+    from fastagent.exceptions import ModelOutputError
+    from fastagent.messages import Message
+
+    outcome = (await engine.poll([key])).get(key)  # finished: its recorded reply
+    if outcome is None or outcome.result is None:
+        return False
+    try:
+        schema.value(Message.from_dict(outcome.result["final"]).text)
+    except ModelOutputError:
+        return True
+    return False
 
 
 def _provider(runtime: Runtime, model: str) -> str | None:
@@ -218,52 +386,78 @@ def _provider(runtime: Runtime, model: str) -> str | None:
         return None
 
 
-def _success(row: Row, result: dict[str, Any], runtime: Runtime, model: str) -> dict[str, Any]:
+def _success(
+    row: Row, result: dict[str, Any], price: ModelInfo | None, schema: RowSchema | None
+) -> dict[str, Any]:
+    from fastagent.exceptions import ModelOutputError
     from fastagent.messages import Message, Usage
 
     final = Message.from_dict(result["final"])
     usage = final.usage or Usage()
-    return {
-        "id": row.id,
-        "text": final.text,
-        "usage": usage.model_dump(mode="json"),
-        "cost": _cost(runtime, model, usage),
-    }
+    line: dict[str, Any] = {"id": row.id, "text": final.text}
+    if schema is not None:
+        try:
+            line["value"] = schema.value(final.text)
+        except ModelOutputError as exc:
+            line["error"] = _error_text(exc)
+    line["usage"] = usage.model_dump(mode="json")
+    line["cost"] = _cost(price, usage)
+    return line
 
 
-def _cost(runtime: Runtime, model: str, usage: Any) -> float | None:
-    from fastagent.providers.model_catalogue import cost, lookup
+def _error_text(exc: BaseException) -> str:
+    from fastagent.exceptions import FastAgentError
+
+    if not isinstance(exc, FastAgentError):
+        return f"{type(exc).__name__}: {exc}"
+    text = f"{type(exc).__name__}: {exc.message}"  # str() would add the hint on a new line
+    return f"{text} (hint: {exc.hint})" if exc.hint else text
+
+
+def _price(runtime: Runtime, model: str) -> ModelInfo | None:
+    """The catalogue entry pricing `model`, or None when it has no known price."""
+    from fastagent.providers.model_catalogue import lookup
 
     try:
         spec = runtime.models.registry.parse(model)
     except Exception:
         return None
     info = lookup(spec.provider, spec.model)
-    return cost(info, usage) if info.known else None
+    return info if info.known else None
+
+
+def _cost(price: ModelInfo | None, usage: Any) -> float | None:
+    from fastagent.providers.model_catalogue import cost
+
+    return None if price is None else cost(price, usage)
 
 
 def _records(path: Path) -> list[tuple[int, dict[str, Any]]]:
     try:
-        text = path.read_text(encoding="utf-8")
+        # Bytes decoded as they are (a quoted CSV field keeps its CRLF); a BOM is dropped.
+        text = path.read_bytes().decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise UserError(f"batch: cannot read {path}: {exc}", hint="give a UTF-8 file") from None
     if path.suffix.lower() == ".csv":
-        reader = csv.DictReader(text.splitlines())
-        return [(n + 2, dict(r)) for n, r in enumerate(reader)]  # line 1 is the header
+        return _csv_records(path, text)
     if path.suffix.lower() not in (".jsonl", ".ndjson"):
         raise UserError(
             f"batch: {path} is neither .jsonl nor .csv", hint="rename it, or convert it"
         )
     records: list[tuple[int, dict[str, Any]]] = []
-    for line_number, line in enumerate(text.splitlines(), start=1):
+    lines = text.splitlines()
+    for line_number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
+            cut = line_number == len(lines) and not text.endswith("\n")
             raise UserError(
                 f"batch: {path}:{line_number}: not valid JSON ({exc.msg})",
-                hint="each line must be one JSON object",
+                hint="the last line looks cut off (no newline at the end): complete or remove it"
+                if cut
+                else "each line must be one JSON object",
             ) from None
         if not isinstance(record, dict):
             raise UserError(
@@ -271,6 +465,22 @@ def _records(path: Path) -> list[tuple[int, dict[str, Any]]]:
                 hint='each line must be an object, e.g. {"id": 1, "prompt": "..."}',
             )
         records.append((line_number, record))
+    return records
+
+
+def _csv_records(path: Path, text: str) -> list[tuple[int, dict[str, Any]]]:
+    reader = csv.DictReader(io.StringIO(text, newline=""))  # quoted fields may hold newlines
+    records: list[tuple[int, dict[str, Any]]] = []
+    start = 2  # line 1 is the header
+    try:
+        for record in reader:
+            records.append((start, dict(record)))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise UserError(
+            f"batch: {path}:{reader.line_num}: not valid CSV ({exc})",
+            hint="check the quotes of that line",
+        ) from None
     return records
 
 
@@ -306,43 +516,20 @@ def _write_atomically(path: Path, lines: list[dict[str, Any]]) -> None:
     os.replace(tmp, path)
 
 
-class _Progress:
-    """done / failed / in flight, tokens and cost: one rewritten line on a TTY, else lines."""
+class _Pacer:
+    """Spaces row starts to at most N per period (in this process)."""
 
-    def __init__(self, total: int, stream: TextIO, *, quiet: bool) -> None:
-        self.total, self.stream, self.quiet = total, stream, quiet
-        self.tty = stream.isatty()
-        self.done = self.failed = self.flight = self.tokens = 0
-        self.cost = 0.0
-        self._every = max(1, total // 10)
+    def __init__(self, rate: tuple[int, float] | None) -> None:
+        self._interval = rate[1] / rate[0] if rate is not None else 0.0
+        self._next = 0.0
+        self._lock = asyncio.Lock()
 
-    def started(self) -> None:
-        self.flight += 1
-
-    def finished(self, line: dict[str, Any]) -> None:
-        self.flight -= 1
-        if "error" in line:
-            self.failed += 1
-        else:
-            self.done += 1
-            usage = line.get("usage") or {}
-            self.tokens += int(usage.get("input_tokens", 0)) + int(usage.get("output_tokens", 0))
-            self.cost += line.get("cost") or 0.0
-        finished = self.done + self.failed
-        if self.tty or finished % self._every == 0 or finished == self.total:
-            self._show()
-
-    def close(self) -> None:
-        if self.tty and not self.quiet:
-            self.stream.write("\n")
-
-    def _show(self) -> None:
-        if self.quiet:
+    async def wait(self) -> None:
+        if not self._interval:
             return
-        text = (
-            f"batch: {self.done + self.failed}/{self.total} · {self.done} done · "
-            f"{self.failed} failed · {self.flight} in flight · {self.tokens} tokens · "
-            f"${self.cost:.4f}"
-        )
-        self.stream.write(f"\r{text}" if self.tty else f"{text}\n")
-        self.stream.flush()
+        async with self._lock:
+            now = time.monotonic()
+            delay = self._next - now
+            self._next = max(now, self._next) + self._interval
+        if delay > 0:
+            await asyncio.sleep(delay)

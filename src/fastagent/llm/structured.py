@@ -72,13 +72,15 @@ def parse_structured(text: str, model_cls: type[M]) -> M:
     try:
         return model_cls.model_validate_json(candidate)
     except ValidationError as exc:
+        problem = exc
         embedded = _embedded_object(candidate)
         if embedded is not None and _is_json_error(exc):
             try:
                 return model_cls.model_validate_json(embedded)
-            except ValidationError:
-                pass
-        errors = exc.errors(include_url=False, include_input=False)
+            except ValidationError as inner:
+                if not _is_json_error(inner):  # JSON inside the prose: say what it lacks
+                    problem = inner
+        errors = problem.errors(include_url=False, include_input=False)
         problems = [
             f"{'.'.join(str(p) for p in e['loc']) or '<root>'}: {e['msg']}"
             for e in errors[:_MAX_PROBLEMS]

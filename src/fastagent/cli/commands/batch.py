@@ -15,6 +15,7 @@ examples:
   fastagent batch agent.py prompts.jsonl -o answers.jsonl
   fastagent batch agent.py tickets.csv -o out.jsonl --template "Summarize: {text}" --id-field ticket
   fastagent batch agent.py rows.jsonl -o out.jsonl --concurrency 16 --rate 60/min
+  fastagent batch agent.py tickets.jsonl -o out.jsonl --schema schemas:Ticket
   fastagent batch agent.py rows.jsonl -o out.jsonl --no-work   # workers elsewhere run the rows
 
 Re-running the same command resumes: finished rows are not sent again (docs/batch.md).
@@ -52,11 +53,11 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         help="rows in flight in this process (default 8)",
     )
     parser.add_argument(
-        "--rate", metavar="N/PERIOD", help="at most N row starts per period, over all workers"
+        "--rate",
+        metavar="N/PERIOD",
+        help="at most N row starts per period, over all workers (--no-durable: this process)",
     )
-    parser.add_argument(
-        "--queue", default="batch", metavar="NAME", help="the durable queue (default: batch)"
-    )
+    parser.add_argument("--queue", metavar="NAME", help="the durable queue (default: batch)")
     parser.add_argument(
         "--no-work",
         dest="work",
@@ -64,7 +65,18 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         help="only enqueue and collect: `fastagent worker` processes run the rows",
     )
     parser.add_argument(
+        "--schema",
+        metavar="MODULE:Model",
+        help="a pydantic model: each row's reply is parsed into it (the line's value)",
+    )
+    parser.add_argument(
         "--retry-failed", action="store_true", help="run the rows that failed before again"
+    )
+    parser.add_argument(
+        "--no-durable",
+        dest="durable",
+        action="store_false",
+        help="no durable engine: nothing recorded, no resume (benchmarks, throwaway runs)",
     )
 
 
@@ -85,6 +97,8 @@ def run(args: argparse.Namespace) -> int:
         concurrency=args.concurrency,
         rate=args.rate,
         retry_failed=args.retry_failed,
+        schema=args.schema,
+        durable=args.durable,
         queue=args.queue,
         work=args.work,
         config=args.config,

@@ -1,0 +1,130 @@
+"""What ``fastagent batch`` reads before any row runs: ``--schema`` and hostile data files."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from fastagent.cli.batch_run import BatchOptions, read_rows
+from fastagent.cli.batch_schema import load_schema
+from fastagent.exceptions import ModelOutputError, UserError
+
+SCHEMAS = """\
+from pydantic import BaseModel
+
+class Ticket(BaseModel):
+    priority: int
+    summary: str
+
+def helper() -> None:
+    pass
+
+CONSTANT = 3
+"""
+
+
+@pytest.fixture
+def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    scripts = tmp_path / "scripts"
+    scripts.mkdir()
+    scripts.joinpath("batch_schemas_mod.py").write_text(SCHEMAS)
+    scripts.joinpath("broken_schemas_mod.py").write_text("raise RuntimeError('boom')\n")
+    monkeypatch.chdir(tmp_path)
+    yield scripts
+    for name in ("batch_schemas_mod", "broken_schemas_mod"):
+        sys.modules.pop(name, None)
+
+
+def test_a_model_next_to_the_script_is_found_and_validates(folder: Path) -> None:
+    schema = load_schema("batch_schemas_mod:Ticket", script_dir=folder)
+    assert schema.json_schema["title"] == "Ticket"
+    assert schema.value('```json\n{"priority": 2, "summary": "late"}\n```') == {
+        "priority": 2,
+        "summary": "late",
+    }
+    with pytest.raises(ModelOutputError, match="does not match Ticket: priority"):
+        schema.value('{"summary": "late"}')
+
+
+@pytest.mark.parametrize(
+    ("reference", "message", "hint"),
+    [
+        ("Ticket", "--schema 'Ticket' is not MODULE:Model", "e.g. --schema schemas:Ticket"),
+        ("batch_schemas_mod:", "is not MODULE:Model", "e.g. --schema"),
+        ("batch_schemas_mod.py:Ticket", "names a file, not a module", "batch_schemas_mod:Ticket"),
+        ("no_such_mod_xyz:Ticket", "cannot import 'no_such_mod_xyz'", "relative to"),
+        ("broken_schemas_mod:Ticket", "importing 'broken_schemas_mod' failed: RuntimeError", ""),
+        ("batch_schemas_mod:Tiket", "has no attribute 'Tiket' (did you mean 'Ticket'?)", ""),
+        ("batch_schemas_mod:helper", "is a function, not a pydantic model", "BaseModel"),
+        ("batch_schemas_mod:CONSTANT", "is a int, not a pydantic model", "BaseModel"),
+        ("batch_schemas_mod:BaseModel", "is pydantic's BaseModel itself", "subclass"),
+    ],
+)
+def test_a_bad_schema_is_one_line_with_a_hint(
+    folder: Path, reference: str, message: str, hint: str
+) -> None:
+    with pytest.raises(UserError) as caught:
+        load_schema(reference, script_dir=folder)
+    assert caught.value.message.startswith("batch: --schema")
+    assert message in caught.value.message
+    assert "\n" not in caught.value.message
+    assert caught.value.hint is not None and hint in caught.value.hint
+
+
+def _options(data: Path, **extra: object) -> BatchOptions:
+    return BatchOptions(script="app.py", data=str(data), output="out.jsonl", **extra)  # type: ignore[arg-type]
+
+
+def test_a_truncated_last_line_is_named_with_its_line(tmp_path: Path) -> None:
+    data = tmp_path / "rows.jsonl"
+    data.write_text('{"id": 1, "prompt": "a"}\n{"id": 2, "prompt": "b"}\n{"id": 3, "pro')
+    with pytest.raises(UserError) as caught:
+        read_rows(_options(data))
+    assert "rows.jsonl:3: not valid JSON" in caught.value.message
+    assert caught.value.hint is not None and "cut off" in caught.value.hint
+
+
+def test_a_bad_line_in_the_middle_is_not_called_cut_off(tmp_path: Path) -> None:
+    data = tmp_path / "rows.jsonl"
+    data.write_text('{"id": 1, "prompt": "a"}\n{"id": 2,\n{"id": 3, "prompt": "c"}\n')
+    with pytest.raises(UserError) as caught:
+        read_rows(_options(data))
+    assert "rows.jsonl:2: not valid JSON" in caught.value.message
+    assert caught.value.hint == "each line must be one JSON object"
+
+
+def test_duplicate_ids_are_named_with_the_second_line(tmp_path: Path) -> None:
+    data = tmp_path / "rows.jsonl"
+    data.write_text(
+        '{"id": "a", "prompt": "1"}\n{"id": "b", "prompt": "2"}\n{"id": "a", "prompt": "3"}\n'
+    )
+    with pytest.raises(UserError, match=r"rows.jsonl:3: row id 'a' appears twice"):
+        read_rows(_options(data))
+
+
+def test_a_csv_with_a_byte_order_mark_and_a_multiline_field(tmp_path: Path) -> None:
+    data = tmp_path / "rows.csv"
+    data.write_bytes(b'\xef\xbb\xbfticket,text\r\nT-1,"two\r\nlines"\r\nT-2,plain\r\n')
+    rows = read_rows(_options(data, id_field="ticket", field="text"))
+    assert [(r.id, r.text) for r in rows] == [("T-1", "two\r\nlines"), ("T-2", "plain")]
+
+
+def test_a_csv_row_missing_the_field_names_its_real_line(tmp_path: Path) -> None:
+    data = tmp_path / "rows.csv"
+    data.write_text('id,prompt\n1,"a\nb"\n2\n', newline="")
+    with pytest.raises(UserError, match=r"rows.csv:4: the row has no 'prompt'"):
+        read_rows(_options(data, field="prompt"))
+
+
+def test_a_jsonl_with_a_byte_order_mark_and_a_huge_row(tmp_path: Path) -> None:
+    data = tmp_path / "rows.jsonl"
+    huge = "x" * 5_000_000
+    body = json.dumps({"id": 1, "prompt": huge}) + "\n" + json.dumps({"prompt": "small"}) + "\n"
+    data.write_bytes(b"\xef\xbb\xbf" + body.encode())
+    rows = read_rows(_options(data))
+    assert [r.id for r in rows] == ["1", "2"]
+    assert rows[0].text == huge
