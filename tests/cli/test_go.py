@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 from fastagent.agents.model_choice import FALLBACK_NOTICE
+from fastagent.cli.commands import COMMAND_MODULES
 
 from ..conftest import without_progress
 from .conftest import CliRunner, clean_env
@@ -189,6 +190,8 @@ _NOT_IN_A_ONE_SHOT = (
     "fastagent.history.json_format",
     "fastagent.history.yaml_format",
     "fastagent.history.text_format",
+    # Only the invoked command is imported and registered.
+    *(f"fastagent.cli.commands.{name}" for name in COMMAND_MODULES if name != "go"),
 )
 
 

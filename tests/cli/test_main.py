@@ -9,7 +9,7 @@ import pytest
 
 from fastagent._version import __version__
 from fastagent.cli.commands import COMMAND_MODULES
-from fastagent.cli.main import build_parser, load_commands, main
+from fastagent.cli.main import _command_name, _parser_for, build_parser, load_commands, main
 from fastagent.exceptions import ConfigError, ProviderServerError
 
 HEAVY_MODULES = {"pydantic", "yaml", "rich", "mcp", "anthropic", "openai", "asyncio"}
@@ -131,7 +131,9 @@ def test_help_imports_no_heavy_module(run_python: Any, args: list[str]) -> None:
     result = run_python(code, *args)
     code_seen, modules = json.loads(result.stderr)
     assert code_seen == 0
-    assert "fastagent.cli.commands.setup" in modules  # the parser really was built
+    # The parser really was built: the named command's, or every command's.
+    named = args[0] if args and not args[0].startswith("-") else "setup"
+    assert f"fastagent.cli.commands.{named}" in modules
     assert {name.split(".")[0] for name in modules} & HEAVY_MODULES == set()
 
 
@@ -416,3 +418,47 @@ def test_run_a_script_that_does_not_compile_shows_it_as_python_does(
     script.write_text(good, encoding="utf-8")  # fixed at the line it names
     fixed = run_cli("run", "agent.py", "-q")
     assert (fixed.returncode, fixed.stdout) == (0, "hi\n"), fixed.stderr
+
+
+# -- only the invoked command is registered ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("argv", "name"),
+    [
+        (["go", "-m", "hi"], "go"),
+        (["-v", "--config", "run", "go"], "go"),
+        (["--conf", "x.yaml", "-q", "sessions", "list"], "sessions"),
+        (["--config=x.yaml", "check"], "check"),
+        (["--help"], None),
+        ([], None),
+        (["--", "go"], None),
+    ],
+)
+def test_the_command_name_is_found_past_global_options(argv: list[str], name: str | None) -> None:
+    assert _command_name(argv) == name
+
+
+def test_a_named_command_parses_as_with_every_command_registered() -> None:
+    argv = ["-v", "--config", "a.yaml", "go", "--model", "passthrough", "-m", "hi", "-q"]
+    parser, owners = _parser_for(argv)
+    assert sorted(owners) == ["go"]
+    full_parser, _ = build_parser(load_commands())
+    assert parser.parse_args(argv) == full_parser.parse_args(argv)
+    assert parser.format_usage() == full_parser.format_usage()
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["nosuch"], ["--config", "go"], []])
+def test_anything_else_gets_every_command(argv: list[str]) -> None:
+    _parser, owners = _parser_for(argv)
+    assert set(COMMAND_MODULES) <= set(owners)
+
+
+def test_an_unknown_command_is_matched_against_every_command(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # An unknown name builds every command's parser, so the guess can be any of them.
+    assert main(["sesions"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown command 'sesions'" in err
+    assert "did you mean 'sessions'?" in err

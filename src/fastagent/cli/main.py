@@ -210,7 +210,12 @@ def main(argv: list[str] | None = None, *, commands: Sequence[Command] | None = 
     Returns:
         The exit code: 0 success, 1 error, 2 usage error, 130 interrupted.
     """
-    parser, owners = build_parser(load_commands() if commands is None else commands)
+    if argv is None:
+        argv = sys.argv[1:]
+    if commands is None:
+        parser, owners = _parser_for(argv)
+    else:
+        parser, owners = build_parser(commands)
     try:
         args, extras = parser.parse_known_args(argv)
         if extras:
@@ -241,6 +246,38 @@ def _reject(parser: argparse.ArgumentParser, args: argparse.Namespace, extras: l
     if isinstance(target, _Parser):
         target.reject(extras)
     target.error(f"unrecognized arguments: {' '.join(extras)}")
+
+
+def _parser_for(argv: Sequence[str]) -> tuple[argparse.ArgumentParser, dict[str, Command]]:
+    """The parser for `argv`: with only the named command when argv names a built-in one.
+
+    Importing and registering the other ten commands would cost a one-shot ``fastagent go``
+    about as much as defining its 31 event classes. The parse is the same: the main parser's
+    usage names no command (``COMMAND``), and anything else (no command, ``--help``, an
+    unknown name) gets every command.
+    """
+    name = _command_name(argv)
+    if name in COMMAND_MODULES:
+        parser, owners = build_parser(load_commands([name]))
+        if name in owners:
+            return parser, owners
+    return build_parser(load_commands())
+
+
+def _command_name(argv: Sequence[str]) -> str | None:
+    """The first argument that is neither an option nor the value of ``--config``."""
+    after_config = False
+    for arg in argv:
+        if after_config:
+            after_config = False
+        elif arg == "--":
+            return None
+        elif arg.startswith("-"):
+            # argparse accepts any unambiguous prefix of a long option: --conf PATH.
+            after_config = len(arg) > 2 and "--config".startswith(arg)
+        else:
+            return arg
+    return None
 
 
 def _silence_stdout() -> None:
