@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from fastagent.history import load_history
 from fastagent.sessions import SessionStore
 
 from .conftest import CliRunner, clean_env
@@ -107,6 +108,13 @@ def test_sessions_list_show_export_delete(run_cli: CliRunner, project: Path) -> 
     assert exported.returncode == 0, exported.stderr
     document = json.loads(out.read_text())
     assert [m["role"] for m in document["messages"]] == ["user", "assistant"]
+
+    nested = project / "new" / "dir" / "x.json"
+    into_new = run_cli("sessions", "export", info.id, str(nested))
+    assert into_new.returncode == 0, into_new.stderr
+    assert into_new.stdout.splitlines()[0] == f"created folder {nested.parent}"
+    assert [m.text for m in load_history(nested)] == ["hello there", "hello there"]
+    assert not exported.stdout.startswith("created folder")  # existing folder: nothing said
 
     missing = run_cli("sessions", "show", "nope")
     assert missing.returncode == 1

@@ -10,6 +10,8 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from fastagent.messages import Message
     from fastagent.sessions import SessionInfo, SessionStore
 
@@ -134,11 +136,20 @@ def _export(store: SessionStore, session_id: str, file: str, agent: str | None) 
             hint="`fastagent sessions show ID` lists them",
         )
     path = Path(file).expanduser()
+    created = _missing_folder(path)
     try:
         save_history(path, histories[agent])
     except OSError as exc:
         raise UserError(
             f"cannot write {path}: {exc.strerror or exc}", hint="choose a writable path"
         ) from exc
+    if created is not None:
+        print(f"created folder {created}")
     print(f"exported {len(histories[agent])} message(s) of {agent} from {info.id} to {path}")
     return 0
+
+
+def _missing_folder(path: Path) -> Path | None:
+    """The parent folder of ``path`` that writing it will create (like ``batch -o``), or None."""
+    parent = path.parent
+    return None if parent.exists() else parent
