@@ -292,3 +292,61 @@ def test_a_chat_without_servers_hints_at_servers_and_the_hint_works(
     assert "error:" not in followed.stderr, followed.stderr
     assert "agent has no prompts" in followed.stdout
     assert "units__km_to_miles" in followed.stdout
+
+
+def test_configured_servers_none_attached_get_one_notice_and_its_hint_works(
+    run_cli: CliRunner, project: Path, tmp_path: Path
+) -> None:
+    """Without --servers the model saw only "no tools are available"; now the user is told."""
+    units = Path(__file__).resolve().parents[2] / "examples" / "units_server.py"
+    server = f"      command: {sys.executable}\n      args: ['{units}']\n"
+    (project / "fastagent.yaml").write_text(
+        f"mcp:\n  servers:\n    units:\n{server}    metric:\n{server}", encoding="utf-8"
+    )
+    notice = (
+        "2 MCP servers are configured (units, metric) but none is attached; "
+        "attach them with --servers units,metric"
+    )
+    one_shot = run_cli("go", "--model", "passthrough", "-m", "hi")
+    assert (one_shot.returncode, one_shot.stdout) == (0, "hi\n"), one_shot.stderr
+    assert without_progress(one_shot.stderr) == notice + "\n"
+    quiet = run_cli("go", "--model", "passthrough", "-m", "hi", "-q")
+    assert (quiet.returncode, without_progress(quiet.stderr)) == (0, "")
+
+    def chat(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "fastagent", "go", "--model", "passthrough", *args],
+            input="/tools\n/exit\n",
+            cwd=project,
+            env=clean_env(tmp_path),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    bare = chat()
+    assert bare.returncode == 0, bare.stderr
+    assert without_progress(bare.stderr).splitlines().count(notice) == 1
+    # Follow the hint: both servers attached, their tools listed, no notice.
+    followed = chat("--servers", "units,metric")
+    assert followed.returncode == 0, followed.stderr
+    assert notice not in followed.stderr
+    assert "units__km_to_miles" in followed.stdout
+    assert "metric__km_to_miles" in followed.stdout
+
+
+def test_a_config_agent_with_its_own_servers_gets_no_unattached_notice(
+    run_cli: CliRunner, project: Path
+) -> None:
+    units = Path(__file__).resolve().parents[2] / "examples" / "units_server.py"
+    (project / "fastagent.yaml").write_text(
+        f"mcp:\n  servers:\n    units:\n      command: {sys.executable}\n"
+        f"      args: ['{units}']\n"
+        "agents:\n  helper:\n    instruction: Help.\n    model: passthrough\n"
+        "    servers: [units]\n    default: true\n",
+        encoding="utf-8",
+    )
+    result = run_cli("go", "-m", "hi")
+    outcome = (result.returncode, result.stdout, without_progress(result.stderr))
+    assert outcome == (0, "hi\n", "")

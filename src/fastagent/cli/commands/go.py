@@ -38,6 +38,7 @@ __all__ = [
     "package_server_name",
     "register",
     "run",
+    "unattached_servers_notice",
     "url_server_name",
 ]
 
@@ -177,6 +178,8 @@ async def _go(args: argparse.Namespace) -> int:
         async with ending_on_signals(Runtime.open(options, config=loaded)) as runtime:
             app = await fast.build(runtime)
             agent = app[name]
+            if name not in declared and not servers and taken:
+                runtime.notice(unattached_servers_notice(list(taken)))
             if text is not None:
                 print(await agent.send(text), flush=True)
             else:
@@ -237,6 +240,19 @@ def _flag_hint(flag: str, settings: dict[str, Any]) -> str:
     if shutil.which(command) is None:
         return f"{install_hint(command)}; the server comes from {flag}"
     return f"fix {flag}: check that the package exists and starts as an MCP server"
+
+
+def unattached_servers_notice(names: list[str]) -> str:
+    """The notice when the config declares MCP servers and go's agent has none of them.
+
+    ``fastagent go`` attaches only the servers ``--servers`` names, so without the notice the
+    model's tool calls fail with "no tools are available" and the user gets no hint.
+    """
+    count = f"{len(names)} MCP server{'s are' if len(names) != 1 else ' is'}"
+    return (
+        f"{count} configured ({', '.join(names)}) but none is attached; "
+        f"attach them with --servers {','.join(names)}"
+    )
 
 
 def _agent_name(requested: str | None, declared: Mapping[str, Any], *, defines: bool) -> str:
