@@ -57,7 +57,7 @@ async def test_a_chat_is_saved_and_resume_switches_sessions(tmp_path: Path) -> N
     listing = [line for line in out if first in line or second in line]
     assert listing[0].startswith(f"* {second}") and "second chat" in listing[0]
     assert listing[1].startswith(f"  {first}") and "first chat" in listing[1]
-    assert f"resumed session {first}: 4 message(s), first chat" in out
+    assert f"resumed session {first}: 4 message(s), first chat; continuing with passthrough" in out
     assert "user: first chat" in out and "assistant: first chat" in out
     assert [m.text for m in store.load(first)[1]["a"]][-2:] == ["more", "more"]
     assert [m.text for m in store.load(second)[1]["a"]] == ["second chat", "second chat"]
@@ -101,7 +101,7 @@ async def test_sessions_commands_say_when_the_chat_is_not_saved(
     ]
 
 
-def _spawn(project: Path, tmp_path: Path, *args: str) -> pexpect.spawn:
+def _spawn(project: Path, tmp_path: Path, *args: str, model: str = "passthrough") -> pexpect.spawn:
     env = {
         "PATH": "/usr/bin:/bin",
         "HOME": str(tmp_path / "home"),
@@ -113,7 +113,7 @@ def _spawn(project: Path, tmp_path: Path, *args: str) -> pexpect.spawn:
     }
     return pexpect.spawn(
         sys.executable,
-        ["-m", "fastagent", "go", "--model", "passthrough", *args],
+        ["-m", "fastagent", "go", *(["--model", model] if model else []), *args],
         cwd=str(project),
         env=env,
         encoding="utf-8",
@@ -174,3 +174,83 @@ async def test_meta_is_written_when_it_changes_and_says_the_last_turn(
     assert [m.text for m in histories["a"]] == ["one", "one"]
     assert info.agents["a"].messages == 2 and info.agents["a"].model == "passthrough"
     assert info.updated == turn_saved
+
+
+def test_resume_in_a_chat_continues_with_the_sessions_model_unless_model_is_given(
+    tmp_path: Path,
+) -> None:
+    """`/resume ID` kept the chat's model while `go --resume ID` restored the recorded one."""
+    from fastagent.history import save_history
+    from fastagent.messages import Message
+
+    from .test_chat_terminal import _NEW_PROMPT, answer, screen
+
+    project = tmp_path / "project"
+    (project / ".git").mkdir(parents=True)
+    save_history(project / "reply.json", [Message.user("q"), Message.assistant("played back")])
+    recorded = "playback?file=reply.json"
+    first = _spawn(project, tmp_path, model=recorded)
+    try:
+        first.expect_exact(_NEW_PROMPT)
+        assert "played back" in answer(first, "tea")
+        first.send("/exit\r")
+        first.expect(pexpect.EOF)
+    finally:
+        first.close(force=True)
+    [info] = SessionStore(project / ".fastagent" / "sessions").sessions()
+    assert info.agents["agent"].model == recorded
+
+    bare = _spawn(project, tmp_path, model="")  # no --model: the built-in passthrough
+    try:
+        bare.expect_exact(_NEW_PROMPT)
+        resumed = screen(answer(bare, f"/resume {info.id}"))
+        assert f"resumed session {info.id}: 2 message(s), tea; continuing with {recorded}" in (
+            resumed
+        )
+        assert f"agent: {recorded}" in screen(answer(bare, "/model"))
+        assert "played back" in screen(answer(bare, "coffee"))
+        bare.send("/exit\r")
+        bare.expect(pexpect.EOF)
+    finally:
+        bare.close(force=True)
+    assert (
+        SessionStore(project / ".fastagent" / "sessions").load(info.id)[0].agents["agent"].model
+        == recorded
+    )
+
+    chosen = _spawn(project, tmp_path)  # --model passthrough wins, as with go --resume
+    try:
+        chosen.expect_exact(_NEW_PROMPT)
+        resumed = screen(answer(chosen, f"/resume {info.id}"))
+        assert "continuing with passthrough (--model)" in resumed
+        assert "milk" in screen(answer(chosen, "milk"))
+        assert "agent: passthrough" in screen(answer(chosen, "/model"))
+        chosen.send("/exit\r")
+        chosen.expect(pexpect.EOF)
+    finally:
+        chosen.close(force=True)
+
+
+async def test_resume_in_a_chat_with_an_unknown_recorded_model_changes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    async with app_in(tmp_path, save=True).run() as app:
+        await app.send("one")
+        session_id = app.session.session_id if app.session else ""
+    meta = tmp_path / session_id / "meta.json"
+    data = json.loads(meta.read_text())
+    data["agents"]["a"]["model"] = "nosuchprovider.model"
+    meta.write_text(json.dumps(data))
+    out: list[str] = []
+    async with app_in(tmp_path).run() as app:
+        await app.interactive(read=reader(["hello", f"/resume {session_id}"]), write=out.append)
+        assert app.a.model == "passthrough"
+        assert [m.text for m in app.a.history] == ["hello", "hello"]  # nothing loaded
+        assert app.session is not None and app.session.session_id != session_id
+    err = capsys.readouterr().err.splitlines()
+    error = next(line for line in err if line.startswith("error: "))
+    assert error.startswith("error: agent 'a': the resumed session's model: ")
+    hint = next(line for line in err if line.startswith("hint: "))
+    assert f"fastagent go --model MODEL --resume {session_id}" in hint

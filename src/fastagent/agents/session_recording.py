@@ -149,21 +149,34 @@ class SessionRecorder:
         self._save_info()
         return writer.info
 
-    def resume(self, session_id: str | None = None) -> SessionInfo:
+    def resume(self, session_id: str | None = None, *, models: bool = False) -> SessionInfo:
         """Load a session (the last one when None) into the agents and keep appending to it.
 
         Every agent's conversation is replaced by its history in the session (agents the
         session does not know start empty).
 
+        Args:
+            session_id: The session (a unique prefix works); None or "last": the last one.
+            models: Also switch each model-backed agent to the model the session recorded for
+                it, as ``fastagent go --resume`` does, unless ``--model`` (`RunOptions.model`)
+                was given. Nothing changes when a recorded model does not resolve.
+
         Raises:
             SessionError: No such session, or it cannot be read.
             SessionLockedError: Another process is writing it.
+            UnknownModelError: `models` and a recorded model is unknown (hint: ``--model``).
+            MissingAPIKeyError: `models` and a recorded model's provider has no key.
         """
         if self._writer is not None and session_id in (self._writer.id, None):
             current = self.store.resolve(session_id)
             if current.id == self._writer.id:
                 return self._writer.info
+        switches = self._model_switches(self.store.resolve(session_id)) if models else {}
         writer, histories = self.store.open(session_id)
+        for name, (provider, chosen) in switches.items():
+            agent = self._agents[name]
+            agent.llm.provider = provider  # type: ignore[attr-defined]
+            agent.model = chosen
         self._switch(writer)
         memories = self._memories()
         for name, memory in memories.items():
@@ -177,6 +190,33 @@ class SessionRecorder:
                 + ", ".join(unknown)
             )
         return writer.info
+
+    def _model_switches(self, info: SessionInfo) -> dict[str, tuple[Any, str]]:
+        """The provider and model string of each agent whose recorded model differs from its own.
+
+        Empty when ``--model`` was given or the run injects its own provider.
+        """
+        from fastagent.exceptions import UnknownModelError
+
+        runtime = self.runtime
+        if runtime.models.override or runtime.options.provider is not None:
+            return {}
+        switches: dict[str, tuple[Any, str]] = {}
+        for name, summary in info.agents.items():
+            agent = self._agents.get(name)
+            llm = getattr(agent, "llm", None)
+            if agent is None or llm is None or not summary.model or summary.model == agent.model:
+                continue
+            try:
+                provider, chosen, _builtin = runtime.provider_for(summary.model)
+            except UnknownModelError as exc:
+                raise UnknownModelError(
+                    f"agent '{name}': the resumed session's model: {exc.message}",
+                    hint="leave with /exit and run fastagent go --model MODEL --resume "
+                    f"{info.id} to continue it with another model",
+                ) from None
+            switches[name] = (provider, chosen)
+        return switches
 
     def attach(self) -> None:
         """Wrap the agents' memories so completed turns are recorded (idempotent)."""

@@ -329,10 +329,12 @@ async def _resume(session: ChatSession, argument: str) -> None:
     recorder = _recorder(session, "/resume")
     if not argument:
         raise UserError("/resume needs a session id", hint="type /sessions to list them")
-    info = recorder.resume(argument)
+    info = recorder.resume(argument, models=True)
+    chosen = " (--model)" if recorder.runtime.models.override else ""
     session.write(
         f"resumed session {info.id}: {info.messages} message(s)"
         + (f", {info.title}" if info.title else "")
+        + f"; continuing with {session.agent.model}{chosen}"
     )
 
 
