@@ -261,6 +261,27 @@ def test_a_worker_applies_the_schema_of_rows_that_batch_only_enqueued(tmp_path: 
             assert '"title":"Ticket"' in body["messages"][0]["content"]
 
 
+def test_no_durable_writes_the_lines_and_sends_the_requests_of_a_durable_run(
+    tmp_path: Path,
+) -> None:
+    """In-process rows skip the recorded input's dump and reload: nothing else changes."""
+    good = json.dumps({"priority": 2, "summary": "late parcel"})
+    with ScriptedOpenAI() as server:
+        folder = _folder(tmp_path, server, 0)
+        _rows(folder, good, json.dumps({"summary": "no priority"}), good)
+        code, err = _finish(_batch(folder, "--schema", "batch_schemas:Ticket", "--no-durable"))
+        assert code == 1 and "1 of 3 rows failed: r1" in err
+        plain, plain_bodies = _output(folder), list(server.bodies)
+        code, err = _finish(_batch(folder, "--schema", "batch_schemas:Ticket"))
+        assert code == 1 and "1 of 3 rows failed: r1" in err
+        assert server.requests == 6
+        assert _output(folder) == plain
+        assert "value" in plain[0] and "error" in plain[1]
+        # Rows run concurrently: compare the requests in any order.
+        durable = sorted(json.dumps(body, sort_keys=True) for body in server.bodies[3:])
+        assert durable == sorted(json.dumps(body, sort_keys=True) for body in plain_bodies)
+
+
 def test_a_bad_schema_fails_before_any_row_runs(tmp_path: Path) -> None:
     with ScriptedOpenAI() as server:
         folder = _folder(tmp_path, server, 3)

@@ -42,6 +42,7 @@ __all__ = [
     "distributed_branches",
     "durable_turn",
     "enable_durable_turns",
+    "prompt_messages",
     "turn_payload",
 ]
 
@@ -72,34 +73,59 @@ class AgentTurns:
         A ``response_format`` in the input (a JSON Schema) asks the turn for structured
         output (`fastagent.llm.structured`); the caller parses the final text.
         """
+        from fastagent.messages import dump_messages, load_messages
+
+        final, turn = await self.run(
+            payload["agent"],
+            load_messages(payload["context"]),
+            load_messages(payload["new"]),
+            payload.get("response_format"),
+        )
+        return {"final": final.to_dict(), "turn": dump_messages(turn)}
+
+    async def run(
+        self,
+        name: str,
+        context: list[Message],
+        new: list[Message],
+        response_format: dict[str, Any] | None = None,
+    ) -> tuple[Message, list[Message]]:
+        """Run one turn of the agent `name` from messages (what `__call__` does, no dicts).
+
+        For turns run in this process without a recorded input (``fastagent batch
+        --no-durable``): the same turn without serialising its input and reply.
+
+        Returns:
+            The final reply, and the turn's messages (empty unless the agent keeps history).
+        """
         token = _ENGINE.set(self.engine)
         try:
-            return await self._run(payload)
+            return await self._run(name, context, new, response_format)
         finally:
             _ENGINE.reset(token)
 
-    async def _run(self, payload: dict[str, Any]) -> dict[str, Any]:
+    async def _run(
+        self,
+        name: str,
+        context: list[Message],
+        new: list[Message],
+        schema: dict[str, Any] | None,
+    ) -> tuple[Message, list[Message]]:
         from fastagent.llm.augmented import AugmentedLLM
         from fastagent.llm.memory import SimpleMemory
         from fastagent.llm.params import RequestParams
-        from fastagent.messages import dump_messages, load_messages
 
-        name = payload["agent"]
         agent = self.agents.get(name)
         if agent is None:
             raise UserError(
                 f"durable turn of agent {name!r}: no agent of that name in this app",
                 hint="recover workflows with the script that declared the agent",
             )
-        context = load_messages(payload["context"])
-        new = load_messages(payload["new"])
-        schema = payload.get("response_format")
         asked = RequestParams(response_format=schema) if schema is not None else None
         llm = getattr(agent, "llm", None)
         if not isinstance(llm, AugmentedLLM):
             # A workflow agent (chain, router, ...): its agents' calls are steps in order.
-            final = await agent.generate(new, asked)
-            return {"final": final.to_dict(), "turn": []}
+            return await agent.generate(new, asked), []
         with_history = llm.params.use_history
         memory = SimpleMemory(context) if with_history else SimpleMemory(prompt=context)
         turn_llm = AugmentedLLM(
@@ -114,7 +140,7 @@ class AgentTurns:
         final = await turn_llm.generate(new, asked)
         llm.add_usage(turn_llm.usage)
         turn = memory.messages()[len(context) :] if with_history else []
-        return {"final": final.to_dict(), "turn": dump_messages(turn)}
+        return final, turn
 
 
 def enable_durable_turns(engine: DurableEngine, agents: Mapping[str, BaseAgent]) -> None:
@@ -262,6 +288,11 @@ async def distributed_branches(
         else:
             replies.append(str(outcome["error"]))
     return replies
+
+
+def prompt_messages(agent: BaseAgent) -> list[Message]:
+    """The agent's prompt messages (what a turn from its prompt only starts from)."""
+    return _prompt(agent)
 
 
 def _prompt(agent: BaseAgent) -> list[Message]:

@@ -21,6 +21,7 @@ throwaway runs.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import hashlib
 import io
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
     from fastagent.cli.batch_progress import BatchProgress
     from fastagent.cli.batch_schema import RowSchema
     from fastagent.durable.engine import DurableEngine
+    from fastagent.messages import Message
     from fastagent.providers.model_catalogue import ModelInfo
     from fastagent.runtime import Runtime
 
@@ -147,6 +149,8 @@ async def run_batch(options: BatchOptions, *, err: TextIO | None = None) -> int:
         agent = app.default if options.agent is None else app[options.agent]
         model = str(getattr(agent, "model", ""))
         turn = _Turn(agent, schema, _price(runtime, model))
+        if options.work:  # rows run here: the SDK's import and client now, not in row 1
+            _warm(agent)
         progress = BatchProgress(len(rows), stream, quiet=options.quiet)
         partial = Path(f"{options.output}.partial")
         partial.parent.mkdir(parents=True, exist_ok=True)
@@ -225,7 +229,24 @@ class _Turn:
 
     def line(self, row: Row, result: dict[str, Any]) -> dict[str, Any]:
         """The output line of a row whose turn returned `result`."""
-        return _success(row, result, self.price, self.schema)
+        from fastagent.messages import Message
+
+        return _success(row, Message.from_dict(result["final"]), self.price, self.schema)
+
+    async def here(self, turns: AgentTurns, row: Row) -> dict[str, Any]:
+        """Run the row's turn in this process; its output line.
+
+        The same turn as the workflow's (`payload`, then `line`) without turning its
+        input and reply into dicts and back: nothing is recorded.
+        """
+        from fastagent.agents.durable_turns import prompt_messages
+        from fastagent.llm.augmented import as_messages
+
+        response_format = self.schema.json_schema if self.schema is not None else None
+        final, _ = await turns.run(
+            self.agent.name, prompt_messages(self.agent), as_messages(row.text), response_format
+        )
+        return _success(row, final, self.price, self.schema)
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,7 +289,7 @@ async def _run_here(
             await pacer.wait()
             sink.progress.started()
             try:
-                line = turn.line(row, await turns(turn.payload(row)))
+                line = await turn.here(turns, row)
             except Exception as exc:
                 line = {"id": row.id, "error": _error_text(exc)}
         sink.add(row, line)
@@ -379,6 +400,18 @@ async def _attempt_failed(
     return False
 
 
+def _warm(agent: BaseAgent) -> None:
+    """Import the agent's provider SDK and build its client (one, shared by every row).
+
+    A failure is left to the rows (each reports it as its error), as without warming.
+    """
+    provider = getattr(getattr(agent, "llm", None), "provider", None)
+    warm = getattr(provider, "warm", None)
+    if warm is not None:
+        with contextlib.suppress(Exception):
+            warm()
+
+
 def _provider(runtime: Runtime, model: str) -> str | None:
     try:
         return runtime.models.registry.parse(model).provider
@@ -387,12 +420,11 @@ def _provider(runtime: Runtime, model: str) -> str | None:
 
 
 def _success(
-    row: Row, result: dict[str, Any], price: ModelInfo | None, schema: RowSchema | None
+    row: Row, final: Message, price: ModelInfo | None, schema: RowSchema | None
 ) -> dict[str, Any]:
     from fastagent.exceptions import ModelOutputError
-    from fastagent.messages import Message, Usage
+    from fastagent.messages import Usage
 
-    final = Message.from_dict(result["final"])
     usage = final.usage or Usage()
     line: dict[str, Any] = {"id": row.id, "text": final.text}
     if schema is not None:

@@ -204,6 +204,10 @@ class AnthropicProvider(BaseProvider):
             await self._client.close()
         self._client = None
 
+    def warm(self) -> None:
+        """Import the ``anthropic`` SDK and build the client now (for ``fastagent batch``)."""
+        self._get_client()
+
     def _call_options(self, request: CompletionRequest) -> dict[str, Any]:
         params = request.params
         if "timeout" in params.explicit and params.timeout is not None:

@@ -268,6 +268,10 @@ class OpenAIProvider(BaseProvider):
             self._client = None
             self._owns_client = False
 
+    def warm(self) -> None:
+        """Import the ``openai`` SDK and build the client now (for ``fastagent batch``)."""
+        self._sdk_client()
+
     def _timeout_for(self, request: CompletionRequest) -> float:
         return request.params.timeout or self.timeout
 

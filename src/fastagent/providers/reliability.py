@@ -147,6 +147,12 @@ class ReliableProvider:
             )
         await self.policy.sleep(delay)
 
+    def warm(self) -> None:
+        """Warm the wrapped provider (its SDK import and client), if it can be."""
+        warm = getattr(self.inner, "warm", None)
+        if warm is not None:
+            warm()
+
     async def aclose(self) -> None:
         """Close the wrapped provider's resources (its SDK client), if it has any."""
         close = getattr(self.inner, "aclose", None)
