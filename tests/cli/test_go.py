@@ -11,6 +11,20 @@ from ..conftest import without_progress
 from .conftest import CliRunner, clean_env
 
 
+def _chat(project: Path, home: Path, lines: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """``fastagent go ARGS`` in `project` with `lines` typed on standard input."""
+    return subprocess.run(
+        [sys.executable, "-m", "fastagent", "go", *args],
+        cwd=project,
+        env=clean_env(home),
+        input=lines,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
 def test_one_shot_prints_the_reply_and_notes_the_fallback(run_cli: CliRunner) -> None:
     result = run_cli("go", "-m", "hello there")
     assert (result.returncode, result.stdout) == (0, "hello there\n"), result.stderr
@@ -44,16 +58,7 @@ def test_message_and_prompt_file_exclude_each_other(run_cli: CliRunner) -> None:
 
 
 def test_chat_loop_over_stdin(project: Path, tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "fastagent", "go", "--quiet"],
-        cwd=project,
-        env=clean_env(tmp_path),
-        input="one\n\ntwo\n/exit\nnever sent\n",
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = _chat(project, tmp_path, "one\n\ntwo\n/exit\nnever sent\n", "--quiet")
     assert (result.returncode, result.stdout, without_progress(result.stderr)) == (
         0,
         "one\ntwo\n",
@@ -221,22 +226,9 @@ def test_a_chat_command_given_an_argument_it_does_not_take_says_so(
     project: Path, tmp_path: Path
 ) -> None:
     """`/model sonnet` used to print the model and keep it: refused, and the hint works."""
-    import subprocess
-    import sys
-
-    from .conftest import clean_env
 
     def chat(*args: str, lines: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "fastagent", "go", *args],
-            input=lines,
-            cwd=project,
-            env=clean_env(tmp_path),
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        return _chat(project, tmp_path, lines, *args)
 
     playback = project / "reply.json"
     from fastagent.history import save_history
@@ -258,11 +250,6 @@ def test_a_chat_command_given_an_argument_it_does_not_take_says_so(
 def test_a_chat_without_servers_hints_at_servers_and_the_hint_works(
     project: Path, tmp_path: Path
 ) -> None:
-    import subprocess
-    import sys
-
-    from .conftest import clean_env
-
     units = Path(__file__).resolve().parents[2] / "examples" / "units_server.py"
     (project / "fastagent.yaml").write_text(
         f"mcp:\n  servers:\n    units:\n      command: {sys.executable}\n      args: ['{units}']\n",
@@ -270,16 +257,7 @@ def test_a_chat_without_servers_hints_at_servers_and_the_hint_works(
     )
 
     def chat(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "fastagent", "go", "--model", "passthrough", *args],
-            input="/prompts\n/tools\n",
-            cwd=project,
-            env=clean_env(tmp_path),
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        return _chat(project, tmp_path, "/prompts\n/tools\n", "--model", "passthrough", *args)
 
     bare = chat()
     assert "error: agent 'agent' has no MCP servers, so it cannot list prompts" in bare.stderr
@@ -314,16 +292,7 @@ def test_configured_servers_none_attached_get_one_notice_and_its_hint_works(
     assert (quiet.returncode, without_progress(quiet.stderr)) == (0, "")
 
     def chat(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "fastagent", "go", "--model", "passthrough", *args],
-            input="/tools\n/exit\n",
-            cwd=project,
-            env=clean_env(tmp_path),
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        return _chat(project, tmp_path, "/tools\n/exit\n", "--model", "passthrough", *args)
 
     bare = chat()
     assert bare.returncode == 0, bare.stderr

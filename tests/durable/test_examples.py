@@ -28,6 +28,18 @@ def _env(server: ScriptedOpenAI) -> dict[str, str]:
     }
 
 
+def _python(folder: Path, server: ScriptedOpenAI, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run ``python ARGS`` in the example folder against the scripted model server."""
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=folder,
+        env=_env(server),
+        capture_output=True,
+        text=True,
+        timeout=_BOUND,
+    )
+
+
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
     target = tmp_path / "durable"
@@ -37,16 +49,8 @@ def folder(tmp_path: Path) -> Path:
 
 def test_ticket_agent_example_answers_and_a_rerun_makes_no_call(folder: Path) -> None:
     with ScriptedOpenAI(tool="close_ticket", arguments={"ticket": "42"}) as server:
-        command = [sys.executable, "ticket_agent.py", "ticket-42", "Close ticket 42."]
         for _ in range(2):
-            run = subprocess.run(
-                command,
-                cwd=folder,
-                env=_env(server),
-                capture_output=True,
-                text=True,
-                timeout=_BOUND,
-            )
+            run = _python(folder, server, "ticket_agent.py", "ticket-42", "Close ticket 42.")
             assert run.returncode == 0, run.stderr[-3000:]
             assert run.stdout.strip() == ("answer: ticket 42 closed (idempotency key ticket-42:2)")
         assert server.requests == 2
@@ -55,16 +59,8 @@ def test_ticket_agent_example_answers_and_a_rerun_makes_no_call(folder: Path) ->
 
 def test_batch_example_writes_one_line_per_ticket(folder: Path) -> None:
     with ScriptedOpenAI(tool="close_ticket", arguments={"ticket": "7"}) as server:
-        command = [sys.executable, "-m", "fastagent", "batch", "ticket_agent.py"]
-        command += ["tickets.jsonl", "-o", "answers.jsonl"]
-        run = subprocess.run(
-            command,
-            cwd=folder,
-            env=_env(server),
-            capture_output=True,
-            text=True,
-            timeout=_BOUND,
-        )
+        batch = ["-m", "fastagent", "batch", "ticket_agent.py", "tickets.jsonl"]
+        run = _python(folder, server, *batch, "-o", "answers.jsonl")
         assert run.returncode == 0, run.stderr[-3000:]
         lines = [json.loads(x) for x in folder.joinpath("answers.jsonl").read_text().splitlines()]
         assert [line["id"] for line in lines] == ["T-1", "T-2", "T-3"]
@@ -75,15 +71,9 @@ def test_batch_example_writes_one_line_per_ticket(folder: Path) -> None:
 def test_triage_example_writes_a_structured_value_per_ticket(folder: Path) -> None:
     answer = {"priority": 2, "summary": "a parcel question"}
     with ScriptedOpenAI(reply=json.dumps(answer)) as server:
-        command = [sys.executable, "-m", "fastagent", "batch", "triage_agent.py"]
-        command += ["tickets.jsonl", "-o", "triage.jsonl", "--schema", "triage_schema:Triage"]
-        run = subprocess.run(
-            command,
-            cwd=folder,
-            env=_env(server),
-            capture_output=True,
-            text=True,
-            timeout=_BOUND,
+        batch = ["-m", "fastagent", "batch", "triage_agent.py", "tickets.jsonl"]
+        run = _python(
+            folder, server, *batch, "-o", "triage.jsonl", "--schema", "triage_schema:Triage"
         )
         assert run.returncode == 0, run.stderr[-3000:]
         lines = [json.loads(x) for x in folder.joinpath("triage.jsonl").read_text().splitlines()]
@@ -96,14 +86,7 @@ def test_triage_example_writes_a_structured_value_per_ticket(folder: Path) -> No
         assert '"title":"Triage"' in server.bodies[0]["messages"][0]["content"]
         assert server.requests == 3
 
-        single = subprocess.run(
-            [sys.executable, "triage_agent.py", "The parcel never arrived."],
-            cwd=folder,
-            env=_env(server),
-            capture_output=True,
-            text=True,
-            timeout=_BOUND,
-        )
+        single = _python(folder, server, "triage_agent.py", "The parcel never arrived.")
         assert single.returncode == 0, single.stderr[-3000:]
         assert single.stdout.strip() == "priority=2 summary='a parcel question'"
 
@@ -126,25 +109,11 @@ def test_batch_example_with_a_worker_running_the_rows(folder: Path) -> None:
         try:
             assert worker.stderr is not None
             assert worker.stderr.readline().startswith("worker: executor worker-a")
-            command = [sys.executable, "-m", "fastagent", "batch", "ticket_agent.py"]
-            command += ["tickets.jsonl", "-o", "answers.jsonl", "--no-work"]
-            run = subprocess.run(
-                command,
-                cwd=folder,
-                env=_env(server),
-                capture_output=True,
-                text=True,
-                timeout=_BOUND,
-            )
+            batch = ["-m", "fastagent", "batch", "ticket_agent.py", "tickets.jsonl"]
+            run = _python(folder, server, *batch, "-o", "answers.jsonl", "--no-work")
             assert run.returncode == 0, run.stderr[-3000:]
-            listed = subprocess.run(
-                [sys.executable, "-m", "fastagent", "durable", "list"],
-                cwd=folder,
-                env=_env(server),
-                capture_output=True,
-                text=True,
-                timeout=_BOUND,
-            ).stdout.splitlines()
+            listing = _python(folder, server, "-m", "fastagent", "durable", "list")
+            listed = listing.stdout.splitlines()
         finally:
             os.killpg(worker.pid, signal.SIGTERM)
             worker.communicate(timeout=_BOUND)
