@@ -95,6 +95,11 @@ class FastAgentError(Exception):
     def __str__(self) -> str:
         return f"{self.message}\nhint: {self.hint}" if self.hint else self.message
 
+    @staticmethod
+    def message_of(error: BaseException) -> str:
+        """The one-line part of any error: a fastagent error's `message`, else ``str(error)``."""
+        return error.message if isinstance(error, FastAgentError) else str(error)
+
 
 class UserError(FastAgentError):
     """A mistake the user can fix: configuration, names, arguments."""

@@ -196,7 +196,7 @@ class AugmentedLLM:
                 bus.publish(
                     ErrorOccurred(
                         source=self.name,
-                        error=exc.message if isinstance(exc, FastAgentError) else str(exc),
+                        error=FastAgentError.message_of(exc),
                         error_type=type(exc).__name__,
                     )
                 )

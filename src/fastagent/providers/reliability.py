@@ -128,7 +128,7 @@ class ReliableProvider:
         delay = self.policy.delay(error, retries)
         attempt = retries + 1
         # The message alone: str() of a fastagent error adds its hint on a second line.
-        detail = error.message if isinstance(error, FastAgentError) else str(error)
+        detail = FastAgentError.message_of(error)
         reason = f"{type(error).__name__}: {detail}"
         _log.info(
             "%s.%s failed (%s); retry %d of %d in %.2fs",

@@ -190,4 +190,4 @@ def _exec_script(script: Path, where: str) -> Any:
 
 def _detail(exc: Exception) -> str:
     """The error's text for a message of ours: a fastagent error's message without its hint."""
-    return exc.message if isinstance(exc, FastAgentError) else str(exc)
+    return FastAgentError.message_of(exc)

@@ -228,7 +228,7 @@ class ToolSet:
 
 
 def _failure_message(name: str, exc: BaseException) -> str:
-    detail = exc.message if isinstance(exc, FastAgentError) else str(exc)
+    detail = FastAgentError.message_of(exc)
     message = f"tool '{name}' failed: {type(exc).__name__}" + (f": {detail}" if detail else "")
     if isinstance(exc, FastAgentError) and exc.hint:
         message += f" (hint: {exc.hint})"
