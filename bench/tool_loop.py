@@ -15,18 +15,25 @@ and the fastest round of wall time, and the median of the process's CPU time (al
 the batch processor's export thread included): on a shared machine, CPU time is not inflated
 by waiting for a core, so it is the steadier figure. The load average is printed with it.
 
-Usage: python bench/tool_loop.py [--turns N] [--rounds R]
+With ``--breakdown`` it instead splits the tracing overhead: the SDK calls one iteration makes,
+timed alone (best of 5), and the loop traced with no span processor, with the batch
+processor, and each with the garbage collector off.
+
+Usage: python bench/tool_loop.py [--turns N] [--rounds R] [--breakdown]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import statistics
 import subprocess
 import sys
 import time
+import timeit
+from typing import Any
 
 from fastagent.events import EventBus
 from fastagent.llm.augmented import AugmentedLLM
@@ -78,8 +85,11 @@ def cold_import(statement: str, runs: int = 7) -> float:
     return statistics.median(timed(statement) for _ in range(runs)) - baseline
 
 
-def tracing_bus() -> tuple[EventBus, object]:
-    """A bus with the span recorder on an SDK provider (batch processor, discarding exporter)."""
+def tracing_bus(*, processor: bool = True) -> tuple[EventBus, object]:
+    """A bus with the span recorder on an SDK provider (batch processor, discarding exporter).
+
+    Without `processor` the provider has no span processor: spans are made and dropped.
+    """
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import (
         BatchSpanProcessor,
@@ -94,8 +104,9 @@ def tracing_bus() -> tuple[EventBus, object]:
             return SpanExportResult.SUCCESS
 
     provider = TracerProvider()
-    # A queue that holds every span of the run: a full queue drops spans, which is cheaper.
-    provider.add_span_processor(BatchSpanProcessor(Discard(), max_queue_size=1 << 20))
+    if processor:
+        # A queue that holds every span of the run: a full queue drops spans, which is cheaper.
+        provider.add_span_processor(BatchSpanProcessor(Discard(), max_queue_size=1 << 20))
     recorder = SpanRecorder(provider.get_tracer("bench"), record_content=False, mcp_requests=True)
     bus = EventBus()
     recorder.subscribe(bus)
@@ -111,11 +122,112 @@ def bare_span_seconds(provider: object, spans: int = 5000) -> float:
     return (time.perf_counter() - started) / spans
 
 
+def sdk_call_costs() -> list[tuple[str, float]]:
+    """Microseconds of the SDK calls one iteration makes, each timed alone (best of 5)."""
+    from opentelemetry import context as otel_context
+    from opentelemetry import trace
+    from opentelemetry.sdk.trace import TracerProvider
+
+    tracer = TracerProvider().get_tracer("bench-calls")
+    root = tracer.start_span("root")
+    parent = trace.set_span_in_context(root)
+    chat_start = {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.request.model": "model",
+        "gen_ai.provider.name": "provider",
+    }
+    chat_end: dict[str, Any] = {
+        "gen_ai.usage.input_tokens": 3,
+        "gen_ai.usage.output_tokens": 4,
+        "gen_ai.response.model": "model",
+        "gen_ai.response.finish_reasons": ("stop",),
+    }
+    tool = {
+        "gen_ai.operation.name": "execute_tool",
+        "gen_ai.tool.name": "noop",
+        "gen_ai.tool.call.id": "call_1",
+        "gen_ai.tool.type": "function",
+    }
+    agent = {"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "agent"}
+
+    def chat_span() -> None:
+        span = tracer.start_span("chat model", context=parent, attributes=chat_start)
+        span.set_attributes(chat_end)
+        span.end()
+
+    def switch_context() -> None:
+        otel_context.attach(trace.set_span_in_context(root, parent))
+        trace.get_current_span()
+        otel_context.attach(parent)
+
+    calls = {
+        "bare span (start + end)": lambda: tracer.start_span("bare").end(),
+        "span with a parent context": lambda: tracer.start_span("x", context=parent).end(),
+        "chat span (3 start + 4 end attributes)": chat_span,
+        "execute_tool span (4 attributes)": lambda: tracer.start_span(
+            "execute_tool noop", context=parent, attributes=tool
+        ).end(),
+        "invoke_agent span (2 attributes)": lambda: tracer.start_span(
+            "invoke_agent agent", context=parent, attributes=agent
+        ).end(),
+        "context switch in and out": switch_context,
+    }
+    number = 20000
+    return [
+        (label, min(timeit.repeat(call, number=number, repeat=5)) / number * 1e6)
+        for label, call in calls.items()
+    ]
+
+
+def breakdown(turns: int, rounds: int) -> None:
+    """Print where the tracing overhead goes (see the module docs)."""
+    subscriber = EventBus()
+    subscriber.subscribe(lambda event: None)
+    cases = {
+        "history + event subscriber": subscriber,
+        "tracing, no span processor": tracing_bus(processor=False)[0],
+        "tracing, batch processor": tracing_bus()[0],
+    }
+    load_before = os.getloadavg()
+    cpu: dict[tuple[str, bool], list[float]] = {}
+    for _ in range(rounds):
+        for label, bus in cases.items():
+            for collect in (True, False):
+                if not collect:
+                    gc.disable()
+                try:
+                    _, seconds = asyncio.run(run_turns(turns, use_history=True, events=bus))
+                finally:
+                    gc.enable()
+                cpu.setdefault((label, collect), []).append(seconds / ITERATIONS_PER_TURN)
+    print(f"tool loop, {turns} turns x {rounds}, CPU µs per iteration (medians)")
+    print("load average before: {:.2f} {:.2f} {:.2f}".format(*load_before))
+    print(f"{'case':<36} {'gc on':>8} {'gc off':>8}")
+    median = {key: statistics.median(values) * 1e6 for key, values in cpu.items()}
+    for label in cases:
+        print(f"{label:<36} {median[label, True]:>8.1f} {median[label, False]:>8.1f}")
+    base, bare, full = (median[label, True] for label in cases)
+    base_off, bare_off, full_off = (median[label, False] for label in cases)
+    print(f"whole tracing overhead: {full - base:.1f} µs (no span processor: {bare - base:.1f})")
+    print(f"  spans made in the loop (no processor, gc off): {bare_off - base_off:.1f} µs")
+    print(f"  the batch processor (gc off): {full_off - bare_off:.1f} µs")
+    print(f"  extra garbage collection: {(full - base) - (full_off - base_off):.1f} µs")
+    print()
+    print("the same SDK calls alone, best of 5 x 20,000, µs")
+    for label, micros in sdk_call_costs():
+        print(f"  {label:<40} {micros:>6.2f}")
+    print("load average after: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--turns", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--breakdown", action="store_true", help="split the tracing overhead")
     args = parser.parse_args()
+    if args.breakdown:
+        breakdown(args.turns, args.rounds)
+        return
 
     bus = EventBus()
     bus.subscribe(lambda event: None)
