@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from process_helpers import descendants, free_port, is_alive, live_children
+from process_helpers import descendants, free_port, is_alive, live_children, offline_env
 
 ROOT = Path(__file__).resolve().parents[2]
 EVERYTHING = ROOT / "node_modules" / ".bin" / "mcp-server-everything"
@@ -78,13 +78,7 @@ def process_wait(process: subprocess.Popen[bytes], seconds: float) -> None:
 
 def clean_env(home: Path) -> dict[str, str]:
     """The environment for subprocesses: no FASTAGENT_* or API keys, HOME at `home`."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("FASTAGENT_") and not k.endswith("_API_KEY")
-    }
-    env["HOME"] = str(home)
-    return env
+    return offline_env(home)
 
 
 __all__ = [
