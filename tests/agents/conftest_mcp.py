@@ -45,7 +45,16 @@ def no_orphans() -> Iterator[None]:
 @pytest.fixture
 def everything_http() -> Iterator[str]:
     """server-everything over streamable HTTP on a free port; yields its ``/mcp`` URL."""
-    port = free_port()
+    with serve_everything_http(free_port()) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def serve_everything_http(port: int) -> Iterator[str]:
+    """Run server-everything over streamable HTTP on `port` until the block ends.
+
+    Yields its ``/mcp`` URL once it answers; the server is stopped (and reaped) on exit.
+    """
     process = subprocess.Popen(
         [str(EVERYTHING), "streamableHttp"],
         env={**os.environ, "PORT": str(port)},
@@ -97,4 +106,5 @@ __all__ = [
     "live_children",
     "no_orphans",
     "process_wait",
+    "serve_everything_http",
 ]
