@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from typing import Any
 
 import anyio
@@ -19,7 +19,6 @@ from mcp.server import Server
 from mcp.shared.exceptions import MCPError
 
 from fastagent import FastAgent
-from fastagent.agents.base import BaseAgent
 from fastagent.config import Settings
 from fastagent.config.settings import ServeSettings
 from fastagent.messages import Message
@@ -28,9 +27,9 @@ from fastagent.providers.passthrough import PassthroughProvider
 from fastagent.runtime import RunOptions
 from fastagent.serve import serve_app
 from fastagent.serve.human_input import EXPIRED_STATE_REASON, PendingTurns, elicit_human_input
-from fastagent.serve.server import build_server, served_agents, stdio_session_key
-from fastagent.serve.sessions import SessionStore
 from mcp import Client
+
+from .conftest import stdio_server
 
 ASK = '***CALL_TOOL human_input {"question": "Which color?"}'
 
@@ -240,17 +239,7 @@ async def test_a_cancelled_call_returns_after_its_turn_has_cleaned_up() -> None:
     turns = ObservedTurns(cleaned)
     with anyio.fail_after(60):
         async with fast.run() as app:
-
-            async def fresh() -> Mapping[str, BaseAgent]:
-                return (await fast._build(app.context)).agents
-
-            server = build_server(
-                "cancel-test",
-                served_agents(app.agents),
-                SessionStore(fresh),
-                session_key=stdio_session_key,
-                pending=turns,
-            )
+            server = stdio_server(fast, app, pending=turns)
             scope = anyio.CancelScope()
 
             async def call(client: Client) -> None:
@@ -284,18 +273,7 @@ async def test_an_answered_question_is_forgotten_at_once_not_at_its_timeout() ->
     options = RunOptions(quiet=True, human_input=elicit_human_input)
     with anyio.fail_after(60):
         async with fast.run(options) as app:
-
-            async def fresh() -> Mapping[str, BaseAgent]:
-                return (await fast._build(app.context)).agents
-
-            server = build_server(
-                "questions-test",
-                served_agents(app.agents),
-                SessionStore(fresh),
-                session_key=stdio_session_key,
-                pending=turns,
-            )
-            async with new_client(server) as client:
+            async with new_client(stdio_server(fast, app, pending=turns)) as client:
                 first = await ask(client)
                 assert turns.parked == 1
                 [timer] = turns.timers
