@@ -1,6 +1,7 @@
 """Shared pytest configuration.
 
 - `pytester` is enabled for the scenario plugin tests.
+- `project`: an empty project folder under the test's tmp_path.
 - `restore_fastagent_logger` (for the tests that configure logging) removes the handlers a
   test added to the ``fastagent`` logger and restores its level.
 - Every test is checked for leaked child processes: a process started during a test (an MCP
@@ -15,6 +16,7 @@ import os
 import re
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -34,6 +36,14 @@ def no_leaked_child_processes() -> Iterator[None]:
     while (leaked := descendants(os.getpid()) - before) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not leaked, f"child processes outlived the test: {describe(leaked)}"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """An empty project folder; its ``.git`` stops the config search from climbing out."""
+    directory = tmp_path / "project"
+    (directory / ".git").mkdir(parents=True)
+    return directory
 
 
 @pytest.fixture

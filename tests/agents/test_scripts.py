@@ -40,14 +40,6 @@ SCRIPT = textwrap.dedent(
 )
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    directory = tmp_path / "project"
-    directory.mkdir()
-    (directory / ".git").mkdir()  # stops the config search here
-    return directory
-
-
 def run(argv: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     return run_offline(argv, cwd)
 

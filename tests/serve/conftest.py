@@ -37,15 +37,6 @@ def serve_env(home: Path) -> dict[str, str]:
     return env
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    """An empty project folder; its ``.git`` stops the config search from climbing out."""
-    directory = tmp_path / "project"
-    directory.mkdir()
-    (directory / ".git").mkdir()
-    return directory
-
-
 def fastagent(*args: str, cwd: Path, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     """Run ``python -m fastagent ARGS`` to completion."""
     return subprocess.run(
