@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pexpect
@@ -10,19 +9,7 @@ import pytest
 
 from fastagent.sessions import SessionLockedError, SessionStore
 
-from .conftest import make_app
-
-
-def reader(lines: list[str]) -> Callable[[str], str]:
-    remaining: Iterator[str] = iter(lines)
-
-    def read(prompt: str) -> str:
-        try:
-            return next(remaining)
-        except StopIteration:
-            raise EOFError from None
-
-    return read
+from .conftest import make_app, reader
 
 
 def app_in(directory: Path, *, save: bool = False):  # type: ignore[no-untyped-def]
