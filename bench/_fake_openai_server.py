@@ -161,8 +161,21 @@ async def serve(delay: float, *, announce: IO[str], stop_on_eof: IO[bytes] | Non
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stopped.set)
 
+    connections: set[asyncio.Task[object]] = set()
+
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await _handle(reader, writer, delay)
+        task = asyncio.current_task()
+        assert task is not None
+        connections.add(task)
+        try:
+            await _handle(reader, writer, delay)
+        except asyncio.CancelledError:
+            if not stopped.is_set():
+                raise
+            # Stopping closes the open keep-alive connections: the connection's task ends
+            # normally, or asyncio (3.11) reports it as "Exception in callback ...".
+        finally:
+            connections.discard(task)
 
     server = await asyncio.start_server(handle, "127.0.0.1", 0, backlog=4096)
     port = server.sockets[0].getsockname()[1]
@@ -178,6 +191,11 @@ async def serve(delay: float, *, announce: IO[str], stop_on_eof: IO[bytes] | Non
         threading.Thread(target=watch, daemon=True).start()
     async with server:
         await stopped.wait()
+        server.close()  # accept no more connections, then end the open ones
+        open_connections = list(connections)
+        for task in open_connections:
+            task.cancel()
+        await asyncio.gather(*open_connections, return_exceptions=True)
 
 
 class FakeOpenAIServer:

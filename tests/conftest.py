@@ -1,6 +1,9 @@
 """Shared pytest configuration.
 
 - `pytester` is enabled for the scenario plugin tests.
+- `project`: an empty project folder under the test's tmp_path.
+- `restore_fastagent_logger` (for the tests that configure logging) removes the handlers a
+  test added to the ``fastagent`` logger and restores its level.
 - Every test is checked for leaked child processes: a process started during a test (an MCP
   server, a model server, a subprocess) must be gone when the test ends. Processes that
   existed before the test (such as a session-wide model server) are not counted.
@@ -8,10 +11,12 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -31,6 +36,27 @@ def no_leaked_child_processes() -> Iterator[None]:
     while (leaked := descendants(os.getpid()) - before) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not leaked, f"child processes outlived the test: {describe(leaked)}"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """An empty project folder; its ``.git`` stops the config search from climbing out."""
+    directory = tmp_path / "project"
+    (directory / ".git").mkdir(parents=True)
+    return directory
+
+
+@pytest.fixture
+def restore_fastagent_logger() -> Iterator[None]:
+    """Remove the handlers the test added to the ``fastagent`` logger; restore its level."""
+    logger = logging.getLogger("fastagent")
+    handlers, level = list(logger.handlers), logger.level
+    yield
+    for handler in logger.handlers:
+        if handler not in handlers:
+            logger.removeHandler(handler)
+            handler.close()
+    logger.setLevel(level)
 
 
 _PROGRESS_LINE = re.compile(

@@ -1,4 +1,5 @@
-"""Process helpers for the tests: live children and descendants read from /proc, free ports.
+"""Process helpers for the tests: live children and descendants read from /proc, free ports,
+Python subprocesses run offline.
 
 On the tests' import path (pytest ``pythonpath``), so every test folder uses this one copy.
 """
@@ -7,9 +8,20 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
+from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["descendants", "describe", "free_port", "is_alive", "live_children"]
+__all__ = [
+    "descendants",
+    "describe",
+    "free_port",
+    "is_alive",
+    "live_children",
+    "offline_env",
+    "run_offline",
+]
 
 
 def _stat(pid: int) -> list[str] | None:
@@ -68,3 +80,36 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+def offline_env(home: Path, **extra: str) -> dict[str, str]:
+    """This process's environment without FASTAGENT_* settings or *_API_KEY keys.
+
+    HOME is `home`; `extra` variables are added last.
+    """
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("FASTAGENT_") and not k.endswith("_API_KEY")
+    }
+    env["HOME"] = str(home)
+    env.update(extra)
+    return env
+
+
+def run_offline(
+    args: Sequence[str], cwd: Path, *, home: Path | None = None, **extra: str
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python ARGS`` in `cwd` with `offline_env` (HOME `home`, default `cwd`).
+
+    Output is captured as text; the run may take 60 s; a failing run is returned, not raised.
+    """
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=cwd,
+        env=offline_env(home or cwd, **extra),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )

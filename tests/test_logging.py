@@ -62,16 +62,7 @@ SECRET_CASES = {
 }
 
 
-@pytest.fixture(autouse=True)
-def restore_fastagent_logger() -> Iterator[None]:
-    logger = logging.getLogger("fastagent")
-    handlers, level = list(logger.handlers), logger.level
-    yield
-    for handler in logger.handlers:
-        if handler not in handlers:
-            logger.removeHandler(handler)
-            handler.close()
-    logger.setLevel(level)
+pytestmark = pytest.mark.usefixtures("restore_fastagent_logger")
 
 
 @pytest.fixture

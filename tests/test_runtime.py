@@ -6,7 +6,7 @@ import logging
 import subprocess
 import sys
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -20,17 +20,7 @@ from fastagent.exceptions import UserError
 from fastagent.messages import Usage
 from fastagent.runtime import Context, RunOptions, Runtime, UsageTotals, current_context
 
-
-@pytest.fixture(autouse=True)
-def restore_fastagent_logger() -> Iterator[None]:
-    logger = logging.getLogger("fastagent")
-    handlers, level = list(logger.handlers), logger.level
-    yield
-    for handler in logger.handlers:
-        if handler not in handlers:
-            logger.removeHandler(handler)
-            handler.close()
-    logger.setLevel(level)
+pytestmark = pytest.mark.usefixtures("restore_fastagent_logger")
 
 
 def quiet_settings() -> Settings:

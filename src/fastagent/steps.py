@@ -12,6 +12,7 @@ A tool reads the key that identifies its step, stable across a replay, with
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -99,7 +100,16 @@ def use_steps(runner: StepRunner | None) -> Callable[[], None]:
 
 
 def set_idempotency_key(key: str | None) -> Callable[[], None]:
-    """Set the key `idempotency_key` returns in this task; returns the function undoing it."""
+    """Set the key `idempotency_key` returns in this task; returns the function undoing it.
+
+    Deprecated: use `enter_step`, which sets the key together with `current_step`. This
+    function warns (`DeprecationWarning`) and will be removed in a later release.
+    """
+    warnings.warn(
+        "fastagent.steps.set_idempotency_key is deprecated: use enter_step(workflow_id, step)",
+        DeprecationWarning,
+        stacklevel=2,
+    )
     token = _KEY.set(key)
     return lambda: _KEY.reset(token)
 

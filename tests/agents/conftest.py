@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,15 +11,8 @@ from fastagent.config import LoggerSettings, Settings
 
 
 @pytest.fixture(autouse=True)
-def restore_fastagent_logger() -> Iterator[None]:
-    logger = logging.getLogger("fastagent")
-    handlers, level = list(logger.handlers), logger.level
-    yield
-    for handler in logger.handlers:
-        if handler not in handlers:
-            logger.removeHandler(handler)
-            handler.close()
-    logger.setLevel(level)
+def _restore_logger(restore_fastagent_logger: None) -> None:
+    """Every agent test restores the ``fastagent`` logger (tests/conftest.py)."""
 
 
 def settings(**values: Any) -> Settings:

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from process_helpers import descendants, free_port, is_alive, live_children
+from process_helpers import descendants, free_port, is_alive, live_children, offline_env
 
 ROOT = Path(__file__).resolve().parents[2]
 EVERYTHING = ROOT / "node_modules" / ".bin" / "mcp-server-everything"
@@ -45,7 +45,16 @@ def no_orphans() -> Iterator[None]:
 @pytest.fixture
 def everything_http() -> Iterator[str]:
     """server-everything over streamable HTTP on a free port; yields its ``/mcp`` URL."""
-    port = free_port()
+    with serve_everything_http(free_port()) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def serve_everything_http(port: int) -> Iterator[str]:
+    """Run server-everything over streamable HTTP on `port` until the block ends.
+
+    Yields its ``/mcp`` URL once it answers; the server is stopped (and reaped) on exit.
+    """
     process = subprocess.Popen(
         [str(EVERYTHING), "streamableHttp"],
         env={**os.environ, "PORT": str(port)},
@@ -78,13 +87,7 @@ def process_wait(process: subprocess.Popen[bytes], seconds: float) -> None:
 
 def clean_env(home: Path) -> dict[str, str]:
     """The environment for subprocesses: no FASTAGENT_* or API keys, HOME at `home`."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("FASTAGENT_") and not k.endswith("_API_KEY")
-    }
-    env["HOME"] = str(home)
-    return env
+    return offline_env(home)
 
 
 __all__ = [
@@ -103,4 +106,5 @@ __all__ = [
     "live_children",
     "no_orphans",
     "process_wait",
+    "serve_everything_http",
 ]

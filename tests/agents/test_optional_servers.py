@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +12,7 @@ from fastagent import FastAgent
 from fastagent.exceptions import MCPServerError
 from fastagent.runtime import RunOptions
 
+from ..ui.conftest import reader
 from .conftest import settings
 from .conftest_mcp import fixture_server, no_orphans
 
@@ -91,18 +91,6 @@ async def test_reconnect_gives_the_tools_back(tmp_path: Path) -> None:
         assert await app.a.send(CALL_ECHO) == "echo: hi"
 
 
-def _reader(lines: list[str]) -> Callable[[str], str]:
-    remaining: Iterator[str] = iter(lines)
-
-    def read(prompt: str) -> str:
-        try:
-            return next(remaining)
-        except StopIteration:
-            raise EOFError from None
-
-    return read
-
-
 async def test_servers_command_shows_state_and_reconnects(tmp_path: Path) -> None:
     from fastagent.ui.chat import run_interactive
 
@@ -116,10 +104,10 @@ async def test_servers_command_shows_state_and_reconnects(tmp_path: Path) -> Non
     fast.agent("a", servers=["fixture"])
     out: list[str] = []
     async with fast.run(RunOptions(quiet=True, chat=run_interactive)) as app:
-        await app.interactive(read=_reader(["/servers"]), write=out.append)
+        await app.interactive(read=reader(["/servers"]), write=out.append)
         flag.touch()
         await app.interactive(
-            read=_reader(["/servers reconnect fixture", "/servers", CALL_ECHO]), write=out.append
+            read=reader(["/servers reconnect fixture", "/servers", CALL_ECHO]), write=out.append
         )
     assert out[0].startswith("  fixture  failed  MCP server 'fixture'")
     assert out[1:] == ["reconnected fixture for a", "  fixture  connected", "echo: hi"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import textwrap
@@ -12,6 +11,7 @@ import pytest
 
 from fastagent.agents.model_choice import FALLBACK_NOTICE
 from fastagent.cli.commands.setup import scaffold
+from process_helpers import run_offline
 
 from ..conftest import without_progress
 
@@ -40,30 +40,8 @@ SCRIPT = textwrap.dedent(
 )
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    directory = tmp_path / "project"
-    directory.mkdir()
-    (directory / ".git").mkdir()  # stops the config search here
-    return directory
-
-
 def run(argv: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("FASTAGENT_") and not k.endswith("_API_KEY")
-    }
-    env["HOME"] = str(cwd)
-    return subprocess.run(
-        [sys.executable, *argv],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return run_offline(argv, cwd)
 
 
 def test_script_body_runs_without_flags(project: Path) -> None:

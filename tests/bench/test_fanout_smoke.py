@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
@@ -13,21 +12,14 @@ from typing import Any
 import httpx
 
 from fastagent.agents.workflows.parallel import ParallelAgent
+from file_modules import load_module
 
 ROOT = Path(__file__).resolve().parents[2]
 BENCH = ROOT / "bench" / "fanout.py"
 
 
 def load_fanout() -> ModuleType:
-    name = "fastagent_bench_fanout"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, BENCH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_module("fastagent_bench_fanout", BENCH)
 
 
 def test_bench_runs_every_variant_and_prints_the_table() -> None:

@@ -28,15 +28,6 @@ def clean_env(home: Path, **extra: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
-    """An empty project directory; its ``.git`` stops the config search from climbing out."""
-    directory = tmp_path / "project"
-    directory.mkdir()
-    (directory / ".git").mkdir()
-    return directory
-
-
-@pytest.fixture
 def run_cli(project: Path, tmp_path: Path) -> CliRunner:
     """Run ``python -m fastagent ARGS`` in `project`; keyword args become env variables."""
 

@@ -5,7 +5,6 @@ A user runs the CLI, reads the ``hint:`` line, does what it says, and the comman
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import subprocess
@@ -15,16 +14,15 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import httpx
 import pytest
 
 from process_helpers import free_port
 
+from ..agents.conftest_mcp import serve_everything_http
 from .conftest import CliRunner
 
 ROOT = Path(__file__).resolve().parents[2]
 UNITS_SERVER = ROOT / "examples" / "units_server.py"
-EVERYTHING = ROOT / "node_modules" / ".bin" / "mcp-server-everything"
 
 
 def _hint(stderr: str) -> str:
@@ -194,35 +192,10 @@ def test_url_server_hint_names_the_flag(run_cli: CliRunner) -> None:
     failed = run_cli(*args)
     assert failed.returncode == 1
     assert _hint(failed.stderr) == f"check --url {url} and that the server is running"
-    with _everything_http(port):
+    with serve_everything_http(port):
         followed = run_cli(*args)
     assert followed.returncode == 0, followed.stderr
     assert "Echo: hi" in followed.stdout
-
-
-@contextlib.contextmanager
-def _everything_http(port: int) -> Iterator[None]:
-    process = subprocess.Popen(
-        [str(EVERYTHING), "streamableHttp"],
-        env={**os.environ, "PORT": str(port)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        with httpx.Client() as client:
-            for _ in range(600):
-                try:
-                    client.get(f"http://127.0.0.1:{port}/", timeout=0.2)
-                    break
-                except httpx.TransportError:
-                    assert process.poll() is None, "server-everything exited"
-                    with contextlib.suppress(subprocess.TimeoutExpired):
-                        process.wait(0.05)
-        yield
-    finally:
-        os.killpg(process.pid, 15)
-        process.wait(10)
 
 
 def test_unknown_servers_name_gets_did_you_mean(run_cli: CliRunner, project: Path) -> None:

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from process_helpers import free_port
+from process_helpers import free_port, run_offline
 from providers.hostile_http import ScriptedServer, serve
 
 # Shaped like no known credential, so only the registry of run-time secrets can hide it.
@@ -75,22 +73,13 @@ def project(tmp_path: Path, server: ScriptedServer, request: pytest.FixtureReque
     return directory
 
 
+def run(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``python ARGS`` in `project`, offline but for the test's OpenAI key."""
+    return run_offline(args, project, home=project.parent, OPENAI_API_KEY=API_KEY, NO_COLOR="1")
+
+
 def fastagent(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("FASTAGENT_") and not k.endswith("_API_KEY")
-    }
-    env.update(HOME=str(project.parent), OPENAI_API_KEY=API_KEY, NO_COLOR="1")
-    return subprocess.run(
-        [sys.executable, "-m", "fastagent", *args],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return run(project, "-m", "fastagent", *args)
 
 
 def assert_no_secret(*texts: str) -> None:
@@ -164,21 +153,7 @@ def test_script_401_leaks_nothing_with_or_without_traceback(
     project: Path, server: ScriptedServer, flags: list[str]
 ) -> None:
     (project / "agent.py").write_text(SCRIPT)
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("FASTAGENT_") and not k.endswith("_API_KEY")
-    }
-    env.update(HOME=str(project.parent), OPENAI_API_KEY=API_KEY, NO_COLOR="1")
-    done = subprocess.run(
-        [sys.executable, "agent.py", *flags],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = run(project, "agent.py", *flags)
     assert (done.returncode, done.stdout) == (1, "")
     assert server.requests, "the provider was never called"
     assert ("Traceback (most recent call last)" in done.stderr) is ("-v" in flags)

@@ -13,14 +13,6 @@ from fastagent.config import LoadedConfig, load_config
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
-    """A project root (it holds .git, so discovery stops here)."""
-    root = tmp_path / "project"
-    (root / ".git").mkdir(parents=True)
-    return root
-
-
-@pytest.fixture
 def user_dir(tmp_path: Path) -> Path:
     return tmp_path / "user-config" / "fastagent"
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from durable.scripted_openai import ScriptedOpenAI
+from durable.workers import running_worker
 
 pytest.importorskip("dbos", reason="the durable extra is not installed")
 
@@ -228,19 +229,7 @@ def test_a_worker_applies_the_schema_of_rows_that_batch_only_enqueued(tmp_path: 
     with ScriptedOpenAI() as server:
         folder = _folder(tmp_path, server, 0)
         _rows(folder, good, good, good)
-        env = {**os.environ, "FASTAGENT_DURABLE__EXECUTOR_ID": "worker-a"}
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "fastagent", "worker", str(APP)],
-            cwd=folder,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-            start_new_session=True,
-        )
-        try:
-            assert worker.stderr is not None
-            assert worker.stderr.readline().startswith("worker: executor worker-a")
+        with running_worker(APP, cwd=folder, env=os.environ, executor="worker-a", bound=_BOUND):
             batch = _batch(folder, "--schema", "batch_schemas:Ticket", "--no-work")
             code, err = _finish(batch)
             listed = subprocess.run(
@@ -250,9 +239,6 @@ def test_a_worker_applies_the_schema_of_rows_that_batch_only_enqueued(tmp_path: 
                 text=True,
                 timeout=_BOUND,
             ).stdout.splitlines()
-        finally:
-            os.killpg(worker.pid, signal.SIGTERM)
-            worker.communicate(timeout=_BOUND)
         assert code == 0, err
         assert [row["value"] for row in _output(folder)] == [json.loads(good)] * 3
         assert sorted(row.split("\t")[1:3] for row in listed) == [["SUCCESS", "worker-a"]] * 3

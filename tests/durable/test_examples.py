@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from durable.scripted_openai import ScriptedOpenAI
+from durable.workers import running_worker
 
 pytest.importorskip("dbos", reason="the durable extra is not installed")
 
@@ -93,30 +94,15 @@ def test_triage_example_writes_a_structured_value_per_ticket(folder: Path) -> No
 
 def test_batch_example_with_a_worker_running_the_rows(folder: Path) -> None:
     """docs/batch.md: `fastagent worker` runs the rows that `batch --no-work` enqueues."""
-    import signal
-
     with ScriptedOpenAI(tool="close_ticket", arguments={"ticket": "7"}) as server:
-        env = {**_env(server), "FASTAGENT_DURABLE__EXECUTOR_ID": "worker-a"}
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "fastagent", "worker", "ticket_agent.py"],
-            cwd=folder,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-            start_new_session=True,
-        )
-        try:
-            assert worker.stderr is not None
-            assert worker.stderr.readline().startswith("worker: executor worker-a")
+        with running_worker(
+            "ticket_agent.py", cwd=folder, env=_env(server), executor="worker-a", bound=_BOUND
+        ) as worker:
             batch = ["-m", "fastagent", "batch", "ticket_agent.py", "tickets.jsonl"]
             run = _python(folder, server, *batch, "-o", "answers.jsonl", "--no-work")
             assert run.returncode == 0, run.stderr[-3000:]
             listing = _python(folder, server, "-m", "fastagent", "durable", "list")
             listed = listing.stdout.splitlines()
-        finally:
-            os.killpg(worker.pid, signal.SIGTERM)
-            worker.communicate(timeout=_BOUND)
         assert worker.returncode == 0
         lines = [json.loads(x) for x in folder.joinpath("answers.jsonl").read_text().splitlines()]
         assert [line["id"] for line in lines] == ["T-1", "T-2", "T-3"]

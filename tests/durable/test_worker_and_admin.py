@@ -14,6 +14,7 @@ import pytest
 
 from durable.scripted_openai import ScriptedOpenAI
 from durable.test_crash_recovery import WORKER, _wait_for, _write_config
+from durable.workers import running_worker
 
 pytest.importorskip("dbos", reason="the durable extra is not installed")
 
@@ -64,18 +65,9 @@ def recover_onto_another_worker(tmp_path: Path, database: str | None = None) -> 
         ]
 
         (tmp_path / "go").touch()
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "fastagent", "worker", str(WORKER)],
-            cwd=tmp_path,
-            env={**os.environ, "FASTAGENT_DURABLE__EXECUTOR_ID": "w2"},
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            start_new_session=True,
-        )
-        try:
-            assert worker.stderr is not None
-            assert worker.stderr.readline().startswith("worker: executor w2")
+        with running_worker(
+            WORKER, cwd=tmp_path, env=os.environ, executor="w2", bound=_BOUND
+        ) as worker:
             # w2 does not take w1's work by itself ...
             assert "ticket-5\tPENDING" in _fastagent(tmp_path, "durable", "list")
             handed = _fastagent(tmp_path, "durable", "recover", "--executor", "w1")
@@ -87,9 +79,6 @@ def recover_onto_another_worker(tmp_path: Path, database: str | None = None) -> 
                     break
                 assert time.monotonic() < deadline, f"not recovered in time: {shown}"
                 time.sleep(0.2)
-        finally:
-            worker.send_signal(signal.SIGTERM)
-            worker.communicate(timeout=_BOUND)
         assert worker.returncode == 0
         assert shown["output"]["final"]["content"] == [{"type": "text", "text": "answer: closed 5"}]
         assert server.requests == 2  # the recorded first call was not made again

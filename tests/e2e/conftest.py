@@ -19,14 +19,14 @@ gets the same report added to its failure (`pytest_runtest_makereport`).
 
 from __future__ import annotations
 
-import importlib.util
 import os
-import sys
 from collections.abc import Generator, Iterator
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+
+from file_modules import load_module
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -40,20 +40,7 @@ CHATML_TOOLS_TEMPLATE = ROOT / "examples" / "templates" / "chatml-tools.jinja"
 REALMODEL_NAME = "qwen2.5-coder-1.5b"
 
 
-def _load_helper() -> ModuleType:
-    """tests/e2e/llama_server.py (test dirs are not packages under --import-mode=importlib)."""
-    name = "fastagent_e2e_llama_server"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, HERE / "llama_server.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-llama = _load_helper()
+llama = load_module("fastagent_e2e_llama_server", HERE / "llama_server.py")
 
 
 def _server_children() -> set[int]:

@@ -34,7 +34,6 @@ __all__ = [
     "SERVER_SCRIPT",
     "LlamaServer",
     "LlamaServerError",
-    "ModelServerDied",
     "dead_servers",
     "descendants",
     "describe_exit",
@@ -74,10 +73,6 @@ GGUF_ENV_VAR = models.SMOLLM2_ENV_VAR
 
 class LlamaServerError(RuntimeError):
     """The model server could not be found, started or stopped."""
-
-
-class ModelServerDied(LlamaServerError):
-    """A model server process ended on its own; the message is its `death_report`."""
 
 
 def find_gguf() -> Path:
@@ -191,11 +186,6 @@ class LlamaServer:
     def death_report(self) -> str:
         """`headline`, the log's path and its last lines."""
         return f"{self.headline()}; log {self.log_path}, tail:\n{self.log_tail()}"
-
-    def check_alive(self) -> None:
-        """Raise `ModelServerDied` with the `death_report` if the process has ended."""
-        if self.process.poll() is not None:
-            raise ModelServerDied(self.death_report())
 
     def wait_ready(self, timeout: float = READY_TIMEOUT) -> None:
         """Poll ``GET /v1/models`` until it answers 200; raise with the log tail otherwise."""

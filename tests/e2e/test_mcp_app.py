@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import signal
 import subprocess
@@ -10,26 +9,15 @@ import sys
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
+from file_modules import load_module
 
-def _load_helpers() -> ModuleType:
-    """tests/agents/conftest_mcp.py (test dirs are not packages under --import-mode=importlib)."""
-    name = "fastagent_tests_conftest_mcp"
-    if name in sys.modules:
-        return sys.modules[name]
-    path = Path(__file__).resolve().parents[1] / "agents" / "conftest_mcp.py"
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-helpers = _load_helpers()
+helpers = load_module(
+    "fastagent_tests_conftest_mcp",
+    Path(__file__).resolve().parents[1] / "agents" / "conftest_mcp.py",
+)
 no_orphans = helpers.no_orphans
 everything_http = helpers.everything_http
 pytestmark = pytest.mark.usefixtures("no_orphans")

@@ -14,13 +14,10 @@ missing or its server does not start.
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -36,6 +33,7 @@ from fastagent.streaming import (
     ToolCallStart,
     ToolResultEvent,
 )
+from file_modules import load_module
 
 pytestmark = [pytest.mark.e2e, pytest.mark.realmodel, pytest.mark.timeout(900)]
 
@@ -45,21 +43,10 @@ VAULT_CODE = "QX-7391-ZEBRA"  # what get_vault_code returns: no model can guess 
 EUR_TO_USD = 1.0873  # a made-up rate: the converted amount can only come from the tool
 
 
-def _load_mcp_helpers() -> ModuleType:
-    """tests/agents/conftest_mcp.py (test dirs are not packages under --import-mode=importlib)."""
-    name = "fastagent_tests_conftest_mcp"
-    if name in sys.modules:
-        return sys.modules[name]
-    path = Path(__file__).resolve().parents[1] / "agents" / "conftest_mcp.py"
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-mcp_helpers = _load_mcp_helpers()
+mcp_helpers = load_module(
+    "fastagent_tests_conftest_mcp",
+    Path(__file__).resolve().parents[1] / "agents" / "conftest_mcp.py",
+)
 
 
 def make_app(base_url: str, name: str, servers: dict[str, Any] | None = None) -> FastAgent:

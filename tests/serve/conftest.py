@@ -1,14 +1,24 @@
-"""Helpers for the serve tests: the real CLI in a subprocess, its process tree, a project."""
+"""Helpers for the serve tests: the real CLI in a subprocess, its process tree, a project,
+and the server `fastagent serve` builds, in-process."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from mcp.server import Server
+
+    from fastagent import FastAgent
+    from fastagent.agents.agent_app import AgentApp
+    from fastagent.agents.base import BaseAgent
+    from fastagent.serve.human_input import PendingTurns
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "serve_agents.py"
@@ -25,15 +35,6 @@ def serve_env(home: Path) -> dict[str, str]:
     }
     env.update(HOME=str(home), NO_COLOR="1", COLUMNS="200")
     return env
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    """An empty project folder; its ``.git`` stops the config search from climbing out."""
-    directory = tmp_path / "project"
-    directory.mkdir()
-    (directory / ".git").mkdir()
-    return directory
 
 
 def fastagent(*args: str, cwd: Path, timeout: float = 60) -> subprocess.CompletedProcess[str]:
@@ -61,3 +62,25 @@ def processes() -> Iterator[list[subprocess.Popen[str]]]:
         for stream in (proc.stdin, proc.stdout, proc.stderr):
             if stream is not None:
                 stream.close()
+
+
+def stdio_server(
+    fast: FastAgent, app: AgentApp, *, pending: PendingTurns | None = None
+) -> Server[Any]:
+    """The MCP server ``fastagent serve`` builds for running `app` over stdio (one session).
+
+    Each session gets fresh agents built by `fast`; connect to it with ``Client(server)``.
+    """
+    from fastagent.serve.server import build_server, served_agents, stdio_session_key
+    from fastagent.serve.sessions import SessionStore
+
+    async def fresh() -> Mapping[str, BaseAgent]:
+        return (await fast._build(app.context)).agents
+
+    return build_server(
+        fast.name,
+        served_agents(app.agents),
+        SessionStore(fresh),
+        session_key=stdio_session_key,
+        pending=pending,
+    )

@@ -9,16 +9,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from typing import Any
 
 import anyio
 import mcp_types as types
 import pytest
+from mcp.server import Server
 from mcp.shared.exceptions import MCPError
 
 from fastagent import FastAgent
-from fastagent.agents.base import BaseAgent
 from fastagent.config import Settings
 from fastagent.config.settings import ServeSettings
 from fastagent.messages import Message
@@ -26,10 +26,10 @@ from fastagent.providers.base import CompletionRequest
 from fastagent.providers.passthrough import PassthroughProvider
 from fastagent.runtime import RunOptions
 from fastagent.serve import serve_app
-from fastagent.serve.human_input import EXPIRED_STATE_REASON, PendingTurns
-from fastagent.serve.server import build_server, served_agents, stdio_session_key
-from fastagent.serve.sessions import SessionStore
+from fastagent.serve.human_input import EXPIRED_STATE_REASON, PendingTurns, elicit_human_input
 from mcp import Client
+
+from .conftest import stdio_server
 
 ASK = '***CALL_TOOL human_input {"question": "Which color?"}'
 
@@ -93,11 +93,13 @@ async def serving(fast: FastAgent, model: PassthroughProvider) -> AsyncIterator[
             stop.set()
 
 
-def new_client(url: str) -> Client:
+def new_client(server: str | Server[Any]) -> Client:
+    """A 2026-07-28 client of `server` (a URL, or the server itself, in-process)."""
+
     async def never(context: Any, params: types.ElicitRequestParams) -> types.ElicitResult:
         raise AssertionError("the test drives the input loop itself")
 
-    return Client(url, mode="2026-07-28", elicitation_callback=never)
+    return Client(server, mode="2026-07-28", elicitation_callback=never)
 
 
 async def ask(client: Client) -> types.InputRequiredResult:
@@ -237,17 +239,7 @@ async def test_a_cancelled_call_returns_after_its_turn_has_cleaned_up() -> None:
     turns = ObservedTurns(cleaned)
     with anyio.fail_after(60):
         async with fast.run() as app:
-
-            async def fresh() -> Mapping[str, BaseAgent]:
-                return (await fast._build(app.context)).agents
-
-            server = build_server(
-                "cancel-test",
-                served_agents(app.agents),
-                SessionStore(fresh),
-                session_key=stdio_session_key,
-                pending=turns,
-            )
+            server = stdio_server(fast, app, pending=turns)
             scope = anyio.CancelScope()
 
             async def call(client: Client) -> None:
@@ -261,3 +253,38 @@ async def test_a_cancelled_call_returns_after_its_turn_has_cleaned_up() -> None:
                 await turns.returned.wait()
             await turns.aclose()
     assert turns.at_return == [["slow"]]
+
+
+class RecordedParking(PendingTurns):
+    """Keeps the expiry timer of every question it parks."""
+
+    def __init__(self) -> None:
+        super().__init__(answer_timeout=600)  # far beyond the test: only an answer clears it
+        self.timers: list[asyncio.TimerHandle] = []
+
+    def _park(self, state: str, turn: Any) -> None:
+        super()._park(state, turn)
+        self.timers.append(turn.expiry)
+
+
+async def test_an_answered_question_is_forgotten_at_once_not_at_its_timeout() -> None:
+    fast = make_app()
+    turns = RecordedParking()
+    options = RunOptions(quiet=True, human_input=elicit_human_input)
+    with anyio.fail_after(60):
+        async with fast.run(options) as app:
+            async with new_client(stdio_server(fast, app, pending=turns)) as client:
+                first = await ask(client)
+                assert turns.parked == 1
+                [timer] = turns.timers
+                assert not timer.cancelled()
+                done = await retry(client, first.request_state)
+                assert isinstance(done, types.CallToolResult)
+                assert done.content[0].text == "blue"  # type: ignore[union-attr]
+                assert turns.parked == 0  # removed on the answer, not left for its timeout
+                assert timer.cancelled()
+                with pytest.raises(MCPError) as error:
+                    await retry(client, first.request_state, "red")
+                assert_expired(error)
+            await turns.aclose()
+    assert turns.running == 0

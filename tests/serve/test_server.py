@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from types import SimpleNamespace
 from typing import Any
 
@@ -19,13 +19,13 @@ from fastagent.serve.server import (
     HISTORY_URI_PREFIX,
     MESSAGE_SCHEMA,
     STDIO_SESSION,
-    build_server,
     http_session_key,
     served_agents,
     stdio_session_key,
 )
-from fastagent.serve.sessions import SessionStore
 from mcp import Client
+
+from .conftest import stdio_server
 
 
 def make_app() -> FastAgent:
@@ -38,19 +38,8 @@ def make_app() -> FastAgent:
 @contextlib.asynccontextmanager
 async def connected() -> AsyncIterator[Client]:
     fast = make_app()
-    async with fast.run() as app:
-
-        async def fresh() -> Mapping[str, BaseAgent]:
-            return (await fast._build(app.context)).agents
-
-        server = build_server(
-            "test-app",
-            served_agents(app.agents),
-            SessionStore(fresh),
-            session_key=stdio_session_key,
-        )
-        async with Client(server) as connected:
-            yield connected
+    async with fast.run() as app, Client(stdio_server(fast, app)) as connected:
+        yield connected
 
 
 async def history_texts(client: Client, agent: str) -> list[str]:

@@ -1,7 +1,9 @@
-"""Helpers for UI tests: echo agents on the passthrough model, and chat sessions over them."""
+"""Helpers for UI tests: echo agents on the passthrough model, chat sessions over them, and
+a chat reader of scripted lines."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from fastagent import FastAgent
@@ -75,3 +77,16 @@ def make_app(*argv: str, **values: Any) -> FastAgent:
             {"logger": {"type": "none"}, "sessions": {"enabled": False}, **values}
         ),
     )
+
+
+def reader(lines: list[str]) -> Callable[[str], str]:
+    """A chat `Reader` returning `lines` one by one, then end of input (`EOFError`)."""
+    remaining: Iterator[str] = iter(lines)
+
+    def read(prompt: str) -> str:
+        try:
+            return next(remaining)
+        except StopIteration:
+            raise EOFError from None
+
+    return read

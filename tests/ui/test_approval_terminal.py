@@ -13,7 +13,7 @@ import pexpect
 
 from terminal_screen import PROGRESS_MARKS, Screen
 
-from .test_chat_terminal import _NEW_PROMPT, _PROMPT, screen
+from .test_chat_terminal import _NEW_PROMPT, _PROMPT, screen, spawn_go
 
 FIXTURE = Path(__file__).resolve().parents[1] / "mcp" / "servers" / "fixture_server.py"
 
@@ -31,21 +31,8 @@ def test_ask_shows_the_call_and_takes_y_n_always(tmp_path: Path) -> None:
         "      approve: ask\n",
         encoding="utf-8",
     )
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "HOME": str(tmp_path / "home"),
-        "TERM": "xterm-256color",
-        "PROMPT_TOOLKIT_NO_CPR": "1",
-        "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src"),
-    }
-    child = pexpect.spawn(
-        sys.executable,
-        ["-m", "fastagent", "go", "--model", "passthrough", "--servers", "fixture"],
-        cwd=str(project),
-        env=env,
-        encoding="utf-8",
-        timeout=40,
-        dimensions=(40, 120),
+    child = spawn_go(
+        tmp_path, project, "--model", "passthrough", "--servers", "fixture", timeout=40
     )
     terminal = Screen(child, rows=40, columns=120)
     try:

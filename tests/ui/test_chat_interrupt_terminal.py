@@ -18,7 +18,7 @@ import pexpect
 import pytest
 
 from ..agents.test_signals import start_time
-from .test_chat_terminal import answer, screen
+from .test_chat_terminal import answer, screen, spawn_go
 
 SERVER = Path(__file__).parents[1] / "agents" / "servers" / "blocking_server.py"
 NEW_PROMPT = "\x1b[?2004h"
@@ -40,23 +40,8 @@ def chat(tmp_path: Path, state: Path) -> Iterator[pexpect.spawn]:
         f"      command: {sys.executable}\n"
         f"      args: [{str(SERVER)!r}, {str(state)!r}]\n"
     )
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "HOME": str(tmp_path / "home"),
-        "XDG_DATA_HOME": str(tmp_path / "data"),
-        "XDG_CONFIG_HOME": str(tmp_path / "config"),
-        "TERM": "xterm-256color",
-        "PROMPT_TOOLKIT_NO_CPR": "1",
-        "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src"),
-    }
-    child = pexpect.spawn(
-        sys.executable,
-        ["-m", "fastagent", "go", "--model", "passthrough", "--servers", "blocker"],
-        cwd=str(project),
-        env=env,
-        encoding="utf-8",
-        timeout=60,
-        dimensions=(40, 120),
+    child = spawn_go(
+        tmp_path, project, "--model", "passthrough", "--servers", "blocker", timeout=60
     )
     try:
         yield child

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pexpect
@@ -11,19 +9,7 @@ import pytest
 
 from fastagent.sessions import SessionLockedError, SessionStore
 
-from .conftest import make_app
-
-
-def reader(lines: list[str]) -> Callable[[str], str]:
-    remaining: Iterator[str] = iter(lines)
-
-    def read(prompt: str) -> str:
-        try:
-            return next(remaining)
-        except StopIteration:
-            raise EOFError from None
-
-    return read
+from .conftest import make_app, reader
 
 
 def app_in(directory: Path, *, save: bool = False):  # type: ignore[no-untyped-def]
@@ -102,24 +88,9 @@ async def test_sessions_commands_say_when_the_chat_is_not_saved(
 
 
 def _spawn(project: Path, tmp_path: Path, *args: str, model: str = "passthrough") -> pexpect.spawn:
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "HOME": str(tmp_path / "home"),
-        "XDG_DATA_HOME": str(tmp_path / "data"),
-        "XDG_CONFIG_HOME": str(tmp_path / "config"),
-        "TERM": "xterm-256color",
-        "PROMPT_TOOLKIT_NO_CPR": "1",
-        "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src"),
-    }
-    return pexpect.spawn(
-        sys.executable,
-        ["-m", "fastagent", "go", *(["--model", model] if model else []), *args],
-        cwd=str(project),
-        env=env,
-        encoding="utf-8",
-        timeout=30,
-        dimensions=(40, 120),
-    )
+    from .test_chat_terminal import spawn_go
+
+    return spawn_go(tmp_path, project, *(["--model", model] if model else []), *args)
 
 
 def test_resume_in_a_real_terminal(tmp_path: Path) -> None:

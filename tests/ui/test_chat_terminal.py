@@ -21,10 +21,14 @@ def screen(text: str) -> str:
     return _ANSI.sub("", text)
 
 
-@pytest.fixture
-def chat(tmp_path: Path) -> Iterator[pexpect.spawn]:
-    project = tmp_path / "project"
-    (project / ".git").mkdir(parents=True)
+def spawn_go(
+    tmp_path: Path, project: Path, *args: str, timeout: float = 30, columns: int = 120
+) -> pexpect.spawn:
+    """``fastagent go ARGS`` in `project`, in a 40-row pseudo-terminal of `columns` columns.
+
+    Its home, data and config folders are under `tmp_path`; nothing else of the host's
+    environment but a minimal PATH reaches it.
+    """
     env = {
         "PATH": "/usr/bin:/bin",
         "HOME": str(tmp_path / "home"),
@@ -35,15 +39,22 @@ def chat(tmp_path: Path) -> Iterator[pexpect.spawn]:
         "PROMPT_TOOLKIT_NO_CPR": "1",
         "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src"),
     }
-    child = pexpect.spawn(
+    return pexpect.spawn(
         sys.executable,
-        ["-m", "fastagent", "go", "--model", "passthrough"],
+        ["-m", "fastagent", "go", *args],
         cwd=str(project),
         env=env,
         encoding="utf-8",
-        timeout=30,
-        dimensions=(40, 100),
+        timeout=timeout,
+        dimensions=(40, columns),
     )
+
+
+@pytest.fixture
+def chat(tmp_path: Path) -> Iterator[pexpect.spawn]:
+    project = tmp_path / "project"
+    (project / ".git").mkdir(parents=True)
+    child = spawn_go(tmp_path, project, "--model", "passthrough", columns=100)
     try:
         yield child
     finally:

@@ -14,7 +14,7 @@ import pexpect
 
 from terminal_screen import Screen
 
-from .test_chat_terminal import _NEW_PROMPT
+from .test_chat_terminal import _NEW_PROMPT, spawn_go
 
 ASK = '***CALL_TOOL human_input {"question": "Which color?"}'
 CONFIG = "agents:\n  helper:\n    model: passthrough\n    human_input: true\n"
@@ -24,22 +24,7 @@ def test_the_question_is_asked_on_the_terminal(tmp_path: Path) -> None:
     project = tmp_path / "project"
     (project / ".git").mkdir(parents=True)
     (project / "fastagent.yaml").write_text(CONFIG, encoding="utf-8")
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "HOME": str(tmp_path / "home"),
-        "TERM": "xterm-256color",
-        "PROMPT_TOOLKIT_NO_CPR": "1",
-        "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src"),
-    }
-    child = pexpect.spawn(
-        sys.executable,
-        ["-m", "fastagent", "go", "--agent", "helper"],
-        cwd=str(project),
-        env=env,
-        encoding="utf-8",
-        timeout=40,
-        dimensions=(40, 120),
-    )
+    child = spawn_go(tmp_path, project, "--agent", "helper", timeout=40)
     terminal = Screen(child, rows=40, columns=120)
     try:
         child.expect_exact(_NEW_PROMPT)

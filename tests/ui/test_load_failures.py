@@ -8,7 +8,7 @@ import pytest
 
 from fastagent.ui.chat import chat_loop
 
-from .conftest import echo
+from .conftest import echo, reader
 
 ALIAS_BOMB = (
     "fastagent_history: 2\n"
@@ -50,16 +50,9 @@ async def test_load_failure_is_one_line_and_keeps_the_conversation(
     agent = echo()
     await agent.send("keep me")
     before = list(agent.history)
-    lines = iter([f"/load {path}", "still here?"])
+    read = reader([f"/load {path}", "still here?"])
     errors: list[str] = []
     written: list[str] = []
-
-    def read(prompt: str) -> str:
-        try:
-            return next(lines)
-        except StopIteration:
-            raise EOFError from None
-
     await chat_loop(agent, read=read, write=written.append, error=errors.append)
     assert len(errors) == 1, errors
     first, *rest = errors[0].split("\n")

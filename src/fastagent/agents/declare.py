@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from fastagent._key_path import dotted_key
+
 if TYPE_CHECKING:
     from fastagent.agents.declaration import BaseDeclaration
 
@@ -53,10 +55,7 @@ def validation_problems(
     allowed = [key for key in model.model_fields if key not in shared] + ["default", "type"]
     found: list[tuple[str, str]] = []
     for detail in error.errors(include_url=False):
-        path = "".join(
-            f"[{part}]" if isinstance(part, int) else f".{part}" for part in detail["loc"]
-        )
-        key = f"{prefix}{path}" if prefix else path.lstrip(".")
+        key = dotted_key((prefix, *detail["loc"]) if prefix else detail["loc"])
         if detail["type"] == "extra_forbidden":
             close = difflib.get_close_matches(str(detail["loc"][-1]), allowed, n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""

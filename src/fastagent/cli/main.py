@@ -17,7 +17,7 @@ from typing import Any, NoReturn, Protocol, cast
 
 from fastagent._version import __version__
 from fastagent.cli.commands import COMMAND_MODULES
-from fastagent.cli.errors import EXIT_OK, report_exception
+from fastagent.cli.errors import EXIT_OK, EXIT_USAGE, report_exception
 
 __all__ = ["Command", "add_global_options", "build_parser", "load_commands", "main"]
 
@@ -138,7 +138,7 @@ def _guess(word: str, choices: Sequence[str]) -> str:
 def _usage_error(message: str, hint: str) -> NoReturn:
     sys.stderr.write(f"error: {message}\nhint: {hint}\n")
     sys.stderr.flush()
-    raise SystemExit(2)
+    raise SystemExit(EXIT_USAGE)
 
 
 def load_commands(

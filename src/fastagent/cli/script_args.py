@@ -18,12 +18,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NoReturn
 
+from fastagent.cli.errors import EXIT_USAGE
+
 __all__ = ["FLAGS", "CliOptions", "parse_cli_args"]
 
 FLAGS = ("-m/--message", "-q/--quiet", "-a/--agent", "--model", "-v/--verbose", "-h/--help")
 """The flags of a script, as the hint of an unknown one lists them."""
-
-_EXIT_USAGE = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,4 +127,4 @@ def _reject(parser: argparse.ArgumentParser, flag: str) -> NoReturn:
 def _usage_error(message: str, hint: str) -> NoReturn:
     sys.stderr.write(f"error: {message}\nhint: {hint}\n")
     sys.stderr.flush()
-    raise SystemExit(_EXIT_USAGE)
+    raise SystemExit(EXIT_USAGE)

@@ -6,9 +6,9 @@ Each problem names its file (or variable), line and key, with a suggestion for m
 from __future__ import annotations
 
 import difflib
-from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from fastagent._key_path import dotted_key
 from fastagent.config.key_paths import field_names_at
 from fastagent.config.layers import LayeredConfig
 from fastagent.config.settings import Settings
@@ -20,24 +20,6 @@ if TYPE_CHECKING:
 __all__ = ["dotted_key", "to_config_error"]
 
 _VALUE_ERROR_PREFIX = "Value error, "
-
-
-def dotted_key(path: Sequence[str | int]) -> str:
-    """Write a key path as ``mcp.servers.fetch.roots[0].uri``.
-
-    Args:
-        path: Keys and list indexes.
-
-    Returns:
-        The dotted key.
-    """
-    text = ""
-    for part in path:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        else:
-            text += f".{part}" if text else part
-    return text
 
 
 def to_config_error(error: ValidationError, layers: LayeredConfig) -> ConfigValidationError:

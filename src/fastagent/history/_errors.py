@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from pydantic import ValidationError
 
+from fastagent._key_path import dotted_key
 from fastagent.exceptions import HistoryFormatError
 
-__all__ = ["format_location", "history_error", "validation_problem"]
+__all__ = ["history_error", "validation_problem"]
 
 
 def history_error(
@@ -28,21 +27,10 @@ def history_error(
     return HistoryFormatError(f"{where}: {problem}", path=source, line=line, hint=hint)
 
 
-def format_location(loc: Sequence[int | str]) -> str:
-    """Render a pydantic error location as ``messages[3].content[0].text``."""
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else part
-    return out
-
-
 def validation_problem(error: ValidationError) -> tuple[tuple[int | str, ...], str]:
     """The location and a one-line description of the first problem in ``error``."""
     first = error.errors(include_url=False, include_input=False)[0]
     loc = tuple(first["loc"])
-    where = format_location(loc)
+    where = dotted_key(loc)
     text = first["msg"]
     return loc, f"{where}: {text}" if where else text

@@ -26,13 +26,10 @@ from fastagent.history._errors import history_error, validation_problem
 from fastagent.history._located import line_at
 from fastagent.messages import ContentBlock, Message, Role, TextContent, ToolCall, ToolResult
 
-__all__ = ["HISTORY_VERSION", "SUPPORTED_VERSIONS", "document_version", "messages_from_document"]
+__all__ = ["HISTORY_VERSION", "document_version", "messages_from_document"]
 
 HISTORY_VERSION = 2
 """The schema version this fastagent writes."""
-
-SUPPORTED_VERSIONS = (0, 1, 2)
-"""Every schema version this fastagent reads."""
 
 _STRICT = ConfigDict(extra="forbid", defer_build=True)
 

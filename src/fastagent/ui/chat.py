@@ -15,7 +15,7 @@ from __future__ import annotations
 import inspect
 import sys
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -25,10 +25,7 @@ if TYPE_CHECKING:
     from fastagent.ui.commands import Command, DirectMessage
     from fastagent.ui.session import ChatSession
 
-__all__ = ["EXIT_COMMANDS", "Reader", "chat_loop", "run_chat", "run_interactive"]
-
-EXIT_COMMANDS: Final = frozenset({"/exit", "/quit", "exit", "quit"})
-"""Lines that end the loop (so does end of input, Ctrl-D)."""
+__all__ = ["Reader", "chat_loop", "run_chat", "run_interactive"]
 
 Reader = Callable[[str], "str | Awaitable[str]"]
 """Returns the next line (or an awaitable of it); raises `EOFError` at end of input.

@@ -3,9 +3,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +31,7 @@ from fastagent.providers.base import CompletionRequest
 from fastagent.providers.passthrough import PassthroughProvider
 from fastagent.providers.playback import PlaybackProvider
 from fastagent.tools import FunctionTool, ToolSet
+from process_helpers import run_offline
 
 from ...conftest import without_progress
 
@@ -400,21 +399,7 @@ ANSWER = "MCP is an open protocol that lets AI applications use tools and data"
 
 def run_example(argv: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     (cwd / ".git").mkdir(exist_ok=True)  # stops the config search here
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("FASTAGENT_") and not k.endswith("_API_KEY")
-    }
-    env["HOME"] = str(cwd)
-    return subprocess.run(
-        [sys.executable, str(EXAMPLE), *argv],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return run_offline([str(EXAMPLE), *argv], cwd)
 
 
 def test_example_prints_steps_and_answer_offline(tmp_path: Path) -> None:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
+
+from process_helpers import run_offline
 
 from ...conftest import without_progress
 
@@ -14,21 +14,7 @@ EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "workflows"
 
 def run_example(name: str, args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     (cwd / ".git").mkdir(exist_ok=True)  # stops the config search here
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("FASTAGENT_") and not k.endswith("_API_KEY")
-    }
-    env["HOME"] = str(cwd)
-    return subprocess.run(
-        [sys.executable, str(EXAMPLES / f"{name}.py"), *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return run_offline([str(EXAMPLES / f"{name}.py"), *args], cwd)
 
 
 def test_chain_example(tmp_path: Path) -> None:

@@ -121,18 +121,8 @@ def run(args: argparse.Namespace) -> int:
         else:
             text = f"not installed (pip install 'fastagent[{EXTRAS[package]}]')"
             _print_row(console, package, text, "yellow")
-    _print_section(console, "Node.js (for npx-based MCP servers)")
-    for tool, path in node_tools().items():
-        if path:
-            _print_row(console, tool, path, "green")
-        else:
-            _print_row(console, tool, "not found on PATH (install Node.js)", "yellow")
-    _print_section(console, "uv (for uvx-based MCP servers)")
-    for tool, path in uv_tools().items():
-        if path:
-            _print_row(console, tool, path, "green")
-        else:
-            _print_row(console, tool, "not found on PATH (pip install uv)", "yellow")
+    _print_tools(console, "Node.js (for npx-based MCP servers)", node_tools(), "install Node.js")
+    _print_tools(console, "uv (for uvx-based MCP servers)", uv_tools(), "pip install uv")
     console.print()
     if error is None:
         console.print("[green]config OK[/]")
@@ -268,6 +258,18 @@ def _path_or_none(path: object | None) -> str:
 def _print_section(console: Console, title: str) -> None:
     console.print()
     console.print(f"[bold]{title}[/]")
+
+
+def _print_tools(
+    console: Console, title: str, tools: Mapping[str, str | None], install: str
+) -> None:
+    """A section of command-line tools: each one's path, or how to install it."""
+    _print_section(console, title)
+    for tool, path in tools.items():
+        if path:
+            _print_row(console, tool, path, "green")
+        else:
+            _print_row(console, tool, f"not found on PATH ({install})", "yellow")
 
 
 def _print_row(console: Console, label: str, value: str, style: str = "") -> None:
