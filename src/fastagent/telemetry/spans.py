@@ -33,6 +33,7 @@ from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
+from fastagent._redact import redact
 from fastagent.events import (
     AgentFinished,
     AgentStarted,
@@ -85,14 +86,24 @@ class SpanRecorder:
 
     Args:
         tracer: Where spans are started.
-        record_content: Put messages, tool arguments and tool results on spans.
+        record_content: Put messages, tool arguments and tool results on spans (only on
+            spans that are recorded: nothing is serialised for a span sampled out).
         mcp_requests: Record a span per MCP request (off when the process's own provider is
             used: the MCP SDK then records its own ``MCP send ...`` spans).
+        max_content_length: The most characters of text one content attribute holds.
     """
 
-    def __init__(self, tracer: Tracer, *, record_content: bool, mcp_requests: bool) -> None:
+    def __init__(
+        self,
+        tracer: Tracer,
+        *,
+        record_content: bool,
+        mcp_requests: bool,
+        max_content_length: int = 16_384,
+    ) -> None:
         self._tracer = tracer
         self._content = record_content
+        self._limit = max_content_length
         self._frames: dict[int, _Frame] = {}
         # The start attributes of a model call by (model, provider): built once, copied by
         # the SDK into each span.
@@ -234,14 +245,15 @@ class SpanRecorder:
             if event.provider:
                 attributes["gen_ai.provider.name"] = event.provider
             self._chat_attributes[event.model, event.provider] = attributes
-        if self._content:
-            attributes = dict(attributes)
-            attributes["gen_ai.input.messages"] = messages_json(event.messages)
+        span = self._start(
+            f"chat {event.model}", f"chat:{event.agent}", attributes, kind=SpanKind.CLIENT
+        )
+        if self._content and span.is_recording():
+            content = {"gen_ai.input.messages": messages_json(event.messages, self._limit)}
             if event.system:
-                attributes["gen_ai.system_instructions"] = json.dumps(
-                    [{"type": "text", "content": event.system}]
-                )
-        self._start(f"chat {event.model}", f"chat:{event.agent}", attributes, kind=SpanKind.CLIENT)
+                system = _Clip(self._limit).text(event.system)
+                content["gen_ai.system_instructions"] = _json([{"type": "text", "content": system}])
+            span.set_attributes(content)
 
     def _model_response(self, event: ModelResponse) -> None:
         span = self._end(f"chat:{event.agent}")
@@ -258,8 +270,8 @@ class SpanRecorder:
         if event.workflow_id:
             attributes[WORKFLOW_ID] = event.workflow_id
             attributes[STEP] = event.step
-        if self._content and event.message is not None:
-            attributes["gen_ai.output.messages"] = messages_json([event.message])
+        if self._content and event.message is not None and span.is_recording():
+            attributes["gen_ai.output.messages"] = messages_json([event.message], self._limit)
         span.set_attributes(attributes)
         span.end()
 
@@ -278,16 +290,18 @@ class SpanRecorder:
         if step is not None:
             attributes[WORKFLOW_ID] = step.workflow_id
             attributes[STEP] = step.step
-        if self._content:
-            attributes["gen_ai.tool.call.arguments"] = _json(event.arguments)
-        self._start(f"execute_tool {event.tool}", f"tool:{event.call_id}", attributes)
+        span = self._start(f"execute_tool {event.tool}", f"tool:{event.call_id}", attributes)
+        if self._content and span.is_recording():
+            arguments = _Clip(self._limit).text(_json(event.arguments))
+            span.set_attribute("gen_ai.tool.call.arguments", arguments)
 
     def _tool_finished(self, event: ToolCallFinished) -> None:
         span = self._end(f"tool:{event.call_id}")
         if span is None:
             return
-        if self._content and event.result is not None:
-            span.set_attribute("gen_ai.tool.call.result", _result_json(event.result))
+        if self._content and event.result is not None and span.is_recording():
+            result = _result_json(event.result, _Clip(self._limit))
+            span.set_attribute("gen_ai.tool.call.result", result)
         if event.is_error:
             _mark_error(span, "the tool returned an error result", "tool_error")
         span.end()
@@ -354,7 +368,8 @@ def _mcp_key(event: MCPRequestStarted | MCPRequestFinished) -> str:
 def _mark_error(span: Span, error: str, error_type: str) -> None:
     if not error and not error_type:
         return
-    span.set_status(Status(StatusCode.ERROR, error or None))
+    # Errors can quote URLs and headers: the span leaves the process, so redact it too.
+    span.set_status(Status(StatusCode.ERROR, redact(error) if error else None))
     span.set_attribute("error.type", error_type or "error")
 
 
@@ -362,37 +377,68 @@ def _json(value: Any) -> str:
     return json.dumps(value, default=str, ensure_ascii=False)
 
 
-def messages_json(messages: Sequence[Message]) -> str:
-    """Messages in the GenAI conventions' JSON shape: ``[{"role", "parts": [...]}]``."""
+class _Clip:
+    """A budget of characters of text for one content attribute; texts past it are clipped."""
+
+    __slots__ = ("left",)
+
+    def __init__(self, limit: int) -> None:
+        self.left = limit
+
+    def text(self, text: str) -> str:
+        if len(text) <= self.left:
+            self.left -= len(text)
+            return text
+        kept, self.left = self.left, 0
+        return f"{text[:kept]}…[{len(text) - kept} characters clipped]"
+
+
+def messages_json(messages: Sequence[Message], limit: int = 16_384) -> str:
+    """Messages in the GenAI conventions' JSON shape: ``[{"role", "parts": [...]}]``.
+
+    At most `limit` characters of text in all: the newest messages keep theirs first, and
+    older texts past the budget are clipped (marked with how many characters were cut).
+    """
+    clip = _Clip(limit)
     out: list[dict[str, Any]] = []
-    for message in messages:
+    for message in reversed(messages):
         parts: list[dict[str, Any]] = []
         for block in message.content:
             text = getattr(block, "text", None)
             if isinstance(text, str):
-                parts.append({"type": "text", "content": text})
+                parts.append({"type": "text", "content": clip.text(text)})
             else:
                 parts.append({"type": block.type})
+        for call in message.tool_calls:
+            arguments = _json(call.arguments)
+            kept = clip.text(arguments)
+            parts.append(
+                {
+                    "type": "tool_call",
+                    "id": call.id,
+                    "name": call.name,
+                    "arguments": call.arguments if kept is arguments else kept,
+                }
+            )
         parts.extend(
-            {"type": "tool_call", "id": c.id, "name": c.name, "arguments": c.arguments}
-            for c in message.tool_calls
-        )
-        parts.extend(
-            {"type": "tool_call_response", "id": r.call_id, "response": _result_text(r)}
+            {"type": "tool_call_response", "id": r.call_id, "response": _result_text(r, clip)}
             for r in message.tool_results
         )
         entry: dict[str, Any] = {"role": str(message.role), "parts": parts}
         if message.stop_reason is not None:
             entry["finish_reason"] = finish_reason(message.stop_reason)
         out.append(entry)
+    out.reverse()
     return _json(out)
 
 
-def _result_text(result: ToolResult) -> str:
-    return "\n".join(t for b in result.content if isinstance(t := getattr(b, "text", None), str))
+def _result_text(result: ToolResult, clip: _Clip) -> str:
+    return "\n".join(
+        clip.text(t) for b in result.content if isinstance(t := getattr(b, "text", None), str)
+    )
 
 
-def _result_json(result: ToolResult) -> str:
+def _result_json(result: ToolResult, clip: _Clip) -> str:
     if result.structured_content is not None:
-        return _json(result.structured_content)
-    return _result_text(result)
+        return clip.text(_json(result.structured_content))
+    return _result_text(result, clip)
