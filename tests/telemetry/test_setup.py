@@ -8,10 +8,13 @@ import textwrap
 
 import pytest
 
+from fastagent import FastAgent
+from fastagent._redact import redact
 from fastagent.config import Settings
-from fastagent.exceptions import MissingDependencyError
+from fastagent.config.settings import OTelSettings
+from fastagent.exceptions import ConfigError, MissingDependencyError
 from fastagent.runtime import Runtime
-from fastagent.telemetry.setup import traces_endpoint
+from fastagent.telemetry.setup import resolve_endpoint, resolve_timeout, traces_endpoint
 from otlp_receiver import otlp_receiver
 
 
@@ -22,6 +25,7 @@ from otlp_receiver import otlp_receiver
         ("http://collector:4318", "http://collector:4318/v1/traces"),
         ("http://collector:4318/", "http://collector:4318/v1/traces"),
         ("https://x.example/otlp/v1/traces", "https://x.example/otlp/v1/traces"),
+        ("https://x.example/otlp?tenant=a", "https://x.example/otlp/v1/traces?tenant=a"),
     ],
 )
 def test_traces_endpoint(configured: str | None, url: str | None) -> None:
@@ -102,3 +106,98 @@ def test_the_processs_own_tracer_provider_is_used() -> None:
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("ok"), out.stdout
+
+
+def traced(**otel: object) -> Settings:
+    return Settings.model_validate({"logger": {"type": "none"}, "otel": {"enabled": True, **otel}})
+
+
+async def test_the_standard_variables_configure_the_export(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with otlp_receiver() as receiver:
+        monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.url)
+        monkeypatch.setenv("OTEL_EXPORTER_OTLP_HEADERS", "x-tenant=acme,x-api-key=env-key-8d2f6a")
+        monkeypatch.setenv("OTEL_EXPORTER_OTLP_TIMEOUT", "5")
+        monkeypatch.setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
+        monkeypatch.setenv("OTEL_SERVICE_NAME", "from-env")
+        fast = FastAgent("env", parse_cli_args=False, quiet=True, settings=traced())
+        fast.agent("a", model="passthrough")
+        async with fast.run() as app:
+            assert await app.a.send("hi") == "hi"
+            # The header's value is a credential: hidden in whatever fastagent writes.
+            assert redact("key env-key-8d2f6a") == "key ***"
+        assert redact("key env-key-8d2f6a") == "key env-key-8d2f6a"  # only during the run
+        assert receiver.one("invoke_agent a").resource["service.name"] == "from-env"
+        assert receiver.headers
+        assert all(h.get("x-tenant") == "acme" for h in receiver.headers)
+        assert all(h.get("x-api-key") == "env-key-8d2f6a" for h in receiver.headers)
+
+
+async def test_the_traces_endpoint_variable_is_the_url_itself(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with otlp_receiver() as receiver:
+        monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:9")
+        monkeypatch.setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", f"{receiver.url}/v1/traces")
+        fast = FastAgent("env", parse_cli_args=False, quiet=True, settings=traced())
+        fast.agent("a", model="passthrough")
+        async with fast.run() as app:
+            await app.a.send("hi")
+        assert receiver.one("invoke_agent a")
+
+
+def test_endpoint_and_timeout_precedence() -> None:
+    env = {
+        "OTEL_EXPORTER_OTLP_ENDPOINT": "http://base:4318/",
+        "OTEL_EXPORTER_OTLP_TIMEOUT": "7",
+    }
+    assert resolve_endpoint(OTelSettings(), {}) == "http://localhost:4318/v1/traces"
+    assert resolve_endpoint(OTelSettings(), env) == "http://base:4318/v1/traces"
+    traces = {**env, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://t:1/custom"}
+    assert resolve_endpoint(OTelSettings(), traces) == "http://t:1/custom"
+    assert resolve_endpoint(OTelSettings(endpoint="http://c:1"), traces) == "http://c:1/v1/traces"
+    assert resolve_timeout(OTelSettings(), {}) == 10.0
+    assert resolve_timeout(OTelSettings(), env) == 7.0
+    assert resolve_timeout(OTelSettings(), {**env, "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT": "3"}) == 3
+    assert resolve_timeout(OTelSettings(timeout=2), env) == 2.0
+
+
+@pytest.mark.parametrize("value", ["soon", "0", "-1", "inf"])
+def test_a_bad_timeout_variable_is_a_config_error(value: str) -> None:
+    with pytest.raises(ConfigError, match="OTEL_EXPORTER_OTLP_TIMEOUT") as raised:
+        resolve_timeout(OTelSettings(), {"OTEL_EXPORTER_OTLP_TIMEOUT": value})
+    assert raised.value.hint and "positive number of seconds" in raised.value.hint
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
+        ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json"),
+        ("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "grpc"),
+    ],
+)
+async def test_an_unsupported_protocol_is_a_clear_error(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ConfigError) as raised:
+        async with Runtime.open(settings=traced()):
+            pass
+    assert str(raised.value).startswith(f"{variable}={value!r}: fastagent exports traces over")
+    assert raised.value.hint and "http/protobuf" in raised.value.hint
+    assert "your own tracer provider" in raised.value.hint
+
+
+async def test_the_traces_protocol_variable_wins(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")  # for the process's metrics, say
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http/protobuf")
+    with otlp_receiver() as receiver:
+        fast = FastAgent(
+            "p", parse_cli_args=False, quiet=True, settings=traced(endpoint=receiver.url)
+        )
+        fast.agent("a", model="passthrough")
+        async with fast.run() as app:
+            await app.a.send("hi")
+        assert receiver.one("invoke_agent a")

@@ -286,3 +286,49 @@ async def test_a_routing_decision_is_a_step_naming_the_chosen_agent() -> None:
         calc = receiver.one("invoke_agent calc")
         assert parent(receiver, calc) is router
         assert calc.start_time_unix_nano >= route.end_time_unix_nano
+
+
+def broken(x: int) -> int:
+    """Always fails."""
+    raise ValueError(f"cannot handle {x}")
+
+
+async def test_a_failing_tool_is_an_error_on_its_span_only() -> None:
+    with otlp_receiver() as receiver:
+        fast = make_app(receiver)
+        fast.agent("breaker", tools=[broken])
+        async with fast.run() as app:
+            await app.breaker.send('***CALL_TOOL broken {"x": 1}')
+        tool = receiver.one("execute_tool broken")
+        assert tool.status_code == ERROR
+        assert tool.attributes["error.type"] == "tool_error"
+        # The model got an error result and the turn went on: the agent's span is no error.
+        agent = receiver.one("invoke_agent breaker")
+        assert parent(receiver, tool) is agent
+        assert agent.status_code != ERROR
+
+
+def test_an_error_description_on_a_span_is_redacted() -> None:
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from fastagent.events import AgentFinished, AgentStarted, ErrorOccurred, EventBus
+    from fastagent.telemetry.spans import SpanRecorder
+
+    memory = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(memory))
+    bus = EventBus()
+    recorder = SpanRecorder(provider.get_tracer("t"), record_content=False, mcp_requests=True)
+    recorder.subscribe(bus)
+    token = "sk-ant-api03-abcdefghijklmnopqrstuvwxyz"
+    bus.publish(AgentStarted(agent="a"))
+    error = f"HTTP 401 for key {token}"
+    bus.publish(ErrorOccurred(source="a", error=error, error_type="AuthError"))
+    bus.publish(AgentFinished(agent="a", duration=0.1))
+    (span,) = memory.get_finished_spans()
+    assert span.status.description is not None
+    assert span.status.description.startswith("HTTP 401 for key")
+    assert token not in span.status.description
+    provider.shutdown()

@@ -7,7 +7,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from fastagent._version import __version__
 from fastagent.exceptions import ConfigError, MissingDependencyError
@@ -76,8 +76,11 @@ def traces_endpoint(endpoint: str | None) -> str | None:
     """The OTLP/HTTP traces URL for a configured base URL (None: the exporter's default)."""
     if endpoint is None:
         return None
-    base = endpoint.rstrip("/")
-    return base if base.endswith("/v1/traces") else f"{base}/v1/traces"
+    url = urlsplit(endpoint.strip())
+    path = url.path.rstrip("/")
+    if not path.endswith("/v1/traces"):
+        path = f"{path}/v1/traces"
+    return urlunsplit(url._replace(path=path))
 
 
 def resolve_endpoint(settings: OTelSettings, environ: Mapping[str, str]) -> str:
@@ -88,7 +91,7 @@ def resolve_endpoint(settings: OTelSettings, environ: Mapping[str, str]) -> str:
     if traces := environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "").strip():
         return traces  # the traces URL itself, as the specification says
     base = environ.get("OTEL_EXPORTER_OTLP_ENDPOINT", "").strip() or DEFAULT_ENDPOINT
-    return f"{base.rstrip('/')}/v1/traces"
+    return f"{base.rstrip('/')}/v1/traces"  # appended, as the specification says
 
 
 def resolve_timeout(settings: OTelSettings, environ: Mapping[str, str]) -> float:

@@ -251,7 +251,7 @@ class SpanRecorder:
         if self._content and span.is_recording():
             content = {"gen_ai.input.messages": messages_json(event.messages, self._limit)}
             if event.system:
-                system = _Clip(self._limit).text(event.system)
+                system = _clip(event.system, self._limit)
                 content["gen_ai.system_instructions"] = _json([{"type": "text", "content": system}])
             span.set_attributes(content)
 
@@ -292,7 +292,7 @@ class SpanRecorder:
             attributes[STEP] = step.step
         span = self._start(f"execute_tool {event.tool}", f"tool:{event.call_id}", attributes)
         if self._content and span.is_recording():
-            arguments = _Clip(self._limit).text(_json(event.arguments))
+            arguments = _clip(_json(event.arguments), self._limit)
             span.set_attribute("gen_ai.tool.call.arguments", arguments)
 
     def _tool_finished(self, event: ToolCallFinished) -> None:
@@ -300,7 +300,7 @@ class SpanRecorder:
         if span is None:
             return
         if self._content and event.result is not None and span.is_recording():
-            result = _result_json(event.result, _Clip(self._limit))
+            result = _result_json(event.result, self._limit)
             span.set_attribute("gen_ai.tool.call.result", result)
         if event.is_error:
             _mark_error(span, "the tool returned an error result", "tool_error")
@@ -377,68 +377,80 @@ def _json(value: Any) -> str:
     return json.dumps(value, default=str, ensure_ascii=False)
 
 
-class _Clip:
-    """A budget of characters of text for one content attribute; texts past it are clipped."""
+def _clip(text: str, cap: int) -> str:
+    """`text`, or its first `cap` characters marked with how many were cut."""
+    if len(text) <= cap:
+        return text
+    return f"{text[:cap]}…[{len(text) - cap} characters clipped]"
 
-    __slots__ = ("left",)
 
-    def __init__(self, limit: int) -> None:
-        self.left = limit
+def _cap(lengths: Sequence[int], limit: int) -> int:
+    """The largest length `c` with ``sum(min(n, c)) <= limit``: long texts share the budget.
 
-    def text(self, text: str) -> str:
-        if len(text) <= self.left:
-            self.left -= len(text)
-            return text
-        kept, self.left = self.left, 0
-        return f"{text[:kept]}…[{len(text) - kept} characters clipped]"
+    Short texts (a question, an instruction) stay whole; only the longest are clipped.
+    """
+    if sum(lengths) <= limit:
+        return max(lengths, default=0)
+    remaining = limit
+    ordered = sorted(lengths)
+    for i, length in enumerate(ordered):
+        share = remaining // (len(ordered) - i)
+        if length > share:
+            return share
+        remaining -= length
+    return remaining
+
+
+def _texts(result: ToolResult) -> list[str]:
+    return [t for b in result.content if isinstance(t := getattr(b, "text", None), str)]
 
 
 def messages_json(messages: Sequence[Message], limit: int = 16_384) -> str:
     """Messages in the GenAI conventions' JSON shape: ``[{"role", "parts": [...]}]``.
 
-    At most `limit` characters of text in all: the newest messages keep theirs first, and
-    older texts past the budget are clipped (marked with how many characters were cut).
+    Holds at most about `limit` characters of text: when the messages have more, the longest
+    texts are clipped to a common length (marked with how many characters were cut).
     """
-    clip = _Clip(limit)
+    texts: list[str] = []
+    for message in messages:
+        texts.extend(t for b in message.content if isinstance(t := getattr(b, "text", None), str))
+        texts.extend(_json(call.arguments) for call in message.tool_calls)
+        for result in message.tool_results:
+            texts.extend(_texts(result))
+    cap = _cap([len(t) for t in texts], limit)
+    clipped = iter([_clip(t, cap) for t in texts])
     out: list[dict[str, Any]] = []
-    for message in reversed(messages):
+    for message in messages:
         parts: list[dict[str, Any]] = []
         for block in message.content:
-            text = getattr(block, "text", None)
-            if isinstance(text, str):
-                parts.append({"type": "text", "content": clip.text(text)})
+            if isinstance(getattr(block, "text", None), str):
+                parts.append({"type": "text", "content": next(clipped)})
             else:
                 parts.append({"type": block.type})
         for call in message.tool_calls:
-            arguments = _json(call.arguments)
-            kept = clip.text(arguments)
+            arguments = next(clipped)
+            whole = len(arguments) <= cap  # an object, unless clipped: then its JSON text
             parts.append(
                 {
                     "type": "tool_call",
                     "id": call.id,
                     "name": call.name,
-                    "arguments": call.arguments if kept is arguments else kept,
+                    "arguments": call.arguments if whole else arguments,
                 }
             )
-        parts.extend(
-            {"type": "tool_call_response", "id": r.call_id, "response": _result_text(r, clip)}
-            for r in message.tool_results
-        )
+        for result in message.tool_results:
+            response = "\n".join(next(clipped) for _ in _texts(result))
+            parts.append({"type": "tool_call_response", "id": result.call_id, "response": response})
         entry: dict[str, Any] = {"role": str(message.role), "parts": parts}
         if message.stop_reason is not None:
             entry["finish_reason"] = finish_reason(message.stop_reason)
         out.append(entry)
-    out.reverse()
     return _json(out)
 
 
-def _result_text(result: ToolResult, clip: _Clip) -> str:
-    return "\n".join(
-        clip.text(t) for b in result.content if isinstance(t := getattr(b, "text", None), str)
-    )
-
-
-def _result_json(result: ToolResult, clip: _Clip) -> str:
+def _result_json(result: ToolResult, limit: int) -> str:
     if result.structured_content is not None:
-        return clip.text(_json(result.structured_content))
-    return _result_text(result, clip)
+        return _clip(_json(result.structured_content), limit)
+    texts = _texts(result)
+    cap = _cap([len(t) for t in texts], limit)
+    return "\n".join(_clip(t, cap) for t in texts)
