@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+from typing import Any
 
 import pytest
 
@@ -57,6 +58,41 @@ async def test_sample_rate_zero_records_nothing() -> None:
         async with fast.run() as app:
             assert await app.a.send("hi") == "hi"
         assert receiver.spans == []
+
+
+def test_sample_rate_zero_starts_no_span_without_a_sampled_parent() -> None:
+    from opentelemetry import context, trace
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
+
+    from fastagent.events import AgentFinished, AgentStarted, EventBus
+    from fastagent.telemetry.spans import SpanRecorder
+
+    started: list[str] = []
+
+    class Counting:
+        def __init__(self, tracer: Any) -> None:
+            self.tracer = tracer
+
+        def start_span(self, name: str, **kwargs: Any) -> Any:
+            started.append(name)
+            return self.tracer.start_span(name, **kwargs)
+
+    tracer = Counting(TracerProvider().get_tracer("t"))
+    bus = EventBus()
+    SpanRecorder(tracer, record_content=True, mcp_requests=True, sample_roots=False).subscribe(bus)
+    bus.publish(AgentStarted(agent="a"))
+    bus.publish(AgentFinished(agent="a", duration=0.0))
+    assert started == []
+    for flags, expected in ((TraceFlags.DEFAULT, []), (TraceFlags.SAMPLED, ["invoke_agent a"])):
+        parent = SpanContext(0x1234, 0x5678, is_remote=True, trace_flags=TraceFlags(flags))
+        token = context.attach(trace.set_span_in_context(NonRecordingSpan(parent)))
+        try:
+            bus.publish(AgentStarted(agent="a"))
+            bus.publish(AgentFinished(agent="a", duration=0.0))
+        finally:
+            context.detach(token)
+        assert started == expected
 
 
 def test_the_processs_own_tracer_provider_is_used() -> None:

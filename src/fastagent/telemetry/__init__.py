@@ -56,6 +56,7 @@ def start_tracing(settings: OTelSettings, events: EventBus) -> Callable[[], Awai
         record_content=settings.record_content,
         mcp_requests=tracer.owned,
         max_content_length=settings.max_content_length,
+        sample_roots=not (tracer.owned and settings.sample_rate == 0.0),
     )
     unsubscribe = recorder.subscribe(events)
 

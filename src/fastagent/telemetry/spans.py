@@ -91,6 +91,10 @@ class SpanRecorder:
         mcp_requests: Record a span per MCP request (off when the process's own provider is
             used: the MCP SDK then records its own ``MCP send ...`` spans).
         max_content_length: The most characters of text one content attribute holds.
+        sample_roots: Start spans that have no sampled parent. False when the provider's
+            sampler records none of them (``sample_rate: 0``): then nothing is started for
+            them at all, and a run costs almost nothing; a caller's sampled trace is still
+            continued.
     """
 
     def __init__(
@@ -100,8 +104,10 @@ class SpanRecorder:
         record_content: bool,
         mcp_requests: bool,
         max_content_length: int = 16_384,
+        sample_roots: bool = True,
     ) -> None:
         self._tracer = tracer
+        self._roots = sample_roots
         self._content = record_content
         self._limit = max_content_length
         self._frames: dict[int, _Frame] = {}
@@ -156,6 +162,8 @@ class SpanRecorder:
         agent: str | None = None,
     ) -> Span:
         parent = otel_context.get_current()
+        if not self._roots and not _sampled(parent):
+            return trace.INVALID_SPAN  # it would not be sampled: start nothing, end nothing
         span = self._tracer.start_span(name, context=parent, kind=kind, attributes=attributes)
         self._frames[id(span)] = _Frame(span, parent, key, agent)
         otel_context.attach(trace.set_span_in_context(span, parent))
@@ -355,6 +363,10 @@ class SpanRecorder:
             if frame.agent == event.source:
                 return
             frame = self._frames.get(id(trace.get_current_span(frame.parent)))
+
+
+def _sampled(context: Context) -> bool:
+    return bool(trace.get_current_span(context).get_span_context().trace_flags.sampled)
 
 
 def _step_key(event: WorkflowStepStarted | WorkflowStepFinished) -> str:
