@@ -332,3 +332,32 @@ def test_an_error_description_on_a_span_is_redacted() -> None:
     assert span.status.description.startswith("HTTP 401 for key")
     assert token not in span.status.description
     provider.shutdown()
+
+
+async def test_a_timed_out_mcp_request_is_an_error_on_its_spans() -> None:
+    with otlp_receiver() as receiver:
+        settings = Settings.model_validate(
+            {
+                "logger": {"type": "none"},
+                "mcp": {
+                    "servers": {
+                        "trace": {
+                            "command": sys.executable,
+                            "args": [str(TRACE_SERVER)],
+                            "tool_timeout": 0.5,
+                        }
+                    }
+                },
+                "otel": {"enabled": True, "endpoint": receiver.url},
+            }
+        )
+        fast = FastAgent("traces", parse_cli_args=False, quiet=True, settings=settings)
+        fast.agent("fetcher", servers=["trace"])
+        async with fast.run() as app:
+            await app.fetcher.send('***CALL_TOOL trace__nap {"seconds": 30}')
+        request = receiver.one("tools/call nap")
+        tool = receiver.one("execute_tool trace__nap")
+        assert parent(receiver, request) is tool
+        assert request.status_code == ERROR and request.attributes["error.type"]
+        assert tool.status_code == ERROR
+        assert receiver.one("tools/list").status_code != ERROR

@@ -2,12 +2,14 @@
 
 Usage: ``python trace_server.py`` (stdio) or ``python trace_server.py http PORT``.
 Tools: ``relay(message)`` returns the message as is; ``trace_context()`` returns JSON with
-the ``traceparent`` of the request's ``_meta`` and, over HTTP, of the request's headers.
+the ``traceparent`` of the request's ``_meta`` and, over HTTP, of the request's headers;
+``nap(seconds)`` answers after that long.
 """
 
 import json
 import sys
 
+import anyio
 from mcp.server.mcpserver import Context, MCPServer
 
 server = MCPServer("trace")
@@ -25,6 +27,13 @@ def trace_context(ctx: Context) -> str:
     meta = ctx.request_context.meta or {}
     headers = ctx.headers or {}
     return json.dumps({"meta": meta.get("traceparent"), "header": headers.get("traceparent")})
+
+
+@server.tool()
+async def nap(seconds: float) -> str:
+    """Answer after `seconds`."""
+    await anyio.sleep(seconds)
+    return "awake"
 
 
 if __name__ == "__main__":
