@@ -361,3 +361,38 @@ async def test_a_timed_out_mcp_request_is_an_error_on_its_spans() -> None:
         assert request.status_code == ERROR and request.attributes["error.type"]
         assert tool.status_code == ERROR
         assert receiver.one("tools/list").status_code != ERROR
+
+
+@pytest.mark.parametrize(
+    ("provider", "expected"),
+    [
+        ("anthropic", "anthropic"),
+        ("openai", "openai"),
+        ("responses", "openai"),
+        ("azure", "azure.ai.openai"),
+        ("bedrock", "aws.bedrock"),
+        ("google", "gcp.gen_ai"),
+        ("ollama", "ollama"),
+    ],
+)
+def test_provider_names_are_the_conventions_values(provider: str, expected: str) -> None:
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from fastagent.events import EventBus, ModelRequest, ModelResponse
+    from fastagent.telemetry.spans import SpanRecorder
+
+    memory = InMemorySpanExporter()
+    tracer_provider = TracerProvider()
+    tracer_provider.add_span_processor(SimpleSpanProcessor(memory))
+    bus = EventBus()
+    SpanRecorder(
+        tracer_provider.get_tracer("t"), record_content=False, mcp_requests=True
+    ).subscribe(bus)
+    bus.publish(ModelRequest(agent="a", model="m", provider=provider))
+    bus.publish(ModelResponse(agent="a", model="m", provider=provider))
+    (span,) = memory.get_finished_spans()
+    assert span.attributes is not None
+    assert span.attributes["gen_ai.provider.name"] == expected
+    tracer_provider.shutdown()

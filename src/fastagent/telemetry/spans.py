@@ -61,7 +61,17 @@ if TYPE_CHECKING:
 
     from fastagent.messages import Message, ToolResult
 
-__all__ = ["REPLAYED", "STEP", "WORKFLOW_ID", "SpanRecorder"]
+__all__ = ["PROVIDER_NAMES", "REPLAYED", "STEP", "WORKFLOW_ID", "SpanRecorder"]
+
+PROVIDER_NAMES = {
+    "bedrock": "aws.bedrock",
+    "google": "gcp.gen_ai",  # the Gemini API or Vertex AI: the conventions' value for either
+    "azure": "azure.ai.openai",
+    "responses": "openai",  # OpenAI's Responses API
+}
+"""``gen_ai.provider.name`` for fastagent providers whose name is not the conventions' value
+(``anthropic`` and ``openai`` are); other names (``generic``, a named OpenAI-compatible
+server, ``passthrough``) are used as they are."""
 
 WORKFLOW_ID = "fastagent.durable.workflow_id"
 """Attribute of model and tool spans inside a durable turn: the workflow's id (its key)."""
@@ -251,7 +261,8 @@ class SpanRecorder:
         if attributes is None:
             attributes = {"gen_ai.operation.name": "chat", "gen_ai.request.model": event.model}
             if event.provider:
-                attributes["gen_ai.provider.name"] = event.provider
+                provider = PROVIDER_NAMES.get(event.provider, event.provider)
+                attributes["gen_ai.provider.name"] = provider
             self._chat_attributes[event.model, event.provider] = attributes
         span = self._start(
             f"chat {event.model}", f"chat:{event.agent}", attributes, kind=SpanKind.CLIENT
