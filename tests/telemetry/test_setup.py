@@ -237,3 +237,31 @@ async def test_the_traces_protocol_variable_wins(monkeypatch: pytest.MonkeyPatch
         async with fast.run() as app:
             await app.a.send("hi")
         assert receiver.one("invoke_agent a")
+
+
+BASE, TRACES = "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"
+
+
+@pytest.mark.parametrize(
+    ("otel", "environ", "source"),
+    [
+        ({"endpoint": "localhost:4318"}, {}, "otel.endpoint"),
+        ({"endpoint": "collector"}, {}, "otel.endpoint"),
+        ({}, {BASE: "grpc://collector:4317"}, BASE),
+        ({}, {TRACES: "/v1/traces"}, TRACES),
+    ],
+)
+def test_an_endpoint_that_is_no_http_url_is_a_config_error(
+    otel: dict[str, str], environ: dict[str, str], source: str
+) -> None:
+    with pytest.raises(ConfigError, match=f"^{source} .* is not an http\\(s\\) URL") as raised:
+        resolve_endpoint(OTelSettings(**otel), environ)
+    assert raised.value.hint == f"write {source} as a URL like http://localhost:4318"
+
+
+async def test_a_bad_endpoint_stops_the_run_naming_it_without_its_credentials() -> None:
+    with pytest.raises(ConfigError) as raised:
+        async with Runtime.open(settings=traced(endpoint="collector:4318?api_key=abcdefgh123")):
+            pass
+    assert "otel.endpoint" in str(raised.value)
+    assert "abcdefgh123" not in str(raised.value)

@@ -58,6 +58,8 @@ def describe_failure(exc: BaseException, timeout: float) -> str:
     """A short reason for a failed request: refused, no answer in time, or the error's type."""
     if isinstance(exc, requests.Timeout):
         return f"no answer within {timeout:g} s (otel.timeout)"
+    if isinstance(exc, requests.exceptions.SSLError):
+        return "TLS failed (the server's certificate, or http:// vs https://)"
     cause: BaseException | None = exc
     while cause is not None:
         if isinstance(cause, ConnectionRefusedError):

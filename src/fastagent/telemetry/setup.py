@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
+from fastagent._redact import redact
 from fastagent._version import __version__
 from fastagent.exceptions import ConfigError, MissingDependencyError
 
@@ -84,14 +85,32 @@ def traces_endpoint(endpoint: str | None) -> str | None:
 
 
 def resolve_endpoint(settings: OTelSettings, environ: Mapping[str, str]) -> str:
-    """The traces URL: ``otel.endpoint``, then the standard variables, then localhost:4318."""
+    """The traces URL: ``otel.endpoint``, then the standard variables, then localhost:4318.
+
+    Raises:
+        ConfigError: The endpoint is not an http(s) URL (named by where it came from).
+    """
     configured = traces_endpoint(settings.endpoint)
     if configured is not None:
-        return configured
-    if traces := environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "").strip():
-        return traces  # the traces URL itself, as the specification says
-    base = environ.get("OTEL_EXPORTER_OTLP_ENDPOINT", "").strip() or DEFAULT_ENDPOINT
-    return f"{base.rstrip('/')}/v1/traces"  # appended, as the specification says
+        return _checked_url(configured, settings.endpoint or "", "otel.endpoint")
+    name = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"
+    if traces := environ.get(name, "").strip():
+        return _checked_url(traces, traces, name)  # the traces URL itself, as specified
+    name = "OTEL_EXPORTER_OTLP_ENDPOINT"
+    base = environ.get(name, "").strip()
+    if not base:
+        return f"{DEFAULT_ENDPOINT}/v1/traces"
+    return _checked_url(f"{base.rstrip('/')}/v1/traces", base, name)  # appended, as specified
+
+
+def _checked_url(url: str, given: str, source: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise ConfigError(
+            f"{source} {redact(given)!r} is not an http(s) URL",
+            hint=f"write {source} as a URL like http://localhost:4318",
+        )
+    return url
 
 
 def resolve_timeout(settings: OTelSettings, environ: Mapping[str, str]) -> float:
