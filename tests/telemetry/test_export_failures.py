@@ -239,3 +239,35 @@ def test_received_spans_never_hold_the_header_value(tmp_path: Path) -> None:
     assert all(h.get("x-api-key") == SECRET for h in receiver.headers)
     for span in receiver.spans:
         assert SECRET not in repr(span.attributes) + span.status_message + repr(span.resource)
+
+
+def test_an_export_still_running_at_exit_is_reported_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
+
+    from fastagent.telemetry.export import ReportedExporter
+
+    entered, release = threading.Event(), threading.Event()
+
+    class Stuck(SpanExporter):
+        def export(self, spans: Any) -> SpanExportResult:
+            entered.set()
+            release.wait(30)
+            return SpanExportResult.FAILURE
+
+    url = "http://c:4318/v1/traces"
+    exporter = ReportedExporter(Stuck(), endpoint=url, timeout=60, session=None)
+    thread = threading.Thread(target=exporter.export, args=([],))
+    thread.start()
+    assert entered.wait(30)
+    with caplog.at_level(logging.WARNING):
+        exporter.report_unfinished(30.2)
+        release.set()
+        thread.join(30)
+    reports = [r.getMessage() for r in caplog.records if REPORT in r.getMessage()]
+    assert reports == [
+        "could not export traces to http://c:4318/v1/traces: still no answer when the run "
+        "ended (30 s later); the spans are dropped (hint: check otel.endpoint and that the "
+        "collector is running; further failures of this run are not reported)"
+    ]

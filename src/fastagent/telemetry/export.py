@@ -177,10 +177,14 @@ class ReportedExporter(SpanExporter):
         """Flush the wrapped exporter."""
         return self._inner.force_flush(timeout_millis)
 
-    def report_unfinished(self) -> None:
-        """Called after shutdown: an export still running then is lost, say so once."""
+    def report_unfinished(self, waited: float) -> None:
+        """Called after shutdown: an export still running then is lost, say so once.
+
+        Args:
+            waited: Seconds the shutdown waited for it.
+        """
         if self._exporting.is_set():
-            self._report(f"no answer within {self._timeout:g} s (otel.timeout) at exit")
+            self._report(f"still no answer when the run ended ({waited:.0f} s later)")
 
     def _reason(self) -> str:
         outcome = self._session.outcome if self._session is not None else None

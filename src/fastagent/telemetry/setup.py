@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -67,10 +68,11 @@ class OpenTracer:
         Bounded: the SDK waits at most 30 s for its export thread, and each export gives up
         after the exporter's timeout; an export still running then is reported as lost.
         """
+        started = time.monotonic()
         if self.provider is not None:
             await asyncio.to_thread(self.provider.shutdown)
         if self.exporter is not None:
-            self.exporter.report_unfinished()
+            self.exporter.report_unfinished(time.monotonic() - started)
 
 
 def traces_endpoint(endpoint: str | None) -> str | None:
