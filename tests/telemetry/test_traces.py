@@ -396,3 +396,22 @@ def test_provider_names_are_the_conventions_values(provider: str, expected: str)
     assert span.attributes is not None
     assert span.attributes["gen_ai.provider.name"] == expected
     tracer_provider.shutdown()
+
+
+async def test_resource_and_prompt_requests_are_mcp_request_spans() -> None:
+    with otlp_receiver() as receiver:
+        fast = make_app(receiver)
+        async with fast.run() as app:
+            assert [r.uri for r in await app.fetcher.list_resources()] == ["note://today"]
+            assert [p.name for p in await app.fetcher.list_prompts()] == ["greet"]
+            assert await app.fetcher.send("note:", resources=["note://today"])
+            assert "Say hello to Ada." in await app.fetcher.apply_prompt("greet", {"name": "Ada"})
+        for method in ("resources/list", "prompts/list", "resources/read"):
+            span = receiver.one(method)
+            assert span.kind == CLIENT
+            assert span.attributes["mcp.method.name"] == method
+            assert span.attributes["fastagent.mcp.server"] == "trace"
+        assert receiver.one("resources/read").attributes["mcp.resource.uri"] == "note://today"
+        prompt = receiver.one("prompts/get greet")
+        assert prompt.attributes["gen_ai.prompt.name"] == "greet"
+        assert prompt.status_code != ERROR

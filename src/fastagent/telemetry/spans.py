@@ -352,10 +352,16 @@ class SpanRecorder:
             "mcp.method.name": event.method,
             "fastagent.mcp.server": event.server,
         }
-        if event.method == "tools/call" and event.target:
-            attributes["gen_ai.tool.name"] = event.target
+        target = event.target
+        if event.method == "tools/call" and target:
+            attributes["gen_ai.tool.name"] = target
             attributes["gen_ai.operation.name"] = "execute_tool"
-        name = f"{event.method} {event.target}" if event.target else event.method
+        elif event.method == "prompts/get" and target:
+            attributes["gen_ai.prompt.name"] = target
+        elif event.method.startswith("resources/") and target:
+            attributes["mcp.resource.uri"] = target
+            target = None  # a URI is no span name (too many distinct values)
+        name = f"{event.method} {target}" if target else event.method
         self._start(name, _mcp_key(event), attributes, kind=SpanKind.CLIENT)
 
     def _mcp_finished(self, event: MCPRequestFinished) -> None:
