@@ -265,3 +265,21 @@ async def test_a_bad_endpoint_stops_the_run_naming_it_without_its_credentials() 
             pass
     assert "otel.endpoint" in str(raised.value)
     assert "abcdefgh123" not in str(raised.value)
+
+
+async def test_a_header_value_with_a_line_break_is_an_error_naming_the_header() -> None:
+    with pytest.raises(ConfigError, match=r"^otel.headers.x-api-key holds a line break") as raised:
+        async with Runtime.open(settings=traced(headers={"x-api-key": "abc\r\nX-Evil: 1"})):
+            pass
+    assert "abc" not in str(raised.value) and "Evil" not in str(raised.value)
+
+
+async def test_header_values_are_sent_stripped() -> None:
+    with otlp_receiver() as receiver:
+        settings = traced(endpoint=receiver.url, headers={"x-api-key": " key-1234567\n"})
+        fast = FastAgent("h", parse_cli_args=False, quiet=True, settings=settings)
+        fast.agent("a", model="passthrough")
+        async with fast.run() as app:
+            await app.a.send("hi")
+        assert receiver.headers
+        assert all(h.get("x-api-key") == "key-1234567" for h in receiver.headers)

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 __all__ = [
     "OpenTracer",
     "check_protocol",
+    "export_headers",
     "header_values",
     "open_tracer",
     "resolve_endpoint",
@@ -163,9 +164,28 @@ def check_protocol(environ: Mapping[str, str]) -> None:
         return  # the traces variable, when set, wins over the general one
 
 
+def export_headers(settings: OTelSettings) -> dict[str, str]:
+    """``otel.headers`` as sent: values stripped of surrounding whitespace.
+
+    Raises:
+        ConfigError: A value holds a line break (it would be refused, and quoted, by the HTTP
+            client); the error names the header, never its value.
+    """
+    headers: dict[str, str] = {}
+    for key, secret in settings.headers.items():
+        value = secret.get_secret_value().strip()
+        if any(c in value for c in "\r\n\0"):
+            raise ConfigError(
+                f"otel.headers.{key} holds a line break",
+                hint="remove it from the value (check the variable or secrets file it comes from)",
+            )
+        headers[key] = value
+    return headers
+
+
 def header_values(settings: OTelSettings, environ: Mapping[str, str]) -> set[str]:
     """The export headers' values (credentials, to hide): ``otel.headers`` and the variables'."""
-    values = {v.get_secret_value() for v in settings.headers.values()}
+    values = {v.get_secret_value().strip() for v in settings.headers.values()}
     for name in ("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "OTEL_EXPORTER_OTLP_HEADERS"):
         for pair in environ.get(name, "").split(","):
             _, sep, value = pair.partition("=")
@@ -211,7 +231,7 @@ def open_tracer(settings: OTelSettings, environ: Mapping[str, str] | None = None
     )
     endpoint = resolve_endpoint(settings, env)
     timeout = resolve_timeout(settings, env)
-    headers = {k: v.get_secret_value() for k, v in settings.headers.items()} or None
+    headers = export_headers(settings) or None
     # A credential provider named in the environment brings its own session.
     own_session = any(env.get(name) for name in _CREDENTIAL_PROVIDERS)
     session = None if own_session else NotingSession(timeout)
