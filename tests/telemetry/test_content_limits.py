@@ -114,3 +114,16 @@ async def test_sample_rate_zero_serialises_no_content(monkeypatch: pytest.Monkey
         async with app(receiver).run() as running:  # a sampled run: the spy counts
             await running.a.send("***CALL_TOOL big {}")
         assert calls
+
+
+def test_large_arguments_alone_are_clipped_and_many_short_texts_are_not() -> None:
+    call = ToolCall(id="c1", name="t", arguments={"q": "y" * 2000})
+    out = json.loads(spans.messages_json([Message.assistant("hi", tool_calls=[call])], 1000))
+    assert out[0]["parts"][0]["content"] == "hi"
+    arguments = out[0]["parts"][1]["arguments"]
+    assert isinstance(arguments, str) and arguments.endswith(" characters clipped]")
+    # Many short texts whose JSON is longer than the limit, while the texts are not: whole.
+    chatter = [Message.user(f"m{i}") for i in range(200)]
+    encoded = spans.messages_json(chatter, 1000)
+    assert len(encoded) > 1000
+    assert [m["parts"][0]["content"] for m in json.loads(encoded)] == [f"m{i}" for i in range(200)]

@@ -25,7 +25,7 @@ the current context; spans left open inside it (a model call that raised) end wi
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -440,41 +440,80 @@ def messages_json(messages: Sequence[Message], limit: int = 16_384) -> str:
     Holds at most about `limit` characters of text: when the messages have more, the longest
     texts are clipped to a common length (marked with how many characters were cut).
     """
+    text_length = 0
+    for message in messages:
+        for block in message.content:
+            text = getattr(block, "text", None)
+            if isinstance(text, str):
+                text_length += len(text)
+        for result in message.tool_results:
+            text_length += sum(map(len, _texts(result)))
+    if text_length <= limit:  # likely nothing to clip: encode as is, then check
+        encoded = _json(_entries(messages, None, 0))
+        if (
+            len(encoded) <= limit
+            or text_length
+            + sum(len(_json(call.arguments)) for message in messages for call in message.tool_calls)
+            <= limit
+        ):
+            return encoded
     texts: list[str] = []
     for message in messages:
-        texts.extend(t for b in message.content if isinstance(t := getattr(b, "text", None), str))
+        texts.extend(_block_texts(message))
         texts.extend(_json(call.arguments) for call in message.tool_calls)
-        for result in message.tool_results:
-            texts.extend(_texts(result))
+        texts.extend(_result_texts(message))
     cap = _cap([len(t) for t in texts], limit)
-    clipped = iter([_clip(t, cap) for t in texts])
+    return _json(_entries(messages, iter([_clip(t, cap) for t in texts]), cap))
+
+
+def _block_texts(message: Message) -> list[str]:
+    return [t for b in message.content if isinstance(t := getattr(b, "text", None), str)]
+
+
+def _result_texts(message: Message) -> list[str]:
+    return [t for result in message.tool_results for t in _texts(result)]
+
+
+def _entries(
+    messages: Sequence[Message], clipped: Iterator[str] | None, cap: int
+) -> list[dict[str, Any]]:
+    """The JSON-ready entries; `clipped` yields each text in order, clipped (None: as is).
+
+    The texts are the message's text blocks, its tool calls' arguments (as JSON), and its tool
+    results' texts, in that order (as `messages_json` collects them).
+    """
     out: list[dict[str, Any]] = []
     for message in messages:
         parts: list[dict[str, Any]] = []
         for block in message.content:
-            if isinstance(getattr(block, "text", None), str):
-                parts.append({"type": "text", "content": next(clipped)})
+            text = getattr(block, "text", None)
+            if isinstance(text, str):
+                parts.append(
+                    {"type": "text", "content": text if clipped is None else next(clipped)}
+                )
             else:
                 parts.append({"type": block.type})
         for call in message.tool_calls:
-            arguments = next(clipped)
-            whole = len(arguments) <= cap  # an object, unless clipped: then its JSON text
+            arguments: Any = call.arguments
+            if clipped is not None:
+                encoded = next(clipped)
+                if len(encoded) > cap:  # clipped: its JSON text instead of the object
+                    arguments = encoded
             parts.append(
-                {
-                    "type": "tool_call",
-                    "id": call.id,
-                    "name": call.name,
-                    "arguments": call.arguments if whole else arguments,
-                }
+                {"type": "tool_call", "id": call.id, "name": call.name, "arguments": arguments}
             )
         for result in message.tool_results:
-            response = "\n".join(next(clipped) for _ in _texts(result))
-            parts.append({"type": "tool_call_response", "id": result.call_id, "response": response})
+            texts = _texts(result)
+            if clipped is not None:
+                texts = [next(clipped) for _ in texts]
+            parts.append(
+                {"type": "tool_call_response", "id": result.call_id, "response": "\n".join(texts)}
+            )
         entry: dict[str, Any] = {"role": str(message.role), "parts": parts}
         if message.stop_reason is not None:
             entry["finish_reason"] = finish_reason(message.stop_reason)
         out.append(entry)
-    return _json(out)
+    return out
 
 
 def _result_json(result: ToolResult, limit: int) -> str:
