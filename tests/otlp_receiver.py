@@ -47,6 +47,7 @@ class Receiver:
     url: str
     spans: list[ReceivedSpan] = field(default_factory=list)
     headers: list[dict[str, str]] = field(default_factory=list)
+    body_sizes: list[int] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def named(self, name: str) -> list[ReceivedSpan]:
@@ -97,6 +98,7 @@ def otlp_receiver() -> Iterator[Receiver]:
             with received.lock:
                 received.spans.extend(spans)
                 received.headers.append(dict(self.headers.items()))
+                received.body_sizes.append(len(body))
             payload = ExportTraceServiceResponse().SerializeToString()
             self.send_response(200 if self.path == "/v1/traces" else 404)
             self.send_header("Content-Type", "application/x-protobuf")

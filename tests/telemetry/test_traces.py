@@ -286,3 +286,132 @@ async def test_a_routing_decision_is_a_step_naming_the_chosen_agent() -> None:
         calc = receiver.one("invoke_agent calc")
         assert parent(receiver, calc) is router
         assert calc.start_time_unix_nano >= route.end_time_unix_nano
+
+
+def broken(x: int) -> int:
+    """Always fails."""
+    raise ValueError(f"cannot handle {x}")
+
+
+async def test_a_failing_tool_is_an_error_on_its_span_only() -> None:
+    with otlp_receiver() as receiver:
+        fast = make_app(receiver)
+        fast.agent("breaker", tools=[broken])
+        async with fast.run() as app:
+            await app.breaker.send('***CALL_TOOL broken {"x": 1}')
+        tool = receiver.one("execute_tool broken")
+        assert tool.status_code == ERROR
+        assert tool.attributes["error.type"] == "tool_error"
+        # The model got an error result and the turn went on: the agent's span is no error.
+        agent = receiver.one("invoke_agent breaker")
+        assert parent(receiver, tool) is agent
+        assert agent.status_code != ERROR
+
+
+def test_an_error_description_on_a_span_is_redacted() -> None:
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from fastagent.events import AgentFinished, AgentStarted, ErrorOccurred, EventBus
+    from fastagent.telemetry.spans import SpanRecorder
+
+    memory = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(memory))
+    bus = EventBus()
+    recorder = SpanRecorder(provider.get_tracer("t"), record_content=False, mcp_requests=True)
+    recorder.subscribe(bus)
+    token = "sk-ant-api03-abcdefghijklmnopqrstuvwxyz"
+    bus.publish(AgentStarted(agent="a"))
+    error = f"HTTP 401 for key {token}"
+    bus.publish(ErrorOccurred(source="a", error=error, error_type="AuthError"))
+    bus.publish(AgentFinished(agent="a", duration=0.1))
+    (span,) = memory.get_finished_spans()
+    assert span.status.description is not None
+    assert span.status.description.startswith("HTTP 401 for key")
+    assert token not in span.status.description
+    provider.shutdown()
+
+
+async def test_a_timed_out_mcp_request_is_an_error_on_its_spans() -> None:
+    with otlp_receiver() as receiver:
+        settings = Settings.model_validate(
+            {
+                "logger": {"type": "none"},
+                "mcp": {
+                    "servers": {
+                        "trace": {
+                            "command": sys.executable,
+                            "args": [str(TRACE_SERVER)],
+                            "tool_timeout": 0.5,
+                        }
+                    }
+                },
+                "otel": {"enabled": True, "endpoint": receiver.url},
+            }
+        )
+        fast = FastAgent("traces", parse_cli_args=False, quiet=True, settings=settings)
+        fast.agent("fetcher", servers=["trace"])
+        async with fast.run() as app:
+            await app.fetcher.send('***CALL_TOOL trace__nap {"seconds": 30}')
+        request = receiver.one("tools/call nap")
+        tool = receiver.one("execute_tool trace__nap")
+        assert parent(receiver, request) is tool
+        assert request.status_code == ERROR and request.attributes["error.type"]
+        assert tool.status_code == ERROR
+        assert receiver.one("tools/list").status_code != ERROR
+
+
+@pytest.mark.parametrize(
+    ("provider", "expected"),
+    [
+        ("anthropic", "anthropic"),
+        ("openai", "openai"),
+        ("responses", "openai"),
+        ("azure", "azure.ai.openai"),
+        ("bedrock", "aws.bedrock"),
+        ("google", "gcp.gen_ai"),
+        ("ollama", "ollama"),
+    ],
+)
+def test_provider_names_are_the_conventions_values(provider: str, expected: str) -> None:
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from fastagent.events import EventBus, ModelRequest, ModelResponse
+    from fastagent.telemetry.spans import SpanRecorder
+
+    memory = InMemorySpanExporter()
+    tracer_provider = TracerProvider()
+    tracer_provider.add_span_processor(SimpleSpanProcessor(memory))
+    bus = EventBus()
+    SpanRecorder(
+        tracer_provider.get_tracer("t"), record_content=False, mcp_requests=True
+    ).subscribe(bus)
+    bus.publish(ModelRequest(agent="a", model="m", provider=provider))
+    bus.publish(ModelResponse(agent="a", model="m", provider=provider))
+    (span,) = memory.get_finished_spans()
+    assert span.attributes is not None
+    assert span.attributes["gen_ai.provider.name"] == expected
+    tracer_provider.shutdown()
+
+
+async def test_resource_and_prompt_requests_are_mcp_request_spans() -> None:
+    with otlp_receiver() as receiver:
+        fast = make_app(receiver)
+        async with fast.run() as app:
+            assert [r.uri for r in await app.fetcher.list_resources()] == ["note://today"]
+            assert [p.name for p in await app.fetcher.list_prompts()] == ["greet"]
+            assert await app.fetcher.send("note:", resources=["note://today"])
+            assert "Say hello to Ada." in await app.fetcher.apply_prompt("greet", {"name": "Ada"})
+        for method in ("resources/list", "prompts/list", "resources/read"):
+            span = receiver.one(method)
+            assert span.kind == CLIENT
+            assert span.attributes["mcp.method.name"] == method
+            assert span.attributes["fastagent.mcp.server"] == "trace"
+        assert receiver.one("resources/read").attributes["mcp.resource.uri"] == "note://today"
+        prompt = receiver.one("prompts/get greet")
+        assert prompt.attributes["gen_ai.prompt.name"] == "greet"
+        assert prompt.status_code != ERROR

@@ -90,7 +90,8 @@ class AgentServers:
         found: list[ResourceInfo] = []
         for name in self.available:
             connection = await self.registry.get(name)
-            found.extend(await list_resources(connection.session, name))
+            with connection.request_events("resources/list"):
+                found.extend(await list_resources(connection.session, name))
         return found
 
     async def list_prompts(self) -> list[PromptInfo]:
@@ -104,7 +105,8 @@ class AgentServers:
         found: list[PromptInfo] = []
         for name in self.available:
             connection = await self.registry.get(name)
-            found.extend(await list_prompts(connection.session, name))
+            with connection.request_events("prompts/list"):
+                found.extend(await list_prompts(connection.session, name))
         return found
 
     async def read_resource(self, uri: str, server: str | None = None) -> list[ResourceContents]:
@@ -120,7 +122,8 @@ class AgentServers:
         for name in candidates:
             connection = await self.registry.get(name)
             try:
-                return await read_resource(connection.session, name, uri)
+                with connection.request_events("resources/read", uri):
+                    return await read_resource(connection.session, name, uri)
             except UserError:
                 if server is not None:
                     raise
@@ -144,7 +147,8 @@ class AgentServers:
 
         chosen = self._own(server) if server is not None else await self._prompt_server(name)
         connection = await self.registry.get(chosen)
-        return await get_prompt(connection.session, chosen, name, arguments)
+        with connection.request_events("prompts/get", name):
+            return await get_prompt(connection.session, chosen, name, arguments)
 
     async def _prompt_server(self, prompt: str) -> str:
         if len(self.names) == 1:

@@ -165,6 +165,8 @@ class OTelSettings(BaseModel):
         sample_rate: The share of traces recorded (1.0: all; a child follows its parent).
         record_content: Put prompts, replies, tool arguments and tool results on spans
             (off by default: they can hold personal data).
+        max_content_length: With `record_content`, the most characters of text one content
+            attribute holds (longer texts are clipped, the newest messages kept first).
         timeout: Seconds an export may take (None: ``OTEL_EXPORTER_OTLP_TIMEOUT``, else 10).
     """
 
@@ -176,6 +178,7 @@ class OTelSettings(BaseModel):
     service_name: str | None = None
     sample_rate: float = Field(default=1.0, ge=0.0, le=1.0)
     record_content: bool = False
+    max_content_length: int = Field(default=16_384, ge=64)
     timeout: float | None = Field(default=None, gt=0)
 
 

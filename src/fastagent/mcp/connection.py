@@ -760,6 +760,20 @@ class ServerConnection:
         if self.events is not None:
             self.events.publish(event)
 
+    def request_events(
+        self, method: str, target: str | None = None
+    ) -> contextlib.AbstractContextManager[None]:
+        """Publish `MCPRequestStarted` / `MCPRequestFinished` around a request on `session`.
+
+        For requests made on the session directly (resources, prompts), as `call_tool` and
+        `list_tools` publish theirs.
+
+        Args:
+            method: The MCP method (``resources/read``, ``prompts/get``, ...).
+            target: What it is about: a prompt's name, a resource's URI.
+        """
+        return self._request_events(method, target)
+
     @contextlib.contextmanager
     def _request_events(self, method: str, target: str | None = None) -> Iterator[None]:
         """Publish `MCPRequestStarted` / `MCPRequestFinished` around one request."""

@@ -35,19 +35,38 @@ def start_tracing(settings: OTelSettings, events: EventBus) -> Callable[[], Awai
 
     Raises:
         MissingDependencyError: The ``otel`` extra is not installed.
+        ConfigError: A standard variable asks for what fastagent cannot do (gRPC export).
     """
-    from fastagent.telemetry.setup import open_tracer
+    import os
+
+    from fastagent._redact import register_secret
+    from fastagent.telemetry.setup import header_values, open_tracer
     from fastagent.telemetry.spans import SpanRecorder
 
-    tracer = open_tracer(settings)
+    # The export headers' values (API keys) are hidden wherever fastagent writes text.
+    forget = [register_secret(value) for value in header_values(settings, os.environ)]
+    try:
+        tracer = open_tracer(settings)
+    except BaseException:
+        for undo in forget:
+            undo()
+        raise
     recorder = SpanRecorder(
-        tracer.tracer, record_content=settings.record_content, mcp_requests=tracer.owned
+        tracer.tracer,
+        record_content=settings.record_content,
+        mcp_requests=tracer.owned,
+        max_content_length=settings.max_content_length,
+        sample_roots=not (tracer.owned and settings.sample_rate == 0.0),
     )
     unsubscribe = recorder.subscribe(events)
 
     async def stop() -> None:
         unsubscribe()
         recorder.end_all()
-        await tracer.close()
+        try:
+            await tracer.close()
+        finally:
+            for undo in forget:
+                undo()
 
     return stop

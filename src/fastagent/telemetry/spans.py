@@ -25,7 +25,7 @@ the current context; spans left open inside it (a model call that raised) end wi
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +33,7 @@ from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
+from fastagent._redact import redact
 from fastagent.events import (
     AgentFinished,
     AgentStarted,
@@ -60,7 +61,17 @@ if TYPE_CHECKING:
 
     from fastagent.messages import Message, ToolResult
 
-__all__ = ["REPLAYED", "STEP", "WORKFLOW_ID", "SpanRecorder"]
+__all__ = ["PROVIDER_NAMES", "REPLAYED", "STEP", "WORKFLOW_ID", "SpanRecorder"]
+
+PROVIDER_NAMES = {
+    "bedrock": "aws.bedrock",
+    "google": "gcp.gen_ai",  # the Gemini API or Vertex AI: the conventions' value for either
+    "azure": "azure.ai.openai",
+    "responses": "openai",  # OpenAI's Responses API
+}
+"""``gen_ai.provider.name`` for fastagent providers whose name is not the conventions' value
+(``anthropic`` and ``openai`` are); other names (``generic``, a named OpenAI-compatible
+server, ``passthrough``) are used as they are."""
 
 WORKFLOW_ID = "fastagent.durable.workflow_id"
 """Attribute of model and tool spans inside a durable turn: the workflow's id (its key)."""
@@ -85,14 +96,30 @@ class SpanRecorder:
 
     Args:
         tracer: Where spans are started.
-        record_content: Put messages, tool arguments and tool results on spans.
+        record_content: Put messages, tool arguments and tool results on spans (only on
+            spans that are recorded: nothing is serialised for a span sampled out).
         mcp_requests: Record a span per MCP request (off when the process's own provider is
             used: the MCP SDK then records its own ``MCP send ...`` spans).
+        max_content_length: The most characters of text one content attribute holds.
+        sample_roots: Start spans that have no sampled parent. False when the provider's
+            sampler records none of them (``sample_rate: 0``): then nothing is started for
+            them at all, and a run costs almost nothing; a caller's sampled trace is still
+            continued.
     """
 
-    def __init__(self, tracer: Tracer, *, record_content: bool, mcp_requests: bool) -> None:
+    def __init__(
+        self,
+        tracer: Tracer,
+        *,
+        record_content: bool,
+        mcp_requests: bool,
+        max_content_length: int = 16_384,
+        sample_roots: bool = True,
+    ) -> None:
         self._tracer = tracer
+        self._roots = sample_roots
         self._content = record_content
+        self._limit = max_content_length
         self._frames: dict[int, _Frame] = {}
         # The start attributes of a model call by (model, provider): built once, copied by
         # the SDK into each span.
@@ -145,6 +172,8 @@ class SpanRecorder:
         agent: str | None = None,
     ) -> Span:
         parent = otel_context.get_current()
+        if not self._roots and not _sampled(parent):
+            return trace.INVALID_SPAN  # it would not be sampled: start nothing, end nothing
         span = self._tracer.start_span(name, context=parent, kind=kind, attributes=attributes)
         self._frames[id(span)] = _Frame(span, parent, key, agent)
         otel_context.attach(trace.set_span_in_context(span, parent))
@@ -232,16 +261,18 @@ class SpanRecorder:
         if attributes is None:
             attributes = {"gen_ai.operation.name": "chat", "gen_ai.request.model": event.model}
             if event.provider:
-                attributes["gen_ai.provider.name"] = event.provider
+                provider = PROVIDER_NAMES.get(event.provider, event.provider)
+                attributes["gen_ai.provider.name"] = provider
             self._chat_attributes[event.model, event.provider] = attributes
-        if self._content:
-            attributes = dict(attributes)
-            attributes["gen_ai.input.messages"] = messages_json(event.messages)
+        span = self._start(
+            f"chat {event.model}", f"chat:{event.agent}", attributes, kind=SpanKind.CLIENT
+        )
+        if self._content and span.is_recording():
+            content = {"gen_ai.input.messages": messages_json(event.messages, self._limit)}
             if event.system:
-                attributes["gen_ai.system_instructions"] = json.dumps(
-                    [{"type": "text", "content": event.system}]
-                )
-        self._start(f"chat {event.model}", f"chat:{event.agent}", attributes, kind=SpanKind.CLIENT)
+                system = _clip(event.system, self._limit)
+                content["gen_ai.system_instructions"] = _json([{"type": "text", "content": system}])
+            span.set_attributes(content)
 
     def _model_response(self, event: ModelResponse) -> None:
         span = self._end(f"chat:{event.agent}")
@@ -258,8 +289,8 @@ class SpanRecorder:
         if event.workflow_id:
             attributes[WORKFLOW_ID] = event.workflow_id
             attributes[STEP] = event.step
-        if self._content and event.message is not None:
-            attributes["gen_ai.output.messages"] = messages_json([event.message])
+        if self._content and event.message is not None and span.is_recording():
+            attributes["gen_ai.output.messages"] = messages_json([event.message], self._limit)
         span.set_attributes(attributes)
         span.end()
 
@@ -278,16 +309,18 @@ class SpanRecorder:
         if step is not None:
             attributes[WORKFLOW_ID] = step.workflow_id
             attributes[STEP] = step.step
-        if self._content:
-            attributes["gen_ai.tool.call.arguments"] = _json(event.arguments)
-        self._start(f"execute_tool {event.tool}", f"tool:{event.call_id}", attributes)
+        span = self._start(f"execute_tool {event.tool}", f"tool:{event.call_id}", attributes)
+        if self._content and span.is_recording():
+            arguments = _clip(_json(event.arguments), self._limit)
+            span.set_attribute("gen_ai.tool.call.arguments", arguments)
 
     def _tool_finished(self, event: ToolCallFinished) -> None:
         span = self._end(f"tool:{event.call_id}")
         if span is None:
             return
-        if self._content and event.result is not None:
-            span.set_attribute("gen_ai.tool.call.result", _result_json(event.result))
+        if self._content and event.result is not None and span.is_recording():
+            result = _result_json(event.result, self._limit)
+            span.set_attribute("gen_ai.tool.call.result", result)
         if event.is_error:
             _mark_error(span, "the tool returned an error result", "tool_error")
         span.end()
@@ -319,10 +352,16 @@ class SpanRecorder:
             "mcp.method.name": event.method,
             "fastagent.mcp.server": event.server,
         }
-        if event.method == "tools/call" and event.target:
-            attributes["gen_ai.tool.name"] = event.target
+        target = event.target
+        if event.method == "tools/call" and target:
+            attributes["gen_ai.tool.name"] = target
             attributes["gen_ai.operation.name"] = "execute_tool"
-        name = f"{event.method} {event.target}" if event.target else event.method
+        elif event.method == "prompts/get" and target:
+            attributes["gen_ai.prompt.name"] = target
+        elif event.method.startswith("resources/") and target:
+            attributes["mcp.resource.uri"] = target
+            target = None  # a URI is no span name (too many distinct values)
+        name = f"{event.method} {target}" if target else event.method
         self._start(name, _mcp_key(event), attributes, kind=SpanKind.CLIENT)
 
     def _mcp_finished(self, event: MCPRequestFinished) -> None:
@@ -343,6 +382,10 @@ class SpanRecorder:
             frame = self._frames.get(id(trace.get_current_span(frame.parent)))
 
 
+def _sampled(context: Context) -> bool:
+    return bool(trace.get_current_span(context).get_span_context().trace_flags.sampled)
+
+
 def _step_key(event: WorkflowStepStarted | WorkflowStepFinished) -> str:
     return f"step:{event.workflow}:{event.step}:{event.index}:{event.agent}"
 
@@ -354,7 +397,8 @@ def _mcp_key(event: MCPRequestStarted | MCPRequestFinished) -> str:
 def _mark_error(span: Span, error: str, error_type: str) -> None:
     if not error and not error_type:
         return
-    span.set_status(Status(StatusCode.ERROR, error or None))
+    # Errors can quote URLs and headers: the span leaves the process, so redact it too.
+    span.set_status(Status(StatusCode.ERROR, redact(error) if error else None))
     span.set_attribute("error.type", error_type or "error")
 
 
@@ -362,37 +406,119 @@ def _json(value: Any) -> str:
     return json.dumps(value, default=str, ensure_ascii=False)
 
 
-def messages_json(messages: Sequence[Message]) -> str:
-    """Messages in the GenAI conventions' JSON shape: ``[{"role", "parts": [...]}]``."""
+def _clip(text: str, cap: int) -> str:
+    """`text`, or its first `cap` characters marked with how many were cut."""
+    if len(text) <= cap:
+        return text
+    return f"{text[:cap]}…[{len(text) - cap} characters clipped]"
+
+
+def _cap(lengths: Sequence[int], limit: int) -> int:
+    """The largest length `c` with ``sum(min(n, c)) <= limit``: long texts share the budget.
+
+    Short texts (a question, an instruction) stay whole; only the longest are clipped.
+    """
+    if sum(lengths) <= limit:
+        return max(lengths, default=0)
+    remaining = limit
+    ordered = sorted(lengths)
+    for i, length in enumerate(ordered):
+        share = remaining // (len(ordered) - i)
+        if length > share:
+            return share
+        remaining -= length
+    return remaining
+
+
+def _texts(result: ToolResult) -> list[str]:
+    return [t for b in result.content if isinstance(t := getattr(b, "text", None), str)]
+
+
+def messages_json(messages: Sequence[Message], limit: int = 16_384) -> str:
+    """Messages in the GenAI conventions' JSON shape: ``[{"role", "parts": [...]}]``.
+
+    Holds at most about `limit` characters of text: when the messages have more, the longest
+    texts are clipped to a common length (marked with how many characters were cut).
+    """
+    text_length = 0
+    for message in messages:
+        for block in message.content:
+            text = getattr(block, "text", None)
+            if isinstance(text, str):
+                text_length += len(text)
+        for result in message.tool_results:
+            text_length += sum(map(len, _texts(result)))
+    if text_length <= limit:  # likely nothing to clip: encode as is, then check
+        encoded = _json(_entries(messages, None, 0))
+        if (
+            len(encoded) <= limit
+            or text_length
+            + sum(len(_json(call.arguments)) for message in messages for call in message.tool_calls)
+            <= limit
+        ):
+            return encoded
+    texts: list[str] = []
+    for message in messages:
+        texts.extend(_block_texts(message))
+        texts.extend(_json(call.arguments) for call in message.tool_calls)
+        texts.extend(_result_texts(message))
+    cap = _cap([len(t) for t in texts], limit)
+    return _json(_entries(messages, iter([_clip(t, cap) for t in texts]), cap))
+
+
+def _block_texts(message: Message) -> list[str]:
+    return [t for b in message.content if isinstance(t := getattr(b, "text", None), str)]
+
+
+def _result_texts(message: Message) -> list[str]:
+    return [t for result in message.tool_results for t in _texts(result)]
+
+
+def _entries(
+    messages: Sequence[Message], clipped: Iterator[str] | None, cap: int
+) -> list[dict[str, Any]]:
+    """The JSON-ready entries; `clipped` yields each text in order, clipped (None: as is).
+
+    The texts are the message's text blocks, its tool calls' arguments (as JSON), and its tool
+    results' texts, in that order (as `messages_json` collects them).
+    """
     out: list[dict[str, Any]] = []
     for message in messages:
         parts: list[dict[str, Any]] = []
         for block in message.content:
             text = getattr(block, "text", None)
             if isinstance(text, str):
-                parts.append({"type": "text", "content": text})
+                parts.append(
+                    {"type": "text", "content": text if clipped is None else next(clipped)}
+                )
             else:
                 parts.append({"type": block.type})
-        parts.extend(
-            {"type": "tool_call", "id": c.id, "name": c.name, "arguments": c.arguments}
-            for c in message.tool_calls
-        )
-        parts.extend(
-            {"type": "tool_call_response", "id": r.call_id, "response": _result_text(r)}
-            for r in message.tool_results
-        )
+        for call in message.tool_calls:
+            arguments: Any = call.arguments
+            if clipped is not None:
+                encoded = next(clipped)
+                if len(encoded) > cap:  # clipped: its JSON text instead of the object
+                    arguments = encoded
+            parts.append(
+                {"type": "tool_call", "id": call.id, "name": call.name, "arguments": arguments}
+            )
+        for result in message.tool_results:
+            texts = _texts(result)
+            if clipped is not None:
+                texts = [next(clipped) for _ in texts]
+            parts.append(
+                {"type": "tool_call_response", "id": result.call_id, "response": "\n".join(texts)}
+            )
         entry: dict[str, Any] = {"role": str(message.role), "parts": parts}
         if message.stop_reason is not None:
             entry["finish_reason"] = finish_reason(message.stop_reason)
         out.append(entry)
-    return _json(out)
+    return out
 
 
-def _result_text(result: ToolResult) -> str:
-    return "\n".join(t for b in result.content if isinstance(t := getattr(b, "text", None), str))
-
-
-def _result_json(result: ToolResult) -> str:
+def _result_json(result: ToolResult, limit: int) -> str:
     if result.structured_content is not None:
-        return _json(result.structured_content)
-    return _result_text(result)
+        return _clip(_json(result.structured_content), limit)
+    texts = _texts(result)
+    cap = _cap([len(t) for t in texts], limit)
+    return "\n".join(_clip(t, cap) for t in texts)
