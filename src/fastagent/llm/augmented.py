@@ -29,7 +29,12 @@ from fastagent.events import (
     StepReplayed,
     StreamDelta,
 )
-from fastagent.exceptions import ContextWindowExceededError, FastAgentError, ProviderError
+from fastagent.exceptions import (
+    ContextWindowExceededError,
+    FastAgentError,
+    ModelOutputError,
+    ProviderError,
+)
 from fastagent.llm.memory import Memory, SimpleMemory
 from fastagent.llm.params import RequestParams
 from fastagent.llm.structured import json_instruction, parse_structured
@@ -307,6 +312,8 @@ class AugmentedLLM:
                         message=reply,
                     )
                 )
+            if reply.tool_calls and reply.stop_reason is StopReason.MAX_TOKENS:
+                raise _cut_tool_call(provider.name, model, reply)
             turn.append(reply)
             sent_turn.append(reply)
             fresh = len(sent_turn)
@@ -599,6 +606,22 @@ def _join_system(instruction: str | None, suffix: str) -> str:
     if not instruction:
         return suffix
     return f"{instruction}\n\n{suffix}"
+
+
+def _cut_tool_call(provider: str, model: str, reply: Message) -> ModelOutputError:
+    """The error for a reply cut at max_tokens while it asked for tools: none is run.
+
+    The last call's arguments are most likely incomplete (and later calls missing), so
+    running them would act on half an instruction.
+    """
+    names = ", ".join(f"'{call.name}'" for call in reply.tool_calls)
+    return ModelOutputError(
+        f"{provider} model {model} stopped at max_tokens in the middle of a tool call "
+        f"({names}); no tool was run",
+        raw=str(reply.tool_calls[-1].arguments),
+        hint="raise max_tokens (?max_tokens=N on the model string, or RequestParams"
+        "(max_tokens=N)) and send the message again; the conversation is as it was",
+    )
 
 
 def _max_iterations_message(calls: int, last: Message) -> Message:
