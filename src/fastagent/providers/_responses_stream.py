@@ -18,6 +18,7 @@ from typing import Any, Final
 
 from fastagent.exceptions import (
     ProviderError,
+    ProviderResponseError,
     ProviderServerError,
     RateLimitError,
 )
@@ -142,10 +143,11 @@ class ResponsesStreamAssembler:
         """Closing events (a `ToolCallEnd` per call not yet ended) and the complete message.
 
         Raises:
-            ProviderError: The stream ended before ``response.completed`` (a cut reply).
+            ProviderResponseError: The stream ended before ``response.completed`` (a cut
+                reply; retried like a server error when nothing was shown yet).
         """
         if self._final is None:
-            raise ProviderError(
+            raise ProviderResponseError(
                 f"{self._provider} model {self._model}: the stream ended before the response "
                 "was complete",
                 provider=self._provider,

@@ -44,7 +44,7 @@ from fastagent.providers._reply import (
     reply_dict,
 )
 from fastagent.providers.base import BaseProvider, CompletionRequest
-from fastagent.providers.errors import error_for_status
+from fastagent.providers.errors import error_for_status, transport_kind
 from fastagent.streaming import StreamDone, StreamEvent
 
 if TYPE_CHECKING:
@@ -248,13 +248,14 @@ class AnthropicProvider(BaseProvider):
             return not_a_completion(
                 self.name, self.model, "answered with a body that is not valid JSON"
             )
-        if isinstance(exc, anthropic.APITimeoutError):
+        kind = transport_kind(exc)  # raised by httpx2 itself while a stream is read
+        if isinstance(exc, anthropic.APITimeoutError) or kind == "timeout":
             return ProviderTimeoutError(
                 f"anthropic did not answer within {self.timeout:g}s (model {self.model})",
                 provider=self.name,
                 hint="retry, or raise anthropic.timeout in fastagent.yaml",
             )
-        if isinstance(exc, anthropic.APIConnectionError):
+        if isinstance(exc, anthropic.APIConnectionError) or kind == "connect":
             where = self.base_url or "the Anthropic API"
             return ProviderConnectionError(
                 f"could not connect to {where}: {redact(str(exc))}",

@@ -35,6 +35,7 @@ __all__ = [
     "key_sources",
     "retry_after",
     "setting",
+    "transport_kind",
 ]
 
 _CONTEXT_WINDOW_MARKERS = (
@@ -244,3 +245,28 @@ def _classify(
     if status_code >= 500:
         return ProviderServerError, "the provider failed on its side; retrying may help"
     return ProviderHTTPError, "unexpected HTTP status from the provider"
+
+
+def transport_kind(exc: BaseException) -> str:
+    """``timeout``, ``connect``, ``credentials`` or ``other``, by the exception's class names.
+
+    Names, not classes, so that `httpx`, `httpx2`, `aiohttp`, `urllib3` and `google-auth`
+    exceptions are told apart without importing any of them: a read that waited too long
+    (also in the middle of a stream, where SDKs let the transport's own exception through),
+    a connection that failed or was cut, missing cloud credentials.
+    """
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    if names & {"TimeoutException", "TimeoutError", "ServerTimeoutError"}:
+        return "timeout"
+    if names & {
+        "TransportError",  # httpx, httpx2
+        "ConnectError",
+        "ClientConnectionError",  # aiohttp
+        "NetworkError",
+        "ProtocolError",  # urllib3 (boto3): a connection cut mid-body
+        "IncompleteRead",
+    }:
+        return "connect"
+    if "DefaultCredentialsError" in names or "RefreshError" in names:
+        return "credentials"
+    return "other"
