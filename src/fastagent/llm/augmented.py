@@ -312,7 +312,9 @@ class AugmentedLLM:
                         message=reply,
                     )
                 )
-            if reply.tool_calls and reply.stop_reason is StopReason.MAX_TOKENS:
+            if reply.stop_reason is StopReason.MAX_TOKENS and any(
+                call.invalid_arguments is not None for call in reply.tool_calls
+            ):
                 raise _cut_tool_call(provider.name, model, reply)
             turn.append(reply)
             sent_turn.append(reply)
@@ -609,16 +611,16 @@ def _join_system(instruction: str | None, suffix: str) -> str:
 
 
 def _cut_tool_call(provider: str, model: str, reply: Message) -> ModelOutputError:
-    """The error for a reply cut at max_tokens while it asked for tools: none is run.
+    """The error for a reply cut at max_tokens in the middle of a tool call: none is run.
 
-    The last call's arguments are most likely incomplete (and later calls missing), so
-    running them would act on half an instruction.
+    Telling the model its arguments were invalid would not help (its next try stops at the
+    same limit), and calls after the cut one are missing.
     """
-    names = ", ".join(f"'{call.name}'" for call in reply.tool_calls)
+    cut = next(call for call in reply.tool_calls if call.invalid_arguments is not None)
     return ModelOutputError(
-        f"{provider} model {model} stopped at max_tokens in the middle of a tool call "
-        f"({names}); no tool was run",
-        raw=str(reply.tool_calls[-1].arguments),
+        f"{provider} model {model} stopped at max_tokens in the middle of a call to tool "
+        f"'{cut.name}'; no tool was run",
+        raw=cut.invalid_arguments or "",
         hint="raise max_tokens (?max_tokens=N on the model string, or RequestParams"
         "(max_tokens=N)) and send the message again; the conversation is as it was",
     )
