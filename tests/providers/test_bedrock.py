@@ -793,6 +793,30 @@ async def test_body_that_is_no_completion_is_a_typed_error(
     assert llm.memory.history() == []
 
 
+@pytest.mark.parametrize("streaming", [False, True])
+async def test_reply_with_a_field_of_the_wrong_shape_is_a_typed_error(
+    server: BedrockServer, provider: BedrockProvider, streaming: bool
+) -> None:
+    from fastagent.exceptions import ProviderError, ProviderResponseError
+
+    event = {"contentBlockStart": {"contentBlockIndex": 0, "start": {"toolUse": {}}}}
+    whole = {
+        "output": {"message": {"role": "assistant", "content": [{"toolUse": {"input": {}}}]}},
+        "stopReason": "tool_use",
+    }
+    server.reply(Reply(200, raw=event_stream([event])) if streaming else Reply(200, whole))
+    llm = AugmentedLLM(provider, tools=weather_tools())
+    with pytest.raises(ProviderError) as caught:
+        if streaming:
+            async for _ in llm.stream("Hi"):
+                pass
+        else:
+            await llm.generate("Hi")
+    assert isinstance(caught.value, ProviderResponseError), repr(caught.value)
+    assert "wrong shape" in caught.value.message
+    assert llm.memory.history() == []
+
+
 async def test_bad_credentials_never_show_the_secret_key(
     server: BedrockServer, provider: BedrockProvider
 ) -> None:

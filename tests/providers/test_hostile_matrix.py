@@ -530,6 +530,49 @@ async def test_body_that_is_no_completion_is_retried_then_typed(
     assert len(server.requests) == MAX_RETRIES + 1
 
 
+WRONG_SHAPE: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
+    # (a complete reply, a stream event) with a field of the wrong shape
+    "chat": (
+        _chat_choice(
+            {"role": "assistant", "content": None, "tool_calls": [{"id": "c", "function": "x"}]},
+            "tool_calls",
+        ),
+        {"id": "c", "object": "chat.completion.chunk", "choices": ["oops"]},
+    ),
+    "responses": (
+        _response(["oops"]),
+        {"type": "response.output_item.added", "output_index": 0, "item": "oops"},
+    ),
+    "anthropic": (
+        _anthropic_message([{"type": "tool_use"}], "tool_use"),
+        {"type": "content_block_start", "content_block": {"type": "text", "text": ""}},
+    ),
+    "google": (
+        {"candidates": [{"content": {"parts": "oops"}, "finishReason": "STOP"}]},
+        {"candidates": [{"content": {"parts": "oops"}}]},
+    ),
+}
+
+
+def wrong_shape(which: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    return WRONG_SHAPE["chat" if WIRES[which] is CHAT else which]
+
+
+@pytest.mark.parametrize("which", PROVIDERS)
+@pytest.mark.parametrize("streaming", [False, True])
+async def test_reply_with_a_field_of_the_wrong_shape_is_a_typed_error(
+    server: ScriptedServer, opened: list[Any], which: str, streaming: bool
+) -> None:
+    whole, event = wrong_shape(which)
+    reply = sse_of(which, [event]) if streaming else body(whole)
+    llm = AugmentedLLM(reliable(build(which, server, opened)), tools=tools())
+    error = await second_turn_fails(llm, server, which, reply, streaming=streaming)
+    assert isinstance(error, ProviderResponseError), repr(error)
+    # Nothing was shown: retried. (google-genai may leave the broken stream's connection in
+    # its pool; a retry on it fails before reaching the server, so one request can be missing.)
+    assert 1 < len(server.requests) <= MAX_RETRIES + 1
+
+
 # --- streams that break ---------------------------------------------------------------------
 
 

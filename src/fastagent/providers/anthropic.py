@@ -41,6 +41,7 @@ from fastagent.providers._reply import (
     error_detail,
     is_malformed_body,
     not_a_completion,
+    reading_reply,
     reply_dict,
 )
 from fastagent.providers.base import BaseProvider, CompletionRequest
@@ -160,9 +161,10 @@ class AnthropicProvider(BaseProvider):
                 if detail is not None
                 else "answered without a message (no content)",
             )
-        return message_from_response(
-            {k: v for k, v in data.items() if v is not None}, structured=wire.structured
-        )
+        with reading_reply(self.name, self.model):
+            return message_from_response(
+                {k: v for k, v in data.items() if v is not None}, structured=wire.structured
+            )
 
     async def stream(self, request: CompletionRequest) -> AsyncIterator[StreamEvent]:
         """Make one streamed Messages API call, yielding events; the last is `StreamDone`.
@@ -188,7 +190,9 @@ class AnthropicProvider(BaseProvider):
                 except Exception as exc:
                     raise self._translate(exc) from exc
                 data = reply_dict(raw, provider=self.name, model=self.model)
-                for event in assembler.feed({k: v for k, v in data.items() if v is not None}):
+                with reading_reply(self.name, self.model):
+                    produced = assembler.feed({k: v for k, v in data.items() if v is not None})
+                for event in produced:
                     yield event
         finally:
             await raw_stream.close()
@@ -196,7 +200,9 @@ class AnthropicProvider(BaseProvider):
             raise not_a_completion(
                 self.name, self.model, "stream ended before the reply was complete (no stop_reason)"
             )
-        yield StreamDone(assembler.finish())
+        with reading_reply(self.name, self.model):
+            message = assembler.finish()
+        yield StreamDone(message)
 
     async def aclose(self) -> None:
         """Close the SDK client if this provider created it."""

@@ -48,7 +48,7 @@ from fastagent.providers._bedrock_convert import (
 )
 from fastagent.providers._bedrock_stream import StreamAssembler
 from fastagent.providers._options import parse_options
-from fastagent.providers._reply import not_a_completion
+from fastagent.providers._reply import not_a_completion, reading_reply
 from fastagent.providers.base import BaseProvider, CompletionRequest
 from fastagent.providers.errors import error_for_status, transport_kind
 from fastagent.streaming import StreamDone, StreamEvent
@@ -173,9 +173,10 @@ class BedrockProvider(BaseProvider):
             raise not_a_completion(
                 self.name, self.model_id, "answered without a message (no output.message)"
             )
-        return message_from_response(
-            response, model=wire.body["modelId"], structured=wire.structured
-        )
+        with reading_reply(self.name, self.model_id):
+            return message_from_response(
+                response, model=wire.body["modelId"], structured=wire.structured
+            )
 
     async def stream(self, request: CompletionRequest) -> AsyncIterator[StreamEvent]:
         """Make one ``converse_stream`` call, yielding events; the last is `StreamDone`.
@@ -200,7 +201,9 @@ class BedrockProvider(BaseProvider):
                     raise self._translate(exc) from exc
                 if raw is _END:
                     break
-                for event in assembler.feed(raw):
+                with reading_reply(self.name, self.model_id):
+                    produced = assembler.feed(raw)
+                for event in produced:
                     yield event
         finally:
             with contextlib.suppress(Exception):
@@ -211,7 +214,9 @@ class BedrockProvider(BaseProvider):
                 self.model_id,
                 "stream ended before the reply was complete (no messageStop)",
             )
-        yield StreamDone(assembler.finish())
+        with reading_reply(self.name, self.model_id):
+            message = assembler.finish()
+        yield StreamDone(message)
 
     async def aclose(self) -> None:
         """Close the client's connections and the thread pool (if this provider made them)."""

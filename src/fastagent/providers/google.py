@@ -44,6 +44,8 @@ from fastagent.providers._reply import (
     error_detail,
     is_malformed_body,
     not_a_completion,
+    reading_reply,
+    shape_problem,
 )
 from fastagent.providers.base import BaseProvider, CompletionRequest
 from fastagent.providers.errors import error_for_status, transport_kind
@@ -174,7 +176,8 @@ class GoogleProvider(BaseProvider):
                 if detail is not None
                 else "answered without a completion (no candidates)",
             )
-        return message_from_response(data)
+        with reading_reply(self.name, self.model):
+            return message_from_response(data)
 
     async def stream(self, request: CompletionRequest) -> AsyncIterator[StreamEvent]:
         """Make one streamed call, yielding events; the last is `StreamDone`.
@@ -202,7 +205,9 @@ class GoogleProvider(BaseProvider):
                 except Exception as exc:
                     raise self._translate(exc) from exc
                 data = chunk.model_dump(mode="json", exclude_none=True)
-                for event in assembler.feed(data):
+                with reading_reply(self.name, self.model):
+                    produced = assembler.feed(data)
+                for event in produced:
                     yield event
         finally:
             close = getattr(chunks, "aclose", None)
@@ -214,7 +219,9 @@ class GoogleProvider(BaseProvider):
                 self.model,
                 "stream ended before the reply was complete (no finishReason)",
             )
-        yield StreamDone(assembler.finish())
+        with reading_reply(self.name, self.model):
+            message = assembler.finish()
+        yield StreamDone(message)
 
     async def aclose(self) -> None:
         """Close the SDK client if this provider created it."""
@@ -268,6 +275,8 @@ class GoogleProvider(BaseProvider):
             return not_a_completion(
                 self.name, self.model, "answered with a body that is not valid JSON"
             )
+        if getattr(exc, "title", None) == "GenerateContentResponse":  # the SDK's validation
+            return not_a_completion(self.name, self.model, f"answered with a {shape_problem(exc)}")
         from google.genai import errors
 
         if isinstance(exc, errors.APIError):

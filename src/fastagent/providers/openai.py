@@ -43,6 +43,7 @@ from fastagent.providers._reply import (
     error_detail,
     is_malformed_body,
     not_a_completion,
+    reading_reply,
     reply_dict,
 )
 from fastagent.providers.base import BaseProvider, CompletionRequest
@@ -235,7 +236,8 @@ class OpenAIProvider(BaseProvider):
             response = await create(**body, timeout=self._timeout_for(request))
         data = reply_dict(response, provider=self.name, model=body["model"])
         _check_completion(data, provider=self.name, model=body["model"])
-        return parse_completion(data, model=body["model"])
+        with reading_reply(self.name, body["model"]):
+            return parse_completion(data, model=body["model"])
 
     async def stream(self, request: CompletionRequest) -> AsyncIterator[StreamEvent]:
         """Make one streamed model call, yielding text and tool call deltas as they arrive."""
@@ -248,7 +250,9 @@ class OpenAIProvider(BaseProvider):
             async with chunks:
                 async for chunk in chunks:
                     data = reply_dict(chunk, provider=self.name, model=body["model"])
-                    for event in assembler.feed(data):
+                    with reading_reply(self.name, body["model"]):
+                        produced = assembler.feed(data)
+                    for event in produced:
                         yield event
         if not (assembler.complete or done.seen):
             raise not_a_completion(
@@ -256,7 +260,8 @@ class OpenAIProvider(BaseProvider):
                 body["model"],
                 "stream ended before the reply was complete (no finish_reason, no [DONE])",
             )
-        closing, message = assembler.finish()
+        with reading_reply(self.name, body["model"]):
+            closing, message = assembler.finish()
         for event in closing:
             yield event
         yield StreamDone(message)
