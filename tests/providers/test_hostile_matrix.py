@@ -509,6 +509,30 @@ async def test_401_never_shows_the_key(
     assert not any(key[4:-4] in text for text in shown)
 
 
+ERROR_EVENTS: dict[str, Callable[[str], dict[str, Any]]] = {
+    "chat": lambda text: {"error": {"message": text, "type": "server_error"}},
+    "responses": lambda text: {"type": "error", "code": "server_error", "message": text},
+    "anthropic": lambda text: {
+        "type": "error",
+        "error": {"type": "overloaded_error", "message": text},
+    },
+}
+
+
+@pytest.mark.parametrize("which", [w for w in PROVIDERS if w != "google"])
+async def test_error_event_in_a_stream_never_shows_the_key(
+    server: ScriptedServer, opened: list[Any], which: str
+) -> None:
+    key = KEYS[which]
+    event = ERROR_EVENTS["chat" if WIRES[which] is CHAT else which](f"upstream rejected {key}")
+    reply = sse_of(which, [*WIRES[which].stream("Half", False), event], done=False)
+    llm = AugmentedLLM(reliable(build(which, server, opened)))
+    error = await second_turn_fails(llm, server, which, reply, streaming=True)
+    shown = [str(error), error.message, error.hint or "", getattr(error, "body", None) or ""]
+    assert "upstream rejected" in error.message
+    assert not any(key in text for text in shown)
+
+
 # --- a 200 that is no completion ------------------------------------------------------------
 
 
@@ -607,20 +631,23 @@ async def test_stream_with_no_event_is_retried(
 
 
 @pytest.mark.parametrize("which", PROVIDERS)
-@pytest.mark.parametrize("streaming", [False, True])
+@pytest.mark.parametrize("when", ["body", "stream before its first event", "stream after text"])
 async def test_stall_is_a_timeout(
-    server: ScriptedServer, opened: list[Any], which: str, streaming: bool
+    server: ScriptedServer, opened: list[Any], which: str, when: str
 ) -> None:
-    reply = (
-        sse_of(which, WIRES[which].stream("Half a sen", False), done=False, stall=True)
-        if streaming
-        else stalled_body()
-    )
+    reply = {
+        "body": stalled_body(),
+        "stream before its first event": sse_of(which, [], done=False, stall=True),
+        "stream after text": sse_of(
+            which, WIRES[which].stream("Half a sen", False), done=False, stall=True
+        ),
+    }[when]
     llm = AugmentedLLM(reliable(build(which, server, opened)))
+    streaming = when != "body"
     error = await second_turn_fails(llm, server, which, reply, streaming=streaming)
     assert isinstance(error, ProviderTimeoutError), repr(error)
-    # a plain call is retried; a stream that showed text is not
-    assert len(server.requests) == (1 if streaming else MAX_RETRIES + 1)
+    # retried unless the user already saw part of the answer
+    assert len(server.requests) == (1 if when == "stream after text" else MAX_RETRIES + 1)
 
 
 # --- replies the tool loop must survive -------------------------------------------------------

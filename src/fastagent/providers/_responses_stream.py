@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from fastagent._redact import redact
 from fastagent.exceptions import (
     ProviderError,
     ProviderResponseError,
@@ -183,7 +184,7 @@ class ResponsesStreamAssembler:
 def stream_failure(error: Mapping[str, Any], *, provider: str, model: str) -> ProviderError:
     """The typed error for a failure reported inside a stream (``code`` and ``message``)."""
     code = str(error.get("code") or "")
-    message = str(error.get("message") or "the response failed")
+    message = redact(str(error.get("message") or "the response failed"))
     text = f"{provider} model {model} failed: {message}"
     if code == "context_length_exceeded" or is_context_window_message(message):
         return context_window_error(message, provider=provider, text=text)
