@@ -533,6 +533,19 @@ async def test_error_event_in_a_stream_never_shows_the_key(
     assert not any(key in text for text in shown)
 
 
+@pytest.mark.parametrize("which", [w for w in PROVIDERS if w != "google"])
+async def test_server_error_event_before_any_text_is_typed_and_retried(
+    server: ScriptedServer, opened: list[Any], which: str
+) -> None:
+    event = ERROR_EVENTS["chat" if WIRES[which] is CHAT else which]("The server had an error")
+    llm = AugmentedLLM(reliable(build(which, server, opened)))
+    reply = sse_of(which, [event], done=False)
+    error = await second_turn_fails(llm, server, which, reply, streaming=True)
+    assert isinstance(error, ProviderServerError), repr(error)
+    assert "The server had an error" in error.message
+    assert len(server.requests) == MAX_RETRIES + 1
+
+
 # --- a 200 that is no completion ------------------------------------------------------------
 
 

@@ -47,7 +47,12 @@ from fastagent.providers._reply import (
     reply_dict,
 )
 from fastagent.providers.base import BaseProvider, CompletionRequest
-from fastagent.providers.errors import context_window_error, error_for_status, setting
+from fastagent.providers.errors import (
+    context_window_error,
+    error_for_status,
+    setting,
+    stream_failure,
+)
 from fastagent.streaming import StreamDone, StreamEvent
 
 if TYPE_CHECKING:
@@ -337,6 +342,14 @@ class OpenAIProvider(BaseProvider):
             )
         if isinstance(exc, openai.APIStatusError):
             return self._status_error(exc, model)
+        if isinstance(exc, openai.APIError) and isinstance(exc.body, Mapping):
+            # an error event inside a 200 stream: typed by its code, like a status would be
+            code = exc.body.get("code") or exc.body.get("type")
+            typed = stream_failure(
+                {"code": code, "message": exc.message}, provider=self.name, model=model
+            )
+            if type(typed) is not ProviderError:
+                return typed
         if isinstance(exc, openai.OpenAIError):
             detail = exc.message if isinstance(exc, openai.APIError) else str(exc)
             return ProviderError(
