@@ -455,6 +455,25 @@ async def test_429_is_retried_honouring_retry_after(
 
 
 @pytest.mark.parametrize("which", PROVIDERS)
+async def test_429_asking_for_an_hour_is_raised_at_once(
+    server: ScriptedServer, opened: list[Any], which: str
+) -> None:
+    server.script(
+        status(429, WIRES[which].error(429, "Quota exceeded"), headers={"retry-after": "3600"})
+    )
+    delays = Delays()
+    started = time.monotonic()
+    with pytest.raises(RateLimitError) as caught:
+        await reliable(build(which, server, opened), delays).complete(
+            CompletionRequest([Message.user("hi")])
+        )
+    assert time.monotonic() - started < BOUND
+    assert caught.value.retry_after == 3600
+    assert caught.value.hint == "retry after 3600s"
+    assert len(server.requests) == 1 and delays.seen == []
+
+
+@pytest.mark.parametrize("which", PROVIDERS)
 @pytest.mark.parametrize("code", [500, 502, 503, 529])
 async def test_server_errors_are_retried_then_typed(
     server: ScriptedServer, opened: list[Any], which: str, code: int
