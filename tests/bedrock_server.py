@@ -82,6 +82,9 @@ class Reply:
     raw: bytes | None = None
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    hang: bool = False
+    """Promise more body than is sent, then send nothing until the server stops."""
+    content_type: str | None = None
 
 
 @dataclass
@@ -124,13 +127,16 @@ class BedrockServer:
                     body = json.dumps(reply.json_body).encode()
                     content_type = "application/json"
                 self.send_response(reply.status)
-                self.send_header("content-type", content_type)
-                self.send_header("content-length", str(len(body)))
+                self.send_header("content-type", reply.content_type or content_type)
+                self.send_header("content-length", str(len(body) + (1000 if reply.hang else 0)))
                 for key, value in reply.headers.items():
                     self.send_header(key, value)
                 self.end_headers()
                 with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     self.wfile.write(body)
+                    self.wfile.flush()
+                if reply.hang:
+                    server._stop.wait(60)
 
             def log_message(self, format: str, *args: Any) -> None:
                 return

@@ -14,7 +14,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
@@ -143,11 +143,25 @@ class Usage(_Data):
 
 
 class ToolCall(_Data):
-    """The model asks for a tool to be called."""
+    """The model asks for a tool to be called.
+
+    Arguments the model sent that are not a JSON object (invalid JSON, a list, a string)
+    are kept verbatim under `INVALID_ARGUMENTS_KEY`; the tool set answers such a call with
+    an error result instead of running the tool.
+    """
+
+    INVALID_ARGUMENTS_KEY: ClassVar[str] = "_invalid_json_arguments"
+    """The key holding arguments that are not a JSON object, as the model sent them."""
 
     id: str
     name: str
     arguments: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def invalid_arguments(self) -> str | None:
+        """The model's arguments as sent, when they were not a JSON object; else None."""
+        raw = self.arguments.get(self.INVALID_ARGUMENTS_KEY)
+        return raw if isinstance(raw, str) and len(self.arguments) == 1 else None
 
 
 class ToolResult(_Data):

@@ -1,8 +1,9 @@
 """A real HTTP server on 127.0.0.1 that answers model calls with scripted, broken replies.
 
 Each reply is a function writing raw bytes to the socket, so a test can send what no
-well-behaved server would: a body that is not JSON, JSON without a completion, an SSE
-stream that stops before its end (cleanly, or mid-chunk).
+well-behaved server would: a body that is not JSON, JSON without a completion, an error
+status with any headers, an SSE stream that stops before its end (cleanly, or mid-chunk) or
+stalls (sends nothing more until the server stops).
 """
 
 from __future__ import annotations
@@ -16,14 +17,60 @@ from typing import Any
 
 Reply = Callable[[BaseHTTPRequestHandler], None]
 
+STALL_LIMIT = 60.0
+"""Longest a stalled reply holds its connection (the server's exit ends it sooner)."""
+
+
+def _wait_until_stopped(handler: BaseHTTPRequestHandler) -> None:
+    stopping: threading.Event = getattr(handler.server, "stopping")  # noqa: B009
+    stopping.wait(STALL_LIMIT)
+
+
+def status(
+    code: int,
+    payload: bytes | str | dict[str, Any] = b"",
+    *,
+    headers: dict[str, str] | None = None,
+    content_type: str = "application/json",
+) -> Reply:
+    """A complete response with status `code`, `headers` and `payload` as its body."""
+    data = _bytes(payload)
+
+    def send(handler: BaseHTTPRequestHandler) -> None:
+        handler.send_response(code)
+        handler.send_header("content-type", content_type)
+        handler.send_header("content-length", str(len(data)))
+        for key, value in (headers or {}).items():
+            handler.send_header(key, value)
+        handler.end_headers()
+        handler.wfile.write(data)
+
+    return send
+
+
+def stalled_body() -> Reply:
+    """Status 200 and headers promising a JSON body, then nothing (until the server stops)."""
+
+    def send(handler: BaseHTTPRequestHandler) -> None:
+        handler.send_response(200)
+        handler.send_header("content-type", "application/json")
+        handler.send_header("content-length", "100")
+        handler.end_headers()
+        handler.wfile.flush()
+        _wait_until_stopped(handler)
+
+    return send
+
+
+def _bytes(payload: bytes | str | dict[str, Any]) -> bytes:
+    if isinstance(payload, bytes):
+        return payload
+    return payload.encode() if isinstance(payload, str) else json.dumps(payload).encode()
+
 
 def body(payload: bytes | str | dict[str, Any], *, content_type: str = "application/json") -> Reply:
     """A complete response with status 200 and `payload` as its body."""
-    data = (
-        payload
-        if isinstance(payload, bytes)
-        else (payload.encode() if isinstance(payload, str) else json.dumps(payload).encode())
-    )
+    data = _bytes(payload)
 
     def send(handler: BaseHTTPRequestHandler) -> None:
         handler.send_response(200)
@@ -35,13 +82,20 @@ def body(payload: bytes | str | dict[str, Any], *, content_type: str = "applicat
     return send
 
 
-def sse(events: list[dict[str, Any] | str], *, done: bool = True, abort: bool = False) -> Reply:
+def sse(
+    events: list[dict[str, Any] | str],
+    *,
+    done: bool = True,
+    abort: bool = False,
+    stall: bool = False,
+) -> Reply:
     """A chunked ``text/event-stream`` of `events` (dicts as JSON, strings as they are).
 
     Args:
         events: The ``data:`` payloads, in order (Anthropic's event names come from ``type``).
         done: End with ``data: [DONE]``.
         abort: Close the socket in the middle of a chunk instead of ending the body.
+        stall: After the events, send nothing more (until the server stops).
     """
 
     def send(handler: BaseHTTPRequestHandler) -> None:
@@ -56,6 +110,9 @@ def sse(events: list[dict[str, Any] | str], *, done: bool = True, abort: bool = 
             data = line.encode()
             handler.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
             handler.wfile.flush()
+        if stall:
+            _wait_until_stopped(handler)
+            return
         if abort:
             handler.wfile.write(b'400\r\ndata: {"choi')
             handler.wfile.flush()
@@ -100,6 +157,8 @@ class ScriptedServer:
 
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
+        self.stopping = threading.Event()
+        self._httpd.stopping = self.stopping  # type: ignore[attr-defined]
         self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
@@ -115,6 +174,7 @@ class ScriptedServer:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.stopping.set()  # ends stalled replies
         self._httpd.shutdown()
         self._httpd.server_close()
         self._thread.join(timeout=10)

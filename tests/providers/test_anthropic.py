@@ -40,6 +40,7 @@ from fastagent.messages import (
     ToolCall,
     ToolResult,
 )
+from fastagent.providers._anthropic_convert import RequestOptions
 from fastagent.providers.anthropic import AnthropicProvider
 from fastagent.providers.base import CompletionRequest
 from fastagent.tools.base import ToolDefinition
@@ -557,6 +558,56 @@ def test_missing_key_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None
 def test_bad_options_are_user_errors(options: dict[str, Any]) -> None:
     with pytest.raises(UserError):
         AnthropicProvider(MODEL, api_key=KEY, **options)
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        ({}, RequestOptions()),
+        (
+            {"max_tokens": "512", "temperature": "0.2", "reasoning": "low", "cache": "yes"},
+            RequestOptions(max_tokens=512, temperature=0.2, reasoning="low", cache=True),
+        ),
+        (
+            {"max_tokens": 64, "temperature": 1, "cache": False},
+            RequestOptions(max_tokens=64, temperature=1.0, cache=False),
+        ),
+        ({"cache": "off", "reasoning": None}, RequestOptions(cache=False)),
+    ],
+)
+def test_options_are_converted_by_type(options: dict[str, Any], expected: RequestOptions) -> None:
+    assert AnthropicProvider(MODEL, api_key=KEY, **options).options == expected
+
+
+@pytest.mark.parametrize(
+    ("options", "message", "hint"),
+    [
+        (
+            {"colour": "red", "size": 1},
+            "anthropic: unknown option(s) 'colour', 'size'",
+            "valid options: cache, max_tokens, reasoning, temperature",
+        ),
+        (
+            {"max_tokens": "0"},
+            "anthropic: option max_tokens must be a positive integer, got '0'",
+            "write e.g. ?max_tokens=4096",
+        ),
+        (
+            {"max_tokens": -5},
+            "anthropic: option max_tokens must be a positive integer, got -5",
+            "write e.g. ?max_tokens=4096",
+        ),
+        (
+            {"reasoning": "max"},
+            "anthropic: unknown reasoning level 'max'",
+            "use one of: minimal, low, medium, high",
+        ),
+    ],
+)
+def test_bad_option_messages(options: dict[str, Any], message: str, hint: str) -> None:
+    with pytest.raises(UserError) as caught:
+        AnthropicProvider(MODEL, api_key=KEY, **options)
+    assert (caught.value.message, caught.value.hint) == (message, hint)
 
 
 async def test_key_never_logged(api: Api, caplog: pytest.LogCaptureFixture) -> None:

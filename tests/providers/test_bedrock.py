@@ -661,12 +661,11 @@ async def test_streamed_reasoning_is_kept_for_the_next_turn(
     assert server.requests[1].body["messages"][1]["content"][0] == expected
 
 
-async def test_invalid_streamed_tool_arguments_are_a_model_output_error(
-    server: BedrockServer, provider: BedrockProvider
-) -> None:
-    from fastagent.exceptions import ModelOutputError
+# --- broken replies (the same cases as test_hostile_matrix.py for the httpx providers) -------
 
-    events = [
+
+def tool_stream(arguments: str, stop: str | None) -> list[dict[str, Any]]:
+    events: list[dict[str, Any]] = [
         {"messageStart": {"role": "assistant"}},
         {
             "contentBlockStart": {
@@ -677,15 +676,162 @@ async def test_invalid_streamed_tool_arguments_are_a_model_output_error(
         {
             "contentBlockDelta": {
                 "contentBlockIndex": 0,
-                "delta": {"toolUse": {"input": '{"location": '}},
+                "delta": {"toolUse": {"input": arguments}},
             }
         },
         {"contentBlockStop": {"contentBlockIndex": 0}},
     ]
-    server.reply(Reply(200, raw=event_stream(events)))
-    with pytest.raises(ModelOutputError, match="invalid JSON"):
-        async for _ in provider.stream(ask(Message.user("?"), tools=[WEATHER])):
+    return [*events, {"messageStop": {"stopReason": stop}}] if stop else events
+
+
+def text_stream(text: str, *, final: bool) -> list[dict[str, Any]]:
+    events: list[dict[str, Any]] = [
+        {"messageStart": {"role": "assistant"}},
+        {"contentBlockDelta": {"contentBlockIndex": 0, "delta": {"text": text}}},
+    ]
+    if not final:
+        return events
+    return [
+        *events,
+        {"contentBlockStop": {"contentBlockIndex": 0}},
+        {"messageStop": {"stopReason": "end_turn"}},
+    ]
+
+
+@pytest.mark.parametrize("arguments", ['{"location": ', '["SF"]'])
+async def test_invalid_streamed_tool_arguments_are_an_error_result_for_the_model(
+    server: BedrockServer, provider: BedrockProvider, arguments: str
+) -> None:
+    server.reply(
+        Reply(200, raw=event_stream(tool_stream(arguments, "tool_use"))),
+        Reply(200, raw=event_stream(text_stream("I could not call it.", final=True))),
+    )
+    llm = AugmentedLLM(provider, tools=weather_tools())
+    async for _ in llm.stream("Weather?"):
+        pass
+    history = llm.memory.history()
+    (result,) = history[2].tool_results
+    assert result.is_error
+    assert "not a JSON object" in result.text and arguments in result.text
+    assert history[-1].text == "I could not call it."
+    sent = server.requests[1].body["messages"][2]["content"][0]["toolResult"]
+    assert sent["status"] == "error"
+
+
+async def test_tool_call_cut_by_max_tokens_is_a_typed_error(
+    server: BedrockServer, provider: BedrockProvider
+) -> None:
+    from fastagent.exceptions import ModelOutputError
+
+    server.reply(Reply(200, raw=event_stream(tool_stream('{"location": "S', "max_tokens"))))
+    llm = AugmentedLLM(provider, tools=weather_tools())
+    with pytest.raises(ModelOutputError, match="max_tokens") as caught:
+        async for _ in llm.stream("Weather?"):
             pass
+    assert caught.value.hint and "max_tokens" in caught.value.hint
+    assert llm.memory.history() == []
+    assert len(server.requests) == 1
+
+
+@pytest.mark.parametrize("cut", ["no messageStop", "mid-frame", "no event"])
+async def test_stream_that_ends_early_is_a_typed_error(
+    server: BedrockServer, provider: BedrockProvider, cut: str
+) -> None:
+    from fastagent.exceptions import ProviderError, ProviderResponseError
+
+    whole = event_stream(text_stream("Half a sen", final=False))
+    raw = {
+        "no messageStop": whole,
+        "mid-frame": whole + event_stream(text_stream("tence.", final=True))[:30],
+        "no event": b"",
+    }[cut]
+    server.reply(Reply(200, raw=raw))
+    llm = AugmentedLLM(provider)
+    started = time.monotonic()
+    with pytest.raises(ProviderError) as caught:
+        async for _ in llm.stream("Hi"):
+            pass
+    assert time.monotonic() - started < 20
+    assert isinstance(caught.value, ProviderResponseError), repr(caught.value)
+    assert "stream ended before the reply was complete" in caught.value.message
+    assert llm.memory.history() == []
+
+
+async def test_stream_that_stalls_is_a_timeout(server: BedrockServer) -> None:
+    server.reply(Reply(200, raw=event_stream(text_stream("Half", final=False)), hang=True))
+    slow = BedrockProvider(NOVA, region="us-east-1", base_url=server.url, timeout=1)
+    llm = AugmentedLLM(slow)
+    started = time.monotonic()
+    with pytest.raises(ProviderTimeoutError, match="within 1s"):
+        async for _ in llm.stream("Hi"):
+            pass
+    assert time.monotonic() - started < 20
+    assert llm.memory.history() == []
+    await slow.aclose()
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        Reply(200, raw=b"<html>502 Bad Gateway</html>", content_type="text/html"),
+        Reply(200, raw=b"", content_type="application/json"),
+        Reply(200, {"metrics": {"latencyMs": 5}}),
+        Reply(200, raw=b'{"output": {"message": {"role": "assis', content_type="application/json"),
+    ],
+    ids=["html", "empty", "missing fields", "cut json"],
+)
+async def test_body_that_is_no_completion_is_a_typed_error(
+    server: BedrockServer, provider: BedrockProvider, reply: Reply
+) -> None:
+    from fastagent.exceptions import ProviderError, ProviderResponseError
+
+    server.reply(reply)
+    llm = AugmentedLLM(provider)
+    with pytest.raises(ProviderError) as caught:
+        await llm.generate("Hi")
+    assert isinstance(caught.value, ProviderResponseError), repr(caught.value)
+    assert llm.memory.history() == []
+
+
+@pytest.mark.parametrize("streaming", [False, True])
+async def test_reply_with_a_field_of_the_wrong_shape_is_a_typed_error(
+    server: BedrockServer, provider: BedrockProvider, streaming: bool
+) -> None:
+    from fastagent.exceptions import ProviderError, ProviderResponseError
+
+    event = {"contentBlockStart": {"contentBlockIndex": 0, "start": {"toolUse": {}}}}
+    whole = {
+        "output": {"message": {"role": "assistant", "content": [{"toolUse": {"input": {}}}]}},
+        "stopReason": "tool_use",
+    }
+    server.reply(Reply(200, raw=event_stream([event])) if streaming else Reply(200, whole))
+    llm = AugmentedLLM(provider, tools=weather_tools())
+    with pytest.raises(ProviderError) as caught:
+        if streaming:
+            async for _ in llm.stream("Hi"):
+                pass
+        else:
+            await llm.generate("Hi")
+    assert isinstance(caught.value, ProviderResponseError), repr(caught.value)
+    assert "wrong shape" in caught.value.message
+    assert llm.memory.history() == []
+
+
+async def test_bad_credentials_never_show_the_secret_key(
+    server: BedrockServer, provider: BedrockProvider
+) -> None:
+    server.reply(
+        Reply(
+            403,
+            {"message": f"The security token included in the request is invalid: {SECRET_KEY}"},
+            headers={"x-amzn-ErrorType": "UnrecognizedClientException:"},
+        )
+    )
+    with pytest.raises(AuthenticationError) as caught:
+        await provider.complete(ask(Message.user("hi")))
+    error = caught.value
+    shown = [str(error), error.message, error.hint or "", error.body or ""]
+    assert not any(SECRET_KEY in text or SECRET_KEY[10:30] in text for text in shown)
 
 
 async def test_an_error_in_the_middle_of_a_tool_loop_leaves_history_unchanged(

@@ -140,6 +140,19 @@ async def test_retry_after_is_honoured_as_a_minimum():
     assert sleeps.delays == [7.0, 1.0]  # the second jitter window (1.0) beats retry_after 0.1
 
 
+async def test_retry_after_longer_than_the_limit_is_raised_at_once():
+    inner = Scripted(RateLimitError("429", retry_after=3600.0), reply())
+    provider, sleeps = wrap(inner)
+    with pytest.raises(RateLimitError) as caught:
+        await provider.complete(REQUEST)
+    assert caught.value.retry_after == 3600.0
+    assert inner.calls == 1 and sleeps.delays == []
+    inner = Scripted(RateLimitError("429", retry_after=60.0), reply())
+    provider, sleeps = wrap(inner)
+    await provider.complete(REQUEST)  # at the limit: waited for
+    assert sleeps.delays == [60.0]
+
+
 async def test_gives_up_after_max_retries_with_the_last_error():
     errors = [ProviderServerError(f"fail {i}", status_code=503) for i in range(3)]
     inner = Scripted(*errors, reply())

@@ -20,6 +20,7 @@ from fastagent.exceptions import (
     MissingAPIKeyError,
     ProviderConnectionError,
     ProviderError,
+    ProviderResponseError,
     ProviderServerError,
     ProviderTimeoutError,
     RateLimitError,
@@ -672,7 +673,8 @@ async def test_malformed_replies_are_typed_provider_errors(api, http, reply, sai
     api.post("/responses").mock(return_value=reply)
     with pytest.raises(ProviderError) as caught:
         await make(http).complete(req())
-    assert type(caught.value) is ProviderError
+    # retried like a server error, as a malformed reply of any other provider
+    assert type(caught.value) is ProviderResponseError
     assert str(caught.value).startswith("responses model gpt-4.1 sent a malformed reply: ")
     assert said in str(caught.value)
     assert "openai.base_url" in (caught.value.hint or "")

@@ -8,19 +8,20 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from fastagent.exceptions import ModelOutputError
 from fastagent.messages import (
     EmbeddedResource,
     Message,
     ResourceContents,
     ResourceLink,
     StopReason,
+    ToolCall,
 )
 from fastagent.model_params import ModelParams
 from fastagent.providers import _anthropic_convert, _bedrock_convert, _google_convert
 from fastagent.providers._anthropic_stream import StreamAssembler as AnthropicAssembler
 from fastagent.providers._bedrock_stream import StreamAssembler as BedrockAssembler
 from fastagent.providers.base import CompletionRequest
+from fastagent.streaming import StreamEvent, ToolCallEnd
 
 
 def _anthropic_texts(request: CompletionRequest) -> list[str]:
@@ -140,7 +141,7 @@ def test_a_forced_answer_ends_the_turn_and_is_the_text() -> None:
         assert message.stop_reason is StopReason.END_TURN
 
 
-def _anthropic_stream(fragment: str) -> None:
+def _anthropic_stream(fragment: str) -> list[StreamEvent]:
     assembler = AnthropicAssembler(structured=False)
     assembler.feed(
         {
@@ -156,10 +157,10 @@ def _anthropic_stream(fragment: str) -> None:
             "delta": {"type": "input_json_delta", "partial_json": fragment},
         }
     )
-    assembler.feed({"type": "content_block_stop", "index": 0})
+    return assembler.feed({"type": "content_block_stop", "index": 0})
 
 
-def _bedrock_stream(fragment: str) -> None:
+def _bedrock_stream(fragment: str) -> list[StreamEvent]:
     assembler = BedrockAssembler(model="m", structured=False)
     assembler.feed(
         {
@@ -172,20 +173,16 @@ def _bedrock_stream(fragment: str) -> None:
     assembler.feed(
         {"contentBlockDelta": {"contentBlockIndex": 0, "delta": {"toolUse": {"input": fragment}}}}
     )
-    assembler.feed({"contentBlockStop": {"contentBlockIndex": 0}})
+    return assembler.feed({"contentBlockStop": {"contentBlockIndex": 0}})
 
 
-@pytest.mark.parametrize(
-    ("provider", "stream"), [("anthropic", _anthropic_stream), ("bedrock", _bedrock_stream)]
-)
-@pytest.mark.parametrize(
-    ("fragment", "problem"),
-    [('{"city": ', "invalid JSON arguments"), ("[1, 2]", "non-object arguments")],
-)
-def test_bad_streamed_tool_arguments_are_a_model_output_error(
-    provider: str, stream: Callable[[str], None], fragment: str, problem: str
+@pytest.mark.parametrize("stream", [_anthropic_stream, _bedrock_stream])
+@pytest.mark.parametrize("fragment", ['{"city": ', "[1, 2]", '"Paris"'])
+def test_bad_streamed_tool_arguments_are_kept_verbatim_for_an_error_result(
+    stream: Callable[[str], list[StreamEvent]], fragment: str
 ) -> None:
-    with pytest.raises(ModelOutputError) as caught:
-        stream(fragment)
-    assert caught.value.message.startswith(f"{provider} streamed {problem} for tool 'get_weather'")
-    assert caught.value.raw == fragment
+    (end,) = stream(fragment)
+    assert isinstance(end, ToolCallEnd)
+    assert end.call.name == "get_weather"
+    assert end.call.arguments == {ToolCall.INVALID_ARGUMENTS_KEY: fragment}
+    assert end.call.invalid_arguments == fragment

@@ -136,6 +136,45 @@ async def test_unknown_tool_in_an_empty_set() -> None:
     assert result.text == "unknown tool 'nope': no tools are available"
 
 
+@pytest.mark.parametrize("raw", ['{"text": "cut', "[1, 2]", '"just a string"'])
+async def test_arguments_that_are_no_json_object_are_an_error_result_and_nothing_runs(
+    raw: str,
+) -> None:
+    anything = FakeTool("anything")  # its schema takes any object, as many MCP tools do
+
+    class Recorder:
+        def __init__(self) -> None:
+            self.seen: list[ToolCall] = []
+
+        async def before(self, call: ToolCall, source: str | None = None) -> ToolCall:
+            self.seen.append(call)
+            return call
+
+    tools = ToolSet([anything])
+    guard = Recorder()
+    tools.guard = guard  # type: ignore[assignment]
+    call = ToolCall(id="c1", name="anything", arguments={ToolCall.INVALID_ARGUMENTS_KEY: raw})
+    assert call.invalid_arguments == raw
+    result = await tools.call(call)
+    assert result.is_error
+    assert (result.call_id, result.tool_name) == ("c1", "anything")
+    assert result.text.startswith(
+        "the arguments of this call to tool 'anything' are not a JSON object, so it was not run: "
+    )
+    assert repr(raw) in result.text
+    assert anything.calls == [] and guard.seen == []  # not run, no one asked to approve it
+
+
+async def test_a_real_argument_named_like_the_invalid_key_is_passed_on() -> None:
+    odd = FakeTool("odd")
+    arguments = {ToolCall.INVALID_ARGUMENTS_KEY: "x", "other": 1}
+    call = ToolCall(id="c1", name="odd", arguments=arguments)
+    assert call.invalid_arguments is None
+    result = await ToolSet([odd]).call(call)
+    assert not result.is_error
+    assert odd.calls == [arguments]
+
+
 async def test_raising_tool_becomes_an_error_result() -> None:
     @tool
     def divide(a: int, b: int) -> float:

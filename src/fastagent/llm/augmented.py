@@ -29,7 +29,12 @@ from fastagent.events import (
     StepReplayed,
     StreamDelta,
 )
-from fastagent.exceptions import ContextWindowExceededError, FastAgentError, ProviderError
+from fastagent.exceptions import (
+    ContextWindowExceededError,
+    FastAgentError,
+    ModelOutputError,
+    ProviderError,
+)
 from fastagent.llm.memory import Memory, SimpleMemory
 from fastagent.llm.params import RequestParams
 from fastagent.llm.structured import json_instruction, parse_structured
@@ -307,6 +312,10 @@ class AugmentedLLM:
                         message=reply,
                     )
                 )
+            if reply.stop_reason is StopReason.MAX_TOKENS and any(
+                call.invalid_arguments is not None for call in reply.tool_calls
+            ):
+                raise _cut_tool_call(provider.name, model, reply)
             turn.append(reply)
             sent_turn.append(reply)
             fresh = len(sent_turn)
@@ -599,6 +608,22 @@ def _join_system(instruction: str | None, suffix: str) -> str:
     if not instruction:
         return suffix
     return f"{instruction}\n\n{suffix}"
+
+
+def _cut_tool_call(provider: str, model: str, reply: Message) -> ModelOutputError:
+    """The error for a reply cut at max_tokens in the middle of a tool call: none is run.
+
+    Telling the model its arguments were invalid would not help (its next try stops at the
+    same limit), and calls after the cut one are missing.
+    """
+    cut = next(call for call in reply.tool_calls if call.invalid_arguments is not None)
+    return ModelOutputError(
+        f"{provider} model {model} stopped at max_tokens in the middle of a call to tool "
+        f"'{cut.name}'; no tool was run",
+        raw=cut.invalid_arguments or "",
+        hint="raise max_tokens (?max_tokens=N on the model string, or RequestParams"
+        "(max_tokens=N)) and send the message again; the conversation is as it was",
+    )
 
 
 def _max_iterations_message(calls: int, last: Message) -> Message:

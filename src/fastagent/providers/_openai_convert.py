@@ -53,7 +53,7 @@ __all__ = [
 
 _log = logging.getLogger("fastagent.providers.openai")
 
-INVALID_ARGUMENTS_KEY: Final = "_invalid_json_arguments"
+INVALID_ARGUMENTS_KEY: Final = ToolCall.INVALID_ARGUMENTS_KEY
 """Key under which tool call arguments that are not a JSON object are passed on, verbatim."""
 
 _FINISH_REASONS: Final[Mapping[str, StopReason]] = {
@@ -329,7 +329,7 @@ def parse_arguments(raw: Any, *, tool: str) -> dict[str, Any]:
     """Tool call arguments, sent as a JSON string (the spec) or as an object (some servers).
 
     An empty string means no arguments. Text that is not a JSON object is passed on under
-    `INVALID_ARGUMENTS_KEY`, so the tool's validation reports it to the model.
+    `INVALID_ARGUMENTS_KEY`; the tool set answers the call with an error result.
     """
     if isinstance(raw, dict):
         return raw

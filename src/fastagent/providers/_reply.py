@@ -8,17 +8,27 @@ the model and what was missing, so nothing half-made reaches the conversation.
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
 from fastagent._redact import redact
 from fastagent.exceptions import ProviderResponseError
 from fastagent.provider_defaults import settings_key
 
-__all__ = ["error_detail", "is_malformed_body", "not_a_completion", "reply_dict"]
+__all__ = [
+    "error_detail",
+    "is_malformed_body",
+    "not_a_completion",
+    "reading_reply",
+    "reply_dict",
+]
 
 _PREVIEW: Final = 120
+# what reading a reply raises when a field is missing or of the wrong type (pydantic's
+# ValidationError is a ValueError)
+_SHAPE_ERRORS: Final = (KeyError, IndexError, TypeError, ValueError, AttributeError)
 
 
 def not_a_completion(provider: str, model: str, problem: str) -> ProviderResponseError:
@@ -76,3 +86,31 @@ def error_detail(data: Mapping[str, Any]) -> str | None:
 def _preview(text: str) -> str:
     flat = " ".join(redact(text).split())
     return repr(flat if len(flat) <= _PREVIEW else flat[:_PREVIEW] + "...")
+
+
+@contextlib.contextmanager
+def reading_reply(provider: str, model: str) -> Iterator[None]:
+    """Read a reply (or one stream event) inside this: a bad field is a typed error.
+
+    A field missing or of the wrong type becomes a `ProviderResponseError` naming it, not a
+    `KeyError` or an `AttributeError`.
+
+    Raises:
+        ProviderResponseError: Reading the reply failed.
+    """
+    try:
+        yield
+    except _SHAPE_ERRORS as exc:
+        raise not_a_completion(provider, model, f"answered with a {shape_problem(exc)}") from exc
+
+
+def shape_problem(exc: BaseException) -> str:
+    """One line saying what was wrong with a reply, from the error reading it raised."""
+    detail = f"{type(exc).__name__}: {exc}"
+    errors = getattr(exc, "errors", None)
+    if callable(errors):  # a pydantic ValidationError: its first error, on one line
+        with contextlib.suppress(Exception):
+            first = errors()[0]
+            where = ".".join(str(part) for part in first.get("loc", ()))
+            detail = f"{where}: {first.get('msg', '')}"
+    return f"reply of the wrong shape ({_preview(detail)[1:-1]})"

@@ -17,9 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from fastagent.exceptions import (
-    ProviderError,
-    ProviderServerError,
-    RateLimitError,
+    ProviderResponseError,
 )
 from fastagent.messages import Message, ToolCall
 from fastagent.providers._responses_convert import (
@@ -27,7 +25,7 @@ from fastagent.providers._responses_convert import (
     function_call,
     parse_response_usage,
 )
-from fastagent.providers.errors import context_window_error, is_context_window_message
+from fastagent.providers.errors import stream_failure
 from fastagent.streaming import (
     StreamEvent,
     TextDelta,
@@ -37,7 +35,7 @@ from fastagent.streaming import (
     UsageUpdate,
 )
 
-__all__ = ["ResponsesStreamAssembler", "stream_failure"]
+__all__ = ["ResponsesStreamAssembler"]
 
 _FINAL_EVENTS: Final = frozenset({"response.completed", "response.incomplete"})
 
@@ -142,10 +140,11 @@ class ResponsesStreamAssembler:
         """Closing events (a `ToolCallEnd` per call not yet ended) and the complete message.
 
         Raises:
-            ProviderError: The stream ended before ``response.completed`` (a cut reply).
+            ProviderResponseError: The stream ended before ``response.completed`` (a cut
+                reply; retried like a server error when nothing was shown yet).
         """
         if self._final is None:
-            raise ProviderError(
+            raise ProviderResponseError(
                 f"{self._provider} model {self._model}: the stream ended before the response "
                 "was complete",
                 provider=self._provider,
@@ -176,24 +175,3 @@ class ResponsesStreamAssembler:
             model=self._model,
         )
         return events, message
-
-
-def stream_failure(error: Mapping[str, Any], *, provider: str, model: str) -> ProviderError:
-    """The typed error for a failure reported inside a stream (``code`` and ``message``)."""
-    code = str(error.get("code") or "")
-    message = str(error.get("message") or "the response failed")
-    text = f"{provider} model {model} failed: {message}"
-    if code == "context_length_exceeded" or is_context_window_message(message):
-        return context_window_error(message, provider=provider, text=text)
-    if code in ("rate_limit_exceeded", "insufficient_quota"):
-        return RateLimitError(
-            text, status_code=429, provider=provider, hint="slow down or raise your limits"
-        )
-    if code in ("server_error", "server_is_overloaded", "slow_down"):
-        return ProviderServerError(
-            text,
-            status_code=500,
-            provider=provider,
-            hint="the provider failed on its side; retrying may help",
-        )
-    return ProviderError(text, provider=provider, hint=f"the response failed ({code or 'no code'})")

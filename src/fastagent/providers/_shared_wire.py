@@ -9,15 +9,15 @@ tool arguments streamed as JSON fragments, and the reading of what a provider ke
 from __future__ import annotations
 
 import json
+import logging
 from typing import TYPE_CHECKING, Any, Final
 
-from fastagent.exceptions import ModelOutputError
-from fastagent.messages import StopReason
+from fastagent.messages import StopReason, ToolCall
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from fastagent.messages import Message, ResourceLink, ToolCall
+    from fastagent.messages import Message, ResourceLink
 
 __all__ = [
     "STRUCTURED_TOOL_NAME",
@@ -29,6 +29,8 @@ __all__ = [
     "streamed_arguments",
     "unsent_resource_text",
 ]
+
+_log = logging.getLogger("fastagent.providers")
 
 STRUCTURED_TOOL_NAME: Final = "structured_output"
 """The tool forced on the model to get structured output; its input is the answer."""
@@ -81,30 +83,25 @@ def forced_tool_stop(
 def streamed_arguments(raw: str, *, provider: str, tool: object) -> dict[str, Any] | None:
     """The arguments of a tool call streamed as JSON fragments (None: nothing was streamed).
 
+    Fragments that do not make a JSON object (invalid JSON, a list, a string) are kept
+    verbatim under `ToolCall.INVALID_ARGUMENTS_KEY`: the tool set answers that call with an
+    error result the model can read, and the tool is not run.
+
     Args:
         raw: The fragments joined.
-        provider: The provider's name, for the error.
-        tool: The tool's name, for the error.
-
-    Raises:
-        ModelOutputError: The arguments are not JSON, or not a JSON object.
+        provider: The provider's name, for the log line.
+        tool: The tool's name, for the log line.
     """
     if not raw.strip():
         return None
-    hint = "retry the request; if it persists, report the model's output"
     try:
         value = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise ModelOutputError(
-            f"{provider} streamed invalid JSON arguments for tool '{tool}': {exc.msg}",
-            raw=raw,
-            hint=hint,
-        ) from None
-    if not isinstance(value, dict):
-        raise ModelOutputError(
-            f"{provider} streamed non-object arguments for tool '{tool}'", raw=raw, hint=hint
-        )
-    return value
+    except json.JSONDecodeError:
+        value = None
+    if isinstance(value, dict):
+        return value
+    _log.debug("%s: the arguments streamed for tool %r are not a JSON object", provider, tool)
+    return {ToolCall.INVALID_ARGUMENTS_KEY: raw}
 
 
 def kept_list(message: Message, provider: str, key: str) -> list[Any] | None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import AsyncIterator, Mapping
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 from fastagent._redact import redact, register_secret
 from fastagent.exceptions import (
@@ -29,7 +29,6 @@ from fastagent.exceptions import (
     UserError,
 )
 from fastagent.logging import get_logger
-from fastagent.model_params import REASONING_LEVELS
 from fastagent.provider_defaults import PROVIDER_DEFAULTS
 from fastagent.providers._anthropic_convert import (
     RequestOptions,
@@ -37,14 +36,16 @@ from fastagent.providers._anthropic_convert import (
     message_from_response,
 )
 from fastagent.providers._anthropic_stream import StreamAssembler
+from fastagent.providers._options import parse_options
 from fastagent.providers._reply import (
     error_detail,
     is_malformed_body,
     not_a_completion,
+    reading_reply,
     reply_dict,
 )
 from fastagent.providers.base import BaseProvider, CompletionRequest
-from fastagent.providers.errors import error_for_status
+from fastagent.providers.errors import error_for_status, transport_kind
 from fastagent.streaming import StreamDone, StreamEvent
 
 if TYPE_CHECKING:
@@ -64,7 +65,6 @@ DEFAULT_TIMEOUT: Final = 600.0
 """Seconds to wait for one call when neither the argument nor the settings say."""
 
 _ENV_VAR: Final = PROVIDER_DEFAULTS["anthropic"].api_key_vars[0]
-_OPTIONS: Final = ("cache", "max_tokens", "reasoning", "temperature")
 
 # the SDK sends these on HTTP errors inside a 200 stream; map them to their usual status
 _ERROR_TYPE_STATUS: Final[Mapping[str, int]] = {
@@ -105,6 +105,13 @@ class AnthropicProvider(BaseProvider):
     name = "anthropic"
     native_structured_output = True
     shareable = True
+    option_types: ClassVar[Mapping[str, type]] = {
+        "cache": bool,
+        "max_tokens": int,
+        "reasoning": str,
+        "temperature": float,
+    }
+    """The options the model string may set, and their types."""
 
     def __init__(
         self,
@@ -160,9 +167,10 @@ class AnthropicProvider(BaseProvider):
                 if detail is not None
                 else "answered without a message (no content)",
             )
-        return message_from_response(
-            {k: v for k, v in data.items() if v is not None}, structured=wire.structured
-        )
+        with reading_reply(self.name, self.model):
+            return message_from_response(
+                {k: v for k, v in data.items() if v is not None}, structured=wire.structured
+            )
 
     async def stream(self, request: CompletionRequest) -> AsyncIterator[StreamEvent]:
         """Make one streamed Messages API call, yielding events; the last is `StreamDone`.
@@ -188,7 +196,9 @@ class AnthropicProvider(BaseProvider):
                 except Exception as exc:
                     raise self._translate(exc) from exc
                 data = reply_dict(raw, provider=self.name, model=self.model)
-                for event in assembler.feed({k: v for k, v in data.items() if v is not None}):
+                with reading_reply(self.name, self.model):
+                    produced = assembler.feed({k: v for k, v in data.items() if v is not None})
+                for event in produced:
                     yield event
         finally:
             await raw_stream.close()
@@ -196,7 +206,9 @@ class AnthropicProvider(BaseProvider):
             raise not_a_completion(
                 self.name, self.model, "stream ended before the reply was complete (no stop_reason)"
             )
-        yield StreamDone(assembler.finish())
+        with reading_reply(self.name, self.model):
+            message = assembler.finish()
+        yield StreamDone(message)
 
     async def aclose(self) -> None:
         """Close the SDK client if this provider created it."""
@@ -248,13 +260,14 @@ class AnthropicProvider(BaseProvider):
             return not_a_completion(
                 self.name, self.model, "answered with a body that is not valid JSON"
             )
-        if isinstance(exc, anthropic.APITimeoutError):
+        kind = transport_kind(exc)  # raised by httpx2 itself while a stream is read
+        if isinstance(exc, anthropic.APITimeoutError) or kind == "timeout":
             return ProviderTimeoutError(
                 f"anthropic did not answer within {self.timeout:g}s (model {self.model})",
                 provider=self.name,
                 hint="retry, or raise anthropic.timeout in fastagent.yaml",
             )
-        if isinstance(exc, anthropic.APIConnectionError):
+        if isinstance(exc, anthropic.APIConnectionError) or kind == "connect":
             where = self.base_url or "the Anthropic API"
             return ProviderConnectionError(
                 f"could not connect to {where}: {redact(str(exc))}",
@@ -307,70 +320,13 @@ def _resolve_api_key(api_key: str | None, settings: AnthropicSettings | None) ->
 
 
 def _parse_options(options: Mapping[str, Any], settings: object | None) -> RequestOptions:
-    unknown = sorted(set(options) - set(_OPTIONS))
-    if unknown:
+    parsed = parse_options("anthropic", options, AnthropicProvider.option_types)
+    max_tokens = parsed.get("max_tokens")
+    if max_tokens is not None and max_tokens < 1:
         raise UserError(
-            f"anthropic: unknown option(s) {', '.join(repr(u) for u in unknown)}",
-            hint=f"valid options: {', '.join(_OPTIONS)}",
+            f"anthropic: option max_tokens must be a positive integer, "
+            f"got {options['max_tokens']!r}",
+            hint="write e.g. ?max_tokens=4096",
         )
-    cache_default = bool(getattr(settings, "cache", False))
-    return RequestOptions(
-        max_tokens=_as_int("max_tokens", options.get("max_tokens")),
-        temperature=_as_float("temperature", options.get("temperature")),
-        reasoning=_as_reasoning(options.get("reasoning")),
-        cache=_as_bool("cache", options.get("cache"), default=cache_default),
-    )
-
-
-def _as_int(name: str, value: Any) -> int | None:
-    if value is None:
-        return None
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        number = 0
-    if number < 1:
-        raise UserError(
-            f"anthropic: option {name} must be a positive integer, got {value!r}",
-            hint=f"write e.g. ?{name}=4096",
-        )
-    return number
-
-
-def _as_float(name: str, value: Any) -> float | None:
-    if value is None:
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise UserError(
-            f"anthropic: option {name} must be a number, got {value!r}",
-            hint=f"write e.g. ?{name}=0.2",
-        ) from None
-
-
-def _as_reasoning(value: Any) -> str | None:
-    if value is None or value == "":
-        return None
-    if value not in REASONING_LEVELS:
-        raise UserError(
-            f"anthropic: unknown reasoning level {value!r}",
-            hint=f"use one of: {', '.join(REASONING_LEVELS)}",
-        )
-    return str(value)
-
-
-def _as_bool(name: str, value: Any, *, default: bool) -> bool:
-    if value is None:
-        return default
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ("1", "true", "yes", "on"):
-        return True
-    if text in ("0", "false", "no", "off"):
-        return False
-    raise UserError(
-        f"anthropic: option {name} must be true or false, got {value!r}",
-        hint=f"write ?{name}=true or ?{name}=false",
-    )
+    parsed.setdefault("cache", bool(getattr(settings, "cache", False)))
+    return RequestOptions(**parsed)

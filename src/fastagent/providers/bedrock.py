@@ -28,7 +28,7 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, ClassVar, Final, TypeVar
 
-from fastagent._redact import redact
+from fastagent._redact import redact, register_secret
 from fastagent.exceptions import (
     MissingAPIKeyError,
     MissingDependencyError,
@@ -48,8 +48,9 @@ from fastagent.providers._bedrock_convert import (
 )
 from fastagent.providers._bedrock_stream import StreamAssembler
 from fastagent.providers._options import parse_options
+from fastagent.providers._reply import not_a_completion, reading_reply
 from fastagent.providers.base import BaseProvider, CompletionRequest
-from fastagent.providers.errors import error_for_status
+from fastagent.providers.errors import error_for_status, transport_kind
 from fastagent.streaming import StreamDone, StreamEvent
 
 if TYPE_CHECKING:
@@ -166,9 +167,16 @@ class BedrockProvider(BaseProvider):
             response = await self._run(client.converse, **wire.body)
         except Exception as exc:
             raise self._translate(exc) from exc
-        return message_from_response(
-            response, model=wire.body["modelId"], structured=wire.structured
-        )
+        output = (response.get("output") or {}).get("message") or {}
+        if not isinstance(output.get("content"), list) or not response.get("stopReason"):
+            # botocore hands back what it could parse of any 200 body: nothing, for HTML
+            raise not_a_completion(
+                self.name, self.model_id, "answered without a message (no output.message)"
+            )
+        with reading_reply(self.name, self.model_id):
+            return message_from_response(
+                response, model=wire.body["modelId"], structured=wire.structured
+            )
 
     async def stream(self, request: CompletionRequest) -> AsyncIterator[StreamEvent]:
         """Make one ``converse_stream`` call, yielding events; the last is `StreamDone`.
@@ -193,12 +201,22 @@ class BedrockProvider(BaseProvider):
                     raise self._translate(exc) from exc
                 if raw is _END:
                     break
-                for event in assembler.feed(raw):
+                with reading_reply(self.name, self.model_id):
+                    produced = assembler.feed(raw)
+                for event in produced:
                     yield event
         finally:
             with contextlib.suppress(Exception):
                 events.close()
-        yield StreamDone(assembler.finish())
+        if assembler.stop_reason is None:
+            raise not_a_completion(
+                self.name,
+                self.model_id,
+                "stream ended before the reply was complete (no messageStop)",
+            )
+        with reading_reply(self.name, self.model_id):
+            message = assembler.finish()
+        yield StreamDone(message)
 
     async def aclose(self) -> None:
         """Close the client's connections and the thread pool (if this provider made them)."""
@@ -253,8 +271,14 @@ class BedrockProvider(BaseProvider):
                 "bedrock: no AWS region",
                 hint="set AWS_REGION (or AWS_DEFAULT_REGION), or bedrock.region in fastagent.yaml",
             )
-        if session.get_credentials() is None and not os.environ.get("AWS_BEARER_TOKEN_BEDROCK"):
+        credentials = session.get_credentials()
+        bearer = os.environ.get("AWS_BEARER_TOKEN_BEDROCK")
+        if credentials is None and not bearer:
             raise _missing_credentials()
+        frozen = credentials.get_frozen_credentials() if credentials is not None else None
+        for secret in (bearer, frozen and frozen.secret_key, frozen and frozen.token):
+            if secret:
+                register_secret(secret)
         config = Config(
             retries={"total_max_attempts": 1, "mode": "standard"},
             read_timeout=self.timeout,
@@ -284,6 +308,19 @@ class BedrockProvider(BaseProvider):
         if isinstance(exc, boto.EndpointConnectionError | boto.ConnectionClosedError):
             return ProviderConnectionError(
                 f"could not connect to Bedrock: {redact(str(exc))}",
+                provider=self.name,
+                hint="check your network connection, the region and bedrock.base_url",
+            )
+        kind = transport_kind(exc)  # urllib3's own, raised while a stream is read
+        if kind == "timeout":
+            return ProviderTimeoutError(
+                f"bedrock did not answer within {self.timeout:g}s (model {self.model_id})",
+                provider=self.name,
+                hint="retry, or raise bedrock.timeout in fastagent.yaml",
+            )
+        if kind == "connect":
+            return ProviderConnectionError(
+                f"the connection to Bedrock failed: {redact(str(exc))}",
                 provider=self.name,
                 hint="check your network connection, the region and bedrock.base_url",
             )

@@ -10,11 +10,14 @@ import email.utils
 import re
 import time
 from collections.abc import Mapping
+from typing import Any
 
+from fastagent._redact import redact
 from fastagent.exceptions import (
     AuthenticationError,
     BadRequestError,
     ContextWindowError,
+    ProviderError,
     ProviderHTTPError,
     ProviderServerError,
     RateLimitError,
@@ -35,6 +38,8 @@ __all__ = [
     "key_sources",
     "retry_after",
     "setting",
+    "stream_failure",
+    "transport_kind",
 ]
 
 _CONTEXT_WINDOW_MARKERS = (
@@ -244,3 +249,54 @@ def _classify(
     if status_code >= 500:
         return ProviderServerError, "the provider failed on its side; retrying may help"
     return ProviderHTTPError, "unexpected HTTP status from the provider"
+
+
+def transport_kind(exc: BaseException) -> str:
+    """``timeout``, ``connect``, ``credentials`` or ``other``, by the exception's class names.
+
+    Names, not classes, so that `httpx`, `httpx2`, `aiohttp`, `urllib3` and `google-auth`
+    exceptions are told apart without importing any of them: a read that waited too long
+    (also in the middle of a stream, where SDKs let the transport's own exception through),
+    a connection that failed or was cut, missing cloud credentials.
+    """
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    if names & {"TimeoutException", "TimeoutError", "ServerTimeoutError"}:
+        return "timeout"
+    if names & {
+        "TransportError",  # httpx, httpx2
+        "ConnectError",
+        "ClientConnectionError",  # aiohttp
+        "NetworkError",
+        "ProtocolError",  # urllib3 (boto3): a connection cut mid-body
+        "IncompleteRead",
+    }:
+        return "connect"
+    if "DefaultCredentialsError" in names or "RefreshError" in names:
+        return "credentials"
+    return "other"
+
+
+def stream_failure(error: Mapping[str, Any], *, provider: str, model: str) -> ProviderError:
+    """The typed error for a failure reported inside a stream (``code`` and ``message``).
+
+    A stream already answered HTTP 200, so the failure's code says what the status would
+    have: ``rate_limit_exceeded`` is a `RateLimitError`, ``server_error`` a
+    `ProviderServerError` (both retried), a context-window message a `ContextWindowError`.
+    """
+    code = str(error.get("code") or "")
+    message = redact(str(error.get("message") or "the response failed"))
+    text = f"{provider} model {model} failed: {message}"
+    if code == "context_length_exceeded" or is_context_window_message(message):
+        return context_window_error(message, provider=provider, text=text)
+    if code in ("rate_limit_exceeded", "insufficient_quota"):
+        return RateLimitError(
+            text, status_code=429, provider=provider, hint="slow down or raise your limits"
+        )
+    if code in ("server_error", "server_is_overloaded", "slow_down"):
+        return ProviderServerError(
+            text,
+            status_code=500,
+            provider=provider,
+            hint="the provider failed on its side; retrying may help",
+        )
+    return ProviderError(text, provider=provider, hint=f"the response failed ({code or 'no code'})")

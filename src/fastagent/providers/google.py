@@ -40,8 +40,15 @@ from fastagent.providers._google_convert import (
 )
 from fastagent.providers._google_stream import StreamAssembler
 from fastagent.providers._options import parse_options
+from fastagent.providers._reply import (
+    error_detail,
+    is_malformed_body,
+    not_a_completion,
+    reading_reply,
+    shape_problem,
+)
 from fastagent.providers.base import BaseProvider, CompletionRequest
-from fastagent.providers.errors import error_for_status
+from fastagent.providers.errors import error_for_status, transport_kind
 from fastagent.streaming import StreamDone, StreamEvent
 
 if TYPE_CHECKING:
@@ -159,7 +166,18 @@ class GoogleProvider(BaseProvider):
             )
         except Exception as exc:
             raise self._translate(exc) from exc
-        return message_from_response(response.model_dump(mode="json", exclude_none=True))
+        data = response.model_dump(mode="json", exclude_none=True)
+        if not _is_completion(data):
+            detail = error_detail(data)
+            raise not_a_completion(
+                self.name,
+                self.model,
+                f"answered with an error instead of a completion: {detail}"
+                if detail is not None
+                else "answered without a completion (no candidates)",
+            )
+        with reading_reply(self.name, self.model):
+            return message_from_response(data)
 
     async def stream(self, request: CompletionRequest) -> AsyncIterator[StreamEvent]:
         """Make one streamed call, yielding events; the last is `StreamDone`.
@@ -186,13 +204,24 @@ class GoogleProvider(BaseProvider):
                     break
                 except Exception as exc:
                     raise self._translate(exc) from exc
-                for event in assembler.feed(chunk.model_dump(mode="json", exclude_none=True)):
+                data = chunk.model_dump(mode="json", exclude_none=True)
+                with reading_reply(self.name, self.model):
+                    produced = assembler.feed(data)
+                for event in produced:
                     yield event
         finally:
             close = getattr(chunks, "aclose", None)
             if close is not None:
                 await close()
-        yield StreamDone(assembler.finish())
+        if assembler.finish_reason is None:
+            raise not_a_completion(
+                self.name,
+                self.model,
+                "stream ended before the reply was complete (no finishReason)",
+            )
+        with reading_reply(self.name, self.model):
+            message = assembler.finish()
+        yield StreamDone(message)
 
     async def aclose(self) -> None:
         """Close the SDK client if this provider created it."""
@@ -242,11 +271,17 @@ class GoogleProvider(BaseProvider):
     def _translate(self, exc: Exception) -> ProviderError | MissingAPIKeyError:
         if isinstance(exc, ProviderError | MissingAPIKeyError):
             return exc
+        if is_malformed_body(exc):
+            return not_a_completion(
+                self.name, self.model, "answered with a body that is not valid JSON"
+            )
+        if getattr(exc, "title", None) == "GenerateContentResponse":  # the SDK's validation
+            return not_a_completion(self.name, self.model, f"answered with a {shape_problem(exc)}")
         from google.genai import errors
 
         if isinstance(exc, errors.APIError):
             return self._status_error(exc)
-        kind = _transport_kind(exc)
+        kind = transport_kind(exc)
         if kind == "timeout":
             return ProviderTimeoutError(
                 f"google did not answer within {self.timeout:g}s (model {self.model})",
@@ -292,16 +327,15 @@ class GoogleProvider(BaseProvider):
         return (self._api_key,) if self._api_key else ()
 
 
-def _transport_kind(exc: Exception) -> str:
-    """``timeout``, ``connect``, ``credentials`` or ``other``, by the exception's class names."""
-    names = {cls.__name__ for cls in type(exc).__mro__}
-    if names & {"TimeoutException", "TimeoutError", "ServerTimeoutError"}:
-        return "timeout"
-    if names & {"TransportError", "ConnectError", "ClientConnectionError", "NetworkError"}:
-        return "connect"
-    if "DefaultCredentialsError" in names or "RefreshError" in names:
-        return "credentials"
-    return "other"
+def _is_completion(data: Mapping[str, Any]) -> bool:
+    """Whether a reply holds a candidate (with parts or a finish reason) or a blocked prompt."""
+    if (data.get("prompt_feedback") or {}).get("block_reason"):
+        return True
+    candidates = data.get("candidates") or []
+    first = candidates[0] if candidates else None
+    if not isinstance(first, Mapping):
+        return False
+    return bool(first.get("finish_reason") or (first.get("content") or {}).get("parts"))
 
 
 def _first(*values: bool | None) -> bool:

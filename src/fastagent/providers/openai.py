@@ -43,10 +43,16 @@ from fastagent.providers._reply import (
     error_detail,
     is_malformed_body,
     not_a_completion,
+    reading_reply,
     reply_dict,
 )
 from fastagent.providers.base import BaseProvider, CompletionRequest
-from fastagent.providers.errors import context_window_error, error_for_status, setting
+from fastagent.providers.errors import (
+    context_window_error,
+    error_for_status,
+    setting,
+    stream_failure,
+)
 from fastagent.streaming import StreamDone, StreamEvent
 
 if TYPE_CHECKING:
@@ -235,7 +241,8 @@ class OpenAIProvider(BaseProvider):
             response = await create(**body, timeout=self._timeout_for(request))
         data = reply_dict(response, provider=self.name, model=body["model"])
         _check_completion(data, provider=self.name, model=body["model"])
-        return parse_completion(data, model=body["model"])
+        with reading_reply(self.name, body["model"]):
+            return parse_completion(data, model=body["model"])
 
     async def stream(self, request: CompletionRequest) -> AsyncIterator[StreamEvent]:
         """Make one streamed model call, yielding text and tool call deltas as they arrive."""
@@ -248,7 +255,9 @@ class OpenAIProvider(BaseProvider):
             async with chunks:
                 async for chunk in chunks:
                     data = reply_dict(chunk, provider=self.name, model=body["model"])
-                    for event in assembler.feed(data):
+                    with reading_reply(self.name, body["model"]):
+                        produced = assembler.feed(data)
+                    for event in produced:
                         yield event
         if not (assembler.complete or done.seen):
             raise not_a_completion(
@@ -256,7 +265,8 @@ class OpenAIProvider(BaseProvider):
                 body["model"],
                 "stream ended before the reply was complete (no finish_reason, no [DONE])",
             )
-        closing, message = assembler.finish()
+        with reading_reply(self.name, body["model"]):
+            closing, message = assembler.finish()
         for event in closing:
             yield event
         yield StreamDone(message)
@@ -332,6 +342,14 @@ class OpenAIProvider(BaseProvider):
             )
         if isinstance(exc, openai.APIStatusError):
             return self._status_error(exc, model)
+        if isinstance(exc, openai.APIError) and isinstance(exc.body, Mapping):
+            # an error event inside a 200 stream: typed by its code, like a status would be
+            code = exc.body.get("code") or exc.body.get("type")
+            typed = stream_failure(
+                {"code": code, "message": exc.message}, provider=self.name, model=model
+            )
+            if type(typed) is not ProviderError:
+                return typed
         if isinstance(exc, openai.OpenAIError):
             detail = exc.message if isinstance(exc, openai.APIError) else str(exc)
             return ProviderError(

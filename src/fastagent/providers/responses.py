@@ -23,7 +23,7 @@ from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any, Final
 
 from fastagent._redact import redact
-from fastagent.exceptions import ProviderError
+from fastagent.exceptions import ProviderResponseError
 from fastagent.providers._responses_convert import (
     parse_response,
     to_input_items,
@@ -141,8 +141,8 @@ class ResponsesProvider(OpenAIProvider):
             return self._malformed(model, exc)
         return super()._translate(exc, model)
 
-    def _malformed(self, model: str, exc: Exception) -> ProviderError:
-        return ProviderError(
+    def _malformed(self, model: str, exc: Exception) -> ProviderResponseError:
+        return ProviderResponseError(
             f"{self.name} model {model} sent a malformed reply: {redact(str(exc))[:200]}",
             provider=self.name,
             hint=f"check {self.endpoint_setting} points at the OpenAI Responses API; "

@@ -36,6 +36,7 @@ __all__ = ["ToolSet"]
 _log = logging.getLogger("fastagent.tools")
 
 _LISTED_TOOLS = 20
+_SHOWN_ARGUMENTS = 200  # characters of unusable arguments quoted back to the model
 
 
 class ToolSet:
@@ -184,6 +185,10 @@ class ToolSet:
         return f"ToolSet({self.names()!r})"
 
     async def _guarded(self, call: ToolCall) -> ToolResult:
+        raw = call.invalid_arguments
+        if raw is not None and self.get(call.name) is not None:
+            message = _invalid_arguments_message(call.name, raw)
+            return ToolResult.error(call.id, message, tool_name=call.name)
         guard = self.guard
         if guard is None:
             return await self._dispatch(call)
@@ -225,6 +230,14 @@ class ToolSet:
         if more > 0:
             listed += f" (and {more} more)"
         return f"unknown tool '{name}'. Available tools: {listed}. Call one of them by its name."
+
+
+def _invalid_arguments_message(name: str, raw: str) -> str:
+    shown = raw if len(raw) <= _SHOWN_ARGUMENTS else raw[:_SHOWN_ARGUMENTS] + "..."
+    return (
+        f"the arguments of this call to tool '{name}' are not a JSON object, so it was not "
+        f"run: {shown!r}. Call '{name}' again with a JSON object that matches its input schema."
+    )
 
 
 def _failure_message(name: str, exc: BaseException) -> str:
