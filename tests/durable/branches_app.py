@@ -1,0 +1,108 @@
+"""An app with ``distributed`` parallel workflows and their options, for the durable tests.
+
+Imported by the tests (`make_app`) and run as ``fastagent worker branches_app.py`` in a
+prepared folder. The scripted test server calls the first tool an agent offers, so each
+agent's tool decides what its branch does; marker files go to the working directory:
+
+- ``bad``: its tool ``trip`` waits until ``started-slow`` exists (so ``slow`` is running),
+  then returns ``boom``; the server (``fail_on="boom"``) refuses the next model call: the
+  branch fails with the provider's `BadRequestError`.
+- ``slow``: its tool ``stall`` writes ``started-slow`` and waits until it is cancelled, then
+  writes ``cancelled-slow``.
+- ``hang``: its tool ``hang_up`` writes ``started-hang`` and never returns (until cancelled:
+  ``cancelled-hang``).
+- ``a`` ... ``d``: their tool ``work`` logs ``start X`` / ``end X`` to ``log`` and waits
+  until ``go`` exists.
+- ``quick``: no tool; answers at once.
+
+Workflows (all ``distributed``): ``fail_fast`` (bad, slow), ``collect`` (bad, quick;
+``on_error="collect"``), ``timeout`` (hang, quick; ``branch_timeout=1``), ``timeout_collect``
+(hang, quick; collect, ``branch_timeout=1``), ``limited`` (a, b, c, d;
+``max_concurrency=2``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from fastagent.agents import FastAgent
+from fastagent.config import Settings
+from fastagent.steps import idempotency_key
+
+BRANCH_TIMEOUT = 1.0
+
+
+def _here() -> Path:
+    return Path.cwd()
+
+
+async def _until_cancelled(name: str) -> str:
+    (_here() / f"started-{name}").touch()
+    try:
+        await asyncio.Event().wait()
+    except asyncio.CancelledError:
+        (_here() / f"cancelled-{name}").touch()
+        raise
+    return "never"
+
+
+def make_app(settings: Settings | None = None) -> FastAgent:
+    """The app: its agents, tools and workflows (see the module docs)."""
+    fast = FastAgent("branches-test", settings=settings)
+
+    @fast.tool
+    async def trip(ticket: str) -> str:
+        """Check a ticket (fails the branch once slow is running)."""
+        while not (_here() / "started-slow").exists():
+            await asyncio.sleep(0.02)
+        return "boom"
+
+    @fast.tool
+    async def stall(ticket: str) -> str:
+        """Check a ticket slowly (until cancelled)."""
+        return await _until_cancelled("slow")
+
+    @fast.tool
+    async def hang_up(ticket: str) -> str:
+        """Check a ticket (never answers)."""
+        return await _until_cancelled("hang")
+
+    @fast.tool
+    async def work(ticket: str) -> str:
+        """Work on a ticket (until the test says go)."""
+        branch = str(idempotency_key()).split("/")[-1].split(":")[0]
+        log = _here() / "log"
+        with log.open("a") as lines:
+            lines.write(f"start {branch}\n")
+        while not (_here() / "go").exists():
+            await asyncio.sleep(0.02)
+        with log.open("a") as lines:
+            lines.write(f"end {branch}\n")
+        return f"done {branch}"
+
+    def agent(name: str, *tools: object) -> None:
+        model = f"generic.{name}-model"
+        fast.agent(name, f"You are {name}.", model=model, tools=list(tools))(lambda: None)
+
+    agent("bad", trip)
+    agent("slow", stall)
+    agent("hang", hang_up)
+    agent("quick")
+    for name in "abcd":
+        agent(name, work)
+
+    def parallel(name: str, fan_out: list[str], **options: object) -> None:
+        fast.parallel(name, fan_out=fan_out, distributed=True, **options)(lambda: None)  # type: ignore[arg-type]
+
+    parallel("fail_fast", ["bad", "slow"])
+    parallel("collect", ["bad", "quick"], on_error="collect")
+    parallel("timeout", ["hang", "quick"], branch_timeout=BRANCH_TIMEOUT)
+    parallel(
+        "timeout_collect", ["hang", "quick"], branch_timeout=BRANCH_TIMEOUT, on_error="collect"
+    )
+    parallel("limited", ["a", "b", "c", "d"], max_concurrency=2)
+    return fast
+
+
+fast = make_app()
