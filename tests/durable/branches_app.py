@@ -7,18 +7,20 @@ agent's tool decides what its branch does; marker files go to the working direct
 - ``bad``: its tool ``trip`` waits until ``started-slow`` exists (so ``slow`` is running),
   then returns ``boom``; the server (``fail_on="boom"``) refuses the next model call: the
   branch fails with the provider's `BadRequestError`.
-- ``slow``: its tool ``stall`` writes ``started-slow`` and waits until it is cancelled, then
-  writes ``cancelled-slow``.
+- ``late``: its tool ``trip_late`` appends its idempotency key to ``started-late``, waits
+  until ``fail-now`` exists, then returns ``boom`` (the branch fails as ``bad`` does).
+- ``slow``: its tool ``stall`` appends its idempotency key to ``started-slow`` and waits
+  until it is cancelled, then writes ``cancelled-slow``.
 - ``hang``: its tool ``hang_up`` writes ``started-hang`` and never returns (until cancelled:
   ``cancelled-hang``).
 - ``a`` ... ``d``: their tool ``work`` logs ``start X`` / ``end X`` to ``log`` and waits
   until ``go`` exists.
 - ``quick``: no tool; answers at once.
 
-Workflows (all ``distributed``): ``fail_fast`` (bad, slow), ``collect`` (bad, quick;
-``on_error="collect"``), ``timeout`` (hang, quick; ``branch_timeout=1``), ``timeout_collect``
-(hang, quick; collect, ``branch_timeout=1``), ``limited`` (a, b, c, d;
-``max_concurrency=2``).
+Workflows (all ``distributed``): ``fail_fast`` (bad, slow), ``fail_late`` (late, slow),
+``collect`` (bad, quick; ``on_error="collect"``), ``timeout`` (hang, quick;
+``branch_timeout=1``), ``timeout_collect`` (hang, quick; collect, ``branch_timeout=1``),
+``limited`` (a, b, c, d; ``max_concurrency=2``).
 """
 
 from __future__ import annotations
@@ -38,7 +40,8 @@ def _here() -> Path:
 
 
 async def _until_cancelled(name: str) -> str:
-    (_here() / f"started-{name}").touch()
+    with (_here() / f"started-{name}").open("a") as runs:
+        runs.write(f"{idempotency_key()}\n")
     try:
         await asyncio.Event().wait()
     except asyncio.CancelledError:
@@ -55,6 +58,15 @@ def make_app(settings: Settings | None = None) -> FastAgent:
     async def trip(ticket: str) -> str:
         """Check a ticket (fails the branch once slow is running)."""
         while not (_here() / "started-slow").exists():
+            await asyncio.sleep(0.02)
+        return "boom"
+
+    @fast.tool
+    async def trip_late(ticket: str) -> str:
+        """Check a ticket (fails the branch once the test says so)."""
+        with (_here() / "started-late").open("a") as runs:
+            runs.write(f"{idempotency_key()}\n")
+        while not (_here() / "fail-now").exists():
             await asyncio.sleep(0.02)
         return "boom"
 
@@ -86,6 +98,7 @@ def make_app(settings: Settings | None = None) -> FastAgent:
         fast.agent(name, f"You are {name}.", model=model, tools=list(tools))(lambda: None)
 
     agent("bad", trip)
+    agent("late", trip_late)
     agent("slow", stall)
     agent("hang", hang_up)
     agent("quick")
@@ -96,6 +109,7 @@ def make_app(settings: Settings | None = None) -> FastAgent:
         fast.parallel(name, fan_out=fan_out, distributed=True, **options)(lambda: None)  # type: ignore[arg-type]
 
     parallel("fail_fast", ["bad", "slow"])
+    parallel("fail_late", ["late", "slow"])
     parallel("collect", ["bad", "quick"], on_error="collect")
     parallel("timeout", ["hang", "quick"], branch_timeout=BRANCH_TIMEOUT)
     parallel(

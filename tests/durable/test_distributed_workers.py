@@ -181,3 +181,50 @@ async def test_max_concurrency_holds_over_two_workers(folder: Path, server_url: 
         assert "answer: done d" in reply
         assert _starts(folder) == 4
         assert _most_at_once(folder) == 2
+
+
+async def test_a_branch_cancelled_by_fail_fast_is_not_resurrected_by_recovery(
+    folder: Path, server_url: str
+) -> None:
+    """The worker running both branches dies; restarted, it resumes them; one fails and the
+    other is cancelled; neither a restart of that executor nor ``recover`` runs it again."""
+    from fastagent.durable.admin import recover
+
+    database = create_database(server_url, "fa_branch_recovery")
+    with ScriptedOpenAI(tool="*", arguments={"ticket": "8"}, fail_on="boom") as server:
+        settings = _configure(folder, server, database)
+        worker = _worker(folder, "w1")
+        try:
+            async with _turns(settings) as app:
+                turn = asyncio.create_task(app.send("check 8", agent="fail_late", key="rc-1"))
+                try:
+                    await _appears(folder / "started-late")
+                    await _appears(folder / "started-slow")
+                    os.killpg(worker.pid, signal.SIGKILL)
+                    worker.communicate(timeout=_BOUND)
+                    assert await _workflows("rc-1/") == {
+                        "rc-1/late": "PENDING",
+                        "rc-1/slow": "PENDING",
+                    }
+                    (folder / "fail-now").touch()
+                    worker = _worker(folder, "w1")  # the same executor: resumes both
+                    async with asyncio.timeout(_BOUND):
+                        with pytest.raises(BadRequestError):
+                            await turn
+                finally:
+                    turn.cancel()
+                await _appears(folder / "cancelled-slow")
+                assert await _workflows("rc-1/") == {"rc-1/late": "ERROR", "rc-1/slow": "CANCELLED"}
+
+                _stop(worker)
+                assert recover(database, "w1") == []  # nothing of w1's is pending
+                worker = _worker(folder, "w1")  # restarted again: recovers nothing
+                async with asyncio.timeout(_BOUND):  # a turn through it: it has launched
+                    reply = await app.send("check 8", agent="collect", key="rc-2")
+                assert "echo: check 8" in reply
+                assert await _workflows("rc-1/") == {"rc-1/late": "ERROR", "rc-1/slow": "CANCELLED"}
+                assert await _active("rc-") == []
+        finally:
+            _stop(worker)
+        # The cancelled branch's tool ran before the kill and once resumed, never again.
+        assert (folder / "started-slow").read_text().splitlines() == ["rc-1/slow:2"] * 2

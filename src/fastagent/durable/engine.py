@@ -372,7 +372,9 @@ class DurableEngine:
             return [[key, _recorded(outcome)] for key, outcome in found]
 
         options: Any = {"name": name, "retries_allowed": False, "preemptible": True}
-        recorded: list[list[Any]] = await DBOS.run_step_async(options, wait)
+        recorded: Any = await DBOS.run_step_async(options, wait)
+        if isinstance(recorded, dict):  # one step for all, as fastagent recorded it before
+            return [(str(key), _replayed(data)) for key, data in recorded.items()]
         return [(str(key), _replayed(data)) for key, data in recorded]
 
     async def cancel(self, keys: Sequence[str]) -> None:
@@ -472,6 +474,9 @@ def _replayed(data: dict[str, Any]) -> Outcome:
     if "result" in data:
         return Outcome(data["result"], None)
     stored = data.get("error") or {}
+    if isinstance(stored, str):  # recorded before errors kept their type: "<Type>: <message>"
+        name, _, message = stored.partition(": ")
+        stored = {"name": name, "message": message}
     error = restore(str(stored.get("name", "Error")), str(stored.get("message", "")), stored)
     return Outcome(None, error, str(data.get("status", "ERROR")), bool(data.get("timed_out")))
 
