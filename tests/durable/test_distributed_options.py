@@ -199,3 +199,18 @@ def _most_at_once(folder: Path) -> int:
         running += 1 if line.startswith("start ") else -1
         most = max(most, running)
     return most
+
+
+async def test_a_queued_turn_fails_with_the_same_typed_error(folder: Path) -> None:
+    with ScriptedOpenAI(tool="*", arguments={"ticket": "8"}, fail_on="boom") as server:
+        (folder / "started-slow").touch()  # bad's tool does not wait
+        async with make_app(_settings(server, folder)).run() as app:
+            with pytest.raises(BadRequestError) as local:
+                await app.send("check 8", agent="bad")
+            async with asyncio.timeout(_BOUND):
+                with pytest.raises(BadRequestError) as queued:
+                    await app.send("check 8", agent="bad", key="q-1", queue="tickets")
+            _same_error(queued.value, local.value)
+            with pytest.raises(BadRequestError) as again:  # read back from the database
+                await app.send("check 8", agent="bad", key="q-1", queue="tickets")
+            _same_error(again.value, local.value)
