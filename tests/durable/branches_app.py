@@ -1,8 +1,9 @@
 """An app with ``distributed`` parallel workflows and their options, for the durable tests.
 
-Imported by the tests (`make_app`) and run as ``fastagent worker branches_app.py`` in a
-prepared folder. The scripted test server calls the first tool an agent offers, so each
-agent's tool decides what its branch does; marker files go to the working directory:
+Imported by the tests (`make_app`), run as ``fastagent worker branches_app.py`` in a
+prepared folder, or as ``python branches_app.py WORKFLOW KEY MESSAGE`` (one turn, `main`).
+The scripted test server calls the first tool an agent offers, so each agent's tool decides
+what its branch does; marker files go to the working directory:
 
 - ``bad``: its tool ``trip`` waits until ``started-slow`` exists (so ``slow`` is running),
   then returns ``boom``; the server (``fail_on="boom"``) refuses the next model call: the
@@ -26,6 +27,7 @@ Workflows (all ``distributed``): ``fail_fast`` (bad, slow), ``fail_late`` (late,
 from __future__ import annotations
 
 import asyncio
+import sys
 from pathlib import Path
 
 from fastagent.agents import FastAgent
@@ -120,3 +122,23 @@ def make_app(settings: Settings | None = None) -> FastAgent:
 
 
 fast = make_app()
+
+
+async def main() -> None:
+    """``python branches_app.py WORKFLOW KEY MESSAGE``: one durable turn of WORKFLOW.
+
+    Prints ``ANSWER <reply>``, or ``ERROR <ErrorType>: <message> | hint: <hint>``.
+    """
+    from fastagent.exceptions import FastAgentError
+
+    async with fast.run() as app:
+        try:
+            answer = await app.send(sys.argv[3], agent=sys.argv[1], key=sys.argv[2])
+        except FastAgentError as exc:
+            print(f"ERROR {type(exc).__name__}: {exc.message} | hint: {exc.hint}", flush=True)
+        else:
+            print("ANSWER", answer.replace("\n", " | "), flush=True)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,16 +1,23 @@
 """``distributed`` parallel workflows keep ``on_error``, ``branch_timeout`` and
 ``max_concurrency``: the same results and errors as the parallel agent in one process.
 
-Every test runs the app of `branches_app` on DBOS with an embedded SQLite file, this
-process being the worker of the branch queue; each compares the distributed turn (sent with
-a key) with the same workflow run in this process (sent without one), and checks the
-branches' workflows in the database: nothing is left enqueued or running. The branches
-block on files and on cancellation, never on sleeps; every wait is bounded.
+Every test runs the app of `branches_app` on DBOS with an embedded SQLite file, one process
+running both the turn and its branches (this one; in the last test a subprocess, killed and
+restarted). Each compares the distributed turn (sent with a key) with the same workflow run
+in this process (sent without one) and checks the branches' workflows in the database:
+nothing is left enqueued or running. The branches block on files and on cancellation, never
+on sleeps; every wait is bounded.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -214,3 +221,67 @@ async def test_a_queued_turn_fails_with_the_same_typed_error(folder: Path) -> No
             with pytest.raises(BadRequestError) as again:  # read back from the database
                 await app.send("check 8", agent="bad", key="q-1", queue="tickets")
             _same_error(again.value, local.value)
+
+
+def test_the_turns_process_dies_then_fail_fast_cancels_and_nothing_comes_back(
+    tmp_path: Path,
+) -> None:
+    """Killed while both branches run (SQLite, one process for turn and branches);
+    restarted, the turn resumes, one branch fails and the other is cancelled; run again,
+    the recorded turn gives the same error and nothing runs."""
+    app = Path(__file__).with_name("branches_app.py")
+
+    def start() -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            [sys.executable, str(app), "fail_late", "rp-1", "check 8"],
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+
+    def statuses() -> dict[str, str]:
+        with sqlite3.connect(tmp_path / ".fastagent" / "durable.sqlite") as db:
+            rows = db.execute(
+                "select workflow_uuid, status from workflow_status where workflow_uuid like 'rp-1%'"
+            )
+            return dict(rows.fetchall())
+
+    with ScriptedOpenAI(tool="*", arguments={"ticket": "8"}, fail_on="boom") as server:
+        tmp_path.joinpath("fastagent.yaml").write_text(
+            f"generic:\n  base_url: {server.base_url}\n  api_key: test-key\n"
+            "durable:\n  application_version: v1\n"
+        )
+        first = start()
+        try:
+            deadline = time.monotonic() + _BOUND
+            while not (
+                (tmp_path / "started-late").exists() and (tmp_path / "started-slow").exists()
+            ):
+                if first.poll() is not None:
+                    pytest.fail(f"exited early: {first.communicate()[1][-2000:]}")
+                assert time.monotonic() < deadline, "the branches did not start in time"
+                time.sleep(0.02)
+        finally:
+            os.killpg(first.pid, signal.SIGKILL)
+            first.communicate(timeout=_BOUND)
+        assert statuses() == {"rp-1": "PENDING", "rp-1/late": "PENDING", "rp-1/slow": "PENDING"}
+
+        (tmp_path / "fail-now").touch()
+        second = start()
+        out, err = second.communicate(timeout=_BOUND)
+        assert second.returncode == 0, err[-3000:]
+        assert out.startswith("ERROR BadRequestError: generic returned HTTP 400: refused: boom")
+        assert "| hint: " in out
+        assert statuses() == {"rp-1": "ERROR", "rp-1/late": "ERROR", "rp-1/slow": "CANCELLED"}
+        requests = server.requests
+
+        third = start()
+        again, err = third.communicate(timeout=_BOUND)
+        assert third.returncode == 0, err[-3000:]
+        assert again == out
+        assert server.requests == requests  # nothing ran again
+        assert statuses() == {"rp-1": "ERROR", "rp-1/late": "ERROR", "rp-1/slow": "CANCELLED"}
+    # The slow branch's tool ran before the kill and once resumed, never a third time.
+    assert (tmp_path / "started-slow").read_text().splitlines() == ["rp-1/slow:2"] * 2
