@@ -4,9 +4,9 @@ Each ``POST /v1/chat/completions``: when the last message contains ``fail_on``, 
 error; when the conversation's last message is a tool result, the reply is the text
 ``"answer: <that result>"``; otherwise, when a ``tool`` is set (and, with
 ``only_when_offered``, the request offers it), the reply calls it with ``arguments`` (no
-text); otherwise the reply is ``reply`` when set, else it echoes the last user text. It
-runs in a thread of the test process, so the worker processes it answers can be killed
-freely.
+text; ``tool="*"`` calls the first tool the request offers, if any); otherwise the reply is
+``reply`` when set, else it echoes the last user text. It runs in a thread of the test
+process, so the worker processes it answers can be killed freely.
 
 With ``delay`` every answer takes that long (a slow provider). It records when each request
 arrived (`arrivals`, monotonic seconds) and the most requests it held at once, overall
@@ -122,11 +122,15 @@ class ScriptedOpenAI:
         if last.get("role") == "tool":
             message = {"role": "assistant", "content": f"answer: {_text(last.get('content'))}"}
             finish = "stop"
-        elif self.tool is not None and (not self.only_when_offered or _offers(body, self.tool)):
+        elif self.tool is not None and (
+            (self.tool == "*" and _first_offered(body))
+            or (self.tool != "*" and (not self.only_when_offered or _offers(body, self.tool)))
+        ):
+            name = _first_offered(body) if self.tool == "*" else self.tool
             call = {
                 "id": f"call_{number}",
                 "type": "function",
-                "function": {"name": self.tool, "arguments": json.dumps(self.arguments)},
+                "function": {"name": name, "arguments": json.dumps(self.arguments)},
             }
             message = {"role": "assistant", "content": None, "tool_calls": [call]}
             finish = "tool_calls"
@@ -154,3 +158,8 @@ def _text(content: Any) -> str:
 
 def _offers(body: dict[str, Any], tool: str) -> bool:
     return any(t.get("function", {}).get("name") == tool for t in body.get("tools") or [])
+
+
+def _first_offered(body: dict[str, Any]) -> str:
+    tools = body.get("tools") or []
+    return str(tools[0].get("function", {}).get("name", "")) if tools else ""

@@ -10,14 +10,14 @@ the agent's memory there does not need to hold the conversation.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from fastagent.exceptions import UserError
 
 if TYPE_CHECKING:
-    from fastagent.durable.engine import DurableEngine
+    from fastagent.durable.engine import DurableEngine, Outcome
     from fastagent.llm.augmented import MessageInput
     from fastagent.llm.params import RequestParams
     from fastagent.messages import Message
@@ -240,20 +240,41 @@ def turn_payload(
 
 
 async def distributed_branches(
-    workflow: str, agents: Sequence[BaseAgent], messages: MessageInput
-) -> list[Message | str] | None:
+    workflow: str,
+    agents: Sequence[BaseAgent],
+    messages: MessageInput,
+    *,
+    max_concurrency: int | None = None,
+    branch_timeout: float | None = None,
+    fail_fast: bool = True,
+    timed_out: Callable[[str], Exception] | None = None,
+) -> list[tuple[int, Message | Exception]] | None:
     """Run each of `agents` on `messages` as a child workflow on the branch queue.
 
     Only inside a durable turn (a key was sent): returns None elsewhere, and the caller
     runs the branches in this process. Each branch is the workflow
     ``<parent workflow>/<branch agent>`` on the queue `BRANCH_QUEUE` (``durable.queues``
     sets its limits), run by whichever worker takes it and starting from the branch
-    agent's prompt only. The wait for them all is one recorded step: when the parent
-    resumes after a crash, finished branches are read back, never run again.
+    agent's prompt only. Every decision is recorded in the parent workflow, in order: each
+    branch put on the queue, each wait (one step, its outcomes as JSON), each cancel. When
+    the parent resumes after a crash it replays those records: a finished branch is read
+    back, never run again; a cancelled one stays cancelled.
+
+    Args:
+        workflow: The parallel workflow's name (names the waiting steps).
+        agents: The branch agents.
+        messages: What each branch is sent.
+        max_concurrency: At most this many branches of this turn are on the queue or
+            running at once, over all workers: the next one is enqueued when one ends.
+        branch_timeout: Seconds a branch may run once a worker has taken it (a DBOS
+            workflow timeout: DBOS cancels it then, its call in flight included).
+        fail_fast: At the first branch that fails, cancel those running and start no more.
+        timed_out: The error of a branch that timed out, given its agent's name.
 
     Returns:
-        Each branch's reply, or the text ``<ErrorType>: <message>`` of its failure, in
-        the order of `agents`.
+        The branches that ended, in the order they ended, each as (its index in `agents`,
+        its reply or the typed error it failed with). With `fail_fast` the list stops at
+        the first failure; branches cancelled or never started are not in it.
     """
     from fastagent.llm.augmented import as_messages
     from fastagent.messages import Message
@@ -270,24 +291,70 @@ async def distributed_branches(
         return None
     turns = _turns(engine)
     new = as_messages(messages)
-    keys: list[str] = []
-    for agent in agents:
-        turns.agents.setdefault(agent.name, agent)
-        key = f"{parent}/{agent.name}"
-        payload = _payload(agent.name, _prompt(agent), new)
-        await engine.enqueue(
-            key, AGENT_HANDLER, payload, queue=BRANCH_QUEUE, provider=_provider(agent)
+    limit = max_concurrency or len(agents)
+    waiting = list(range(len(agents)))
+    running: dict[str, int] = {}
+    ended: list[tuple[int, Message | Exception]] = []
+    while waiting or running:
+        while waiting and len(running) < limit:
+            index = waiting.pop(0)
+            agent = agents[index]
+            turns.agents.setdefault(agent.name, agent)
+            key = f"{parent}/{agent.name}"
+            payload = _payload(agent.name, _prompt(agent), new)
+            await engine.enqueue(
+                key,
+                AGENT_HANDLER,
+                payload,
+                queue=BRANCH_QUEUE,
+                provider=_provider(agent),
+                timeout=branch_timeout,
+            )
+            running[key] = index
+        found = await engine.wait(
+            list(running), name=f"parallel {workflow}", first=bool(waiting), stop_on_error=fail_fast
         )
-        keys.append(key)
-    found = await engine.gather(keys, name=f"parallel {workflow}")
-    replies: list[Message | str] = []
-    for key in keys:
-        outcome = found[key]
-        if "result" in outcome:
-            replies.append(Message.from_dict(outcome["result"]["final"]))
-        else:
-            replies.append(str(outcome["error"]))
-    return replies
+        for key, outcome in found:
+            index = running.pop(key)
+            ended.append((index, _branch_outcome(workflow, key, agents[index], outcome, timed_out)))
+        if fail_fast and any(not isinstance(value, Message) for _, value in ended):
+            await engine.cancel(list(running))  # recorded: a recovered parent does not redo it
+            break
+    return ended
+
+
+def _branch_outcome(
+    workflow: str,
+    key: str,
+    agent: BaseAgent,
+    outcome: Outcome,
+    timed_out: Callable[[str], Exception] | None,
+) -> Message | Exception:
+    """A branch's reply, or the error the in-process parallel would have for it."""
+    from fastagent.exceptions import RuntimeFailure, WorkflowTimeoutError
+    from fastagent.messages import Message
+
+    if outcome.result is not None:
+        return Message.from_dict(outcome.result["final"])
+    if outcome.timed_out:
+        if timed_out is not None:
+            return timed_out(agent.name)
+        return WorkflowTimeoutError(
+            f"parallel '{workflow}': branch '{agent.name}' gave no answer in time",
+            workflow=workflow,
+            member=agent.name,
+            timeout=0.0,
+        )
+    if outcome.status == "CANCELLED":
+        return RuntimeFailure(
+            f"parallel '{workflow}': branch '{agent.name}' was cancelled (workflow {key})",
+            hint="a branch cancelled from outside fails its parallel turn: send it again "
+            "with a new key",
+        )
+    error = outcome.error
+    if isinstance(error, Exception):
+        return error
+    return RuntimeFailure(f"parallel '{workflow}': branch '{agent.name}' ended {outcome.status}")
 
 
 def prompt_messages(agent: BaseAgent) -> list[Message]:

@@ -14,6 +14,7 @@ from dbos import DBOS
 from dbos._context import get_local_dbos_context
 
 from fastagent.durable.errors import DurableError
+from fastagent.durable.portable_errors import mark
 from fastagent.messages import Message, ToolCall, ToolResult
 from fastagent.steps import StepOutcome, current_step, enter_step, use_steps
 
@@ -86,8 +87,12 @@ async def _run_step(
         finally:
             undo()
 
-    # No DBOS retries: the provider's own retry policy runs inside the step.
-    result = await DBOS.run_step_async({"name": name, "retries_allowed": False}, body)
+    # No DBOS retries: the provider's own retry policy runs inside the step. Preemptible:
+    # when the workflow is cancelled (by a fail-fast parallel, its timeout, or `fastagent
+    # durable cancel`), a call in flight is cancelled within DBOS's poll (about a second)
+    # instead of running on to its end.
+    options: Any = {"name": name, "retries_allowed": False, "preemptible": True}
+    result = await DBOS.run_step_async(options, body)
     return result, not ran, step, workflow
 
 
@@ -103,5 +108,8 @@ async def turn_workflow(handler: str, payload: dict[str, Any]) -> dict[str, Any]
     undo = use_steps(DbosSteps())
     try:
         return await run(payload)
+    except Exception as exc:
+        mark(exc)  # stored with its type, message, hint and fields (portable_errors)
+        raise
     finally:
         undo()

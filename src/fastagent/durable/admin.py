@@ -109,7 +109,7 @@ def steps(database_url: str, workflow_id: str) -> list[dict[str, Any]]:
 
 
 def cancel(database_url: str, workflow_id: str) -> None:
-    """Cancel a workflow: it stops at its next step and is not recovered."""
+    """Cancel a workflow: its call in flight stops (within about a second); not recovered."""
     with _client(database_url) as client:
         if not client.list_workflows(workflow_ids=[workflow_id], load_input=False):
             raise _unknown(workflow_id)

@@ -16,12 +16,15 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from fastagent.durable.errors import DurableError, dbos_missing, redacted_url
+from fastagent.durable.portable_errors import portable, restore, restored
+from fastagent.exceptions import FastAgentError
 
 if TYPE_CHECKING:
     from fastagent.config.durable_settings import DurableSettings
@@ -38,14 +41,27 @@ _log = logging.getLogger("fastagent.durable")
 _LAUNCHED: list[DurableEngine] = []
 _FINISHED: Final = ("SUCCESS", "ERROR", "CANCELLED", "MAX_RECOVERY_ATTEMPTS_EXCEEDED")
 _CHUNK: Final = 500  # workflow ids per status query
+_CLOCK_SLACK_MS: Final = 1000
 
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """How a finished workflow ended: its result, or the error it failed with."""
+    """How a finished workflow ended: its result, or the error it failed with.
+
+    Attributes:
+        result: Its result (``SUCCESS``), else None.
+        error: The error it raised, as the same typed error (`portable_errors`), or a
+            `DurableError` saying it was cancelled or timed out.
+        status: Its DBOS status (``SUCCESS``, ``ERROR``, ``CANCELLED``, ...).
+        timed_out: It was cancelled by DBOS at its deadline (a workflow timeout).
+        finished_at: When it finished (epoch milliseconds), when known.
+    """
 
     result: dict[str, Any] | None
     error: BaseException | None
+    status: str = "SUCCESS"
+    timed_out: bool = False
+    finished_at: int | None = None
 
 
 def _not_reported_elsewhere(record: logging.LogRecord) -> bool:
@@ -194,14 +210,20 @@ class DurableEngine:
 
         from fastagent.durable._dbos_steps import turn_workflow
 
-        if queue is not None:
-            await self.enqueue(key, handler, payload, queue=queue, provider=provider)
-            queued: Any = await DBOS.retrieve_workflow_async(key)
-            result: dict[str, Any] = await queued.get_result(polling_interval_sec=0.1)
-            return result
-        with SetWorkflowID(key):
-            handle = await DBOS.start_workflow_async(turn_workflow, handler, payload)
-        return await handle.get_result()
+        try:
+            if queue is not None:
+                await self.enqueue(key, handler, payload, queue=queue, provider=provider)
+                queued: Any = await DBOS.retrieve_workflow_async(key)
+                result: dict[str, Any] = await queued.get_result(polling_interval_sec=0.1)
+                return result
+            with SetWorkflowID(key):
+                handle = await DBOS.start_workflow_async(turn_workflow, handler, payload)
+            return await handle.get_result()
+        except Exception as exc:
+            error = restored(exc)  # read back from the database: the typed error again
+            if error is exc:
+                raise
+            raise error from None
 
     async def ensure_queue(
         self, name: str, *, update: bool = False, rate: str | None = None
@@ -245,15 +267,25 @@ class DurableEngine:
         *,
         queue: str,
         provider: str | None = None,
+        timeout: float | None = None,
     ) -> None:
-        """Put the workflow `key` on `queue` (nothing when a workflow `key` exists already)."""
+        """Put the workflow `key` on `queue` (nothing when a workflow `key` exists already).
+
+        With `timeout` (seconds) DBOS cancels the workflow that long after a worker takes it
+        from the queue (time spent waiting on the queue does not count); its steps in flight
+        are cancelled within about a second (they are preemptible).
+        """
         await self.ensure_queue(queue)
-        from dbos import DBOS, SetEnqueueOptions, SetWorkflowID
+        from dbos import DBOS, SetEnqueueOptions, SetWorkflowID, SetWorkflowTimeout
 
         from fastagent.durable._dbos_steps import turn_workflow
 
         partition = (provider or "default") if self.settings.queue(queue).partitioned else None
-        with SetWorkflowID(key), SetEnqueueOptions(queue_partition_key=partition):
+        with ExitStack() as options:
+            options.enter_context(SetWorkflowID(key))
+            options.enter_context(SetEnqueueOptions(queue_partition_key=partition))
+            if timeout is not None:
+                options.enter_context(SetWorkflowTimeout(timeout))
             await DBOS.enqueue_workflow_async(queue, turn_workflow, handler, payload)
 
     async def statuses(self, keys: Sequence[str]) -> dict[str, str]:
@@ -295,14 +327,7 @@ class DurableEngine:
             for status in await DBOS.list_workflows_async(
                 workflow_ids=chunk, status=list(_FINISHED), load_input=False
             ):
-                if str(status.status) == "SUCCESS":
-                    done[status.workflow_id] = Outcome(status.output, None)
-                else:
-                    error = status.error or DurableError(
-                        f"workflow {status.workflow_id} ended {status.status}",
-                        hint="see: fastagent durable show " + status.workflow_id,
-                    )
-                    done[status.workflow_id] = Outcome(None, error)
+                done[status.workflow_id] = _outcome(status)
         return done
 
     def workflow_id(self) -> str | None:
@@ -316,35 +341,53 @@ class DurableEngine:
             return None
         return context.workflow_id or None
 
-    async def gather(self, keys: Sequence[str], *, name: str) -> dict[str, dict[str, Any]]:
+    async def wait(
+        self, keys: Sequence[str], *, name: str, first: bool = False, stop_on_error: bool = False
+    ) -> list[tuple[str, Outcome]]:
         """Wait, as one recorded step of the running workflow, for the workflows `keys`.
 
-        Returns each one's ``{"result": ...}`` or ``{"error": "<Type>: <message>"}``. A
-        workflow that recovers reads the step back; if it died while waiting, the step waits
-        again, and the workflows already finished are read, never run again.
+        Returns the ones that finished, in the order they finished: all of them, or with
+        `first` as soon as one has, or with `stop_on_error` as soon as one has not
+        succeeded. The step records each outcome as JSON (an error as its portable form):
+        a workflow that recovers reads the step back and gets the same outcomes in the same
+        order; if it died while waiting, the step waits again, and the workflows already
+        finished are read, never run again. The step is preemptible: cancelling the
+        waiting workflow ends the wait.
         """
         from dbos import DBOS
 
-        async def wait() -> dict[str, dict[str, Any]]:
+        async def wait() -> list[list[Any]]:
             pending = list(keys)
-            found: dict[str, dict[str, Any]] = {}
+            found: list[tuple[str, Outcome]] = []
             pause = 0.05
             while pending:
-                for key, outcome in (await self.poll(pending)).items():
-                    if outcome.result is not None:
-                        found[key] = {"result": outcome.result}
-                    else:
-                        error = outcome.error
-                        found[key] = {"error": f"{type(error).__name__}: {error}"}
-                pending = [key for key in pending if key not in found]
-                if pending:
-                    await asyncio.sleep(pause)
-                    pause = min(pause * 1.5, 0.5)
-            return found
+                done = await self.poll(pending)
+                found.extend(sorted(done.items(), key=lambda item: _finished_at(item[1])))
+                pending = [key for key in pending if key not in done]
+                failed = any(outcome.result is None for _, outcome in found)
+                if not pending or (first and found) or (stop_on_error and failed):
+                    break
+                await asyncio.sleep(pause)
+                pause = min(pause * 1.5, 0.5)
+            return [[key, _recorded(outcome)] for key, outcome in found]
 
-        options: Any = {"name": name, "retries_allowed": False}
-        recorded: dict[str, dict[str, Any]] = await DBOS.run_step_async(options, wait)
-        return recorded
+        options: Any = {"name": name, "retries_allowed": False, "preemptible": True}
+        recorded: Any = await DBOS.run_step_async(options, wait)
+        if isinstance(recorded, dict):  # one step for all, as fastagent recorded it before
+            return [(str(key), _replayed(data)) for key, data in recorded.items()]
+        return [(str(key), _replayed(data)) for key, data in recorded]
+
+    async def cancel(self, keys: Sequence[str]) -> None:
+        """Cancel the workflows `keys` (a recorded step inside a workflow).
+
+        A cancelled workflow leaves its queue, is not recovered after a crash, and its step
+        in flight is cancelled within about a second; one already finished is unchanged.
+        """
+        if not keys:
+            return
+        from dbos import DBOS
+
+        await DBOS.cancel_workflows_async(list(keys))
 
     def _require_launched(self) -> None:
         if not self._launched:
@@ -377,6 +420,65 @@ class DurableEngine:
             self._launched = False
             if self in _LAUNCHED:
                 _LAUNCHED.remove(self)
+
+
+def _outcome(status: Any) -> Outcome:
+    """The outcome of a finished workflow from its DBOS status."""
+    state = str(status.status)
+    if state == "SUCCESS":
+        return Outcome(status.output, None, state, finished_at=status.completed_at)
+    deadline, completed = status.workflow_deadline_epoch_ms, status.completed_at
+    # Cancelled at its deadline by DBOS's sweep (each second). SQLite records the time of
+    # the cancel in whole seconds (DBOS on Python < 3.12): up to a second early.
+    timed_out = (
+        state == "CANCELLED"
+        and deadline is not None
+        and completed is not None
+        and completed + _CLOCK_SLACK_MS >= deadline
+    )
+    if status.error is not None and state == "ERROR":
+        error: BaseException = restored(status.error)
+    elif timed_out:
+        error = DurableError(
+            f"workflow {status.workflow_id} timed out after "
+            f"{(status.workflow_timeout_ms or 0) / 1000:g} s",
+            hint="see: fastagent durable steps " + status.workflow_id,
+        )
+    else:
+        error = DurableError(
+            f"workflow {status.workflow_id} ended {state}",
+            hint="see: fastagent durable show " + status.workflow_id,
+        )
+    return Outcome(None, error, state, timed_out, finished_at=completed)
+
+
+def _finished_at(outcome: Outcome) -> int:
+    return outcome.finished_at or 0
+
+
+def _recorded(outcome: Outcome) -> dict[str, Any]:
+    """An outcome as the JSON a waiting step records."""
+    if outcome.result is not None:
+        return {"result": outcome.result}
+    data: dict[str, Any] = {"status": outcome.status, "timed_out": outcome.timed_out}
+    error = outcome.error
+    if isinstance(error, FastAgentError):
+        data["error"] = {"name": type(error).__name__, "message": str(error)} | portable(error)
+    elif error is not None:
+        data["error"] = {"name": type(error).__name__, "message": str(error)}
+    return data
+
+
+def _replayed(data: dict[str, Any]) -> Outcome:
+    """An outcome from the JSON a waiting step recorded (`_recorded`)."""
+    if "result" in data:
+        return Outcome(data["result"], None)
+    stored = data.get("error") or {}
+    if isinstance(stored, str):  # recorded before errors kept their type: "<Type>: <message>"
+        name, _, message = stored.partition(": ")
+        stored = {"name": name, "message": message}
+    error = restore(str(stored.get("name", "Error")), str(stored.get("message", "")), stored)
+    return Outcome(None, error, str(data.get("status", "ERROR")), bool(data.get("timed_out")))
 
 
 def _restore_default_executor() -> None:

@@ -4,8 +4,8 @@ Every branch (``fan_out`` member) gets the message concurrently, at most ``max_c
 at a time, each within ``branch_timeout`` seconds. With ``distributed=True``, inside a durable
 turn (a key was sent), each branch is instead a child workflow on the durable queue
 ``parallel``, run by any worker of the database, and a finished branch is never run again
-after a crash (docs/durable.md); there ``max_concurrency`` and ``branch_timeout`` give way to
-the queue's limits. Failures follow ``on_error``:
+after a crash (docs/durable.md); ``max_concurrency``, ``branch_timeout`` and ``on_error`` hold
+there too, over all workers, with the same results and errors. Failures follow ``on_error``:
 
 - ``"fail_fast"`` (default): the first failure cancels the other branches and is raised as is
   (a timeout as `WorkflowTimeoutError`).
@@ -130,7 +130,7 @@ class ParallelAgent(BaseAgent):
         branch_timeout: Seconds each branch may take (None: no limit).
         on_error: ``"fail_fast"`` or ``"collect"`` (see the module docs).
         distributed: Inside a durable turn, run the branches as child workflows on the
-            durable queue ``parallel`` (see the module docs).
+            durable queue ``parallel`` (see the module docs; the other settings hold).
 
     Raises:
         UserError: No branches, repeated branch names, or an invalid setting.
@@ -240,9 +240,17 @@ class ParallelAgent(BaseAgent):
         if self.distributed:
             from fastagent.agents.durable_turns import distributed_branches
 
-            replies = await distributed_branches(self.name, self.fan_out, messages)
-            if replies is not None:
-                return self._distributed_results(replies)
+            ended = await distributed_branches(
+                self.name,
+                self.fan_out,
+                messages,
+                max_concurrency=self.max_concurrency,
+                branch_timeout=self.branch_timeout,
+                fail_fast=self.on_error != "collect",
+                timed_out=self._timeout_error,
+            )
+            if ended is not None:
+                return self._distributed_results(ended)
         limit = self.max_concurrency or len(self.fan_out)
         gate = asyncio.Semaphore(limit)
 
@@ -269,23 +277,24 @@ class ParallelAgent(BaseAgent):
             raise first_leaf(errors) from None
         return [task.result() for task in tasks]
 
-    def _distributed_results(self, replies: Sequence[Message | str]) -> list[BranchResult]:
-        from fastagent.exceptions import RuntimeFailure
-        from fastagent.messages import Message
+    def _distributed_results(
+        self, ended: Sequence[tuple[int, Message | Exception]]
+    ) -> list[BranchResult]:
+        """Each branch's result from the distributed branches, in the order they ended.
 
-        results: list[BranchResult] = []
-        for agent, reply in zip(self.fan_out, replies, strict=True):
-            if isinstance(reply, Message):
-                results.append(BranchResult(agent.name, reply=reply))
-                continue
-            error = RuntimeFailure(
-                f"parallel '{self.name}': branch '{agent.name}' failed: {reply}",
-                hint="see its workflow with: fastagent durable list",
-            )
-            if self.on_error != "collect":
-                raise error
-            results.append(BranchResult(agent.name, error=error))
-        return results
+        As in this process: fail-fast raises the first failure (as is: the same typed
+        error); collect keeps it as the branch's error entry.
+        """
+        results: list[BranchResult | None] = [None] * len(self.fan_out)
+        for index, value in ended:
+            name = self.fan_out[index].name
+            if isinstance(value, Exception):
+                if self.on_error != "collect":
+                    raise value
+                results[index] = BranchResult(name, error=value)
+            else:
+                results[index] = BranchResult(name, reply=value)
+        return [r for r in results if r is not None]
 
     async def _ask(
         self, agent: BaseAgent, messages: MessageInput, params: RequestParams | None
@@ -296,15 +305,19 @@ class ParallelAgent(BaseAgent):
             async with asyncio.timeout(self.branch_timeout):
                 return await agent.generate(messages, params)
         except TimeoutError:
-            raise WorkflowTimeoutError(
-                f"parallel '{self.name}': branch '{agent.name}' gave no answer within "
-                f"{self.branch_timeout:g} s",
-                workflow=self.name,
-                member=agent.name,
-                timeout=self.branch_timeout,
-                hint=f"raise branch_timeout= of parallel '{self.name}', or use "
-                "on_error='collect' to keep the other branches' results",
-            ) from None
+            raise self._timeout_error(agent.name) from None
+
+    def _timeout_error(self, member: str) -> WorkflowTimeoutError:
+        """The error of branch `member` exceeding ``branch_timeout`` (here or distributed)."""
+        timeout = self.branch_timeout or 0.0
+        return WorkflowTimeoutError(
+            f"parallel '{self.name}': branch '{member}' gave no answer within {timeout:g} s",
+            workflow=self.name,
+            member=member,
+            timeout=timeout,
+            hint=f"raise branch_timeout= of parallel '{self.name}', or use "
+            "on_error='collect' to keep the other branches' results",
+        )
 
     def _add_usage(self, spent: Usage) -> None:
         self._spent = spent if self._spent is None else self._spent + spent
