@@ -120,6 +120,37 @@ def test_no_database_and_unknown_workflow_are_one_clear_line(tmp_path: Path) -> 
         assert _fastagent(tmp_path, "durable", "list").count("\tSUCCESS\t") == 1
 
 
+def test_ended_workflows_are_not_cancelled_or_resumed_and_status_is_checked(
+    tmp_path: Path,
+) -> None:
+    with ScriptedOpenAI() as server:
+        _write_config(tmp_path, server)
+        tmp_path.joinpath("rows.jsonl").write_text('{"id": "a", "prompt": "hi"}\n')
+        app = str(WORKER.with_name("batch_app.py"))
+        _fastagent(tmp_path, "batch", app, "rows.jsonl", "-o", "out.jsonl")
+        listed = _fastagent(tmp_path, "durable", "list", "--status", "success")  # any case
+        [row] = listed.splitlines()
+        workflow = row.split("\t")[0]
+        assert row.startswith("batch-") and "\tSUCCESS\t" in row
+        for action in ("cancel", "resume"):  # DBOS leaves an ended workflow as it is
+            err = _failing(tmp_path, "durable", action, workflow)
+            assert f"cannot {action} durable workflow '{workflow}'" in err
+            assert "already ended (SUCCESS)" in err
+            assert f"hint: its answer is recorded: fastagent durable show {workflow}" in err
+        assert "\tSUCCESS\t" in _fastagent(tmp_path, "durable", "list")
+        err = _failing(tmp_path, "durable", "list", "--status", "DONE")
+        assert "invalid choice: 'DONE'" in err and "PENDING" in err
+        empty = subprocess.run(
+            [sys.executable, "-m", "fastagent", "durable", "list", "--status", "PENDING"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=_BOUND,
+        )
+        assert empty.returncode == 0 and empty.stdout == ""
+        assert "durable list: no workflows with status PENDING in " in empty.stderr
+
+
 def test_bad_worker_and_queue_options_are_one_clear_line(tmp_path: Path) -> None:
     with ScriptedOpenAI() as server:
         _write_config(tmp_path, server)

@@ -109,19 +109,45 @@ def steps(database_url: str, workflow_id: str) -> list[dict[str, Any]]:
 
 
 def cancel(database_url: str, workflow_id: str) -> None:
-    """Cancel a workflow: it stops at its next step and is not recovered."""
+    """Cancel a workflow: it stops at its next step and is not recovered.
+
+    Raises:
+        DurableError: No workflow has that id, or it has already ended.
+    """
     with _client(database_url) as client:
-        if not client.list_workflows(workflow_ids=[workflow_id], load_input=False):
-            raise _unknown(workflow_id)
+        _not_ended(client, workflow_id, "cancel")
         client.cancel_workflow(workflow_id)
 
 
 def resume(database_url: str, workflow_id: str) -> None:
-    """Resume a cancelled or stranded workflow: the next worker to poll runs it on."""
+    """Resume a cancelled or stranded workflow: the next worker to poll runs it on.
+
+    Raises:
+        DurableError: No workflow has that id, or it has already ended.
+    """
     with _client(database_url) as client:
-        if not client.list_workflows(workflow_ids=[workflow_id], load_input=False):
-            raise _unknown(workflow_id)
+        _not_ended(client, workflow_id, "resume")
         client.resume_workflow(workflow_id)
+
+
+_ENDED_HINTS = {
+    "SUCCESS": "its answer is recorded: fastagent durable show {id}",
+    "ERROR": "a failed workflow stays failed: send the message again with a new key "
+    "(fastagent batch --retry-failed for batch rows)",
+}
+
+
+def _not_ended(client: DBOSClient, workflow_id: str, action: str) -> None:
+    """Raise unless `workflow_id` exists and has not ended (DBOS leaves ended ones as they are)."""
+    found = client.list_workflows(workflow_ids=[workflow_id], load_input=False, load_output=False)
+    if not found:
+        raise _unknown(workflow_id)
+    status = str(found[0].status)
+    if status in _ENDED_HINTS:
+        raise DurableError(
+            f"cannot {action} durable workflow {workflow_id!r}: it has already ended ({status})",
+            hint=_ENDED_HINTS[status].format(id=workflow_id),
+        )
 
 
 def recover(database_url: str, executor_id: str) -> list[str]:
