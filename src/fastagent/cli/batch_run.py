@@ -62,6 +62,7 @@ class BatchOptions:
     field: str | None = None
     template: str | None = None
     id_field: str = "id"
+    require_id: bool = False  # --id-field given: a row without that field is a mistake
     concurrency: int = 8
     rate: str | None = None
     retry_failed: bool = False
@@ -97,6 +98,12 @@ def read_rows(options: BatchOptions) -> list[Row]:
     for number, (line, record) in enumerate(records, start=1):
         where = f"{path}:{line}"
         raw_id = record.get(options.id_field)
+        if options.require_id and options.id_field not in record:
+            raise UserError(
+                f"{where}: the row has no {options.id_field!r} field (--id-field)",
+                hint=f"the row has: {', '.join(record) or 'no fields'}; "
+                "without --id-field a row's id is its 'id' field, else its row number",
+            )
         row_id = str(number) if raw_id is None or raw_id == "" else str(raw_id)
         if row_id in seen:
             raise UserError(

@@ -43,7 +43,10 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     text.add_argument("--field", metavar="FIELD", help="the row field sent (default: prompt)")
     text.add_argument("--template", metavar="TEXT", help='e.g. "Summarize: {text}"')
     parser.add_argument(
-        "--id-field", default="id", metavar="FIELD", help="the row's id (default: id; else row #)"
+        "--id-field",
+        metavar="FIELD",
+        help="the row field holding its id, required in every row "
+        "(default: id when a row has it, else the row's number)",
     )
     parser.add_argument(
         "--concurrency",
@@ -93,7 +96,8 @@ def run(args: argparse.Namespace) -> int:
         agent=args.agent,
         field=args.field,
         template=args.template,
-        id_field=args.id_field,
+        id_field=args.id_field or "id",
+        require_id=args.id_field is not None,
         concurrency=args.concurrency,
         rate=args.rate,
         retry_failed=args.retry_failed,
