@@ -131,6 +131,8 @@ def test_failed_rows_exit_1_listed_then_retry_failed_runs_them(tmp_path: Path) -
         out = _output(folder)
         assert [("error" in row) for row in out] == [False, False, False, True, False]
         assert "refused: row 3" in str(out[3]["error"])
+        # The error's own type, though DBOS reads it back as its PortableWorkflowError.
+        assert str(out[3]["error"]).startswith("BadRequestError: ")
 
         code, err = _finish(_batch(folder))  # without --retry-failed: the same failure
         assert code == 1 and "r3" in err

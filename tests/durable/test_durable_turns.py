@@ -14,6 +14,7 @@ from fastagent.config import Settings
 from fastagent.config.durable_settings import DurableSettings
 from fastagent.config.settings import GenericSettings
 from fastagent.events import ModelResponse, StepReplayed
+from fastagent.exceptions import BadRequestError, FastAgentError, RuntimeFailure
 from fastagent.messages import Message
 from fastagent.runtime import current_runtime
 from fastagent.steps import idempotency_key
@@ -103,6 +104,28 @@ async def test_the_same_key_again_returns_the_recorded_turn_without_calls(tmp_pa
             ]
             assert current_runtime().usage.total.requests == 0
         assert third == first and server.requests == 2
+
+
+async def test_a_failed_turn_sent_again_raises_its_error_typed_with_a_new_key_hint(
+    tmp_path: Path,
+) -> None:
+    database = tmp_path / "durable.sqlite"
+    with ScriptedOpenAI(fail_on="ticket 4") as server:
+        async with _app(server, database, []).run() as app:
+            with pytest.raises(BadRequestError) as first:
+                await app.send("close ticket 4", key="ticket-4")
+        # Another process: the failure is read back from its record, not run again. It is
+        # a fastagent error with the same message (one line from the CLI or a script), not
+        # DBOS's PortableWorkflowError, and its hint says why the key keeps failing.
+        async with _app(server, database, []).run() as app:
+            with pytest.raises(FastAgentError) as again:
+                await app.send("close ticket 4", key="ticket-4")
+        assert server.requests == 1
+        assert isinstance(again.value, RuntimeFailure)
+        assert again.value.message == first.value.message
+        assert again.value.hint is not None
+        assert "the turn 'ticket-4' is recorded as failed" in again.value.hint
+        assert "send with a new key to try again" in again.value.hint
 
 
 async def test_the_next_turn_continues_the_conversation(tmp_path: Path) -> None:

@@ -183,18 +183,38 @@ async def durable_turn(
     if queue is not None:
         where = {"queue": queue, "provider": _provider(agent)}
     if not isinstance(llm, AugmentedLLM):
-        result = await engine.run(key, AGENT_HANDLER, _payload(agent.name, [], new), **where)
+        result = await _run(engine, key, _payload(agent.name, [], new), where)
         return Message.from_dict(result["final"])
     memory = llm.memory
     async with memory.turn_lock:
         with_history = llm.params.use_history
         context = memory.messages() if with_history else memory.prompt()
         payload = _payload(agent.name, context, new)
-        result = await engine.run(key, AGENT_HANDLER, payload, **where)
+        result = await _run(engine, key, payload, where)
         turn = load_messages(result["turn"])
         if turn and dump_messages(memory.messages()[-len(turn) :]) != result["turn"]:
             memory.extend(turn)
     return Message.from_dict(result["final"])
+
+
+async def _run(
+    engine: DurableEngine, key: str, payload: dict[str, Any], where: dict[str, Any]
+) -> dict[str, Any]:
+    """Run the turn's workflow; a failure read back from its record is raised as it was."""
+    from fastagent.durable.errors import restored_error
+    from fastagent.exceptions import FastAgentError
+
+    try:
+        return await engine.run(key, AGENT_HANDLER, payload, **where)
+    except Exception as exc:
+        restored = restored_error(exc)
+        if restored is exc:
+            raise
+        if isinstance(restored, FastAgentError):
+            again = f"the turn {key!r} is recorded as failed: sending this key again repeats "
+            again += "this error; send with a new key to try again"
+            restored.hint = f"{restored.hint} ({again})" if restored.hint else again
+        raise restored from None
 
 
 def _provider(agent: BaseAgent) -> str | None:

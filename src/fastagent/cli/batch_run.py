@@ -445,12 +445,22 @@ def _success(
 
 
 def _error_text(exc: BaseException) -> str:
+    from fastagent.durable.errors import restored_error
     from fastagent.exceptions import FastAgentError
 
+    # A row run elsewhere, or read back from its record: DBOS's PortableWorkflowError
+    # carries the name of the error's own class.
+    kind = str(getattr(exc, "name", "") or "") if _portable(exc) else ""
+    exc = restored_error(exc)
+    kind = kind or type(exc).__name__
     if not isinstance(exc, FastAgentError):
-        return f"{type(exc).__name__}: {exc}"
-    text = f"{type(exc).__name__}: {exc.message}"  # str() would add the hint on a new line
+        return f"{kind}: {exc}"
+    text = f"{kind}: {exc.message}"  # str() would add the hint on a new line
     return f"{text} (hint: {exc.hint})" if exc.hint else text
+
+
+def _portable(exc: BaseException) -> bool:
+    return type(exc).__name__ == "PortableWorkflowError"
 
 
 def _price(runtime: Runtime, model: str) -> ModelInfo | None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from fastagent.exceptions import UserError
+from fastagent.exceptions import FastAgentError, UserError
 
-__all__ = ["DurableError", "dbos_missing", "redacted_url"]
+__all__ = ["DurableError", "dbos_missing", "redacted_url", "restored_error"]
 
 
 class DurableError(UserError):
@@ -27,3 +27,39 @@ def redacted_url(url: str) -> str:
     auth, host = rest.rsplit("@", 1)
     user = auth.split(":", 1)[0]
     return f"{scheme}://{user}:***@{host}"
+
+
+def restored_error(error: BaseException) -> BaseException:
+    """A workflow's recorded error as a fastagent error again; any other error as it is.
+
+    DBOS reads an error back from the database (a replayed failed turn, a row run by another
+    process) as its ``PortableWorkflowError``: the class name and ``str()`` of the original.
+    For a fastagent error that gives an error with the same message and hint, so the CLI
+    and scripts report it in one line. Its type is the recorded class when that class takes
+    just a message and a hint, else its nearest such base (``MissingAPIKeyError`` comes back
+    as a `UserError`, ``RateLimitError`` as a `RuntimeFailure`): the attributes those
+    classes add (a provider, a status code) are not recorded.
+    """
+    if type(error).__name__ != "PortableWorkflowError":
+        return error
+    from fastagent import exceptions
+
+    name = getattr(error, "name", "")
+    kind = getattr(exceptions, name, None) if name in exceptions.__all__ else None
+    if kind is None and name == DurableError.__name__:
+        kind = DurableError
+    if not (isinstance(kind, type) and issubclass(kind, FastAgentError)):
+        return error
+    plain = next(k for k in kind.__mro__ if _message_and_hint_only(k))
+    message, _, hint = str(error).partition("\nhint: ")
+    restored: FastAgentError = plain(message, hint=hint or None)
+    return restored
+
+
+def _message_and_hint_only(kind: type) -> bool:
+    """Whether `kind` is made from a message and a hint alone (no attributes of its own)."""
+    return all(
+        "__init__" not in vars(k) or k is FastAgentError
+        for k in kind.__mro__
+        if issubclass(k, FastAgentError)
+    ) and not any(isinstance(vars(k).get("hint"), property) for k in kind.__mro__)
