@@ -52,10 +52,14 @@ def _not_reported_elsewhere(record: logging.LogRecord) -> bool:
     """Drop DBOS's traceback of a workflow that raised a typed fastagent error.
 
     The error reaches the caller, which reports it in one line with its hint (a batch
-    writes it to the row); DBOS's copy would print a long traceback per failed row.
+    writes it to the row); DBOS's copy would print a long traceback per failed row. Its
+    warning for each workflow cancelled when the run ends (Ctrl-C, a stopped worker) is
+    dropped too: that work resumes from its last step, and the face says so once.
     """
     from fastagent.exceptions import FastAgentError
 
+    if record.getMessage().startswith("Asyncio task cancelled for workflow or step"):
+        return False
     return not (record.exc_info and isinstance(record.exc_info[1], FastAgentError))
 
 
