@@ -161,3 +161,30 @@ def test_bad_worker_and_queue_options_are_one_clear_line(tmp_path: Path) -> None
         err = _failing(tmp_path, "batch", app, "rows.jsonl", "-o", "o.jsonl", "--queue", "_dbos_x")
         assert "durable queue '_dbos_x'" in err and "reserved" in err
         assert server.requests == 0
+
+
+def test_a_worker_says_which_database_it_serves_and_that_it_stopped(tmp_path: Path) -> None:
+    # No durable: section: the worker still runs, on the embedded default, and says so (a
+    # worker started in another folder than the batch waits on another database).
+    app = str(WORKER.with_name("batch_app.py"))
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "fastagent", "worker", app],
+        cwd=tmp_path,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        assert worker.stderr is not None
+        lines = [worker.stderr.readline() for _ in range(3)]
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        _, rest = worker.communicate(timeout=_BOUND)
+    assert lines[0].startswith("worker: executor local, version 1")
+    database = tmp_path / ".fastagent" / "durable.sqlite"
+    assert lines[1] == (
+        f"worker: database sqlite:///{database} (no durable: section in the config: the default)\n"
+    )
+    assert "Ctrl-C to stop" in lines[2]
+    assert worker.returncode == 0
+    assert "worker: stopped; work in flight resumes when a worker starts again" in rest

@@ -9,7 +9,10 @@ recovered workflows, until Ctrl-C or SIGTERM.
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from fastagent.config.durable_settings import DurableSettings
 
 __all__ = ["register", "run"]
 
@@ -51,11 +54,13 @@ async def _work(args: argparse.Namespace) -> int:
 
     from fastagent.config import load_config
     from fastagent.config.durable_settings import DurableSettings
+    from fastagent.durable.errors import redacted_url
     from fastagent.runtime import RunOptions, Runtime
     from fastagent.scenarios.imports import load_app
 
     fast = load_app(args.script, base_dir=Path.cwd(), where="worker")
     settings = load_config(args.config).settings
+    configured = settings.durable is not None
     durable = (settings.durable or DurableSettings()).model_copy(update={"enabled": True})
     settings = settings.model_copy(update={"durable": durable})
     stop = asyncio.Event()
@@ -74,7 +79,22 @@ async def _work(args: argparse.Namespace) -> int:
         await fast.build(runtime)
         await engine.register_queues()
         executor = durable.executor_id or "local"
-        sys.stderr.write(f"worker: executor {executor}, version {durable.application_version}\n")
+        sys.stderr.write(
+            _banner(executor, durable, redacted_url(engine.database_url), configured)
+        )
         sys.stderr.flush()
         await stop.wait()
+    sys.stderr.write("worker: stopped; work in flight resumes when a worker starts again\n")
     return 0
+
+
+def _banner(executor: str, durable: DurableSettings, database: str, configured: bool) -> str:
+    """The worker's first line (what tests wait for), then where it takes work from."""
+    lines = [
+        f"worker: executor {executor}, version {durable.application_version}",
+        f"worker: database {database}"
+        + ("" if configured else " (no durable: section in the config: the default)"),
+        "worker: waiting for work (batch rows, queued turns, resumed workflows); "
+        "Ctrl-C to stop",
+    ]
+    return "\n".join(lines) + "\n"
