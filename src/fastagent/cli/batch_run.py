@@ -138,6 +138,13 @@ async def run_batch(options: BatchOptions, *, err: TextIO | None = None) -> int:
     stream = err if err is not None else sys.stderr
     rate = _check(options)
     rows = read_rows(options)
+    if options.durable:
+        from fastagent.durable.errors import require_dbos
+
+        require_dbos(
+            "fastagent batch",
+            hint="pip install 'fastagent[durable]', or run without durability: --no-durable",
+        )
     script_dir = Path(options.script.partition(":")[0]).resolve().parent
     schema = load_schema(options.schema, script_dir=script_dir) if options.schema else None
     fast = load_app(options.script, base_dir=Path.cwd(), where="batch")

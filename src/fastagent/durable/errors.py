@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastagent.exceptions import FastAgentError, UserError
 
-__all__ = ["DurableError", "dbos_missing", "redacted_url", "restored_error"]
+__all__ = ["DurableError", "dbos_missing", "redacted_url", "require_dbos", "restored_error"]
 
 
 class DurableError(UserError):
@@ -17,6 +17,24 @@ def dbos_missing() -> DurableError:
         "durable: is configured but the dbos package is not installed",
         hint="pip install 'fastagent[durable]' (or remove the durable: section)",
     )
+
+
+def require_dbos(command: str, *, hint: str) -> None:
+    """Stop a command that is durable by itself (no ``durable:`` needed) when dbos is missing.
+
+    `dbos_missing` blames the config's ``durable:`` section, which such a command may not
+    have; this names the command and a way on without the extra (`hint`).
+
+    Raises:
+        DurableError: ``dbos`` cannot be imported.
+    """
+    try:
+        import dbos  # noqa: F401  # the command imports it next anyway
+    except ImportError:
+        raise DurableError(
+            f"{command} needs the dbos package (the durable extra), which is not installed",
+            hint=hint,
+        ) from None
 
 
 def redacted_url(url: str) -> str:

@@ -102,8 +102,10 @@ def run(args: argparse.Namespace) -> int:
     from fastagent.config import load_config
     from fastagent.config.durable_settings import DurableSettings
     from fastagent.durable import admin
+    from fastagent.durable.errors import require_dbos
 
     settings = load_config(args.config).settings.durable or DurableSettings()
+    require_dbos("fastagent durable", hint="pip install 'fastagent[durable]'")
     url = settings.database_url()
     action = args.action
     if action == "list":

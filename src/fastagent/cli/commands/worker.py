@@ -54,10 +54,11 @@ async def _work(args: argparse.Namespace) -> int:
 
     from fastagent.config import load_config
     from fastagent.config.durable_settings import DurableSettings
-    from fastagent.durable.errors import redacted_url
+    from fastagent.durable.errors import redacted_url, require_dbos
     from fastagent.runtime import RunOptions, Runtime
     from fastagent.scenarios.imports import load_app
 
+    require_dbos("fastagent worker", hint="pip install 'fastagent[durable]'")
     fast = load_app(args.script, base_dir=Path.cwd(), where="worker")
     settings = load_config(args.config).settings
     configured = settings.durable is not None
@@ -79,9 +80,7 @@ async def _work(args: argparse.Namespace) -> int:
         await fast.build(runtime)
         await engine.register_queues()
         executor = durable.executor_id or "local"
-        sys.stderr.write(
-            _banner(executor, durable, redacted_url(engine.database_url), configured)
-        )
+        sys.stderr.write(_banner(executor, durable, redacted_url(engine.database_url), configured))
         sys.stderr.flush()
         await stop.wait()
     sys.stderr.write("worker: stopped; work in flight resumes when a worker starts again\n")
@@ -94,7 +93,6 @@ def _banner(executor: str, durable: DurableSettings, database: str, configured: 
         f"worker: executor {executor}, version {durable.application_version}",
         f"worker: database {database}"
         + ("" if configured else " (no durable: section in the config: the default)"),
-        "worker: waiting for work (batch rows, queued turns, resumed workflows); "
-        "Ctrl-C to stop",
+        "worker: waiting for work (batch rows, queued turns, resumed workflows); Ctrl-C to stop",
     ]
     return "\n".join(lines) + "\n"
