@@ -489,3 +489,12 @@ def test_every_command_and_action_says_what_it_does_and_what_each_argument_is() 
             if not action.option_strings and action.help is None and not subcommands:
                 missing.append(f"{path}: positional {action.metavar or action.dest} has no help")
     assert missing == []
+
+
+@pytest.mark.parametrize("command", ["batch", "worker", "serve"])
+def test_commands_importing_a_script_say_its_main_block_does_not_run(
+    command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main([command, "--help"]) == 0
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "imported, not run: its `if __name__ == '__main__':` block does not run" in help_text

@@ -13,7 +13,7 @@ Every parsed `argparse.Namespace` carries the global options ``config`` (``str |
 
 from __future__ import annotations
 
-__all__ = ["COMMAND_MODULES"]
+__all__ = ["COMMAND_MODULES", "IMPORTED"]
 
 COMMAND_MODULES: tuple[str, ...] = (
     "go",
@@ -29,3 +29,6 @@ COMMAND_MODULES: tuple[str, ...] = (
     "check",
 )
 """Subcommand modules in the order they appear in ``fastagent --help``."""
+
+IMPORTED = "imported, not run: its `if __name__ == '__main__':` block does not run"
+"""How ``batch``, ``worker`` and ``serve`` use their SCRIPT, for its ``--help``."""

@@ -8,6 +8,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from fastagent.cli.commands import IMPORTED
+
 __all__ = ["register", "run"]
 
 _EPILOG = """\
@@ -35,7 +37,11 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("script", metavar="SCRIPT", help="the FastAgent script (agent.py)")
+    parser.add_argument(
+        "script",
+        metavar="SCRIPT",
+        help=f"the FastAgent script (agent.py), {IMPORTED}",
+    )
     parser.add_argument("data", metavar="DATA", help="the rows: a .jsonl or .csv file")
     parser.add_argument("-o", "--output", required=True, metavar="OUT", help="OUT.jsonl")
     parser.add_argument("--agent", metavar="NAME", help="the agent (default: the app's)")

@@ -11,6 +11,8 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
+from fastagent.cli.commands import IMPORTED
+
 if TYPE_CHECKING:
     from fastagent.config.durable_settings import DurableSettings
 
@@ -29,7 +31,11 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
             "they share the queues."
         ),
     )
-    parser.add_argument("script", metavar="SCRIPT", help="the FastAgent script (agent.py)")
+    parser.add_argument(
+        "script",
+        metavar="SCRIPT",
+        help=f"the FastAgent script (agent.py), {IMPORTED}",
+    )
     parser.add_argument(
         "--concurrency",
         type=int,
