@@ -155,3 +155,26 @@ def test_the_command_line_requires_a_given_id_field_before_any_row_runs(
     assert (
         not project.joinpath(".fastagent").exists() and not project.joinpath("out.jsonl").exists()
     )
+
+
+@pytest.mark.parametrize(
+    ("name", "output"),
+    [
+        ("rows.jsonl", "rows.jsonl"),
+        ("rows.jsonl", "./rows.jsonl"),
+        ("rows.jsonl.partial", "rows.jsonl"),  # the data is the output's .partial file
+    ],
+)
+def test_an_output_that_would_overwrite_the_data_is_refused(
+    run_cli: Any, project: Path, name: str, output: str
+) -> None:
+    data = '{"id": "1", "prompt": "a"}\n'
+    project.joinpath(name).write_text(data)
+    project.joinpath("app.py").write_text(
+        "from fastagent import FastAgent\nfast = FastAgent('a')\nfast.agent('a', 'x')\n"
+    )
+    result = run_cli("batch", "app.py", name, "-o", output)
+    assert result.returncode == 1
+    assert f"batch: -o {output} would overwrite the data file {name}" in result.stderr
+    assert "hint: write the answers to another file, e.g. -o answers.jsonl" in result.stderr
+    assert project.joinpath(name).read_text() == data

@@ -201,6 +201,14 @@ def _check(options: BatchOptions) -> tuple[int, float] | None:
 
     if options.concurrency < 1:
         raise UserError("batch: --concurrency must be at least 1", hint="e.g. --concurrency 8")
+    output, data = Path(options.output).resolve(), Path(options.data).resolve()
+    if output in (data, data.with_name(data.name + ".partial")) or (
+        data == output.with_name(output.name + ".partial")
+    ):
+        raise UserError(
+            f"batch: -o {options.output} would overwrite the data file {options.data}",
+            hint="write the answers to another file, e.g. -o answers.jsonl",
+        )
     try:
         rate = parse_rate(options.rate) if options.rate else None
     except ValueError as exc:
