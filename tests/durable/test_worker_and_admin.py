@@ -188,3 +188,24 @@ def test_a_worker_says_which_database_it_serves_and_that_it_stopped(tmp_path: Pa
     assert "Ctrl-C to stop" in lines[2]
     assert worker.returncode == 0
     assert "worker: stopped; work in flight resumes when a worker starts again" in rest
+
+
+def test_an_unreachable_postgres_is_one_line_without_dbos_tracebacks(tmp_path: Path) -> None:
+    # Nothing listens on port 1: refused at once. The password never appears.
+    url = "postgresql://fa:s3cret-pw@127.0.0.1:1/fastagent"
+    tmp_path.joinpath("fastagent.yaml").write_text(f"durable:\n  database: {url}\n")
+    tmp_path.joinpath("rows.jsonl").write_text('{"id": "a", "prompt": "hi"}\n')
+    app = str(WORKER.with_name("batch_app.py"))
+    for args in (["durable", "list"], ["batch", app, "rows.jsonl", "-o", "out.jsonl"]):
+        err = _failing(tmp_path, *args)
+        lines = err.splitlines()
+        assert len(lines) == 2, err
+        assert lines[0].startswith(
+            "error: durable database postgresql://***@127.0.0.1:1/fastagent could not be "
+            "opened: "
+        )
+        assert lines[1] == (
+            "hint: is the PostgreSQL server running and reachable? check durable.database "
+            "(a SQLite path or a postgresql:// URL)"
+        )
+        assert "s3cret-pw" not in err

@@ -7,12 +7,18 @@ and run nothing; resumed and recovered workflows are run by a process of the app
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from fastagent.durable.errors import DurableError, dbos_missing, redacted_url
+from fastagent.durable.errors import (
+    DurableError,
+    database_unreachable,
+    dbos_missing,
+    dbos_reported_by_us,
+)
 
 if TYPE_CHECKING:
     from dbos import DBOSClient
@@ -34,17 +40,19 @@ def _client(database_url: str) -> Iterator[DBOSClient]:
                 f"no durable database at {path}: nothing has run durably here yet",
                 hint="run from the folder of the durable app, or set durable.database",
             )
+    logging.getLogger("dbos").addFilter(_not_reported_by_dbos)
     try:
         client = DBOSClient(system_database_url=database_url, serializer=DBOSPortableJSON)
     except Exception as exc:
-        raise DurableError(
-            f"durable database {redacted_url(database_url)} could not be opened: {exc}",
-            hint="check durable.database (a SQLite path or a postgresql:// URL)",
-        ) from exc
+        raise database_unreachable(database_url, exc) from exc
     try:
         yield client
     finally:
         client.destroy()
+
+
+def _not_reported_by_dbos(record: logging.LogRecord) -> bool:
+    return not dbos_reported_by_us(record)
 
 
 def _row(status: Any) -> dict[str, Any]:

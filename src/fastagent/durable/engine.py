@@ -21,7 +21,13 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from fastagent.durable.errors import DurableError, dbos_missing, redacted_url
+from fastagent.durable.errors import (
+    DurableError,
+    database_unreachable,
+    dbos_missing,
+    dbos_reported_by_us,
+    redacted_url,
+)
 
 if TYPE_CHECKING:
     from fastagent.config.durable_settings import DurableSettings
@@ -58,7 +64,7 @@ def _not_reported_elsewhere(record: logging.LogRecord) -> bool:
     """
     from fastagent.exceptions import FastAgentError
 
-    if record.getMessage().startswith("Asyncio task cancelled for workflow or step"):
+    if dbos_reported_by_us(record):
         return False
     return not (record.exc_info and isinstance(record.exc_info[1], FastAgentError))
 
@@ -165,10 +171,7 @@ class DurableEngine:
             DBOS.launch()
         except Exception as exc:
             DBOS.destroy()
-            raise DurableError(
-                f"durable database {redacted_url(self.database_url)} could not be opened: {exc}",
-                hint="check durable.database (a SQLite path or a postgresql:// URL)",
-            ) from exc
+            raise database_unreachable(self.database_url, exc) from exc
         self._launched = True
         _LAUNCHED.append(self)
         _log.debug("DBOS launched on %s", redacted_url(self.database_url))

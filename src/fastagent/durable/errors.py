@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastagent.exceptions import FastAgentError, UserError
 
-__all__ = ["DurableError", "dbos_missing", "redacted_url", "require_dbos", "restored_error"]
+__all__ = [
+    "DurableError",
+    "database_unreachable",
+    "dbos_missing",
+    "dbos_reported_by_us",
+    "redacted_url",
+    "require_dbos",
+    "restored_error",
+]
 
 
 class DurableError(UserError):
@@ -35,6 +45,30 @@ def require_dbos(command: str, *, hint: str) -> None:
             f"{command} needs the dbos package (the durable extra), which is not installed",
             hint=hint,
         ) from None
+
+
+_REPORTED_BY_US = (
+    "Asyncio task cancelled for workflow or step",  # resumes later; the face says so once
+    "DBOS failed to launch",  # with a traceback: `database_unreachable` says it in one line
+    "Error connecting to the DBOS system database",
+    "Could not connect to postgres database to verify",
+)
+
+
+def dbos_reported_by_us(record: logging.LogRecord) -> bool:
+    """Whether a DBOS log record says what a fastagent error or message already says."""
+    return record.getMessage().startswith(_REPORTED_BY_US)
+
+
+def database_unreachable(url: str, error: BaseException) -> DurableError:
+    """The one-line error for a durable database that cannot be opened (no password in it)."""
+    lines = str(error).strip().splitlines() or [type(error).__name__]
+    postgres = url.startswith(("postgresql", "postgres:"))
+    return DurableError(
+        f"durable database {redacted_url(url)} could not be opened: {lines[0]}",
+        hint=("is the PostgreSQL server running and reachable? " if postgres else "")
+        + "check durable.database (a SQLite path or a postgresql:// URL)",
+    )
 
 
 def redacted_url(url: str) -> str:
