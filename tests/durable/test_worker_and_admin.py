@@ -201,8 +201,7 @@ def test_an_unreachable_postgres_is_one_line_without_dbos_tracebacks(tmp_path: P
         lines = err.splitlines()
         assert len(lines) == 2, err
         assert lines[0].startswith(
-            "error: durable database postgresql://***@127.0.0.1:1/fastagent could not be "
-            "opened: "
+            "error: durable database postgresql://***@127.0.0.1:1/fastagent could not be opened: "
         )
         assert lines[1] == (
             "hint: is the PostgreSQL server running and reachable? check durable.database "

@@ -52,11 +52,14 @@ _REPORTED_BY_US = (
     "DBOS failed to launch",  # with a traceback: `database_unreachable` says it in one line
     "Error connecting to the DBOS system database",
     "Could not connect to postgres database to verify",
+    # Sending a key that exists re-attaches to its workflow by design (docs/durable.md),
+    # after a restart too; DBOS warns that it keeps the workflow's original queue.
+    "Workflow already exists in queue",
 )
 
 
 def dbos_reported_by_us(record: logging.LogRecord) -> bool:
-    """Whether a DBOS log record says what a fastagent error or message already says."""
+    """Whether a DBOS log record says what fastagent already says, or is expected by design."""
     return record.getMessage().startswith(_REPORTED_BY_US)
 
 
