@@ -14,7 +14,7 @@ from fastagent.config import Settings
 from fastagent.config.durable_settings import DurableSettings
 from fastagent.config.settings import GenericSettings
 from fastagent.events import ModelResponse, StepReplayed
-from fastagent.exceptions import BadRequestError, FastAgentError, RuntimeFailure
+from fastagent.exceptions import BadRequestError, FastAgentError, RuntimeFailure, UserError
 from fastagent.messages import Message
 from fastagent.runtime import current_runtime
 from fastagent.steps import idempotency_key
@@ -126,6 +126,20 @@ async def test_a_failed_turn_sent_again_raises_its_error_typed_with_a_new_key_hi
         assert again.value.hint is not None
         assert "the turn 'ticket-4' is recorded as failed" in again.value.hint
         assert "send with a new key to try again" in again.value.hint
+
+
+@pytest.mark.parametrize(
+    ("key", "got"), [(42, "got 42 (int)"), ("", "got an empty one"), ("  ", "got '  ' (str)")]
+)
+async def test_a_key_that_is_not_a_non_empty_string_is_one_typed_line(
+    tmp_path: Path, key: object, got: str
+) -> None:
+    with ScriptedOpenAI() as server:
+        async with _app(server, tmp_path / "durable.sqlite", []).run() as app:
+            with pytest.raises(UserError) as caught:
+                await app.send("close ticket 4", key=key)  # type: ignore[arg-type]
+        assert caught.value.message == f"a durable turn's key must be a non-empty string, {got}"
+        assert server.requests == 0
 
 
 async def test_the_next_turn_continues_the_conversation(tmp_path: Path) -> None:

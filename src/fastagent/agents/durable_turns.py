@@ -160,14 +160,19 @@ async def durable_turn(
     the queue is), and awaited here.
 
     Raises:
-        UserError: Durability is off (no ``durable:`` section) or the key is empty.
+        UserError: Durability is off (no ``durable:`` section), or the key is not a
+            non-empty string.
     """
     from fastagent.llm.augmented import AugmentedLLM, as_messages
     from fastagent.messages import Message, dump_messages, load_messages
     from fastagent.runtime import current_runtime
 
-    if not key:
-        raise UserError("a durable turn needs a non-empty key", hint='key="ticket-42"')
+    if not isinstance(key, str) or not key.strip():
+        got = f"got {key!r} ({type(key).__name__})" if key else "got an empty one"
+        raise UserError(
+            f"a durable turn's key must be a non-empty string, {got}",
+            hint='key="ticket-42" (write key=str(number) for a number)',
+        )
     engine = current_runtime().durable
     if engine is None:
         raise UserError(
