@@ -142,6 +142,18 @@ async def test_a_key_that_is_not_a_non_empty_string_is_one_typed_line(
         assert server.requests == 0
 
 
+async def test_a_queue_without_a_key_is_refused_instead_of_ignored(tmp_path: Path) -> None:
+    with ScriptedOpenAI() as server:
+        async with _app(server, tmp_path / "durable.sqlite", []).run() as app:
+            for send in (app.send, app["desk"].send):
+                with pytest.raises(UserError) as caught:
+                    await send("close ticket 4", queue="tickets")
+                assert caught.value.message == (
+                    "send(queue='tickets') needs a key: a queued turn is a durable workflow"
+                )
+        assert server.requests == 0
+
+
 async def test_the_next_turn_continues_the_conversation(tmp_path: Path) -> None:
     keys: list[str | None] = []
     with ScriptedOpenAI() as server:  # no tool: echoes

@@ -151,7 +151,7 @@ def enable_durable_turns(engine: DurableEngine, agents: Mapping[str, BaseAgent])
 
 
 async def durable_turn(
-    agent: BaseAgent, messages: MessageInput, key: str, *, queue: str | None = None
+    agent: BaseAgent, messages: MessageInput, key: str | None, *, queue: str | None = None
 ) -> Message:
     """Run one turn of `agent` as the durable workflow `key`, or re-attach to it.
 
@@ -167,6 +167,11 @@ async def durable_turn(
     from fastagent.messages import Message, dump_messages, load_messages
     from fastagent.runtime import current_runtime
 
+    if key is None:
+        raise UserError(
+            f"send(queue={queue!r}) needs a key: a queued turn is a durable workflow",
+            hint=f'send(message, key="ticket-42", queue={queue!r})',
+        )
     if not isinstance(key, str) or not key.strip():
         got = f"got {key!r} ({type(key).__name__})" if key else "got an empty one"
         raise UserError(
