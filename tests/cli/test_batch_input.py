@@ -178,3 +178,22 @@ def test_an_output_that_would_overwrite_the_data_is_refused(
     assert f"batch: -o {output} would overwrite the data file {name}" in result.stderr
     assert "hint: write the answers to another file, e.g. -o answers.jsonl" in result.stderr
     assert project.joinpath(name).read_text() == data
+
+
+def test_a_template_without_a_field_is_refused_before_any_row_runs(
+    run_cli: Any, project: Path
+) -> None:
+    project.joinpath("rows.csv").write_text("ticket,text\nT-1,refund\nT-2,late parcel\n")
+    project.joinpath("app.py").write_text(
+        "from fastagent import FastAgent\nfast = FastAgent('a')\nfast.agent('a', 'x')\n"
+    )
+    result = run_cli("batch", "app.py", "rows.csv", "-o", "out.jsonl", "--template", "Summarize")
+    assert result.returncode == 1
+    assert (
+        "error: batch: --template 'Summarize' names no row field: every row would send the "
+        "same text"
+    ) in result.stderr
+    assert 'hint: put a field of the rows in braces, e.g. --template "Summarize: {text}"' in (
+        result.stderr
+    )
+    assert not (project / "out.jsonl").exists()

@@ -213,6 +213,12 @@ def _check(options: BatchOptions) -> tuple[int, float] | None:
         rate = parse_rate(options.rate) if options.rate else None
     except ValueError as exc:
         raise UserError(f"batch: --rate {exc}", hint="e.g. --rate 60/min") from None
+    if options.template is not None and not _template_fields(options.template):
+        raise UserError(
+            f"batch: --template {options.template!r} names no row field: every row would "
+            "send the same text",
+            hint='put a field of the rows in braces, e.g. --template "Summarize: {text}"',
+        )
     if options.durable:
         return rate
     needs = {
@@ -546,6 +552,16 @@ def _csv_records(path: Path, text: str) -> list[tuple[int, dict[str, Any]]]:
             hint="check the quotes of that line",
         ) from None
     return records
+
+
+def _template_fields(template: str) -> list[str]:
+    """The fields a ``--template`` fills in (a malformed one is reported per row, later)."""
+    import string
+
+    try:
+        return [field for _, field, _, _ in string.Formatter().parse(template) if field]
+    except ValueError:
+        return ["?"]  # not a format string: `_text` says what is wrong with it
 
 
 def _text(record: dict[str, Any], options: BatchOptions, where: str) -> str:
