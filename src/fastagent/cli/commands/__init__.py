@@ -13,7 +13,7 @@ Every parsed `argparse.Namespace` carries the global options ``config`` (``str |
 
 from __future__ import annotations
 
-__all__ = ["COMMAND_MODULES", "IMPORTED"]
+__all__ = ["COMMAND_MODULES"]
 
 COMMAND_MODULES: tuple[str, ...] = (
     "go",
@@ -30,5 +30,5 @@ COMMAND_MODULES: tuple[str, ...] = (
 )
 """Subcommand modules in the order they appear in ``fastagent --help``."""
 
-IMPORTED = "imported, not run: its `if __name__ == '__main__':` block does not run"
+SCRIPT_IMPORTED = "imported, not run: its `if __name__ == '__main__':` block does not run"
 """How ``batch``, ``worker`` and ``serve`` use their SCRIPT, for its ``--help``."""

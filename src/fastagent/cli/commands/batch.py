@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from fastagent.cli.commands import IMPORTED
+from fastagent.cli.commands import SCRIPT_IMPORTED
 
 __all__ = ["register", "run"]
 
@@ -40,7 +40,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     parser.add_argument(
         "script",
         metavar="SCRIPT",
-        help=f"the FastAgent script (agent.py), {IMPORTED}",
+        help=f"the FastAgent script (agent.py), {SCRIPT_IMPORTED}",
     )
     parser.add_argument("data", metavar="DATA", help="the rows: a .jsonl or .csv file")
     parser.add_argument("-o", "--output", required=True, metavar="OUT", help="OUT.jsonl")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from fastagent.cli.commands import IMPORTED
+from fastagent.cli.commands import SCRIPT_IMPORTED
 
 if TYPE_CHECKING:
     from fastagent.config.durable_settings import DurableSettings
@@ -34,7 +34,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     parser.add_argument(
         "script",
         metavar="SCRIPT",
-        help=f"the FastAgent script (agent.py), {IMPORTED}",
+        help=f"the FastAgent script (agent.py), {SCRIPT_IMPORTED}",
     )
     parser.add_argument(
         "--concurrency",
