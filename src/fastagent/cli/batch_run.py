@@ -62,7 +62,6 @@ class BatchOptions:
     field: str | None = None
     template: str | None = None
     id_field: str = "id"
-    require_id: bool = False  # --id-field given: a row without that field is a mistake
     concurrency: int = 8
     rate: str | None = None
     retry_failed: bool = False
@@ -72,6 +71,7 @@ class BatchOptions:
     durable: bool = True
     queue: str | None = None
     work: bool = True
+    require_id: bool = False  # --id-field given: a row without that field is a mistake
 
 
 @dataclass(frozen=True, slots=True)
