@@ -241,6 +241,13 @@ def test_sample_runs(sample: Block, tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr, result.stderr
 
 
+def test_the_readme_links_every_guide() -> None:
+    # A guide missing from README's table is one a reader of the repository never finds.
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    guides = sorted(path.relative_to(ROOT).as_posix() for path in (ROOT / "docs").glob("*.md"))
+    assert [guide for guide in guides if f"]({guide})" not in readme] == []
+
+
 def test_the_documents_have_runnable_samples() -> None:
     documents = {sample.document.relative_to(ROOT).as_posix() for sample in SAMPLES}
     assert {"README.md", "docs/workflows.md", "docs/serve.md"} <= documents

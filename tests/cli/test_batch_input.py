@@ -6,6 +6,7 @@ import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -113,6 +114,17 @@ def test_a_csv_with_a_byte_order_mark_and_a_multiline_field(tmp_path: Path) -> N
     assert [(r.id, r.text) for r in rows] == [("T-1", "two\r\nlines"), ("T-2", "plain")]
 
 
+def test_a_misspelt_id_field_is_named_instead_of_numbering_the_rows(tmp_path: Path) -> None:
+    data = tmp_path / "rows.csv"
+    data.write_text("ticket,text\nT-1,refund\nT-2,late parcel\n")
+    with pytest.raises(UserError) as caught:
+        read_rows(_options(data, id_field="tiket", require_id=True, field="text"))
+    assert caught.value.message == f"{data}:2: the row has no 'tiket' field (--id-field)"
+    assert caught.value.hint is not None and "the row has: ticket, text" in caught.value.hint
+    # Without --id-field, a row lacking 'id' is numbered, as documented.
+    assert [r.id for r in read_rows(_options(data, field="text"))] == ["1", "2"]
+
+
 def test_a_csv_row_missing_the_field_names_its_real_line(tmp_path: Path) -> None:
     data = tmp_path / "rows.csv"
     data.write_text('id,prompt\n1,"a\nb"\n2\n', newline="")
@@ -128,3 +140,60 @@ def test_a_jsonl_with_a_byte_order_mark_and_a_huge_row(tmp_path: Path) -> None:
     rows = read_rows(_options(data))
     assert [r.id for r in rows] == ["1", "2"]
     assert rows[0].text == huge
+
+
+def test_the_command_line_requires_a_given_id_field_before_any_row_runs(
+    run_cli: Any, project: Path
+) -> None:
+    project.joinpath("rows.csv").write_text("ticket,text\nT-1,refund\n")
+    project.joinpath("app.py").write_text(
+        "from fastagent import FastAgent\nfast = FastAgent('a')\nfast.agent('a', 'x')\n"
+    )
+    result = run_cli("batch", "app.py", "rows.csv", "-o", "out.jsonl", "--id-field", "tiket")
+    assert result.returncode == 1
+    assert "rows.csv:2: the row has no 'tiket' field (--id-field)" in result.stderr
+    assert (
+        not project.joinpath(".fastagent").exists() and not project.joinpath("out.jsonl").exists()
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "output"),
+    [
+        ("rows.jsonl", "rows.jsonl"),
+        ("rows.jsonl", "./rows.jsonl"),
+        ("rows.jsonl.partial", "rows.jsonl"),  # the data is the output's .partial file
+    ],
+)
+def test_an_output_that_would_overwrite_the_data_is_refused(
+    run_cli: Any, project: Path, name: str, output: str
+) -> None:
+    data = '{"id": "1", "prompt": "a"}\n'
+    project.joinpath(name).write_text(data)
+    project.joinpath("app.py").write_text(
+        "from fastagent import FastAgent\nfast = FastAgent('a')\nfast.agent('a', 'x')\n"
+    )
+    result = run_cli("batch", "app.py", name, "-o", output)
+    assert result.returncode == 1
+    assert f"batch: -o {output} would overwrite the data file {name}" in result.stderr
+    assert "hint: write the answers to another file, e.g. -o answers.jsonl" in result.stderr
+    assert project.joinpath(name).read_text() == data
+
+
+def test_a_template_without_a_field_is_refused_before_any_row_runs(
+    run_cli: Any, project: Path
+) -> None:
+    project.joinpath("rows.csv").write_text("ticket,text\nT-1,refund\nT-2,late parcel\n")
+    project.joinpath("app.py").write_text(
+        "from fastagent import FastAgent\nfast = FastAgent('a')\nfast.agent('a', 'x')\n"
+    )
+    result = run_cli("batch", "app.py", "rows.csv", "-o", "out.jsonl", "--template", "Summarize")
+    assert result.returncode == 1
+    assert (
+        "error: batch: --template 'Summarize' names no row field: every row would send the "
+        "same text"
+    ) in result.stderr
+    assert 'hint: put a field of the rows in braces, e.g. --template "Summarize: {text}"' in (
+        result.stderr
+    )
+    assert not (project / "out.jsonl").exists()

@@ -202,3 +202,25 @@ def test_check_in_process_with_a_valid_project(
     out = capsys.readouterr().out
     assert "mcp servers   time" in out
     assert "anthropic     not set" in out
+
+
+def test_a_feature_the_config_turns_on_without_its_extra_fails_the_check(
+    in_project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fastagent.cli.commands import check
+
+    write(in_project / "fastagent.yaml", "otel:\n  enabled: true\ndurable: {}\n")
+    features = {
+        "otel": ("no_such_otel_module_here", "otel.enabled"),
+        "durable": ("json", "durable:"),
+    }
+    monkeypatch.setattr(check, "FEATURES", features)
+    assert main(["check", "--no-color"]) == 1
+    out = capsys.readouterr().out
+    assert "durable       installed (on: durable:)" in out
+    hint = "pip install 'fastagent[otel]'"
+    assert f"otel          not installed, but otel.enabled is set ({hint})" in out
+    assert out.rstrip().splitlines()[-1] == f"config valid, but otel.enabled needs {hint}"
+    write(in_project / "fastagent.yaml", "default_model: haiku\n")  # not turned on: no failure
+    assert main(["check", "--no-color"]) == 0
+    assert f"otel          not installed ({hint})" in capsys.readouterr().out

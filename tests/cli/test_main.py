@@ -462,3 +462,39 @@ def test_an_unknown_command_is_matched_against_every_command(
     err = capsys.readouterr().err
     assert "unknown command 'sesions'" in err
     assert "did you mean 'sessions'?" in err
+
+
+def _subparsers(
+    parser: argparse.ArgumentParser, path: str = "fastagent"
+) -> list[tuple[str, argparse.ArgumentParser]]:
+    found: list[tuple[str, argparse.ArgumentParser]] = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, child in dict.fromkeys(action.choices.items()):
+                if child.prog.split()[-1] != name:
+                    continue  # an alias of a command listed under its own name
+                found.append((f"{path} {name}", child))
+                found.extend(_subparsers(child, f"{path} {name}"))
+    return found
+
+
+def test_every_command_and_action_says_what_it_does_and_what_each_argument_is() -> None:
+    parser, _ = build_parser(load_commands())
+    missing: list[str] = []
+    for path, command in _subparsers(parser):
+        if not command.description:
+            missing.append(f"{path}: no description (its --help would show only the usage)")
+        for action in command._actions:
+            subcommands = isinstance(action, argparse._SubParsersAction)
+            if not action.option_strings and action.help is None and not subcommands:
+                missing.append(f"{path}: positional {action.metavar or action.dest} has no help")
+    assert missing == []
+
+
+@pytest.mark.parametrize("command", ["batch", "worker", "serve"])
+def test_commands_importing_a_script_say_its_main_block_does_not_run(
+    command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main([command, "--help"]) == 0
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "imported, not run: its `if __name__ == '__main__':` block does not run" in help_text

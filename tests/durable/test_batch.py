@@ -362,3 +362,27 @@ def test_a_priced_model_gives_each_row_its_cost(tmp_path: Path) -> None:
         assert [row["cost"] for row in out] == [pytest.approx(7.2e-6)] * 3
         assert server.bodies[0]["model"] == "gpt-4.1-mini"
         assert " · $0.0000 · " in err.strip().splitlines()[-1]
+
+
+def test_ctrl_c_says_how_to_resume_without_dbos_noise_and_the_rerun_finishes(
+    tmp_path: Path,
+) -> None:
+    with ScriptedOpenAI(delay=0.5) as server:
+        folder = _folder(tmp_path, server, 40)
+        process = _batch(folder, "--concurrency", "4")
+        partial = folder / "out.jsonl.partial"
+        deadline = time.monotonic() + _BOUND
+        while not (partial.exists() and partial.read_text().count("\n") >= 2):
+            assert process.poll() is None and time.monotonic() < deadline
+            time.sleep(0.1)
+        process.send_signal(signal.SIGINT)  # what Ctrl-C sends
+        code, err = _finish(process)
+        assert code == 130, err
+        assert (
+            "batch: interrupted; the finished rows are recorded (and in out.jsonl.partial): "
+            "run the same command again to resume"
+        ) in err
+        assert "Asyncio task cancelled" not in err and "Traceback" not in err, err
+        code, err = _finish(_batch(folder, "--concurrency", "4"))
+        assert code == 0, err
+        assert [row["id"] for row in _output(folder)] == [f"r{i}" for i in range(40)]

@@ -83,6 +83,10 @@ def kill_and_resume(tmp_path: Path, database: str | None = None) -> None:
         assert server.requests == 2
         assert _lines(out, "REQUESTS") == "1"
         assert "model:1" in _lines(out, "REPLAYED").split(",")
+        # The progress lines say the first model call was read back, not made again.
+        assert "[worker] model test-model replayed from its record (ticket-42 step 1)" in err
+        # Re-attaching to the recovered workflow is by design: DBOS's warning is not shown.
+        assert "Workflow already exists" not in err and "WARNING" not in err, err
         # The tool in flight ran again, with the same idempotency key both times.
         runs = (tmp_path / "tool_runs").read_text().splitlines()
         assert runs == ["ticket-42:2", "ticket-42:2"]

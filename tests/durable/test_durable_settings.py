@@ -141,3 +141,23 @@ async def test_a_key_without_durability_is_a_clear_error(tmp_path: Path) -> None
         assert app["a"].history == []
     assert "needs durability, which is off" in caught.value.message
     assert caught.value.hint is not None and "durable: {}" in caught.value.hint
+
+
+@pytest.mark.parametrize(
+    ("section", "enabled"),
+    [
+        ("durable:\n", True),  # nothing under it, as when every key is commented out
+        ("durable:\n  # database: .fastagent/durable.sqlite\n", True),
+        ("durable: true\n", True),
+        ("durable: {}\n", True),
+        ("durable: false\n", False),
+    ],
+)
+def test_a_bare_or_boolean_durable_section_means_what_it_says(
+    tmp_path: Path, section: str, enabled: bool
+) -> None:
+    config = tmp_path / "fastagent.yaml"
+    config.write_text(section)
+    settings = load_config(config).settings.durable
+    assert settings is not None and settings.enabled is enabled
+    assert settings.database == DurableSettings().database

@@ -14,6 +14,7 @@ from fastagent.config import Settings
 from fastagent.config.durable_settings import DurableSettings
 from fastagent.config.settings import GenericSettings
 from fastagent.events import ModelResponse, StepReplayed
+from fastagent.exceptions import BadRequestError, FastAgentError, RuntimeFailure, UserError
 from fastagent.messages import Message
 from fastagent.runtime import current_runtime
 from fastagent.steps import idempotency_key
@@ -103,6 +104,54 @@ async def test_the_same_key_again_returns_the_recorded_turn_without_calls(tmp_pa
             ]
             assert current_runtime().usage.total.requests == 0
         assert third == first and server.requests == 2
+
+
+async def test_a_failed_turn_sent_again_raises_its_error_typed_with_a_new_key_hint(
+    tmp_path: Path,
+) -> None:
+    database = tmp_path / "durable.sqlite"
+    with ScriptedOpenAI(fail_on="ticket 4") as server:
+        async with _app(server, database, []).run() as app:
+            with pytest.raises(BadRequestError) as first:
+                await app.send("close ticket 4", key="ticket-4")
+        # Another process: the failure is read back from its record, not run again. It is
+        # a fastagent error with the same message (one line from the CLI or a script), not
+        # DBOS's PortableWorkflowError, and its hint says why the key keeps failing.
+        async with _app(server, database, []).run() as app:
+            with pytest.raises(FastAgentError) as again:
+                await app.send("close ticket 4", key="ticket-4")
+        assert server.requests == 1
+        assert isinstance(again.value, RuntimeFailure)
+        assert again.value.message == first.value.message
+        assert again.value.hint is not None
+        assert "the turn 'ticket-4' is recorded as failed" in again.value.hint
+        assert "send with a new key to try again" in again.value.hint
+
+
+@pytest.mark.parametrize(
+    ("key", "got"), [(42, "got 42 (int)"), ("", "got an empty one"), ("  ", "got '  ' (str)")]
+)
+async def test_a_key_that_is_not_a_non_empty_string_is_one_typed_line(
+    tmp_path: Path, key: object, got: str
+) -> None:
+    with ScriptedOpenAI() as server:
+        async with _app(server, tmp_path / "durable.sqlite", []).run() as app:
+            with pytest.raises(UserError) as caught:
+                await app.send("close ticket 4", key=key)  # type: ignore[arg-type]
+        assert caught.value.message == f"a durable turn's key must be a non-empty string, {got}"
+        assert server.requests == 0
+
+
+async def test_a_queue_without_a_key_is_refused_instead_of_ignored(tmp_path: Path) -> None:
+    with ScriptedOpenAI() as server:
+        async with _app(server, tmp_path / "durable.sqlite", []).run() as app:
+            for send in (app.send, app["desk"].send):
+                with pytest.raises(UserError) as caught:
+                    await send("close ticket 4", queue="tickets")
+                assert caught.value.message == (
+                    "send(queue='tickets') needs a key: a queued turn is a durable workflow"
+                )
+        assert server.requests == 0
 
 
 async def test_the_next_turn_continues_the_conversation(tmp_path: Path) -> None:

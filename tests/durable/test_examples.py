@@ -108,3 +108,31 @@ def test_batch_example_with_a_worker_running_the_rows(folder: Path) -> None:
         assert [line["id"] for line in lines] == ["T-1", "T-2", "T-3"]
         assert sorted(row.split("\t")[1:3] for row in listed) == [["SUCCESS", "worker-a"]] * 3
         assert server.requests == 6
+
+
+def test_the_documented_offline_run_of_the_ticket_example_works_as_written(
+    folder: Path,
+) -> None:
+    # docs/durable.md's offline command, as a reader copies it (no model server, no key).
+    doc = (Path(__file__).parents[2] / "docs" / "durable.md").read_text(encoding="utf-8")
+    [command] = [
+        line for line in doc.splitlines() if line.startswith("FASTAGENT_DEFAULT_MODEL=passthrough")
+    ]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FASTAGENT_")}
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    runs = [
+        subprocess.run(
+            ["bash", "-c", command],
+            cwd=folder,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=_BOUND,
+        )
+        for _ in range(2)
+    ]
+    for run in runs:
+        assert run.returncode == 0, run.stderr[-3000:]
+        assert run.stdout.strip() == "ticket 7 closed (idempotency key ticket-7:2)"
+    assert "model passthrough" in runs[0].stderr
+    assert "model passthrough" not in runs[1].stderr  # read back from its record

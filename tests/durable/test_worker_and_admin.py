@@ -109,6 +109,37 @@ def test_no_database_and_unknown_workflow_are_one_clear_line(tmp_path: Path) -> 
         assert _fastagent(tmp_path, "durable", "list").count("\tSUCCESS\t") == 1
 
 
+def test_ended_workflows_are_not_cancelled_or_resumed_and_status_is_checked(
+    tmp_path: Path,
+) -> None:
+    with ScriptedOpenAI() as server:
+        _write_config(tmp_path, server)
+        tmp_path.joinpath("rows.jsonl").write_text('{"id": "a", "prompt": "hi"}\n')
+        app = str(WORKER.with_name("batch_app.py"))
+        _fastagent(tmp_path, "batch", app, "rows.jsonl", "-o", "out.jsonl")
+        listed = _fastagent(tmp_path, "durable", "list", "--status", "success")  # any case
+        [row] = listed.splitlines()
+        workflow = row.split("\t")[0]
+        assert row.startswith("batch-") and "\tSUCCESS\t" in row
+        for action in ("cancel", "resume"):  # DBOS leaves an ended workflow as it is
+            err = _failing(tmp_path, "durable", action, workflow)
+            assert f"cannot {action} durable workflow '{workflow}'" in err
+            assert "already ended (SUCCESS)" in err
+            assert f"hint: its answer is recorded: fastagent durable show {workflow}" in err
+        assert "\tSUCCESS\t" in _fastagent(tmp_path, "durable", "list")
+        err = _failing(tmp_path, "durable", "list", "--status", "DONE")
+        assert "invalid choice: 'DONE'" in err and "PENDING" in err
+        empty = subprocess.run(
+            [sys.executable, "-m", "fastagent", "durable", "list", "--status", "PENDING"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=_BOUND,
+        )
+        assert empty.returncode == 0 and empty.stdout == ""
+        assert "durable list: no workflows with status PENDING in " in empty.stderr
+
+
 def test_bad_worker_and_queue_options_are_one_clear_line(tmp_path: Path) -> None:
     with ScriptedOpenAI() as server:
         _write_config(tmp_path, server)
@@ -119,3 +150,50 @@ def test_bad_worker_and_queue_options_are_one_clear_line(tmp_path: Path) -> None
         err = _failing(tmp_path, "batch", app, "rows.jsonl", "-o", "o.jsonl", "--queue", "_dbos_x")
         assert "durable queue '_dbos_x'" in err and "reserved" in err
         assert server.requests == 0
+
+
+def test_a_worker_says_which_database_it_serves_and_that_it_stopped(tmp_path: Path) -> None:
+    # No durable: section: the worker still runs, on the embedded default, and says so (a
+    # worker started in another folder than the batch waits on another database).
+    app = str(WORKER.with_name("batch_app.py"))
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "fastagent", "worker", app],
+        cwd=tmp_path,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        assert worker.stderr is not None
+        lines = [worker.stderr.readline() for _ in range(3)]
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        _, rest = worker.communicate(timeout=_BOUND)
+    assert lines[0].startswith("worker: executor local, version 1")
+    database = tmp_path / ".fastagent" / "durable.sqlite"
+    assert lines[1] == (
+        f"worker: database sqlite:///{database} (no durable: section in the config: the default)\n"
+    )
+    assert "Ctrl-C to stop" in lines[2]
+    assert worker.returncode == 0
+    assert "worker: stopped; work in flight resumes when a worker starts again" in rest
+
+
+def test_an_unreachable_postgres_is_one_line_without_dbos_tracebacks(tmp_path: Path) -> None:
+    # Nothing listens on port 1: refused at once. The password never appears.
+    url = "postgresql://fa:s3cret-pw@127.0.0.1:1/fastagent"
+    tmp_path.joinpath("fastagent.yaml").write_text(f"durable:\n  database: {url}\n")
+    tmp_path.joinpath("rows.jsonl").write_text('{"id": "a", "prompt": "hi"}\n')
+    app = str(WORKER.with_name("batch_app.py"))
+    for args in (["durable", "list"], ["batch", app, "rows.jsonl", "-o", "out.jsonl"]):
+        err = _failing(tmp_path, *args)
+        lines = err.splitlines()
+        assert len(lines) == 2, err
+        assert lines[0].startswith(
+            "error: durable database postgresql://***@127.0.0.1:1/fastagent could not be opened: "
+        )
+        assert lines[1] == (
+            "hint: is the PostgreSQL server running and reachable? check durable.database "
+            "(a SQLite path or a postgresql:// URL)"
+        )
+        assert "s3cret-pw" not in err

@@ -15,7 +15,7 @@ import asyncio
 import sys
 from pathlib import Path
 
-from fastagent.agents import FastAgent
+from fastagent import FastAgent  # as a user's script: the progress lines are on
 from fastagent.events import StepReplayed
 from fastagent.runtime import current_runtime
 from fastagent.steps import idempotency_key

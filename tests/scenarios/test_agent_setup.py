@@ -85,6 +85,11 @@ async def test_unknown_app_agent(write_scenario: WriteScenario, app_script: Path
         ("x = 1\n", "other.py:fast", "other.py has no FastAgent app named 'fast'"),
         ("raise SystemExit(3)\n", "other.py", "importing other.py exited (SystemExit 3)"),
         ("1 / 0\n", "other.py", "importing other.py failed: ZeroDivisionError"),
+        (  # inside the running loop, the bare asyncio.run of a script is refused by name
+            "import asyncio\nasync def main() -> None: ...\nasyncio.run(main())\n",
+            "other.py",
+            "other.py runs its main code when imported (asyncio.run(...) at module level)",
+        ),
         (  # a fastagent error's message, without its own hint line (ours follows)
             "from fastagent.exceptions import UserError\nraise UserError('bad', hint='inner')\n",
             "other.py",

@@ -181,6 +181,38 @@ def test_script_without_an_app_is_an_error(project: Path) -> None:
     assert "hint: create one at module level" in result.stderr
 
 
+UNGUARDED_SCRIPT = """\
+import asyncio
+from pathlib import Path
+from fastagent import FastAgent
+
+fast = FastAgent("hello", parse_cli_args=False)
+
+@fast.agent(instruction="You are a friendly assistant.")
+async def main() -> None:
+    Path("main-ran").write_text("the script's main code ran at import")
+
+asyncio.run(main())
+"""
+
+
+def test_script_running_its_main_code_at_import_is_refused_before_it_runs(
+    project: Path,
+) -> None:
+    # README's first sample ends with a bare asyncio.run(main()): serving it must not send
+    # its message (a paid model call) before serving, and must say what to change.
+    (project / "hello.py").write_text(UNGUARDED_SCRIPT)
+    result = fastagent("serve", "hello.py", cwd=project)
+    assert result.returncode == 1
+    assert not (project / "main-ran").exists()
+    assert (
+        "error: fastagent serve: hello.py runs its main code when imported "
+        "(asyncio.run(...) at module level)"
+    ) in result.stderr
+    assert 'hint: put the script\'s run code under `if __name__ == "__main__":`' in result.stderr
+    assert "Traceback" not in result.stderr and "never awaited" not in result.stderr
+
+
 def test_missing_script_is_an_error(project: Path) -> None:
     result = fastagent("serve", "missing.py", cwd=project)
     assert result.returncode == 1

@@ -14,6 +14,7 @@ from fastagent.events import (
     RetryScheduled,
     ServerConnected,
     ServerDisconnected,
+    StepReplayed,
     StreamDelta,
     ToolCallFinished,
     ToolCallStarted,
@@ -106,6 +107,12 @@ def test_plain_line_for_each_event_kind() -> None:
         "[s] progress 3/10 copying"
     )
     assert plain_line(ModelRequest(agent="a", model="m"), progress=False) is None
+    model = StepReplayed(agent="a", kind="model", name="gpt-x", step=1, workflow_id="t-4")
+    tool = StepReplayed(agent="a", kind="tool", name="close", step=2, workflow_id="t-4")
+    assert plain_line(model) == "[a] model gpt-x replayed from its record (t-4 step 1)"
+    assert plain_line(tool) == "[a] tool close replayed from its record (t-4 step 2)"
+    assert plain_line(model, progress=False) is None
+    assert plain_line(tool, show_tools=False) is None
 
 
 async def test_quiet_shows_nothing_and_subscribes_nothing() -> None:

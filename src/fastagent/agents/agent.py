@@ -173,7 +173,7 @@ class Agent(BaseAgent):
             blocks = [block for uri in resources for block in await self._resource_blocks(uri)]
             base = Message.user(message) if isinstance(message, str) else message
             message = base.model_copy(update={"content": [*base.content, *blocks]})
-        if key is not None:
+        if key is not None or queue is not None:  # a queue without a key: a clear error
             from fastagent.agents.durable_turns import durable_turn
 
             return (await durable_turn(self, message, key, queue=queue)).text

@@ -166,7 +166,7 @@ class AgentApp:
             UnknownAgentError: No agent has that name.
         """
         target = self.default if agent is None else self[agent]
-        if key is None:
+        if key is None and queue is None:
             return await target.send(message)
         if queue is None:
             return await target.send(message, key=key)

@@ -60,7 +60,7 @@ class BaseAgent(abc.ABC):
             key: Run the turn as the durable workflow with this key (docs/durable.md).
             queue: With a key, run the turn on this durable queue (any worker takes it).
         """
-        if key is not None:
+        if key is not None or queue is not None:  # a queue without a key: a clear error
             from fastagent.agents.durable_turns import durable_turn
 
             return (await durable_turn(self, message, key, queue=queue)).text

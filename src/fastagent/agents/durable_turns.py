@@ -151,7 +151,7 @@ def enable_durable_turns(engine: DurableEngine, agents: Mapping[str, BaseAgent])
 
 
 async def durable_turn(
-    agent: BaseAgent, messages: MessageInput, key: str, *, queue: str | None = None
+    agent: BaseAgent, messages: MessageInput, key: str | None, *, queue: str | None = None
 ) -> Message:
     """Run one turn of `agent` as the durable workflow `key`, or re-attach to it.
 
@@ -160,14 +160,24 @@ async def durable_turn(
     the queue is), and awaited here.
 
     Raises:
-        UserError: Durability is off (no ``durable:`` section) or the key is empty.
+        UserError: Durability is off (no ``durable:`` section), or the key is not a
+            non-empty string.
     """
     from fastagent.llm.augmented import AugmentedLLM, as_messages
     from fastagent.messages import Message, dump_messages, load_messages
     from fastagent.runtime import current_runtime
 
-    if not key:
-        raise UserError("a durable turn needs a non-empty key", hint='key="ticket-42"')
+    if key is None:
+        raise UserError(
+            f"send(queue={queue!r}) needs a key: a queued turn is a durable workflow",
+            hint=f'send(message, key="ticket-42", queue={queue!r})',
+        )
+    if not isinstance(key, str) or not key.strip():
+        got = f"got {key!r} ({type(key).__name__})" if key else "got an empty one"
+        raise UserError(
+            f"a durable turn's key must be a non-empty string, {got}",
+            hint='key="ticket-42" (write key=str(number) for a number)',
+        )
     engine = current_runtime().durable
     if engine is None:
         raise UserError(
@@ -183,18 +193,35 @@ async def durable_turn(
     if queue is not None:
         where = {"queue": queue, "provider": _provider(agent)}
     if not isinstance(llm, AugmentedLLM):
-        result = await engine.run(key, AGENT_HANDLER, _payload(agent.name, [], new), **where)
+        result = await _run(engine, key, _payload(agent.name, [], new), where)
         return Message.from_dict(result["final"])
     memory = llm.memory
     async with memory.turn_lock:
         with_history = llm.params.use_history
         context = memory.messages() if with_history else memory.prompt()
         payload = _payload(agent.name, context, new)
-        result = await engine.run(key, AGENT_HANDLER, payload, **where)
+        result = await _run(engine, key, payload, where)
         turn = load_messages(result["turn"])
         if turn and dump_messages(memory.messages()[-len(turn) :]) != result["turn"]:
             memory.extend(turn)
     return Message.from_dict(result["final"])
+
+
+async def _run(
+    engine: DurableEngine, key: str, payload: dict[str, Any], where: dict[str, Any]
+) -> dict[str, Any]:
+    """Run the turn's workflow; a failure read back from its record is raised as it was."""
+    from fastagent.durable.portable_errors import from_record
+    from fastagent.exceptions import FastAgentError
+
+    try:
+        return await engine.run(key, AGENT_HANDLER, payload, **where)
+    except FastAgentError as exc:
+        if from_record(exc):
+            again = f"the turn {key!r} is recorded as failed: sending this key again repeats "
+            again += "this error; send with a new key to try again"
+            exc.hint = f"{exc.hint} ({again})" if exc.hint else again
+        raise
 
 
 def _provider(agent: BaseAgent) -> str | None:

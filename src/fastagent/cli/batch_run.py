@@ -71,6 +71,7 @@ class BatchOptions:
     durable: bool = True
     queue: str | None = None
     work: bool = True
+    require_id: bool = False  # --id-field given: a row without that field is a mistake
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +98,12 @@ def read_rows(options: BatchOptions) -> list[Row]:
     for number, (line, record) in enumerate(records, start=1):
         where = f"{path}:{line}"
         raw_id = record.get(options.id_field)
+        if options.require_id and options.id_field not in record:
+            raise UserError(
+                f"{where}: the row has no {options.id_field!r} field (--id-field)",
+                hint=f"the row has: {', '.join(record) or 'no fields'}; "
+                "without --id-field a row's id is its 'id' field, else its row number",
+            )
         row_id = str(number) if raw_id is None or raw_id == "" else str(raw_id)
         if row_id in seen:
             raise UserError(
@@ -131,6 +138,13 @@ async def run_batch(options: BatchOptions, *, err: TextIO | None = None) -> int:
     stream = err if err is not None else sys.stderr
     rate = _check(options)
     rows = read_rows(options)
+    if options.durable:
+        from fastagent.durable.errors import require_dbos
+
+        require_dbos(
+            "fastagent batch",
+            hint="pip install 'fastagent[durable]', or run without durability: --no-durable",
+        )
     script_dir = Path(options.script.partition(":")[0]).resolve().parent
     schema = load_schema(options.schema, script_dir=script_dir) if options.schema else None
     fast = load_app(options.script, base_dir=Path.cwd(), where="batch")
@@ -187,10 +201,24 @@ def _check(options: BatchOptions) -> tuple[int, float] | None:
 
     if options.concurrency < 1:
         raise UserError("batch: --concurrency must be at least 1", hint="e.g. --concurrency 8")
+    output, data = Path(options.output).resolve(), Path(options.data).resolve()
+    if output in (data, data.with_name(data.name + ".partial")) or (
+        data == output.with_name(output.name + ".partial")
+    ):
+        raise UserError(
+            f"batch: -o {options.output} would overwrite the data file {options.data}",
+            hint="write the answers to another file, e.g. -o answers.jsonl",
+        )
     try:
         rate = parse_rate(options.rate) if options.rate else None
     except ValueError as exc:
         raise UserError(f"batch: --rate {exc}", hint="e.g. --rate 60/min") from None
+    if options.template is not None and not _template_fields(options.template):
+        raise UserError(
+            f"batch: --template {options.template!r} names no row field: every row would "
+            "send the same text",
+            hint='put a field of the rows in braces, e.g. --template "Summarize: {text}"',
+        )
     if options.durable:
         return rate
     needs = {
@@ -514,6 +542,16 @@ def _csv_records(path: Path, text: str) -> list[tuple[int, dict[str, Any]]]:
             hint="check the quotes of that line",
         ) from None
     return records
+
+
+def _template_fields(template: str) -> list[str]:
+    """The fields a ``--template`` fills in (a malformed one is reported per row, later)."""
+    import string
+
+    try:
+        return [field for _, field, _, _ in string.Formatter().parse(template) if field]
+    except ValueError:
+        return ["?"]  # not a format string: `_text` says what is wrong with it
 
 
 def _text(record: dict[str, Any], options: BatchOptions, where: str) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from fastagent.config.durable_settings import DurableSettings
 from fastagent.config.mcp_settings import MCPSettings
@@ -256,3 +256,16 @@ class Settings(BaseModel):
     serve: ServeSettings = Field(default_factory=dict, validate_default=True)
     durable: DurableSettings | None = None
     agents: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("durable", mode="before")
+    @classmethod
+    def _durable_switch(cls, value: Any) -> Any:
+        """``durable:`` with nothing under it (or ``true``) is on with the defaults; ``false`` off.
+
+        A section whose keys are all commented out reads as null; it means "on", as ``{}``.
+        """
+        if value is None or value is True:
+            return {}
+        if value is False:
+            return {"enabled": False}
+        return value

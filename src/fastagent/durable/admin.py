@@ -7,12 +7,18 @@ and run nothing; resumed and recovered workflows are run by a process of the app
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from fastagent.durable.errors import DurableError, dbos_missing, redacted_url
+from fastagent.durable.errors import (
+    DurableError,
+    database_unreachable,
+    dbos_missing,
+    dbos_reported_by_us,
+)
 
 if TYPE_CHECKING:
     from dbos import DBOSClient
@@ -34,17 +40,19 @@ def _client(database_url: str) -> Iterator[DBOSClient]:
                 f"no durable database at {path}: nothing has run durably here yet",
                 hint="run from the folder of the durable app, or set durable.database",
             )
+    logging.getLogger("dbos").addFilter(_not_reported_by_dbos)
     try:
         client = DBOSClient(system_database_url=database_url, serializer=DBOSPortableJSON)
     except Exception as exc:
-        raise DurableError(
-            f"durable database {redacted_url(database_url)} could not be opened: {exc}",
-            hint="check durable.database (a SQLite path or a postgresql:// URL)",
-        ) from exc
+        raise database_unreachable(database_url, exc) from exc
     try:
         yield client
     finally:
         client.destroy()
+
+
+def _not_reported_by_dbos(record: logging.LogRecord) -> bool:
+    return not dbos_reported_by_us(record)
 
 
 def _row(status: Any) -> dict[str, Any]:
@@ -109,19 +117,45 @@ def steps(database_url: str, workflow_id: str) -> list[dict[str, Any]]:
 
 
 def cancel(database_url: str, workflow_id: str) -> None:
-    """Cancel a workflow: its call in flight stops (within about a second); not recovered."""
+    """Cancel a workflow: its call in flight stops (within about a second); not recovered.
+
+    Raises:
+        DurableError: No workflow has that id, or it has already ended.
+    """
     with _client(database_url) as client:
-        if not client.list_workflows(workflow_ids=[workflow_id], load_input=False):
-            raise _unknown(workflow_id)
+        _not_ended(client, workflow_id, "cancel")
         client.cancel_workflow(workflow_id)
 
 
 def resume(database_url: str, workflow_id: str) -> None:
-    """Resume a cancelled or stranded workflow: the next worker to poll runs it on."""
+    """Resume a cancelled or stranded workflow: the next worker to poll runs it on.
+
+    Raises:
+        DurableError: No workflow has that id, or it has already ended.
+    """
     with _client(database_url) as client:
-        if not client.list_workflows(workflow_ids=[workflow_id], load_input=False):
-            raise _unknown(workflow_id)
+        _not_ended(client, workflow_id, "resume")
         client.resume_workflow(workflow_id)
+
+
+_ENDED_HINTS = {
+    "SUCCESS": "its answer is recorded: fastagent durable show {id}",
+    "ERROR": "a failed workflow stays failed: send the message again with a new key "
+    "(fastagent batch --retry-failed for batch rows)",
+}
+
+
+def _not_ended(client: DBOSClient, workflow_id: str, action: str) -> None:
+    """Raise unless `workflow_id` exists and has not ended (DBOS leaves ended ones as they are)."""
+    found = client.list_workflows(workflow_ids=[workflow_id], load_input=False, load_output=False)
+    if not found:
+        raise _unknown(workflow_id)
+    status = str(found[0].status)
+    if status in _ENDED_HINTS:
+        raise DurableError(
+            f"cannot {action} durable workflow {workflow_id!r}: it has already ended ({status})",
+            hint=_ENDED_HINTS[status].format(id=workflow_id),
+        )
 
 
 def recover(database_url: str, executor_id: str) -> list[str]:

@@ -22,7 +22,13 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from fastagent.durable.errors import DurableError, dbos_missing, redacted_url
+from fastagent.durable.errors import (
+    DurableError,
+    database_unreachable,
+    dbos_missing,
+    dbos_reported_by_us,
+    redacted_url,
+)
 from fastagent.durable.portable_errors import portable, restore, restored
 from fastagent.exceptions import FastAgentError
 
@@ -68,10 +74,14 @@ def _not_reported_elsewhere(record: logging.LogRecord) -> bool:
     """Drop DBOS's traceback of a workflow that raised a typed fastagent error.
 
     The error reaches the caller, which reports it in one line with its hint (a batch
-    writes it to the row); DBOS's copy would print a long traceback per failed row.
+    writes it to the row); DBOS's copy would print a long traceback per failed row. Its
+    warning for each workflow cancelled when the run ends (Ctrl-C, a stopped worker) is
+    dropped too: that work resumes from its last step, and the face says so once.
     """
     from fastagent.exceptions import FastAgentError
 
+    if dbos_reported_by_us(record):
+        return False
     return not (record.exc_info and isinstance(record.exc_info[1], FastAgentError))
 
 
@@ -177,10 +187,7 @@ class DurableEngine:
             DBOS.launch()
         except Exception as exc:
             DBOS.destroy()
-            raise DurableError(
-                f"durable database {redacted_url(self.database_url)} could not be opened: {exc}",
-                hint="check durable.database (a SQLite path or a postgresql:// URL)",
-            ) from exc
+            raise database_unreachable(self.database_url, exc) from exc
         self._launched = True
         _LAUNCHED.append(self)
         _log.debug("DBOS launched on %s", redacted_url(self.database_url))

@@ -19,12 +19,13 @@ from typing import Any, Final
 
 from fastagent.exceptions import FastAgentError, RuntimeFailure
 
-__all__ = ["ERROR_KEY", "mark", "portable", "restore", "restored"]
+__all__ = ["ERROR_KEY", "from_record", "mark", "portable", "restore", "restored"]
 
 ERROR_KEY: Final = "fastagent_error"
 """The key of a fastagent error's description in the stored error's ``data``."""
 
 _SCALARS = (str, int, float, bool, type(None))
+_FROM_RECORD: Final = "_fastagent_from_record"
 
 
 def portable(error: FastAgentError) -> dict[str, Any]:
@@ -103,7 +104,13 @@ def _fastagent_error(described: dict[str, Any]) -> FastAgentError | None:
         error.__dict__.update(fields)
     error.message = message
     error.hint = hint if isinstance(hint, str) else None
+    error.__dict__[_FROM_RECORD] = True
     return error
+
+
+def from_record(error: BaseException) -> bool:
+    """Whether `error` was rebuilt from a workflow's record (rather than raised just now)."""
+    return bool(getattr(error, _FROM_RECORD, False))
 
 
 def _json(value: Any) -> bool:

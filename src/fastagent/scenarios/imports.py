@@ -171,8 +171,15 @@ def _exec_script(script: Path, where: str) -> Any:
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     try:
-        with search_path([script.parent, Path.cwd()]):
+        with search_path([script.parent, Path.cwd()]), _main_code_not_run():
             spec.loader.exec_module(module)
+    except _RunsAtImport:
+        del sys.modules[name]
+        raise UserError(
+            f"{where}: {script.name} runs its main code when imported "
+            "(asyncio.run(...) at module level)",
+            hint=_GUARD_HINT,
+        ) from None
     except SystemExit as exc:
         del sys.modules[name]
         raise UserError(
@@ -183,9 +190,52 @@ def _exec_script(script: Path, where: str) -> Any:
         del sys.modules[name]
         raise UserError(
             f"{where}: importing {script.name} failed: {type(exc).__name__}: {_detail(exc)}",
-            hint=f"fix the error in {script}",
+            hint=_GUARD_HINT if _loop_clash(exc) else f"fix the error in {script}",
         ) from exc
     return module
+
+
+_GUARD_HINT = (
+    'put the script\'s run code under `if __name__ == "__main__":` so that it can be '
+    "imported without running (python SCRIPT still runs it)"
+)
+
+
+class _RunsAtImport(Exception):
+    """The script called `asyncio.run` while being imported."""
+
+
+@contextlib.contextmanager
+def _main_code_not_run() -> Iterator[None]:
+    """Refuse `asyncio.run` while a script is imported, closing the coroutine it was given.
+
+    A script imported for its app (batch, worker, serve, a scenario's ``app:``) must not run
+    its main code: outside an event loop it would send its messages (paid model calls) before
+    being served, inside one `asyncio.run` fails with an error that names neither cause.
+    """
+    import asyncio
+
+    real = asyncio.run
+
+    def refuse(main: Any, *args: Any, **kwargs: Any) -> Any:
+        close = getattr(main, "close", None)
+        if callable(close):
+            close()  # a coroutine never awaited, on purpose: no "never awaited" warning
+        raise _RunsAtImport
+
+    asyncio.run = refuse
+    try:
+        yield
+    finally:
+        asyncio.run = real
+
+
+def _loop_clash(exc: BaseException) -> bool:
+    """Whether `exc` is an event loop started inside the running one (``anyio.run(main)``)."""
+    text = str(exc)
+    return isinstance(exc, RuntimeError) and (
+        "running event loop" in text or "Already running" in text
+    )
 
 
 def _detail(exc: Exception) -> str:

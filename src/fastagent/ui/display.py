@@ -31,6 +31,7 @@ from fastagent.events import (
     RetryScheduled,
     ServerConnected,
     ServerDisconnected,
+    StepReplayed,
     StreamDelta,
     ToolCallFinished,
     ToolCallStarted,
@@ -165,6 +166,12 @@ def _plain_line(event: Event, *, progress: bool, show_tools: bool) -> str | None
     if show_tools and isinstance(event, ToolCallFinished):
         outcome = "failed" if event.is_error else "done"
         return f"[{event.agent}] tool {event.tool} {outcome} {event.duration:.2f}s"
+    if isinstance(event, StepReplayed) and (show_tools if event.kind == "tool" else progress):
+        # After a restart: the recorded result, no call made (docs/durable.md).
+        return (
+            f"[{event.agent}] {event.kind} {event.name} replayed from its record "
+            f"({event.workflow_id} step {event.step})"
+        )
     if not progress:
         return None
     if isinstance(event, ModelResponse):
@@ -269,6 +276,10 @@ class LiveDisplay:
             print_tool_line(self.console, tool_finished_text(event), is_error=event.is_error)
         elif isinstance(event, RetryScheduled):
             print_tool_line(self.console, plain_line(event) or "", is_error=True)
+        elif isinstance(event, StepReplayed):
+            line = plain_line(event, progress=self.progress, show_tools=self.show_tools)
+            if line is not None:
+                print_tool_line(self.console, line)
         elif isinstance(event, AgentFinished):
             text = "".join(self._streamed.pop(event.agent, []))
             if text.strip():

@@ -29,3 +29,6 @@ COMMAND_MODULES: tuple[str, ...] = (
     "check",
 )
 """Subcommand modules in the order they appear in ``fastagent --help``."""
+
+SCRIPT_IMPORTED = "imported, not run: its `if __name__ == '__main__':` block does not run"
+"""How ``batch``, ``worker`` and ``serve`` use their SCRIPT, for its ``--help``."""

@@ -8,6 +8,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from fastagent.cli.commands import SCRIPT_IMPORTED
+
 __all__ = ["register", "run"]
 
 _EPILOG = """\
@@ -35,7 +37,11 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("script", metavar="SCRIPT", help="the FastAgent script (agent.py)")
+    parser.add_argument(
+        "script",
+        metavar="SCRIPT",
+        help=f"the FastAgent script (agent.py), {SCRIPT_IMPORTED}",
+    )
     parser.add_argument("data", metavar="DATA", help="the rows: a .jsonl or .csv file")
     parser.add_argument("-o", "--output", required=True, metavar="OUT", help="OUT.jsonl")
     parser.add_argument("--agent", metavar="NAME", help="the agent (default: the app's)")
@@ -43,7 +49,10 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     text.add_argument("--field", metavar="FIELD", help="the row field sent (default: prompt)")
     text.add_argument("--template", metavar="TEXT", help='e.g. "Summarize: {text}"')
     parser.add_argument(
-        "--id-field", default="id", metavar="FIELD", help="the row's id (default: id; else row #)"
+        "--id-field",
+        metavar="FIELD",
+        help="the row field holding its id, required in every row "
+        "(default: id when a row has it, else the row's number)",
     )
     parser.add_argument(
         "--concurrency",
@@ -93,7 +102,8 @@ def run(args: argparse.Namespace) -> int:
         agent=args.agent,
         field=args.field,
         template=args.template,
-        id_field=args.id_field,
+        id_field=args.id_field or "id",
+        require_id=args.id_field is not None,
         concurrency=args.concurrency,
         rate=args.rate,
         retry_failed=args.retry_failed,
@@ -104,4 +114,23 @@ def run(args: argparse.Namespace) -> int:
         config=args.config,
         quiet=args.quiet,
     )
-    return asyncio.run(run_batch(options))
+    try:
+        return asyncio.run(run_batch(options))
+    except KeyboardInterrupt:
+        import sys
+
+        sys.stderr.write(_interrupted(options.output, durable=options.durable) + "\n")
+        raise
+
+
+def _interrupted(output: str, *, durable: bool) -> str:
+    """What a Ctrl-C leaves, and how to go on from there."""
+    if durable:
+        return (
+            f"batch: interrupted; the finished rows are recorded (and in {output}.partial): "
+            "run the same command again to resume"
+        )
+    return (
+        f"batch: interrupted; the finished rows are in {output}.partial (--no-durable "
+        "records nothing: running the command again runs every row again)"
+    )

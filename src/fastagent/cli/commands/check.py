@@ -2,11 +2,12 @@
 
 Reports the fastagent and Python versions, the config, secrets and ``.env`` files found,
 whether the config is valid, where each provider's API key comes from (never any part of the
-key), which optional extras are installed (without importing them) and whether Node.js is
-available for npx-based MCP servers and uv's ``uvx`` for uvx-based ones. The config check
-includes the ``agents:`` entries, every model string and every stdio server's command
-(`fastagent.agents.config_check`; nothing is started). Exits 0 when the config is valid, 1
-otherwise.
+key), which optional extras are installed (without importing them), whether the durable and
+otel features are installed (and needed by the config), and whether Node.js is available
+for npx-based MCP servers and uv's ``uvx`` for uvx-based ones. The config check includes the
+``agents:`` entries, every model string and every stdio server's command
+(`fastagent.agents.config_check`; nothing is started). Exits 0 when the config is valid and
+every feature it turns on is installed, 1 otherwise.
 """
 
 from __future__ import annotations
@@ -26,10 +27,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EXTRAS",
+    "FEATURES",
     "NODE_TOOLS",
     "PROVIDERS",
     "UV_TOOLS",
     "api_key_status",
+    "feature_status",
     "installed_extras",
     "node_tools",
     "register",
@@ -48,6 +51,13 @@ key and is not listed again)."""
 
 EXTRAS: dict[str, str] = {defaults.sdk: defaults.extra for defaults in PROVIDER_DEFAULTS.values()}
 """Optional import name -> the fastagent extra that installs it (``mcp`` is a core dependency)."""
+
+FEATURES: dict[str, tuple[str, str]] = {
+    "durable": ("dbos", "durable:"),
+    "otel": ("opentelemetry.exporter.otlp.proto.http", "otel.enabled"),
+}
+"""Feature extra -> (the import it brings, the setting that needs it): durable runs and
+batches need ``dbos``, traces the OpenTelemetry SDK and its OTLP/HTTP exporter."""
 
 NODE_TOOLS = ("node", "npx")
 """Programs npx-based MCP servers need on PATH."""
@@ -76,8 +86,9 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         description=(
             "Print a diagnostic report: versions, the config and secrets files found and "
             "whether the config is valid, where each API key comes from (never the key), "
-            "installed extras, Node.js for npx-based and uvx for uvx-based MCP servers. "
-            "Exit status 0 when the config is valid, 1 otherwise."
+            "installed extras and features (durable, otel), Node.js for npx-based and uvx "
+            "for uvx-based MCP servers. Exit status 0 when the config is valid and every "
+            "feature it turns on is installed, 1 otherwise."
         ),
     )
 
@@ -89,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
         args: Parsed arguments (``config``, ``verbose`` and the output options).
 
     Returns:
-        0 when the config is valid, 1 otherwise.
+        0 when the config is valid and its features are installed, 1 otherwise.
     """
     import os
 
@@ -121,9 +132,25 @@ def run(args: argparse.Namespace) -> int:
         else:
             text = f"not installed (pip install 'fastagent[{EXTRAS[package]}]')"
             _print_row(console, package, text, "yellow")
+    _print_section(console, "features")
+    missing = []
+    for extra, (status, needed) in feature_status(loaded).items():
+        install = f"pip install 'fastagent[{extra}]'"
+        if status == "installed":
+            _print_row(console, extra, status + (f" (on: {needed})" if needed else ""), "green")
+        elif needed:
+            missing.append(f"{needed} needs {install}")
+            _print_row(console, extra, f"not installed, but {needed} is set ({install})", "red")
+        else:
+            _print_row(console, extra, f"not installed ({install})", "yellow")
     _print_tools(console, "Node.js (for npx-based MCP servers)", node_tools(), "install Node.js")
     _print_tools(console, "uv (for uvx-based MCP servers)", uv_tools(), "pip install uv")
     console.print()
+    if error is None and missing:
+        from rich.text import Text
+
+        console.print(Text(f"config valid, but {'; '.join(missing)}", style="red"))
+        return 1
     if error is None:
         console.print("[green]config OK[/]")
         return 0
@@ -188,6 +215,32 @@ def installed_extras() -> dict[str, bool]:
             return False
 
     return {package: found(package) for package in EXTRAS}
+
+
+def feature_status(loaded: LoadedConfig | None) -> dict[str, tuple[str, str]]:
+    """Say for each feature extra whether it is installed and which setting needs it.
+
+    Returns:
+        Extra -> (``installed`` or ``not installed``, the setting that turns the feature on
+        (``durable:``, ``otel.enabled``) when the config does, else ``""``).
+    """
+    from importlib.util import find_spec
+
+    settings = loaded.settings if loaded is not None else None
+    on = {
+        "durable": settings is not None
+        and settings.durable is not None
+        and settings.durable.enabled,
+        "otel": settings is not None and settings.otel.enabled,
+    }
+    statuses: dict[str, tuple[str, str]] = {}
+    for extra, (module, setting) in FEATURES.items():
+        try:
+            found = find_spec(module) is not None
+        except ModuleNotFoundError:  # a parent package is missing
+            found = False
+        statuses[extra] = ("installed" if found else "not installed", setting if on[extra] else "")
+    return statuses
 
 
 def node_tools() -> dict[str, str | None]:

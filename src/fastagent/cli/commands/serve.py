@@ -12,6 +12,8 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
+from fastagent.cli.commands import SCRIPT_IMPORTED
+
 if TYPE_CHECKING:
     from fastagent.agents.fast_agent import FastAgent
 
@@ -42,7 +44,9 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         ),
         epilog=_EPILOG,
     )
-    parser.add_argument("script", nargs="?", metavar="SCRIPT", help="a FastAgent app script")
+    parser.add_argument(
+        "script", nargs="?", metavar="SCRIPT", help=f"a FastAgent app script, {SCRIPT_IMPORTED}"
+    )
     parser.add_argument(
         "--agent",
         dest="agents",

@@ -27,14 +27,27 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         "`fastagent go --resume [ID]`.",
     )
     commands = parser.add_subparsers(dest="sessions_command", metavar="COMMAND")
-    commands.add_parser("list", help="list the sessions, the most recent first")
-    show = commands.add_parser("show", help="print a session as a readable conversation")
+    commands.add_parser(
+        "list",
+        help="list the sessions, the most recent first",
+        description="List the saved sessions, the most recent first: id, last update, "
+        "number of messages, agents (with their models) and title.",
+    )
+    show = commands.add_parser(
+        "show",
+        help="print a session as a readable conversation",
+        description="Print a saved session as a readable conversation.",
+    )
     show.add_argument("id", nargs="?", default=None, help="session id (default: the last)")
-    delete = commands.add_parser("delete", help="delete a session")
+    delete = commands.add_parser(
+        "delete", help="delete a session", description="Delete a saved session."
+    )
     delete.add_argument("id", help="session id")
     export = commands.add_parser(
         "export",
         help="write one agent's history to a file (.json, .yaml or .md picks the format)",
+        description="Write one agent's history of a session to a file; its suffix (.json, "
+        ".yaml or .md) picks the format (docs/history-format.md).",
     )
     export.add_argument("id", help="session id ('last' for the last one)")
     export.add_argument("file", help="the file to write")

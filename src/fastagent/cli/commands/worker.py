@@ -9,7 +9,12 @@ recovered workflows, until Ctrl-C or SIGTERM.
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from fastagent.cli.commands import SCRIPT_IMPORTED
+
+if TYPE_CHECKING:
+    from fastagent.config.durable_settings import DurableSettings
 
 __all__ = ["register", "run"]
 
@@ -26,7 +31,11 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
             "they share the queues."
         ),
     )
-    parser.add_argument("script", metavar="SCRIPT", help="the FastAgent script (agent.py)")
+    parser.add_argument(
+        "script",
+        metavar="SCRIPT",
+        help=f"the FastAgent script (agent.py), {SCRIPT_IMPORTED}",
+    )
     parser.add_argument(
         "--concurrency",
         type=int,
@@ -51,11 +60,14 @@ async def _work(args: argparse.Namespace) -> int:
 
     from fastagent.config import load_config
     from fastagent.config.durable_settings import DurableSettings
+    from fastagent.durable.errors import redacted_url, require_dbos
     from fastagent.runtime import RunOptions, Runtime
     from fastagent.scenarios.imports import load_app
 
+    require_dbos("fastagent worker", hint="pip install 'fastagent[durable]'")
     fast = load_app(args.script, base_dir=Path.cwd(), where="worker")
     settings = load_config(args.config).settings
+    configured = settings.durable is not None
     durable = (settings.durable or DurableSettings()).model_copy(update={"enabled": True})
     settings = settings.model_copy(update={"durable": durable})
     stop = asyncio.Event()
@@ -74,7 +86,19 @@ async def _work(args: argparse.Namespace) -> int:
         await fast.build(runtime)
         await engine.register_queues()
         executor = durable.executor_id or "local"
-        sys.stderr.write(f"worker: executor {executor}, version {durable.application_version}\n")
+        sys.stderr.write(_banner(executor, durable, redacted_url(engine.database_url), configured))
         sys.stderr.flush()
         await stop.wait()
+    sys.stderr.write("worker: stopped; work in flight resumes when a worker starts again\n")
     return 0
+
+
+def _banner(executor: str, durable: DurableSettings, database: str, configured: bool) -> str:
+    """The worker's first line (what tests wait for), then where it takes work from."""
+    lines = [
+        f"worker: executor {executor}, version {durable.application_version}",
+        f"worker: database {database}"
+        + ("" if configured else " (no durable: section in the config: the default)"),
+        "worker: waiting for work (batch rows, queued turns, resumed workflows); Ctrl-C to stop",
+    ]
+    return "\n".join(lines) + "\n"
