@@ -102,7 +102,9 @@ def test_duplicate_ids_are_named_with_the_second_line(tmp_path: Path) -> None:
     data.write_text(
         '{"id": "a", "prompt": "1"}\n{"id": "b", "prompt": "2"}\n{"id": "a", "prompt": "3"}\n'
     )
-    with pytest.raises(UserError, match=r"rows.jsonl:3: row id 'a' appears twice"):
+    with pytest.raises(
+        UserError, match=r"rows.jsonl:3: row id 'a' appears twice \(first on line 1\)"
+    ):
         read_rows(_options(data))
 
 
@@ -116,7 +118,11 @@ def test_a_csv_with_a_byte_order_mark_and_a_multiline_field(tmp_path: Path) -> N
 def test_a_csv_row_missing_the_field_names_its_real_line(tmp_path: Path) -> None:
     data = tmp_path / "rows.csv"
     data.write_text('id,prompt\n1,"a\nb"\n2\n', newline="")
-    with pytest.raises(UserError, match=r"rows.csv:4: the row has no 'prompt'"):
+    # A line with fewer fields than the header (cut short) is refused as such.
+    with pytest.raises(UserError, match=r"rows.csv:4: 1 field\(s\), the header has 2"):
+        read_rows(_options(data, field="prompt"))
+    data.write_text('id,text\n1,"a\nb"\n2,c\n', newline="")
+    with pytest.raises(UserError, match=r"rows.csv:2: the row has no 'prompt'"):
         read_rows(_options(data, field="prompt"))
 
 
@@ -128,3 +134,31 @@ def test_a_jsonl_with_a_byte_order_mark_and_a_huge_row(tmp_path: Path) -> None:
     rows = read_rows(_options(data))
     assert [r.id for r in rows] == ["1", "2"]
     assert rows[0].text == huge
+
+
+def test_the_workflow_ids_are_the_same_for_the_same_batch_and_differ_for_another(
+    tmp_path: Path,
+) -> None:
+    """Data file content, agent, field/template, id field, schema, model, version: each counts."""
+    from fastagent.cli.batch_run import workflow_prefix
+
+    data = tmp_path / "rows.jsonl"
+    data.write_text('{"id": 1, "prompt": "a"}\n')
+    base = _options(data)
+    prefix = workflow_prefix(base, "generic.m", "1")
+    assert prefix.startswith("batch-") and len(prefix) == len("batch-") + 16
+    assert workflow_prefix(_options(data), "generic.m", "1") == prefix  # deterministic
+    # Another output file or concurrency is the same batch.
+    assert workflow_prefix(_options(data, concurrency=3), "generic.m", "1") == prefix
+    others = {
+        workflow_prefix(_options(data, agent="other"), "generic.m", "1"),
+        workflow_prefix(_options(data, field="text"), "generic.m", "1"),
+        workflow_prefix(_options(data, template="Say {prompt}"), "generic.m", "1"),
+        workflow_prefix(_options(data, id_field="n"), "generic.m", "1"),
+        workflow_prefix(_options(data, schema="s:T"), "generic.m", "1"),
+        workflow_prefix(base, "generic.other", "1"),
+        workflow_prefix(base, "generic.m", "2"),
+    }
+    assert len(others) == 7 and prefix not in others
+    data.write_text('{"id": 1, "prompt": "b"}\n')  # the data changed: another batch
+    assert workflow_prefix(base, "generic.m", "1") not in {prefix, *others}

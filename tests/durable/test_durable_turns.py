@@ -194,3 +194,23 @@ async def test_a_keyed_turn_sent_to_a_queue_runs_there_and_is_appended_once(
         "where workflow_uuid = 'ticket-3'"
     )
     assert row.fetchone() == ("desk", "generic", "SUCCESS")
+
+
+async def test_a_model_calls_retries_stay_inside_its_one_recorded_step(tmp_path: Path) -> None:
+    """The step wraps the provider's retry policy: two 503s and a success are one step."""
+    database = tmp_path / "durable.sqlite"
+    with ScriptedOpenAI(unavailable_first=2) as server:
+        fast = FastAgent("retried", settings=_settings(server, database))
+        fast.agent("desk", "Echo.")(lambda: None)
+        async with fast.run() as app:
+            answer = await app.send("hi", key="retry-1")
+            usage = current_runtime().usage.total
+            again = await app.send("hi", key="retry-1")
+        assert answer == again == "echo: hi"
+        assert server.requests == 3  # two refused, one answered; nothing on the re-attach
+        assert usage.requests == 1
+    rows = sqlite3.connect(database).execute(
+        "select function_id, function_name, error from operation_outputs "
+        "where workflow_uuid = 'retry-1' order by function_id"
+    )
+    assert list(rows) == [(1, "model test-model", None)]

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from fastagent.durable.errors import DurableError, dbos_missing, redacted_url
+from fastagent.durable.errors import DurableError, database_unavailable, dbos_missing
 
 if TYPE_CHECKING:
     from dbos import DBOSClient
@@ -25,8 +25,11 @@ def _client(database_url: str) -> Iterator[DBOSClient]:
     try:
         from dbos import DBOSClient
         from dbos._serialization import DBOSPortableJSON
+
+        from fastagent.durable._dbos_logging import install_dbos_log_filter
     except ImportError as exc:
         raise dbos_missing() from exc
+    install_dbos_log_filter()
     if database_url.startswith("sqlite:///"):
         path = Path(database_url.removeprefix("sqlite:///"))
         if not path.is_file():
@@ -37,10 +40,7 @@ def _client(database_url: str) -> Iterator[DBOSClient]:
     try:
         client = DBOSClient(system_database_url=database_url, serializer=DBOSPortableJSON)
     except Exception as exc:
-        raise DurableError(
-            f"durable database {redacted_url(database_url)} could not be opened: {exc}",
-            hint="check durable.database (a SQLite path or a postgresql:// URL)",
-        ) from exc
+        raise database_unavailable(database_url, exc) from None
     try:
         yield client
     finally:

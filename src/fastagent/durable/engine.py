@@ -21,7 +21,12 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from fastagent.durable.errors import DurableError, dbos_missing, redacted_url
+from fastagent.durable.errors import (
+    DurableError,
+    database_unavailable,
+    dbos_missing,
+    redacted_url,
+)
 
 if TYPE_CHECKING:
     from fastagent.config.durable_settings import DurableSettings
@@ -46,17 +51,6 @@ class Outcome:
 
     result: dict[str, Any] | None
     error: BaseException | None
-
-
-def _not_reported_elsewhere(record: logging.LogRecord) -> bool:
-    """Drop DBOS's traceback of a workflow that raised a typed fastagent error.
-
-    The error reaches the caller, which reports it in one line with its hint (a batch
-    writes it to the row); DBOS's copy would print a long traceback per failed row.
-    """
-    from fastagent.exceptions import FastAgentError
-
-    return not (record.exc_info and isinstance(record.exc_info[1], FastAgentError))
 
 
 class DurableEngine:
@@ -134,6 +128,7 @@ class DurableEngine:
             from dbos._serialization import DBOSPortableJSON
 
             from fastagent.durable import _dbos_queues, _dbos_steps
+            from fastagent.durable._dbos_logging import install_dbos_log_filter
         except ImportError as exc:
             raise dbos_missing() from exc
         config: DBOSConfig = {
@@ -153,7 +148,7 @@ class DurableEngine:
         _dbos_queues.install_local_concurrency()
         _dbos_queues.LOCAL_CONCURRENCY.clear()
         _dbos_queues.LOCAL_CONCURRENCY.update(self._local_concurrency)
-        logging.getLogger("dbos").addFilter(_not_reported_elsewhere)
+        install_dbos_log_filter()
         try:
             DBOS(config=config)
             if not self.listen:
@@ -161,10 +156,7 @@ class DurableEngine:
             DBOS.launch()
         except Exception as exc:
             DBOS.destroy()
-            raise DurableError(
-                f"durable database {redacted_url(self.database_url)} could not be opened: {exc}",
-                hint="check durable.database (a SQLite path or a postgresql:// URL)",
-            ) from exc
+            raise database_unavailable(self.database_url, exc) from None
         self._launched = True
         _LAUNCHED.append(self)
         _log.debug("DBOS launched on %s", redacted_url(self.database_url))
@@ -360,6 +352,28 @@ class DurableEngine:
         found = await DBOS.get_workflow_status_async(key)
         return None if found is None else str(found.status)
 
+    async def stop(self, timeout: float = 10.0) -> None:
+        """Stop taking work, then cancel the workflows running here and wait for them.
+
+        Called when the run closes, before anything they use (model clients, MCP servers)
+        is closed: a workflow cut off by a closed client would record the failure as its
+        outcome, so a row in flight when a batch or worker is stopped would come back
+        failed. Cancelled, it records nothing and stays pending: the next launch with
+        this executor id (or ``fastagent durable recover``) resumes it from its last
+        recorded step. DBOS is shut down first so that its queues start nothing more.
+        """
+        if not self._launched:
+            return
+        from fastagent.durable._dbos_steps import RUNNING
+
+        self.close()
+        await asyncio.sleep(0)  # work DBOS handed to the loop before it stopped starts now
+        running = [task for task in RUNNING if not task.done()]
+        for task in running:
+            task.cancel("the durable engine is stopping")
+        if running:
+            await asyncio.wait(running, timeout=timeout)
+
     def close(self) -> None:
         """Shut DBOS down (work in flight stays pending, to be recovered)."""
         if not self._launched:
@@ -367,7 +381,9 @@ class DurableEngine:
         from dbos import DBOS
 
         from fastagent.durable import _dbos_steps
+        from fastagent.durable._dbos_logging import silence_dbos_log
 
+        silence_dbos_log()
         try:
             DBOS.destroy()
         finally:
