@@ -379,3 +379,18 @@ def _lines(path: Path) -> list[dict[str, object]]:
 def _finish_batch(process: subprocess.Popen[str]) -> tuple[int, str]:
     _, err = process.communicate(timeout=_BOUND)
     return process.returncode, err
+
+
+def test_a_failed_rows_error_keeps_its_type_and_hint_on_one_line(tmp_path: Path) -> None:
+    """The error read back from the database is written as the original error would be."""
+    with ScriptedOpenAI(fail_on="row 1") as server:
+        folder = _folder(tmp_path, server)
+        for _ in range(2):  # the run that failed, and a re-run reading the recorded error
+            code, err = _run(folder, "rows.jsonl")
+            assert code == 1 and "1 of 3 rows failed: r1" in err
+            assert _lines(folder / "out.jsonl")[1] == {
+                "id": "r1",
+                "error": "BadRequestError: generic returned HTTP 400: refused: row 1 "
+                "(hint: the provider rejected the request as sent)",
+            }
+        assert server.requests == 3

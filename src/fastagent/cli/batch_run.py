@@ -487,12 +487,25 @@ def _success(
 
 
 def _error_text(exc: BaseException) -> str:
+    """A failed row's ``error``: ``Type: message (hint: ...)`` on one line.
+
+    A row's error read back from the database is DBOS's ``PortableWorkflowError`` carrying
+    the original type's name and ``str()`` (a fastagent error's message, then the hint on
+    a line of its own): it is written as the original error would be.
+    """
     from fastagent.exceptions import FastAgentError
 
-    if not isinstance(exc, FastAgentError):
-        return f"{type(exc).__name__}: {exc}"
-    text = f"{type(exc).__name__}: {exc.message}"  # str() would add the hint on a new line
-    return f"{text} (hint: {exc.hint})" if exc.hint else text
+    if isinstance(exc, FastAgentError):
+        name, message, hint = type(exc).__name__, exc.message, exc.hint
+    elif type(exc).__name__ == "PortableWorkflowError" and isinstance(
+        getattr(exc, "name", None), str
+    ):
+        name = str(getattr(exc, "name", ""))
+        message, _, hint = str(exc).partition("\nhint: ")
+    else:
+        name, message, hint = type(exc).__name__, str(exc), None
+    text = f"{name}: {message}"
+    return f"{text} (hint: {hint})" if hint else text
 
 
 def _price(runtime: Runtime, model: str) -> ModelInfo | None:
