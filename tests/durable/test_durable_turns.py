@@ -214,3 +214,34 @@ async def test_a_model_calls_retries_stay_inside_its_one_recorded_step(tmp_path:
         "where workflow_uuid = 'retry-1' order by function_id"
     )
     assert list(rows) == [(1, "model test-model", None)]
+
+
+async def test_a_replayed_turn_costs_nothing_in_the_usage_summary(tmp_path: Path) -> None:
+    """Cost is priced from the agent's usage: a replayed model call adds none of it."""
+    from fastagent.config.settings import OpenAISettings
+    from fastagent.ui.usage_table import usage_rows
+
+    database = tmp_path / "durable.sqlite"
+    with ScriptedOpenAI() as server:
+        settings = Settings(
+            default_model="openai.gpt-4.1-mini",
+            openai=OpenAISettings(base_url=server.base_url, api_key="test-key"),
+            durable=DurableSettings(database=str(database)),
+        )
+
+        def app() -> FastAgent:
+            fast = FastAgent("priced", settings=settings)
+            fast.agent("desk", "Echo.")(lambda: None)
+            return fast
+
+        async with app().run() as first:
+            await first.send("hi", key="priced-1")
+            paid = usage_rows(first)
+        # 10 input tokens at $0.40 and 2 output tokens at $1.60 per million.
+        assert paid[-1].cost == pytest.approx(7.2e-6)
+        async with app().run() as second:  # another process re-attaching: all replayed
+            assert await second.send("hi", key="priced-1") == "echo: hi"
+            replayed = usage_rows(second)
+        assert [row.agent for row in replayed] == ["total"]
+        assert replayed[-1].usage.requests == 0 and not replayed[-1].cost
+        assert server.requests == 1
