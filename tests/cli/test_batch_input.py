@@ -162,3 +162,10 @@ def test_the_workflow_ids_are_the_same_for_the_same_batch_and_differ_for_another
     assert len(others) == 7 and prefix not in others
     data.write_text('{"id": 1, "prompt": "b"}\n')  # the data changed: another batch
     assert workflow_prefix(base, "generic.m", "1") not in {prefix, *others}
+
+
+def test_a_missing_data_file_or_a_folder_is_named(tmp_path: Path) -> None:
+    with pytest.raises(UserError, match=r"batch: data file .*nope.jsonl does not exist"):
+        read_rows(_options(tmp_path / "nope.jsonl"))
+    with pytest.raises(UserError, match=r"batch: data file .* is a folder"):
+        read_rows(_options(tmp_path))

@@ -109,6 +109,21 @@ def test_unknown_workflow_ids_are_one_line_and_change_nothing(tmp_path: Path) ->
             assert "hint: list them with: fastagent durable list" in err
         assert listing() == before
         assert server.requests == 1
+        # A status in any case; a typo is refused instead of listing nothing.
+        for args, code, text in (
+            (("--status", "success"), 0, "\tSUCCESS\t"),
+            (("--status", "pendng"), 2, "invalid choice: 'PENDNG'"),
+            (("--limit", "0"), 2, "argument --limit: 0 is below 1"),
+        ):
+            run = subprocess.run(
+                [sys.executable, "-m", "fastagent", "durable", "list", *args],
+                cwd=tmp_path,
+                capture_output=True,
+                text=True,
+                timeout=_BOUND,
+            )
+            assert run.returncode == code and text in run.stdout + run.stderr, run.stderr
+            assert "Traceback" not in run.stderr
         shown = subprocess.run(
             [sys.executable, "-m", "fastagent", "durable", "show", before.split("\t")[0]],
             cwd=tmp_path,

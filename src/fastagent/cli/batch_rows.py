@@ -59,6 +59,8 @@ def read_rows(options: RowOptions) -> list[Row]:
             row lacks the field (or a template key); or two rows have the same id.
     """
     path = Path(options.data)
+    if path.is_dir():
+        raise UserError(f"batch: data file {path} is a folder", hint="give a .jsonl or .csv")
     if not path.is_file():
         raise UserError(f"batch: data file {path} does not exist", hint="give a .jsonl or .csv")
     records = _records(path)

@@ -18,6 +18,26 @@ examples:
 """
 
 
+_STATUSES = (
+    "PENDING",
+    "ENQUEUED",
+    "SUCCESS",
+    "ERROR",
+    "CANCELLED",
+    "MAX_RECOVERY_ATTEMPTS_EXCEEDED",
+)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is below 1")
+    return value
+
+
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     """Add the ``durable`` subcommand and its actions."""
     parser = subparsers.add_parser(
@@ -29,8 +49,14 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     )
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     listing = actions.add_parser("list", help="the workflows, newest first")
-    listing.add_argument("--status", help="PENDING, SUCCESS, ERROR, CANCELLED, ENQUEUED")
-    listing.add_argument("--limit", type=int, default=50, help="at most N (default 50)")
+    listing.add_argument(
+        "--status",
+        type=str.upper,
+        choices=_STATUSES,
+        metavar="STATUS",
+        help=f"only these ({', '.join(_STATUSES)}; any case)",
+    )
+    listing.add_argument("--limit", type=_positive, default=50, help="at most N (default 50)")
     for name, text in (
         ("show", "one workflow: status, input, output or error (JSON)"),
         ("steps", "the recorded steps of a workflow"),
