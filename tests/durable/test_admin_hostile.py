@@ -191,3 +191,29 @@ def test_cancel_then_resume_a_batch_row(tmp_path: Path) -> None:
         out = [json.loads(line) for line in tmp_path.joinpath("out.jsonl").read_text().splitlines()]
         assert [line["text"] for line in out] == ["echo: row 0", "echo: row 1", "echo: row 2"]
         assert server.requests == 3
+
+
+@pytest.mark.parametrize(
+    ("database", "reason"),
+    [
+        ("a_file/durable.sqlite", "a part of"),
+        ("a_folder", "that is a folder, not a file"),
+        ("/proc/no-such-dir/durable.sqlite", "No such file or directory"),
+    ],
+)
+def test_a_sqlite_path_that_cannot_be_a_database_is_one_line(
+    tmp_path: Path, database: str, reason: str
+) -> None:
+    tmp_path.joinpath("fastagent.yaml").write_text(
+        f"default_model: passthrough\ndurable:\n  database: '{database}'\n"
+    )
+    tmp_path.joinpath("a_file").write_text("keep me\n")
+    tmp_path.joinpath("a_folder").mkdir()
+    tmp_path.joinpath("rows.jsonl").write_text('{"id": "a", "prompt": "hi"}\n')
+    for command in (("worker", str(APP)), ("batch", str(APP), "rows.jsonl", "-o", "out.jsonl")):
+        err = _fail(tmp_path, *command)
+        assert "error: durable database " in err and " could not be opened: " in err, err
+        assert reason in err and "hint: set durable.database" in err, err
+    assert tmp_path.joinpath("a_file").read_text() == "keep me\n"
+    assert list(tmp_path.joinpath("a_folder").iterdir()) == []
+    assert not tmp_path.joinpath("out.jsonl").exists()

@@ -432,12 +432,28 @@ def _prepare_sqlite(path: Path) -> None:
     In WAL mode a commit is one append to the log, so a step costs one sync instead of the
     several of SQLite's default rollback journal; it also lets readers (``fastagent
     durable list``) look while a worker writes.
+
+    Raises:
+        DurableError: The folder cannot be created or the file cannot be opened (a path
+            under a file, a folder given as the file, no rights).
     """
     import sqlite3
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    connection = sqlite3.connect(path)
     try:
-        connection.execute("PRAGMA journal_mode=WAL")
-    finally:
-        connection.close()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(path)
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+        finally:
+            connection.close()
+    except (OSError, sqlite3.Error) as exc:
+        if path.is_dir():
+            reason = "that is a folder, not a file"
+        elif isinstance(exc, FileExistsError):  # mkdir met a file on the way
+            reason = f"a part of {path.parent} is a file, not a folder"
+        else:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise DurableError(
+            f"durable database {path} could not be opened: {reason}",
+            hint="set durable.database to a SQLite file path in a folder this user can write",
+        ) from None
