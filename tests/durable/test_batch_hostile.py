@@ -275,7 +275,10 @@ def test_a_malformed_rate_is_one_line(tmp_path: Path, rate: str, message: str) -
 @pytest.mark.parametrize(
     ("schema", "message"),
     [
-        ("no_such_module_r13:Ticket", "batch: --schema: cannot import 'no_such_module_r13'"),
+        (
+            "no_such_module_r13:Ticket",
+            "batch: --schema: cannot import 'no_such_module_r13'",
+        ),
         ("batch_schemas:Nope", "batch: --schema: 'batch_schemas' has no attribute 'Nope'"),
         (
             "batch_schemas:BaseModel",
@@ -293,6 +296,7 @@ def test_a_bad_schema_names_it_and_runs_nothing(tmp_path: Path, schema: str, mes
         folder = _folder(tmp_path, server)
         err = _refused(folder, "rows.jsonl", "out.jsonl", "--schema", schema)
         assert message in err
+        assert "scenario" not in err  # hints true for a batch: the script's folder, the cwd
         assert server.requests == 0
         assert not folder.joinpath(".fastagent").exists()
 

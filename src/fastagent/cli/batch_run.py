@@ -106,7 +106,12 @@ async def run_batch(options: BatchOptions, *, err: TextIO | None = None) -> int:
     _check_output(options, output, partial)
     script_dir = Path(options.script.partition(":")[0]).resolve().parent
     schema = load_schema(options.schema, script_dir=script_dir) if options.schema else None
-    fast = load_app(options.script, base_dir=Path.cwd(), where="batch")
+    fast = load_app(
+        options.script,
+        base_dir=Path.cwd(),
+        where="batch",
+        missing_hint=f"give the path of a FastAgent script (relative to {Path.cwd()})",
+    )
     loaded = load_config(options.config)
     durable = loaded.settings.durable or DurableSettings()
     settings = loaded.settings.model_copy(

@@ -54,7 +54,12 @@ async def _work(args: argparse.Namespace) -> int:
     from fastagent.runtime import RunOptions, Runtime
     from fastagent.scenarios.imports import load_app
 
-    fast = load_app(args.script, base_dir=Path.cwd(), where="worker")
+    fast = load_app(
+        args.script,
+        base_dir=Path.cwd(),
+        where="worker",
+        missing_hint=f"give the path of a FastAgent script (relative to {Path.cwd()})",
+    )
     settings = load_config(args.config).settings
     durable = (settings.durable or DurableSettings()).model_copy(update={"enabled": True})
     settings = settings.model_copy(update={"durable": durable})
