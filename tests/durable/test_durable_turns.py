@@ -245,3 +245,47 @@ async def test_a_replayed_turn_costs_nothing_in_the_usage_summary(tmp_path: Path
         assert [row.agent for row in replayed] == ["total"]
         assert replayed[-1].usage.requests == 0 and not replayed[-1].cost
         assert server.requests == 1
+
+
+async def test_an_mcp_tool_call_is_a_recorded_step_like_a_function_tools(tmp_path: Path) -> None:
+    """A real MCP server (stdio subprocess): its tool call is step 2, stored as history JSON."""
+    import sys
+
+    server_script = Path(__file__).parents[1] / "mcp" / "servers" / "fixture_server.py"
+    database = tmp_path / "durable.sqlite"
+    with ScriptedOpenAI(tool="fx__echo", arguments={"message": "ping"}) as server:
+        settings = _settings(server, database).model_copy(
+            update={
+                "mcp": Settings.model_validate(
+                    {
+                        "mcp": {
+                            "servers": {
+                                "fx": {
+                                    "command": sys.executable,
+                                    "args": [str(server_script), "ok"],
+                                }
+                            }
+                        }
+                    }
+                ).mcp
+            }
+        )
+        fast = FastAgent("mcp-durable", settings=settings)
+        fast.agent("desk", "Use the tool.", servers=["fx"])(lambda: None)
+        async with fast.run() as app:
+            answer = await app.send("go", key="mcp-1")
+            again = await app.send("go", key="mcp-1")
+        assert answer == again
+        assert "ping" in answer and answer.startswith("answer: ")
+        assert server.requests == 2
+    rows = sqlite3.connect(database).execute(
+        "select function_id, function_name, output from operation_outputs "
+        "where workflow_uuid = 'mcp-1' order by function_id"
+    )
+    steps = [(n, name, json.loads(out)) for n, name, out in rows]
+    assert [(n, name) for n, name, _ in steps] == [
+        (1, "model test-model"),
+        (2, "tool fx__echo"),
+        (3, "model test-model"),
+    ]
+    assert "ping" in json.dumps(steps[1][2]["content"])  # the MCP result, as history JSON
