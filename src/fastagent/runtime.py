@@ -346,6 +346,9 @@ class Runtime:
             finally:
                 # The stack unwinds when this block ends; registering more is refused from here.
                 runtime._stack = None
+                if runtime._durable is not None:
+                    # Before the clients and servers its workflows use close (see `stop`).
+                    await runtime._durable.stop()
 
     @property
     def models(self) -> ModelFactory:

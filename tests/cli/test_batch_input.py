@@ -57,7 +57,7 @@ def test_a_model_next_to_the_script_is_found_and_validates(folder: Path) -> None
         ("Ticket", "--schema 'Ticket' is not MODULE:Model", "e.g. --schema schemas:Ticket"),
         ("batch_schemas_mod:", "is not MODULE:Model", "e.g. --schema"),
         ("batch_schemas_mod.py:Ticket", "names a file, not a module", "batch_schemas_mod:Ticket"),
-        ("no_such_mod_xyz:Ticket", "cannot import 'no_such_mod_xyz'", "relative to"),
+        ("no_such_mod_xyz:Ticket", "cannot import 'no_such_mod_xyz'", "the script's folder"),
         ("broken_schemas_mod:Ticket", "importing 'broken_schemas_mod' failed: RuntimeError", ""),
         ("batch_schemas_mod:Tiket", "has no attribute 'Tiket' (did you mean 'Ticket'?)", ""),
         ("batch_schemas_mod:helper", "is a function, not a pydantic model", "BaseModel"),
@@ -103,7 +103,9 @@ def test_duplicate_ids_are_named_with_the_second_line(tmp_path: Path) -> None:
     data.write_text(
         '{"id": "a", "prompt": "1"}\n{"id": "b", "prompt": "2"}\n{"id": "a", "prompt": "3"}\n'
     )
-    with pytest.raises(UserError, match=r"rows.jsonl:3: row id 'a' appears twice"):
+    with pytest.raises(
+        UserError, match=r"rows.jsonl:3: row id 'a' appears twice \(first on line 1\)"
+    ):
         read_rows(_options(data))
 
 
@@ -119,7 +121,7 @@ def test_a_misspelt_id_field_is_named_instead_of_numbering_the_rows(tmp_path: Pa
     data.write_text("ticket,text\nT-1,refund\nT-2,late parcel\n")
     with pytest.raises(UserError) as caught:
         read_rows(_options(data, id_field="tiket", require_id=True, field="text"))
-    assert caught.value.message == f"{data}:2: the row has no 'tiket' field (--id-field)"
+    assert caught.value.message == f"batch: {data}:2: the row has no 'tiket' field (--id-field)"
     assert caught.value.hint is not None and "the row has: ticket, text" in caught.value.hint
     # Without --id-field, a row lacking 'id' is numbered, as documented.
     assert [r.id for r in read_rows(_options(data, field="text"))] == ["1", "2"]
@@ -128,7 +130,11 @@ def test_a_misspelt_id_field_is_named_instead_of_numbering_the_rows(tmp_path: Pa
 def test_a_csv_row_missing_the_field_names_its_real_line(tmp_path: Path) -> None:
     data = tmp_path / "rows.csv"
     data.write_text('id,prompt\n1,"a\nb"\n2\n', newline="")
-    with pytest.raises(UserError, match=r"rows.csv:4: the row has no 'prompt'"):
+    # A line with fewer fields than the header (cut short) is refused as such.
+    with pytest.raises(UserError, match=r"rows.csv:4: 1 field\(s\), the header has 2"):
+        read_rows(_options(data, field="prompt"))
+    data.write_text('id,text\n1,"a\nb"\n2,c\n', newline="")
+    with pytest.raises(UserError, match=r"rows.csv:2: the row has no 'prompt'"):
         read_rows(_options(data, field="prompt"))
 
 
@@ -197,3 +203,38 @@ def test_a_template_without_a_field_is_refused_before_any_row_runs(
         result.stderr
     )
     assert not (project / "out.jsonl").exists()
+
+
+def test_the_workflow_ids_are_the_same_for_the_same_batch_and_differ_for_another(
+    tmp_path: Path,
+) -> None:
+    """Data file content, agent, field/template, id field, schema, model, version: each counts."""
+    from fastagent.cli.batch_run import workflow_prefix
+
+    data = tmp_path / "rows.jsonl"
+    data.write_text('{"id": 1, "prompt": "a"}\n')
+    base = _options(data)
+    prefix = workflow_prefix(base, "generic.m", "1")
+    assert prefix.startswith("batch-") and len(prefix) == len("batch-") + 16
+    assert workflow_prefix(_options(data), "generic.m", "1") == prefix  # deterministic
+    # Another output file or concurrency is the same batch.
+    assert workflow_prefix(_options(data, concurrency=3), "generic.m", "1") == prefix
+    others = {
+        workflow_prefix(_options(data, agent="other"), "generic.m", "1"),
+        workflow_prefix(_options(data, field="text"), "generic.m", "1"),
+        workflow_prefix(_options(data, template="Say {prompt}"), "generic.m", "1"),
+        workflow_prefix(_options(data, id_field="n"), "generic.m", "1"),
+        workflow_prefix(_options(data, schema="s:T"), "generic.m", "1"),
+        workflow_prefix(base, "generic.other", "1"),
+        workflow_prefix(base, "generic.m", "2"),
+    }
+    assert len(others) == 7 and prefix not in others
+    data.write_text('{"id": 1, "prompt": "b"}\n')  # the data changed: another batch
+    assert workflow_prefix(base, "generic.m", "1") not in {prefix, *others}
+
+
+def test_a_missing_data_file_or_a_folder_is_named(tmp_path: Path) -> None:
+    with pytest.raises(UserError, match=r"batch: data file .*nope.jsonl does not exist"):
+        read_rows(_options(tmp_path / "nope.jsonl"))
+    with pytest.raises(UserError, match=r"batch: data file .* is a folder"):
+        read_rows(_options(tmp_path))

@@ -8,9 +8,10 @@ text; ``tool="*"`` calls the first tool the request offers, if any); otherwise t
 ``reply`` when set, else it echoes the last user text. It runs in a thread of the test
 process, so the worker processes it answers can be killed freely.
 
-With ``delay`` every answer takes that long (a slow provider). It records when each request
-arrived (`arrivals`, monotonic seconds) and the most requests it held at once, overall
-(`most_at_once`) and per requested model (`most_at_once_by_model`).
+With ``unavailable_first=N`` the first N requests get HTTP 503 (a provider that recovers:
+the client's retries). With ``delay`` every answer takes that long (a slow provider). It
+records when each request arrived (`arrivals`, monotonic seconds) and the most requests it
+held at once, overall (`most_at_once`) and per requested model (`most_at_once_by_model`).
 """
 
 from __future__ import annotations
@@ -36,7 +37,9 @@ class ScriptedOpenAI:
         reply: str | None = None,
         delay: float = 0.0,
         only_when_offered: bool = False,
+        unavailable_first: int = 0,
     ) -> None:
+        self.unavailable_first = unavailable_first
         self.tool = tool
         self.reply = reply
         self.only_when_offered = only_when_offered
@@ -113,6 +116,8 @@ class ScriptedOpenAI:
             self.requests += 1
             self.bodies.append(body)
             number = self.requests
+        if number <= self.unavailable_first:
+            return 503, {"error": {"message": "overloaded, retry", "type": "server_error"}}
         messages = body.get("messages", [])
         last = messages[-1] if messages else {}
         if self.fail_on is not None and self.fail_on in _text(last.get("content")):

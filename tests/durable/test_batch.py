@@ -378,10 +378,9 @@ def test_ctrl_c_says_how_to_resume_without_dbos_noise_and_the_rerun_finishes(
         process.send_signal(signal.SIGINT)  # what Ctrl-C sends
         code, err = _finish(process)
         assert code == 130, err
-        assert (
-            "batch: interrupted; the finished rows are recorded (and in out.jsonl.partial): "
-            "run the same command again to resume"
-        ) in err
+        assert "batch: stopped with " in err and "rows finished (in " in err, err
+        assert "the same command resumes (finished rows are read back, not sent again)" in err
+        assert err.count("batch: stopped with ") == 1, err
         assert "Asyncio task cancelled" not in err and "Traceback" not in err, err
         code, err = _finish(_batch(folder, "--concurrency", "4"))
         assert code == 0, err

@@ -82,6 +82,7 @@ def kill_and_resume(tmp_path: Path, database: str | None = None) -> None:
         # The first model call (the tool call) was recorded: only the final one is new.
         assert server.requests == 2
         assert _lines(out, "REQUESTS") == "1"
+        assert _lines(out, "AGENT_REQUESTS") == "1"  # the replayed call is not priced again
         assert "model:1" in _lines(out, "REPLAYED").split(",")
         # The progress lines say the first model call was read back, not made again.
         assert "[worker] model test-model replayed from its record (ticket-42 step 1)" in err

@@ -115,7 +115,12 @@ async def test_fail_fast_raises_the_branch_error_and_cancels_the_running_branch(
             requests = server.requests
             with pytest.raises(BadRequestError) as again:
                 await app.send("check 8", agent="fail_fast", key="ff-1")
-            _same_error(again.value, local.value)
+            # The same error, its hint saying why the key keeps failing.
+            assert again.value.message == local.value.message
+            assert again.value.hint == (
+                f"{local.value.hint} (the turn 'ff-1' is recorded as failed: sending this key "
+                "again repeats this error; send with a new key to try again)"
+            )
             assert server.requests == requests
 
 

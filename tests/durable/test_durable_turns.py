@@ -243,3 +243,98 @@ async def test_a_keyed_turn_sent_to_a_queue_runs_there_and_is_appended_once(
         "where workflow_uuid = 'ticket-3'"
     )
     assert row.fetchone() == ("desk", "generic", "SUCCESS")
+
+
+async def test_a_model_calls_retries_stay_inside_its_one_recorded_step(tmp_path: Path) -> None:
+    """The step wraps the provider's retry policy: two 503s and a success are one step."""
+    database = tmp_path / "durable.sqlite"
+    with ScriptedOpenAI(unavailable_first=2) as server:
+        fast = FastAgent("retried", settings=_settings(server, database))
+        fast.agent("desk", "Echo.")(lambda: None)
+        async with fast.run() as app:
+            answer = await app.send("hi", key="retry-1")
+            usage = current_runtime().usage.total
+            again = await app.send("hi", key="retry-1")
+        assert answer == again == "echo: hi"
+        assert server.requests == 3  # two refused, one answered; nothing on the re-attach
+        assert usage.requests == 1
+    rows = sqlite3.connect(database).execute(
+        "select function_id, function_name, error from operation_outputs "
+        "where workflow_uuid = 'retry-1' order by function_id"
+    )
+    assert list(rows) == [(1, "model test-model", None)]
+
+
+async def test_a_replayed_turn_costs_nothing_in_the_usage_summary(tmp_path: Path) -> None:
+    """Cost is priced from the agent's usage: a replayed model call adds none of it."""
+    from fastagent.config.settings import OpenAISettings
+    from fastagent.ui.usage_table import usage_rows
+
+    database = tmp_path / "durable.sqlite"
+    with ScriptedOpenAI() as server:
+        settings = Settings(
+            default_model="openai.gpt-4.1-mini",
+            openai=OpenAISettings(base_url=server.base_url, api_key="test-key"),
+            durable=DurableSettings(database=str(database)),
+        )
+
+        def app() -> FastAgent:
+            fast = FastAgent("priced", settings=settings)
+            fast.agent("desk", "Echo.")(lambda: None)
+            return fast
+
+        async with app().run() as first:
+            await first.send("hi", key="priced-1")
+            paid = usage_rows(first)
+        # 10 input tokens at $0.40 and 2 output tokens at $1.60 per million.
+        assert paid[-1].cost == pytest.approx(7.2e-6)
+        async with app().run() as second:  # another process re-attaching: all replayed
+            assert await second.send("hi", key="priced-1") == "echo: hi"
+            replayed = usage_rows(second)
+        assert [row.agent for row in replayed] == ["total"]
+        assert replayed[-1].usage.requests == 0 and not replayed[-1].cost
+        assert server.requests == 1
+
+
+async def test_an_mcp_tool_call_is_a_recorded_step_like_a_function_tools(tmp_path: Path) -> None:
+    """A real MCP server (stdio subprocess): its tool call is step 2, stored as history JSON."""
+    import sys
+
+    server_script = Path(__file__).parents[1] / "mcp" / "servers" / "fixture_server.py"
+    database = tmp_path / "durable.sqlite"
+    with ScriptedOpenAI(tool="fx__echo", arguments={"message": "ping"}) as server:
+        settings = _settings(server, database).model_copy(
+            update={
+                "mcp": Settings.model_validate(
+                    {
+                        "mcp": {
+                            "servers": {
+                                "fx": {
+                                    "command": sys.executable,
+                                    "args": [str(server_script), "ok"],
+                                }
+                            }
+                        }
+                    }
+                ).mcp
+            }
+        )
+        fast = FastAgent("mcp-durable", settings=settings)
+        fast.agent("desk", "Use the tool.", servers=["fx"])(lambda: None)
+        async with fast.run() as app:
+            answer = await app.send("go", key="mcp-1")
+            again = await app.send("go", key="mcp-1")
+        assert answer == again
+        assert "ping" in answer and answer.startswith("answer: ")
+        assert server.requests == 2
+    rows = sqlite3.connect(database).execute(
+        "select function_id, function_name, output from operation_outputs "
+        "where workflow_uuid = 'mcp-1' order by function_id"
+    )
+    steps = [(n, name, json.loads(out)) for n, name, out in rows]
+    assert [(n, name) for n, name, _ in steps] == [
+        (1, "model test-model"),
+        (2, "tool fx__echo"),
+        (3, "model test-model"),
+    ]
+    assert "ping" in json.dumps(steps[1][2]["content"])  # the MCP result, as history JSON

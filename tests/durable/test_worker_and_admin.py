@@ -193,7 +193,7 @@ def test_an_unreachable_postgres_is_one_line_without_dbos_tracebacks(tmp_path: P
             "error: durable database postgresql://***@127.0.0.1:1/fastagent could not be opened: "
         )
         assert lines[1] == (
-            "hint: is the PostgreSQL server running and reachable? check durable.database "
-            "(a SQLite path or a postgresql:// URL)"
+            "hint: check durable.database (a SQLite path or a postgresql:// URL) and that the "
+            "database server is running and reachable"
         )
         assert "s3cret-pw" not in err

@@ -6,7 +6,8 @@ idempotency key) to ``tool_runs`` and then waits until the file ``go`` exists: a
 the process while the tool waits, which is a deterministic point in the tool loop.
 
 Run: ``python worker_app.py KEY MESSAGE``; it prints the steps replayed in this process
-(``REPLAYED model:1``), the model requests it counted (``REQUESTS 1``) and ``ANSWER <reply>``.
+(``REPLAYED model:1``), the model requests it counted (``REQUESTS 1``; the agent's own,
+which the usage summary prices, ``AGENT_REQUESTS 1``) and ``ANSWER <reply>``.
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ async def main() -> None:
         answer = await app.send(sys.argv[2], key=sys.argv[1])
         print("REPLAYED", ",".join(f"{e.kind}:{e.step}" for e in replayed), flush=True)
         print("REQUESTS", runtime.usage.total.requests, flush=True)
+        # What the usage summary prices (cost): the agent's own usage.
+        print("AGENT_REQUESTS", app["worker"].usage.requests, flush=True)
         print("ANSWER", answer, flush=True)
 
 

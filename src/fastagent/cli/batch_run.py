@@ -22,9 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import csv
 import hashlib
-import io
 import json
 import os
 import sys
@@ -33,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from fastagent.cli.batch_rows import Row, read_rows
 from fastagent.exceptions import UserError
 
 if TYPE_CHECKING:
@@ -74,47 +73,6 @@ class BatchOptions:
     require_id: bool = False  # --id-field given: a row without that field is a mistake
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
-    """One input row: its id (the id field, else its 1-based number) and its text."""
-
-    id: str
-    text: str
-
-
-def read_rows(options: BatchOptions) -> list[Row]:
-    """Read DATA (.jsonl or .csv) into rows with the text each sends.
-
-    Raises:
-        UserError: The file is missing or unreadable, a line is not a JSON object, a row
-            lacks the field (or a template key), or two rows have the same id.
-    """
-    path = Path(options.data)
-    if not path.is_file():
-        raise UserError(f"batch: data file {path} does not exist", hint="give a .jsonl or .csv")
-    records = _records(path)
-    rows: list[Row] = []
-    seen: set[str] = set()
-    for number, (line, record) in enumerate(records, start=1):
-        where = f"{path}:{line}"
-        raw_id = record.get(options.id_field)
-        if options.require_id and options.id_field not in record:
-            raise UserError(
-                f"{where}: the row has no {options.id_field!r} field (--id-field)",
-                hint=f"the row has: {', '.join(record) or 'no fields'}; "
-                "without --id-field a row's id is its 'id' field, else its row number",
-            )
-        row_id = str(number) if raw_id is None or raw_id == "" else str(raw_id)
-        if row_id in seen:
-            raise UserError(
-                f"{where}: row id {row_id!r} appears twice",
-                hint=f"ids (field {options.id_field!r}) must be unique; use --id-field",
-            )
-        seen.add(row_id)
-        rows.append(Row(row_id, _text(record, options, where)))
-    return rows
-
-
 def workflow_prefix(options: BatchOptions, model: str, version: str) -> str:
     """The part of every row's workflow id that names this batch (``batch-<16 hex>``)."""
     digest = hashlib.sha256(Path(options.data).read_bytes())
@@ -126,7 +84,13 @@ def workflow_prefix(options: BatchOptions, model: str, version: str) -> str:
 
 
 async def run_batch(options: BatchOptions, *, err: TextIO | None = None) -> int:
-    """Run the batch; returns 0 when every row succeeded, 1 when some failed."""
+    """Run the batch; returns 0 when every row succeeded, 1 when some failed.
+
+    SIGTERM or SIGHUP stop it as Ctrl-C does: the rows in flight are cancelled, the
+    runtime closes, ``OUT.partial`` keeps the rows finished so far, a note says how to
+    resume, and `TerminatedBySignal` (exit 128+N) follows.
+    """
+    from fastagent._signals import TerminatedBySignal, ending_on_signals
     from fastagent.agents.durable_turns import AgentTurns
     from fastagent.cli.batch_progress import BatchProgress
     from fastagent.cli.batch_schema import load_schema
@@ -145,45 +109,58 @@ async def run_batch(options: BatchOptions, *, err: TextIO | None = None) -> int:
             "fastagent batch",
             hint="pip install 'fastagent[durable]', or run without durability: --no-durable",
         )
+    output = Path(options.output)
+    partial = Path(f"{options.output}.partial")
+    _check_output(options, output, partial)
     script_dir = Path(options.script.partition(":")[0]).resolve().parent
     schema = load_schema(options.schema, script_dir=script_dir) if options.schema else None
-    fast = load_app(options.script, base_dir=Path.cwd(), where="batch")
+    fast = load_app(
+        options.script,
+        base_dir=Path.cwd(),
+        where="batch",
+        missing_hint=f"give the path of a FastAgent script (relative to {Path.cwd()})",
+    )
     loaded = load_config(options.config)
     durable = loaded.settings.durable or DurableSettings()
     settings = loaded.settings.model_copy(
         update={"durable": durable.model_copy(update={"enabled": options.durable})}
     )
     run_options = RunOptions(agent=options.agent, quiet=True)
-    async with Runtime.open(run_options, settings=settings) as runtime:
-        engine = runtime.durable if options.durable else None
-        if engine is not None:
-            engine.listen = options.work
-            engine.set_worker_concurrency(options.concurrency, options.queue or BATCH_QUEUE)
-        app = await fast.build(runtime)
-        agent = app.default if options.agent is None else app[options.agent]
-        model = str(getattr(agent, "model", ""))
-        turn = _Turn(agent, schema, _price(runtime, model))
-        if options.work:  # rows run here: the SDK's import and client now, not in row 1
-            _warm(agent)
-        progress = BatchProgress(len(rows), stream, quiet=options.quiet)
-        partial = Path(f"{options.output}.partial")
-        partial.parent.mkdir(parents=True, exist_ok=True)
-        with partial.open("w", encoding="utf-8") as file:
-            sink = _Sink(file, progress)
-            try:
-                if engine is None:
-                    turns = AgentTurns()  # the turn handler a worker runs, in this task
-                    turns.agents.update(app.agents)
-                    await _run_here(turns, turn, rows, options.concurrency, rate, sink)
-                else:
-                    prefix = workflow_prefix(options, model, durable.application_version)
-                    queue = _Queue(engine, options.queue or BATCH_QUEUE, options.rate)
-                    await _run_queued(queue, turn, rows, prefix, options, sink, runtime)
-            finally:
-                progress.close()
-        results = sink.results
-        _write_atomically(Path(options.output), [results[row.id] for row in rows])
-        partial.unlink(missing_ok=True)
+    sink: _Sink | None = None
+    try:
+        async with ending_on_signals(Runtime.open(run_options, settings=settings)) as runtime:
+            engine = runtime.durable if options.durable else None
+            if engine is not None:
+                engine.listen = options.work
+                engine.set_worker_concurrency(options.concurrency, options.queue or BATCH_QUEUE)
+            app = await fast.build(runtime)
+            agent = app.default if options.agent is None else app[options.agent]
+            model = str(getattr(agent, "model", ""))
+            turn = _Turn(agent, schema, _price(runtime, model))
+            if options.work:  # rows run here: the SDK's import and client now, not in row 1
+                _warm(agent)
+            progress = BatchProgress(len(rows), stream, quiet=options.quiet)
+            with partial.open("w", encoding="utf-8") as file:
+                sink = _Sink(file, progress)
+                try:
+                    if engine is None:
+                        turns = AgentTurns()  # the turn handler a worker runs, in this task
+                        turns.agents.update(app.agents)
+                        await _run_here(turns, turn, rows, options.concurrency, rate, sink)
+                    else:
+                        prefix = workflow_prefix(options, model, durable.application_version)
+                        queue = _Queue(engine, options.queue or BATCH_QUEUE, options.rate)
+                        await _run_queued(queue, turn, rows, prefix, options, sink, runtime)
+                finally:
+                    progress.close()
+            results = sink.results
+            _write_output(output, partial, [results[row.id] for row in rows])
+            partial.unlink(missing_ok=True)
+    except (asyncio.CancelledError, KeyboardInterrupt, TerminatedBySignal):
+        if sink is not None:
+            stream.write(_stopped_note(options, partial, len(sink.results), len(rows)))
+            stream.flush()
+        raise
     failed = [row.id for row in rows if "error" in results[row.id]]
     if failed:
         stream.write(
@@ -193,6 +170,67 @@ async def run_batch(options: BatchOptions, *, err: TextIO | None = None) -> int:
         )
         return 1
     return 0
+
+
+def _stopped_note(options: BatchOptions, partial: Path, finished: int, total: int) -> str:
+    """What a stopped batch says: what is kept, and how to go on."""
+    how = (
+        "the same command resumes (finished rows are read back, not sent again)"
+        if options.durable
+        else "--no-durable recorded nothing: the same command runs every row again"
+    )
+    return f"batch: stopped with {finished} of {total} rows finished (in {partial}); {how}\n"
+
+
+def _check_output(options: BatchOptions, output: Path, partial: Path) -> None:
+    """Refuse an OUT that cannot be written, before anything runs.
+
+    OUT's folder must exist (it is not created: a typo in it would otherwise put the
+    answers somewhere unexpected), OUT must not be a folder or the data file itself, and
+    the folder must take a new file (``OUT.partial`` is created and removed to find out).
+    """
+    where = f"batch: -o {output}"
+    if output.is_dir():
+        raise UserError(f"{where} is a folder", hint=f"name a file, e.g. {output / 'out.jsonl'}")
+    with contextlib.suppress(OSError):
+        if output.exists() and output.samefile(options.data):
+            raise UserError(
+                f"{where} is the data file itself: the answers would replace the rows",
+                hint="write the answers to another file",
+            )
+    folder = output.parent
+    if not folder.is_dir():
+        missing = not folder.exists()
+        raise UserError(
+            f"{where}: the folder {folder} does not exist"
+            if missing
+            else f"{where}: {folder} is not a folder",
+            hint=f"create it first (mkdir -p {folder}) or fix the path"
+            if missing
+            else "fix the path",
+        )
+    existed = partial.exists()
+    try:
+        with partial.open("a", encoding="utf-8"):
+            pass
+    except OSError as exc:
+        raise UserError(
+            f"{where}: cannot create {partial}: {exc.strerror}",
+            hint="choose a folder this user can write to",
+        ) from None
+    if not existed:
+        partial.unlink(missing_ok=True)
+
+
+def _write_output(output: Path, partial: Path, lines: list[dict[str, Any]]) -> None:
+    try:
+        _write_atomically(output, lines)
+    except OSError as exc:
+        raise UserError(
+            f"batch: cannot write {output}: {exc.strerror}",
+            hint=f"the finished rows are kept in {partial} (and, when durable, in the "
+            "database: the same command writes OUT again without sending them)",
+        ) from None
 
 
 def _check(options: BatchOptions) -> tuple[int, float] | None:
@@ -212,7 +250,8 @@ def _check(options: BatchOptions) -> tuple[int, float] | None:
     try:
         rate = parse_rate(options.rate) if options.rate else None
     except ValueError as exc:
-        raise UserError(f"batch: --rate {exc}", hint="e.g. --rate 60/min") from None
+        # parse_rate's messages start with "rate '<text>'": "--rate '<text>' ...".
+        raise UserError(f"batch: --{exc}", hint="e.g. --rate 60/min") from None
     if options.template is not None and not _template_fields(options.template):
         raise UserError(
             f"batch: --template {options.template!r} names no row field: every row would "
@@ -348,8 +387,9 @@ async def _run_queued(
     known = await statuses_by_prefix(f"{prefix}-")  # one query, not one per row
     ids = {row.id: f"{prefix}-{row.id}" for row in rows}
     if options.retry_failed:
+        firsts = set(ids.values())  # a row "a.retry2" owns the id a retry of "a" would take
         for row in rows:
-            ids[row.id] = await _next_attempt(engine, ids[row.id], turn.schema, known)
+            ids[row.id] = await _next_attempt(engine, ids[row.id], turn.schema, known, firsts)
     done = sum(1 for row in rows if known.get(ids[row.id]) == "SUCCESS")
     if done and not options.quiet:
         progress.note(f"batch: {done} of {len(rows)} rows already done")
@@ -394,15 +434,23 @@ async def _run_queued(
 
 
 async def _next_attempt(
-    engine: DurableEngine, base: str, schema: RowSchema | None, known: dict[str, str]
+    engine: DurableEngine,
+    base: str,
+    schema: RowSchema | None,
+    known: dict[str, str],
+    firsts: set[str],
 ) -> str:
     """With --retry-failed, the row's first attempt (`base`, `base.retry2`, ...) not failed.
 
     `known` is the batch's statuses by workflow id. With ``--schema`` an attempt whose
-    recorded reply does not validate failed too.
+    recorded reply does not validate failed too. An attempt id that is another row's own
+    workflow id (`firsts`: the row ids ``a`` and ``a.retry2``) is skipped: it holds that
+    row's turn, not a retry of this one.
     """
     attempt, candidate = 1, base
-    while await _attempt_failed(engine, candidate, schema, known.get(candidate)):
+    while (candidate != base and candidate in firsts) or await _attempt_failed(
+        engine, candidate, schema, known.get(candidate)
+    ):
         attempt += 1
         candidate = f"{base}.retry{attempt}"
     return candidate
@@ -466,12 +514,25 @@ def _success(
 
 
 def _error_text(exc: BaseException) -> str:
+    """A failed row's ``error``: ``Type: message (hint: ...)`` on one line.
+
+    A row's error read back from the database is DBOS's ``PortableWorkflowError`` carrying
+    the original type's name and ``str()`` (a fastagent error's message, then the hint on
+    a line of its own): it is written as the original error would be.
+    """
     from fastagent.exceptions import FastAgentError
 
-    if not isinstance(exc, FastAgentError):
-        return f"{type(exc).__name__}: {exc}"
-    text = f"{type(exc).__name__}: {exc.message}"  # str() would add the hint on a new line
-    return f"{text} (hint: {exc.hint})" if exc.hint else text
+    if isinstance(exc, FastAgentError):
+        name, message, hint = type(exc).__name__, exc.message, exc.hint
+    elif type(exc).__name__ == "PortableWorkflowError" and isinstance(
+        getattr(exc, "name", None), str
+    ):
+        name = str(getattr(exc, "name", ""))
+        message, _, hint = str(exc).partition("\nhint: ")
+    else:
+        name, message, hint = type(exc).__name__, str(exc), None
+    text = f"{name}: {message}"
+    return f"{text} (hint: {hint})" if hint else text
 
 
 def _price(runtime: Runtime, model: str) -> ModelInfo | None:
@@ -492,58 +553,6 @@ def _cost(price: ModelInfo | None, usage: Any) -> float | None:
     return None if price is None else cost(price, usage)
 
 
-def _records(path: Path) -> list[tuple[int, dict[str, Any]]]:
-    try:
-        # Bytes decoded as they are (a quoted CSV field keeps its CRLF); a BOM is dropped.
-        text = path.read_bytes().decode("utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserError(f"batch: cannot read {path}: {exc}", hint="give a UTF-8 file") from None
-    if path.suffix.lower() == ".csv":
-        return _csv_records(path, text)
-    if path.suffix.lower() not in (".jsonl", ".ndjson"):
-        raise UserError(
-            f"batch: {path} is neither .jsonl nor .csv", hint="rename it, or convert it"
-        )
-    records: list[tuple[int, dict[str, Any]]] = []
-    lines = text.splitlines()
-    for line_number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            cut = line_number == len(lines) and not text.endswith("\n")
-            raise UserError(
-                f"batch: {path}:{line_number}: not valid JSON ({exc.msg})",
-                hint="the last line looks cut off (no newline at the end): complete or remove it"
-                if cut
-                else "each line must be one JSON object",
-            ) from None
-        if not isinstance(record, dict):
-            raise UserError(
-                f"batch: {path}:{line_number}: a JSON {type(record).__name__}, not an object",
-                hint='each line must be an object, e.g. {"id": 1, "prompt": "..."}',
-            )
-        records.append((line_number, record))
-    return records
-
-
-def _csv_records(path: Path, text: str) -> list[tuple[int, dict[str, Any]]]:
-    reader = csv.DictReader(io.StringIO(text, newline=""))  # quoted fields may hold newlines
-    records: list[tuple[int, dict[str, Any]]] = []
-    start = 2  # line 1 is the header
-    try:
-        for record in reader:
-            records.append((start, dict(record)))
-            start = reader.line_num + 1
-    except csv.Error as exc:
-        raise UserError(
-            f"batch: {path}:{reader.line_num}: not valid CSV ({exc})",
-            hint="check the quotes of that line",
-        ) from None
-    return records
-
-
 def _template_fields(template: str) -> list[str]:
     """The fields a ``--template`` fills in (a malformed one is reported per row, later)."""
     import string
@@ -552,30 +561,6 @@ def _template_fields(template: str) -> list[str]:
         return [field for _, field, _, _ in string.Formatter().parse(template) if field]
     except ValueError:
         return ["?"]  # not a format string: `_text` says what is wrong with it
-
-
-def _text(record: dict[str, Any], options: BatchOptions, where: str) -> str:
-    if options.template is not None:
-        try:
-            return options.template.format_map(record)
-        except KeyError as exc:
-            raise UserError(
-                f"batch: {where}: the template needs {exc.args[0]!r}, which the row lacks",
-                hint=f"the row has: {', '.join(record) or 'no fields'}",
-            ) from None
-        except (ValueError, IndexError) as exc:
-            raise UserError(
-                f"batch: --template is not a valid format string: {exc}",
-                hint='write fields in braces, e.g. "Summarize: {text}"',
-            ) from None
-    field = options.field or "prompt"
-    value = record.get(field)
-    if value is None:
-        raise UserError(
-            f"batch: {where}: the row has no {field!r} field",
-            hint=f"use --field or --template (the row has: {', '.join(record) or 'nothing'})",
-        )
-    return value if isinstance(value, str) else json.dumps(value)
 
 
 def _write_atomically(path: Path, lines: list[dict[str, Any]]) -> None:

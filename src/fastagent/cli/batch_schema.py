@@ -71,7 +71,13 @@ def load_schema(reference: str, *, script_dir: Path) -> RowSchema:
             f"{_WHERE} {reference!r} names a file, not a module",
             hint=f"drop the .py: --schema {module.removesuffix('.py')}:{name}",
         )
-    value = import_object(reference, base_dir=script_dir, where=_WHERE)
+    value = import_object(
+        reference,
+        base_dir=script_dir,
+        where=_WHERE,
+        import_hint="check the module name: it is looked for in the script's folder "
+        f"({script_dir}) and the working directory",
+    )
     if value is BaseModel:
         raise UserError(
             f"{_WHERE} {reference!r} is pydantic's BaseModel itself, which has no fields",

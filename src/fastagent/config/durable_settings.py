@@ -32,6 +32,8 @@ DEFAULT_APPLICATION_VERSION: Final = "1"
 
 _PERIODS: Final = {"s": 1.0, "sec": 1.0, "min": 60.0, "m": 60.0, "h": 3600.0, "hour": 3600.0}
 _RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*\.?\d*)\s*([a-z]+)\s*$")
+_MAX_RATE_LIMIT: Final = 1_000_000_000
+_MAX_RATE_PERIOD: Final = 31 * 24 * 3600.0  # a month, in seconds
 _URL_SCHEMES: Final = ("postgresql://", "postgres://", "postgresql+psycopg://", "sqlite://")
 
 
@@ -39,7 +41,8 @@ def parse_rate(text: str) -> tuple[int, float]:
     """Parse a rate like ``60/min``, ``10/s`` or ``100/2h`` into (limit, period in seconds).
 
     Raises:
-        ValueError: `text` is not ``N/period`` with a period of s, min or h.
+        ValueError: `text` is not ``N/period`` with a period of s, min or h, or N (at most
+            a billion) or the period (at most 31 days) is out of range.
     """
     match = _RATE.match(text.lower())
     if match is None or match.group(3) not in _PERIODS or int(match.group(1)) < 1:
@@ -47,7 +50,13 @@ def parse_rate(text: str) -> tuple[int, float]:
     count = float(match.group(2)) if match.group(2) else 1.0
     if count <= 0:
         raise ValueError(f"rate {text!r} has a zero period")
-    return int(match.group(1)), count * _PERIODS[match.group(3)]
+    limit, period = int(match.group(1)), count * _PERIODS[match.group(3)]
+    if limit > _MAX_RATE_LIMIT or period > _MAX_RATE_PERIOD:
+        raise ValueError(
+            f"rate {text!r} is out of range (at most {_MAX_RATE_LIMIT:,} per period, "
+            "and a period of at most 744h)"
+        )
+    return limit, period
 
 
 class QueueSettings(BaseModel):

@@ -7,6 +7,7 @@ pending work finds it by name.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any, Final
 
@@ -18,7 +19,7 @@ from fastagent.durable.portable_errors import mark
 from fastagent.messages import Message, ToolCall, ToolResult
 from fastagent.steps import StepOutcome, current_step, enter_step, use_steps
 
-__all__ = ["HANDLERS", "WORKFLOW_NAME", "DbosSteps", "turn_workflow"]
+__all__ = ["HANDLERS", "RUNNING", "WORKFLOW_NAME", "DbosSteps", "turn_workflow"]
 
 WORKFLOW_NAME: Final = "fastagent.turn"
 
@@ -26,6 +27,9 @@ TurnHandler = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
 
 HANDLERS: dict[str, TurnHandler] = {}
 """What each workflow's ``handler`` input names, registered by the app before launch."""
+
+RUNNING: set[asyncio.Task[Any]] = set()
+"""The tasks of the workflows running in this process (`DurableEngine.stop` cancels them)."""
 
 
 class DbosSteps:
@@ -105,6 +109,9 @@ async def turn_workflow(handler: str, payload: dict[str, Any]) -> dict[str, Any]
             f"durable workflow needs handler {handler!r}, which this process does not have",
             hint="run the same script (same agents) that started the workflow",
         )
+    task = asyncio.current_task()
+    if task is not None:
+        RUNNING.add(task)
     undo = use_steps(DbosSteps())
     try:
         return await run(payload)
@@ -113,3 +120,4 @@ async def turn_workflow(handler: str, payload: dict[str, Any]) -> dict[str, Any]
         raise
     finally:
         undo()
+        RUNNING.discard(task)

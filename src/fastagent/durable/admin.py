@@ -7,18 +7,12 @@ and run nothing; resumed and recovered workflows are run by a process of the app
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from fastagent.durable.errors import (
-    DurableError,
-    database_unreachable,
-    dbos_missing,
-    dbos_reported_by_us,
-)
+from fastagent.durable.errors import DurableError, database_unavailable, dbos_missing
 
 if TYPE_CHECKING:
     from dbos import DBOSClient
@@ -31,8 +25,11 @@ def _client(database_url: str) -> Iterator[DBOSClient]:
     try:
         from dbos import DBOSClient
         from dbos._serialization import DBOSPortableJSON
+
+        from fastagent.durable._dbos_logging import install_dbos_log_filter
     except ImportError as exc:
         raise dbos_missing() from exc
+    install_dbos_log_filter()
     if database_url.startswith("sqlite:///"):
         path = Path(database_url.removeprefix("sqlite:///"))
         if not path.is_file():
@@ -40,19 +37,14 @@ def _client(database_url: str) -> Iterator[DBOSClient]:
                 f"no durable database at {path}: nothing has run durably here yet",
                 hint="run from the folder of the durable app, or set durable.database",
             )
-    logging.getLogger("dbos").addFilter(_not_reported_by_dbos)
     try:
         client = DBOSClient(system_database_url=database_url, serializer=DBOSPortableJSON)
     except Exception as exc:
-        raise database_unreachable(database_url, exc) from exc
+        raise database_unavailable(database_url, exc) from None
     try:
         yield client
     finally:
         client.destroy()
-
-
-def _not_reported_by_dbos(record: logging.LogRecord) -> bool:
-    return not dbos_reported_by_us(record)
 
 
 def _row(status: Any) -> dict[str, Any]:

@@ -24,12 +24,11 @@ from typing import TYPE_CHECKING, Any, Final
 
 from fastagent.durable.errors import (
     DurableError,
-    database_unreachable,
+    database_unavailable,
     dbos_missing,
-    dbos_reported_by_us,
     redacted_url,
 )
-from fastagent.durable.portable_errors import portable, restore, restored
+from fastagent.durable.portable_errors import mark_from_record, portable, restore, restored
 from fastagent.exceptions import FastAgentError
 
 if TYPE_CHECKING:
@@ -68,21 +67,6 @@ class Outcome:
     status: str = "SUCCESS"
     timed_out: bool = False
     finished_at: int | None = None
-
-
-def _not_reported_elsewhere(record: logging.LogRecord) -> bool:
-    """Drop DBOS's traceback of a workflow that raised a typed fastagent error.
-
-    The error reaches the caller, which reports it in one line with its hint (a batch
-    writes it to the row); DBOS's copy would print a long traceback per failed row. Its
-    warning for each workflow cancelled when the run ends (Ctrl-C, a stopped worker) is
-    dropped too: that work resumes from its last step, and the face says so once.
-    """
-    from fastagent.exceptions import FastAgentError
-
-    if dbos_reported_by_us(record):
-        return False
-    return not (record.exc_info and isinstance(record.exc_info[1], FastAgentError))
 
 
 class DurableEngine:
@@ -160,6 +144,7 @@ class DurableEngine:
             from dbos._serialization import DBOSPortableJSON
 
             from fastagent.durable import _dbos_queues, _dbos_steps
+            from fastagent.durable._dbos_logging import install_dbos_log_filter
         except ImportError as exc:
             raise dbos_missing() from exc
         config: DBOSConfig = {
@@ -179,7 +164,7 @@ class DurableEngine:
         _dbos_queues.install_local_concurrency()
         _dbos_queues.LOCAL_CONCURRENCY.clear()
         _dbos_queues.LOCAL_CONCURRENCY.update(self._local_concurrency)
-        logging.getLogger("dbos").addFilter(_not_reported_elsewhere)
+        install_dbos_log_filter()
         try:
             DBOS(config=config)
             if not self.listen:
@@ -187,7 +172,7 @@ class DurableEngine:
             DBOS.launch()
         except Exception as exc:
             DBOS.destroy()
-            raise database_unreachable(self.database_url, exc) from exc
+            raise database_unavailable(self.database_url, exc) from None
         self._launched = True
         _LAUNCHED.append(self)
         _log.debug("DBOS launched on %s", redacted_url(self.database_url))
@@ -230,6 +215,10 @@ class DurableEngine:
             error = restored(exc)  # read back from the database: the typed error again
             if error is exc:
                 raise
+            if queue is None:
+                # Not run here just now (that raises the error itself): the key's workflow
+                # had already failed, and its record was read back.
+                mark_from_record(error)
             raise error from None
 
     async def ensure_queue(
@@ -410,6 +399,28 @@ class DurableEngine:
         found = await DBOS.get_workflow_status_async(key)
         return None if found is None else str(found.status)
 
+    async def stop(self, timeout: float = 10.0) -> None:
+        """Stop taking work, then cancel the workflows running here and wait for them.
+
+        Called when the run closes, before anything they use (model clients, MCP servers)
+        is closed: a workflow cut off by a closed client would record the failure as its
+        outcome, so a row in flight when a batch or worker is stopped would come back
+        failed. Cancelled, it records nothing and stays pending: the next launch with
+        this executor id (or ``fastagent durable recover``) resumes it from its last
+        recorded step. DBOS is shut down first so that its queues start nothing more.
+        """
+        if not self._launched:
+            return
+        from fastagent.durable._dbos_steps import RUNNING
+
+        self.close()
+        await asyncio.sleep(0)  # work DBOS handed to the loop before it stopped starts now
+        running = [task for task in RUNNING if not task.done()]
+        for task in running:
+            task.cancel("the durable engine is stopping")
+        if running:
+            await asyncio.wait(running, timeout=timeout)
+
     def close(self) -> None:
         """Shut DBOS down (work in flight stays pending, to be recovered)."""
         if not self._launched:
@@ -417,7 +428,9 @@ class DurableEngine:
         from dbos import DBOS
 
         from fastagent.durable import _dbos_steps
+        from fastagent.durable._dbos_logging import silence_dbos_log
 
+        silence_dbos_log()
         try:
             DBOS.destroy()
         finally:
@@ -525,12 +538,28 @@ def _prepare_sqlite(path: Path) -> None:
     In WAL mode a commit is one append to the log, so a step costs one sync instead of the
     several of SQLite's default rollback journal; it also lets readers (``fastagent
     durable list``) look while a worker writes.
+
+    Raises:
+        DurableError: The folder cannot be created or the file cannot be opened (a path
+            under a file, a folder given as the file, no rights).
     """
     import sqlite3
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    connection = sqlite3.connect(path)
     try:
-        connection.execute("PRAGMA journal_mode=WAL")
-    finally:
-        connection.close()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(path)
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+        finally:
+            connection.close()
+    except (OSError, sqlite3.Error) as exc:
+        if path.is_dir():
+            reason = "that is a folder, not a file"
+        elif isinstance(exc, FileExistsError):  # mkdir met a file on the way
+            reason = f"a part of {path.parent} is a file, not a folder"
+        else:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise DurableError(
+            f"durable database {path} could not be opened: {reason}",
+            hint="set durable.database to a SQLite file path in a folder this user can write",
+        ) from None

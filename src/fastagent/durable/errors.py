@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import logging
+from urllib.parse import unquote
 
 from fastagent.exceptions import UserError
 
 __all__ = [
     "DurableError",
-    "database_unreachable",
+    "database_unavailable",
     "dbos_missing",
-    "dbos_reported_by_us",
     "redacted_url",
     "require_dbos",
 ]
+
+_MIN_PIECE = 4  # shorter pieces of a password are not masked on their own (ordinary words)
 
 
 class DurableError(UserError):
@@ -46,38 +47,52 @@ def require_dbos(command: str, *, hint: str) -> None:
         ) from None
 
 
-_REPORTED_BY_US = (
-    "Asyncio task cancelled for workflow or step",  # resumes later; the face says so once
-    "DBOS failed to launch",  # with a traceback: `database_unreachable` says it in one line
-    "Error connecting to the DBOS system database",
-    "Could not connect to postgres database to verify",
-    # Sending a key that exists re-attaches to its workflow by design (docs/durable.md),
-    # after a restart too; DBOS warns that it keeps the workflow's original queue.
-    "Workflow already exists in queue",
-)
+def redacted_url(url: str) -> str:
+    """`url` without its password (``postgresql://user:***@host/db``) or secret parameters."""
+    from fastagent._redact import redact
+
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        auth, host = rest.rsplit("@", 1)
+        user = auth.split(":", 1)[0]
+        url = f"{scheme}://{user}:***@{host}"
+    return redact(url)
 
 
-def dbos_reported_by_us(record: logging.LogRecord) -> bool:
-    """Whether a DBOS log record says what fastagent already says, or is expected by design."""
-    return record.getMessage().startswith(_REPORTED_BY_US)
+def database_unavailable(url: str, exc: BaseException) -> DurableError:
+    """The one-line error for a durable database that could not be opened.
 
-
-def database_unreachable(url: str, error: BaseException) -> DurableError:
-    """The one-line error for a durable database that cannot be opened (no password in it)."""
-    lines = str(error).strip().splitlines() or [type(error).__name__]
-    postgres = url.startswith(("postgresql", "postgres:"))
+    The message holds the URL without its password and the first line of the innermost
+    cause (the driver's own words: refused, unknown host, authentication failed), with any
+    piece of the password the driver echoed masked.
+    """
+    cause: BaseException = exc
+    seen = {id(cause)}
+    while True:
+        inner = getattr(cause, "orig", None) or cause.__cause__
+        if not isinstance(inner, BaseException) or id(inner) in seen:
+            break
+        seen.add(id(inner))
+        cause = inner
+    lines = [line.strip() for line in str(cause).splitlines() if line.strip()]
+    detail = _mask_password(lines[0] if lines else type(cause).__name__, url)
     return DurableError(
-        f"durable database {redacted_url(url)} could not be opened: {lines[0]}",
-        hint=("is the PostgreSQL server running and reachable? " if postgres else "")
-        + "check durable.database (a SQLite path or a postgresql:// URL)",
+        f"durable database {redacted_url(url)} could not be opened: {detail}",
+        hint="check durable.database (a SQLite path or a postgresql:// URL) and that the "
+        "database server is running and reachable",
     )
 
 
-def redacted_url(url: str) -> str:
-    """`url` without its password (``postgresql://user:***@host/db``)."""
-    if "@" not in url or "://" not in url:
-        return url
-    scheme, rest = url.split("://", 1)
-    auth, host = rest.rsplit("@", 1)
-    user = auth.split(":", 1)[0]
-    return f"{scheme}://{user}:***@{host}"
+def _mask_password(text: str, url: str) -> str:
+    """`text` with the password of `url` (and its pieces around an ``@``) masked."""
+    if "://" not in url or "@" not in url:
+        return text
+    auth = url.split("://", 1)[1].rsplit("@", 1)[0]
+    if ":" not in auth:
+        return text
+    password = auth.split(":", 1)[1]
+    pieces = {password, unquote(password), *password.split("@")}
+    for piece in sorted(pieces, key=len, reverse=True):
+        if len(piece) >= _MIN_PIECE:
+            text = text.replace(piece, "***")
+    return text

@@ -19,7 +19,15 @@ from typing import Any, Final
 
 from fastagent.exceptions import FastAgentError, RuntimeFailure
 
-__all__ = ["ERROR_KEY", "from_record", "mark", "portable", "restore", "restored"]
+__all__ = [
+    "ERROR_KEY",
+    "from_record",
+    "mark",
+    "mark_from_record",
+    "portable",
+    "restore",
+    "restored",
+]
 
 ERROR_KEY: Final = "fastagent_error"
 """The key of a fastagent error's description in the stored error's ``data``."""
@@ -104,12 +112,16 @@ def _fastagent_error(described: dict[str, Any]) -> FastAgentError | None:
         error.__dict__.update(fields)
     error.message = message
     error.hint = hint if isinstance(hint, str) else None
-    error.__dict__[_FROM_RECORD] = True
     return error
 
 
+def mark_from_record(error: BaseException) -> None:
+    """Note that `error` is a turn's own recorded failure, read back by sending its key again."""
+    error.__dict__[_FROM_RECORD] = True
+
+
 def from_record(error: BaseException) -> bool:
-    """Whether `error` was rebuilt from a workflow's record (rather than raised just now)."""
+    """Whether `error` is a turn's recorded failure read back (`mark_from_record`)."""
     return bool(getattr(error, _FROM_RECORD, False))
 
 

@@ -46,13 +46,14 @@ def search_path(folders: Sequence[Path]) -> Iterator[None]:
                 sys.path.remove(folder)
 
 
-def import_object(path: str, *, base_dir: Path, where: str) -> Any:
+def import_object(path: str, *, base_dir: Path, where: str, import_hint: str = _IMPORT_HINT) -> Any:
     """Import ``module:attr`` (``attr`` may be dotted) and return the attribute.
 
     Args:
         path: The import path.
         base_dir: The scenario's folder, searched before the working directory.
         where: Where the path was written, for errors (``weather.yaml, agent.tools[0]``).
+        import_hint: The hint of a module that is not found (where modules are looked for).
 
     Raises:
         UserError: The module cannot be imported or has no such attribute.
@@ -63,7 +64,7 @@ def import_object(path: str, *, base_dir: Path, where: str) -> Any:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:
             raise UserError(
-                f"{where}: cannot import '{module_name}': {exc}", hint=_IMPORT_HINT
+                f"{where}: cannot import '{module_name}': {exc}", hint=import_hint
             ) from exc
         except Exception as exc:
             raise UserError(

@@ -114,23 +114,5 @@ def run(args: argparse.Namespace) -> int:
         config=args.config,
         quiet=args.quiet,
     )
-    try:
-        return asyncio.run(run_batch(options))
-    except KeyboardInterrupt:
-        import sys
-
-        sys.stderr.write(_interrupted(options.output, durable=options.durable) + "\n")
-        raise
-
-
-def _interrupted(output: str, *, durable: bool) -> str:
-    """What a Ctrl-C leaves, and how to go on from there."""
-    if durable:
-        return (
-            f"batch: interrupted; the finished rows are recorded (and in {output}.partial): "
-            "run the same command again to resume"
-        )
-    return (
-        f"batch: interrupted; the finished rows are in {output}.partial (--no-durable "
-        "records nothing: running the command again runs every row again)"
-    )
+    # A stop (Ctrl-C, SIGTERM) is reported by run_batch: what is kept and how to resume.
+    return asyncio.run(run_batch(options))

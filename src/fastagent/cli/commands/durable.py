@@ -18,6 +18,27 @@ examples:
 """
 
 
+STATUSES = (
+    "PENDING",
+    "ENQUEUED",
+    "SUCCESS",
+    "ERROR",
+    "CANCELLED",
+    "MAX_RECOVERY_ATTEMPTS_EXCEEDED",
+)
+"""The workflow statuses ``durable list --status`` filters on (any case)."""
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is below 1")
+    return value
+
+
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     """Add the ``durable`` subcommand and its actions."""
     parser = subparsers.add_parser(
@@ -42,7 +63,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         help=f"only workflows with this status: {', '.join(STATUSES)}",
     )
     listing.add_argument(
-        "--limit", type=int, default=50, metavar="N", help="at most N (default 50)"
+        "--limit", type=_positive, default=50, metavar="N", help="at most N (default 50)"
     )
     for name, text, description in _ACTIONS:
         action = actions.add_parser(name, help=text, description=description)
@@ -62,9 +83,6 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         "--executor", required=True, metavar="ID", help="the dead process's executor id"
     )
 
-
-STATUSES = ("PENDING", "ENQUEUED", "SUCCESS", "ERROR", "CANCELLED")
-"""The workflow statuses ``durable list --status`` filters on (any case)."""
 
 _ACTIONS = (
     (

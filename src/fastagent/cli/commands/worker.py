@@ -65,7 +65,12 @@ async def _work(args: argparse.Namespace) -> int:
     from fastagent.scenarios.imports import load_app
 
     require_dbos("fastagent worker", hint="pip install 'fastagent[durable]'")
-    fast = load_app(args.script, base_dir=Path.cwd(), where="worker")
+    fast = load_app(
+        args.script,
+        base_dir=Path.cwd(),
+        where="worker",
+        missing_hint=f"give the path of a FastAgent script (relative to {Path.cwd()})",
+    )
     settings = load_config(args.config).settings
     configured = settings.durable is not None
     durable = (settings.durable or DurableSettings()).model_copy(update={"enabled": True})
