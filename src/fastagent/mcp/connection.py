@@ -36,6 +36,7 @@ import mcp_types
 from mcp.client.session import ClientSession
 from mcp.shared.exceptions import MCPError
 from mcp_types import CONNECTION_CLOSED, REQUEST_TIMEOUT
+from pydantic import ValidationError
 
 from fastagent._version import __version__
 from fastagent.events import (
@@ -48,7 +49,8 @@ from fastagent.events import (
 from fastagent.exceptions import MCPServerError
 from fastagent.logging import get_logger, mcp_server_context, route_sdk_logging
 from fastagent.mcp.deadline import PausableDeadline
-from fastagent.mcp.guard import StreamGuard
+from fastagent.mcp.guard import StreamGuard, first_problem
+from fastagent.mcp.log_limit import LogRateLimit
 from fastagent.mcp.process_group import find_child_by_stderr_pipe, stop_process_group
 from fastagent.mcp.reaper import (
     ProcessId,
@@ -429,7 +431,15 @@ class ServerConnection:
             if user_handler is not None:
                 await user_handler(message)
 
-        logging_callback = callbacks.logging_callback if callbacks is not None else None
+        on_log = (
+            callbacks.logging_callback if callbacks is not None else None
+        ) or self._log_server_message
+        limit = LogRateLimit(self.name)
+
+        async def logging_callback(params: mcp_types.LoggingMessageNotificationParams) -> None:
+            if limit.allow():
+                await on_log(params)
+
         return ClientSession(
             read_stream,
             write_stream,
@@ -437,7 +447,7 @@ class ServerConnection:
             sampling_callback=callbacks.sampling_callback if callbacks is not None else None,
             elicitation_callback=callbacks.elicitation_callback if callbacks is not None else None,
             list_roots_callback=callbacks.list_roots_callback if callbacks is not None else None,
-            logging_callback=logging_callback or self._log_server_message,
+            logging_callback=logging_callback,
             message_handler=message_handler,
             client_info=mcp_types.Implementation(name="fastagent", version=__version__),
         )
@@ -522,7 +532,11 @@ class ServerConnection:
 
     def _on_transport_closed(self) -> None:
         if self._session is not None and not self._stop.is_set():
-            self._mark_lost(_LOST_BY_EOF)
+            self._mark_lost(self._closed_reason())
+
+    def _closed_reason(self) -> str:
+        guard = self._guard
+        return (guard.close_reason if guard is not None else "") or _LOST_BY_EOF
 
     def _on_process_exit(self) -> None:
         if self._stop.is_set():
@@ -598,6 +612,10 @@ class ServerConnection:
                 raise await self._request_error(
                     exc, f"tool '{name}'", limit, started, "tool_timeout"
                 ) from exc
+            except (ValidationError, RuntimeError) as exc:
+                # A result that is not a CallToolResult, or structured content that does not
+                # match the tool's output schema: one failed call, told in one line.
+                raise _invalid_result(exc, "tools/call") from exc
         if not isinstance(result, mcp_types.CallToolResult):  # an extension's result type
             raise MCPError(mcp_types.INTERNAL_ERROR, f"unexpected result to tool '{name}'")
         return result
@@ -629,6 +647,9 @@ class ServerConnection:
                     raise self._as_server_error(error, "tools/list") from exc
                 except MCPServerError:
                     raise
+                except ValidationError as exc:
+                    error = _invalid_result(exc, "tools/list")
+                    raise self._as_server_error(error, "tools/list") from exc
                 except Exception as exc:
                     raise self._as_server_error(exc, "tools/list") from exc
             tools.extend(result.tools)
@@ -681,7 +702,7 @@ class ServerConnection:
                 hint=f"raise mcp.servers.{self.name}.{knob} (null: no limit), or check the server",
             )
         if exc.code == CONNECTION_CLOSED and await self._transport_closed(exc):
-            return await self._lost_request_error(_LOST_BY_EOF)
+            return await self._lost_request_error(self._closed_reason())
         # One failed request: the server answered an error (any code), sent a malformed reply,
         # or one HTTP exchange failed. The server stays up.
         return exc
@@ -797,6 +818,15 @@ def _our_timeout(exc: MCPError, timeout: float | None, started: float) -> bool:
     if timeout is None or not math.isfinite(timeout):
         return False
     return exc.message.endswith("timed out") and time.monotonic() - started >= timeout * 0.99
+
+
+def _invalid_result(exc: Exception, method: str) -> MCPError:
+    """The error for a reply to `method` whose result breaks the MCP schema (or output schema)."""
+    if isinstance(exc, ValidationError):
+        detail = f"the server's result is not a valid {method} result: {first_problem(exc)}"
+    else:
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return MCPError(mcp_types.INTERNAL_ERROR, detail)
 
 
 def _one_line(exc: BaseException) -> str:

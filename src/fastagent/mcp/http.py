@@ -6,7 +6,9 @@ timeout) ends the whole transport, and with it every later call. `contained_http
 the SDK's ``streamable_http_client`` with one change: such an exception becomes a JSON-RPC
 error for that request (after the ``initialize`` request: a failure there is still a failed
 start-up), and the transport stays up. An HTTP error status the SDK reports only as "Server
-returned an error response" is named in the error (``HTTP 403 from the server``).
+returned an error response" is named in the error (``HTTP 403 from the server``). A
+server-sent event may be up to `fastagent.mcp.guard.MAX_EVENT_BYTES` (the SDK's default is
+1 MiB).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from mcp.shared.message import SessionMessage
 
 from fastagent._redact import redact
 from fastagent.logging import get_logger
+from fastagent.mcp.guard import MAX_EVENT_BYTES
 
 if TYPE_CHECKING:
     import httpx2
@@ -111,7 +114,7 @@ async def contained_http_client(
         client: The HTTP client (headers, timeouts, auth).
         terminate_on_close: Send DELETE for the session when leaving.
     """
-    transport = ContainedHTTPTransport(url)
+    transport = ContainedHTTPTransport(url, max_sse_event_size=MAX_EVENT_BYTES)
     read_writer, read_stream = create_context_streams[SessionMessage | Exception](0)
     write_stream, write_reader = create_context_streams[SessionMessage](0)
     async with (
