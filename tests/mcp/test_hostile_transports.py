@@ -339,7 +339,7 @@ async def test_a_server_failing_mid_call_leaves_the_whole_turn_in_the_history(
         async with fast.run() as app:
             first = await app.agent.send('***CALL_TOOL bad__echo {"message": "before"}')
             reply = await app.agent.send(f"***CALL_TOOL bad__{tool} {{}}")
-            history = app.agent.history()
+            history = app.agent.history
             later = await app.agent.send("***FIXED_RESPONSE still talking")
         assert time.monotonic() - started < 30
     assert first == "echo: before"
