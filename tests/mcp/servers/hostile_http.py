@@ -14,6 +14,8 @@ Tools (tools/call), on both transports unless marked:
   never                 never answers (streamable HTTP: the POST stays open, silent)
   wrong_id              answers with an id nobody used, never with the right one
   bad_result            answers with a result object that is no CallToolResult
+  malformed             answers with the right id but a result that is not an object
+  garbage {lines}       sends `lines` events that are not JSON-RPC first, then "ok"
   huge {mb}             answers one text block of `mb` megabytes
   log_flood {n}         sends n notifications/message at level error first, then "ok"
   http_500              the POST is answered with HTTP 500
@@ -43,7 +45,7 @@ PORT = int(sys.argv[1])
 FLAGS = sys.argv[2:]
 SSE = "--sse" in FLAGS
 NAMES = ["echo", "never", "wrong_id", "bad_result", "huge", "log_flood", "http_500", "reset"]
-NAMES += ["die", "slow_loris", "cut_json", "cut_sse", "stall_sse"]
+NAMES += ["die", "slow_loris", "cut_json", "cut_sse", "stall_sse", "malformed", "garbage"]
 HUGE = int(FLAGS[FLAGS.index("--huge-list") + 1]) if "--huge-list" in FLAGS else 0
 TOOLS = [{"name": name, "description": name, "inputSchema": {"type": "object"}} for name in NAMES]
 TOOLS += [
@@ -71,8 +73,9 @@ def json_response(payload: dict[str, Any], extra: dict[str, str] | None = None) 
     return head("200 OK", headers) + body
 
 
-def event(payload: dict[str, Any]) -> bytes:
-    return b"event: message\ndata: " + json.dumps(payload).encode() + b"\n\n"
+def event(payload: dict[str, Any] | str) -> bytes:
+    data = payload if isinstance(payload, str) else json.dumps(payload)
+    return b"event: message\ndata: " + data.encode() + b"\n\n"
 
 
 def reply(request_id: Any, result: dict[str, Any]) -> dict[str, Any]:
@@ -90,7 +93,7 @@ def reset(writer: asyncio.StreamWriter) -> None:
     writer.transport.abort()
 
 
-async def messages_for(message: dict[str, Any]) -> list[dict[str, Any]] | None:
+async def messages_for(message: dict[str, Any]) -> list[dict[str, Any] | str] | None:
     """What the server sends for `message` (notifications, then the reply); None: nothing."""
     method = message.get("method")
     request_id = message.get("id")
@@ -124,6 +127,8 @@ async def messages_for(message: dict[str, Any]) -> list[dict[str, Any]] | None:
         return [text(other, "for nobody")]
     if name == "bad_result":
         return [reply(request_id, {"content": "not a list of blocks", "isError": "perhaps"})]
+    if name == "malformed":
+        return [{"jsonrpc": "2.0", "id": request_id, "result": "not an object"}]
     if name == "huge":
         return [text(request_id, "x" * int(float(arguments.get("mb", 1)) * 2**20))]
     if name == "log_flood":
@@ -136,6 +141,9 @@ async def messages_for(message: dict[str, Any]) -> list[dict[str, Any]] | None:
             for i in range(int(arguments.get("n", 100)))
         ]
         return [*log, text(request_id, "ok")]
+    if name == "garbage":
+        lines = int(arguments.get("lines", 10))
+        return [*(f"garbage line {i}" for i in range(lines)), text(request_id, "ok")]
     return None
 
 
@@ -164,9 +172,9 @@ async def answer_streamable(message: dict[str, Any], writer: asyncio.StreamWrite
         await asyncio.sleep(3600)
     elif not sent:
         writer.write(head("202 Accepted", {"Content-Length": "0"}))
-    elif message.get("method") == "initialize":
+    elif message.get("method") == "initialize" and isinstance(sent[0], dict):
         writer.write(json_response(sent[0], {"Mcp-Session-Id": "session-1"}))
-    elif len(sent) == 1:
+    elif len(sent) == 1 and isinstance(sent[0], dict):
         writer.write(json_response(sent[0]))
     else:
         writer.write(head("200 OK", {"Content-Type": "text/event-stream"}))
