@@ -59,12 +59,11 @@ if TYPE_CHECKING:
     from fastagent.config.mcp_settings import MCPServerSettings
     from fastagent.events import Event, EventBus
 
-__all__ = ["LOST_BY_EOF", "STDERR_SETTLE", "ClientCallbacksLike", "ServerLifecycle"]
+__all__ = ["STDERR_SETTLE", "ClientCallbacksLike", "ServerLifecycle"]
 
 STDERR_SETTLE = 0.5
 """Seconds a server's stderr is given to reach end of file before its last words are quoted."""
-LOST_BY_EOF = "the connection closed (the server exited or crashed)"
-"""The reason a server is lost when its transport closed without saying why."""
+_LOST_BY_EOF = "the connection closed (the server exited or crashed)"
 _SHUTDOWN_TIMEOUT = 15.0
 _MESSAGE_STDERR_LINES = 5
 _FALLBACK_STATUSES = (404, 405)
@@ -528,7 +527,7 @@ class ServerLifecycle:
 
     def _closed_reason(self) -> str:
         guard = self._guard
-        return (guard.close_reason if guard is not None else "") or LOST_BY_EOF
+        return (guard.close_reason if guard is not None else "") or _LOST_BY_EOF
 
     def _on_process_exit(self) -> None:
         if self._stop.is_set():
