@@ -29,9 +29,9 @@ HOSTILE_HTTP = Path(__file__).parent / "servers" / "hostile_http.py"
 
 
 @contextmanager
-def hostile_http_server(*flags: str) -> Iterator[int]:
+def hostile_http_server(*flags: str, port: int | None = None) -> Iterator[int]:
     """servers/hostile_http.py running with `flags`: its port (stopped, then waited for)."""
-    port = free_port()
+    port = free_port() if port is None else port
     process = subprocess.Popen([sys.executable, str(HOSTILE_HTTP), str(port), *flags])
     try:
         deadline = time.monotonic() + 20

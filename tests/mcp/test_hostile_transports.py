@@ -15,7 +15,7 @@ import logging
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
-from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
+from contextlib import AsyncExitStack, ExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,7 @@ from fastagent.mcp.registry import ServerRegistry
 from fastagent.messages import ToolCall, ToolResult
 from fastagent.tools import ToolSet
 
-from .conftest import hostile_http_server, mcp_settings
+from .conftest import free_port, hostile_http_server, mcp_settings
 
 pytestmark = pytest.mark.e2e
 
@@ -70,16 +70,22 @@ class Attached:
 
 @asynccontextmanager
 async def attached(transport: str, *flags: str, **values: Any) -> AsyncIterator[Attached]:
-    bus = EventBus()
     with server_config(transport, *flags, **values) as config:
-        async with AsyncExitStack() as stack:
-            registry = await stack.enter_async_context(
-                ServerRegistry(mcp_settings(bad=config), events=bus)
-            )
-            state = Attached(ToolSet(), registry)
-            bus.subscribe(lambda e: state.lost.append(e.reason), ServerDisconnected)
-            await add_server_tools(state.tools, registry, ["bad"])
+        async with attached_to(config) as state:
             yield state
+
+
+@asynccontextmanager
+async def attached_to(config: dict[str, Any]) -> AsyncIterator[Attached]:
+    bus = EventBus()
+    async with AsyncExitStack() as stack:
+        registry = await stack.enter_async_context(
+            ServerRegistry(mcp_settings(bad=config), events=bus)
+        )
+        state = Attached(ToolSet(), registry)
+        bus.subscribe(lambda e: state.lost.append(e.reason), ServerDisconnected)
+        await add_server_tools(state.tools, registry, ["bad"])
+        yield state
 
 
 def assert_one_line_naming(result: ToolResult, tool: str) -> None:
@@ -347,6 +353,31 @@ async def test_a_reset_event_stream_loses_the_server_saying_why() -> None:
             "MCP server 'bad' is not available: the event stream failed (ReadError"
         )
     assert bad.lost == ["the event stream failed (ReadError)"]
+
+
+@pytest.mark.parametrize("reconnect", [True, False])
+async def test_a_restarted_http_server_is_a_new_session(reconnect: bool) -> None:
+    # The new process answers 404 to the old session id (as the spec has it): the server is
+    # lost, and with reconnect the next call starts a new session.
+    port = free_port()
+    with ExitStack() as servers:
+        servers.enter_context(hostile_http_server(port=port))
+        config = {"url": f"http://127.0.0.1:{port}/mcp", "transport": "http"}
+        async with attached_to({**config, "tool_timeout": 60, "reconnect": reconnect}) as bad:
+            assert await bad.echo_works()
+            servers.close()  # stopped, then started again on the same port
+            servers.enter_context(hostile_http_server(port=port))
+            started = time.monotonic()
+            first = await bad.call("echo", message="who?")
+            assert first.text.startswith(
+                "MCP server 'bad' is not available: the server ended the session (HTTP 404)"
+            )
+            if reconnect:
+                assert await bad.echo_works()
+            else:
+                assert "reconnect: true" in (await bad.call("echo", message="?")).text
+            assert time.monotonic() - started < 20
+    assert bad.lost[0] == "the server ended the session (HTTP 404)"
 
 
 # -- what the agent keeps -----------------------------------------------------------------------

@@ -17,7 +17,7 @@ from typing import Any
 
 import mcp_types
 from mcp.shared.exceptions import MCPError
-from mcp_types import CONNECTION_CLOSED, REQUEST_TIMEOUT
+from mcp_types import CONNECTION_CLOSED, INVALID_REQUEST, REQUEST_TIMEOUT
 from pydantic import ValidationError
 
 from fastagent.events import MCPRequestFinished, MCPRequestStarted
@@ -31,6 +31,7 @@ __all__ = ["ClientCallbacksLike", "ServerConnection"]
 
 _MAX_TOOL_PAGES = 1000
 _CLOSED_BY_SDK = "Connection closed"
+_SESSION_ENDED_BY_SDK = "Session terminated"
 
 
 class ServerConnection(ServerLifecycle):
@@ -170,6 +171,10 @@ class ServerConnection(ServerLifecycle):
             )
         if exc.code == CONNECTION_CLOSED and await self._transport_closed(exc):
             return await self._lost_request_error(self._closed_reason())
+        if exc.code == INVALID_REQUEST and exc.message == _SESSION_ENDED_BY_SDK:
+            # HTTP 404 to a request naming our session: the server restarted or dropped the
+            # session. The spec says to start a new one, which is what reconnecting does.
+            return await self._lost_request_error("the server ended the session (HTTP 404)")
         # One failed request: the server answered an error (any code), sent a malformed reply,
         # or one HTTP exchange failed. The server stays up.
         return exc

@@ -28,7 +28,8 @@ Tools (tools/call), on both transports unless marked:
   stall_sse             (streamable) an SSE response that sends its headers, then nothing
 
 Streamable HTTP: every response closes its connection; GET (the standalone stream) is 405,
-DELETE is 200.
+DELETE is 200. The session id is new in each process; a POST naming another one is answered
+404 (as a restarted server answers).
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ TOOLS += [
     }
     for i in range(HUGE)
 ]
+SESSION = f"session-{os.getpid()}"
 SPECIAL = {"never", "http_500", "reset", "die", "slow_loris", "cut_json", "cut_sse", "stall_sse"}
 
 
@@ -173,7 +175,7 @@ async def answer_streamable(message: dict[str, Any], writer: asyncio.StreamWrite
     elif not sent:
         writer.write(head("202 Accepted", {"Content-Length": "0"}))
     elif message.get("method") == "initialize" and isinstance(sent[0], dict):
-        writer.write(json_response(sent[0], {"Mcp-Session-Id": "session-1"}))
+        writer.write(json_response(sent[0], {"Mcp-Session-Id": SESSION}))
     elif len(sent) == 1 and isinstance(sent[0], dict):
         writer.write(json_response(sent[0]))
     else:
@@ -270,6 +272,8 @@ async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> N
             await open_stream(writer)
         elif SSE and method == "POST" and path.startswith("/messages"):
             await answer_sse(json.loads(body), writer)
+        elif not SSE and method == "POST" and headers.get("mcp-session-id", SESSION) != SESSION:
+            writer.write(head("404 Not Found", {"Content-Length": "0"}))
         elif not SSE and method == "POST":
             await answer_streamable(json.loads(body), writer)
         elif method == "DELETE":
