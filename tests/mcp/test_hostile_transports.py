@@ -22,14 +22,16 @@ from typing import Any
 
 import pytest
 
-from fastagent.events import EventBus, ServerDisconnected
+from fastagent.events import EventBus, ProgressUpdate, ServerDisconnected
 from fastagent.exceptions import MCPServerError
 from fastagent.mcp.aggregator import add_server_tools
+from fastagent.mcp.callbacks import build_client_callbacks
+from fastagent.mcp.connection import ServerConnection
 from fastagent.mcp.registry import ServerRegistry
 from fastagent.messages import ToolCall, ToolResult
 from fastagent.tools import ToolSet
 
-from .conftest import free_port, hostile_http_server, mcp_settings
+from .conftest import free_port, hostile_http_server, mcp_settings, server_settings
 
 pytestmark = pytest.mark.e2e
 
@@ -237,6 +239,44 @@ async def test_a_flood_of_log_messages_is_rate_limited(
     assert 20 <= len(logged) < 1000, len(logged)  # 20 a second: the flood lasts a few seconds
     notices = [line for line in lines if "sends more than 20 log messages a second" in line]
     assert 1 <= len(notices) <= 4, notices  # at most one per 10 s
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_progress_for_a_token_nobody_issued_is_dropped(transport: str) -> None:
+    bus = EventBus()
+    updates: list[ProgressUpdate] = []
+    bus.subscribe(updates.append, ProgressUpdate)
+    with server_config(transport, tool_timeout=60) as config:
+        settings = server_settings(**config)
+        callbacks = build_client_callbacks("bad", settings, sampler=None, elicitor=None, events=bus)
+        connection = ServerConnection("bad", settings, events=bus, callbacks=callbacks)
+        try:
+            started = time.monotonic()
+            result = await connection.call_tool("progress_flood", {"n": 3000})
+            assert [getattr(b, "text", "") for b in result.content] == ["ok"]
+            assert time.monotonic() - started < 30
+            guard = connection._guard  # they did arrive, and were dropped
+            assert guard is not None and guard.dropped_progress == 3000
+        finally:
+            await connection.aclose()
+    assert updates == []
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_tools_with_a_bad_input_schema_are_skipped_with_a_warning_each(
+    transport: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="fastagent"):
+        async with attached(transport, "--bad-tools") as bad:
+            names = bad.tools.names()
+            assert await bad.echo_works()
+    assert "bad__echo" in names
+    assert "bad__no_schema" not in names and "bad__string_schema" not in names
+    warnings = [r.getMessage() for r in caplog.records if "skipped tool" in r.getMessage()]
+    assert warnings == [
+        "MCP server 'bad': skipped tool 'no_schema': inputSchema is missing",
+        "MCP server 'bad': skipped tool 'string_schema': inputSchema is not an object",
+    ]
 
 
 @pytest.mark.parametrize(("transport", "mb"), [("stdio", 100), ("http", 100), ("sse", 50)])

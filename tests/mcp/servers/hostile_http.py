@@ -1,6 +1,7 @@
 """A hostile MCP server over HTTP on 127.0.0.1: raw HTTP/1.1 (no SDK, no framework).
 
 Usage: hostile_http.py PORT [--sse] [--forbid-list] [--hang-init] [--slow-list] [--huge-list N]
+                             [--bad-tools]
 
   --sse           speak the legacy SSE transport (GET /sse, POST /messages?session_id=1)
                   instead of streamable HTTP (POST /mcp)
@@ -8,6 +9,7 @@ Usage: hostile_http.py PORT [--sse] [--forbid-list] [--hang-init] [--slow-list] 
   --hang-init     never answer initialize
   --slow-list     tools/list takes 30 s
   --huge-list N   tools/list offers N more tools (tool_0 ... tool_N-1)
+  --bad-tools     tools/list also offers tools with a missing / non-object inputSchema
 
 Tools (tools/call), on both transports unless marked:
   echo {message}        answers "echo: <message>"
@@ -18,6 +20,7 @@ Tools (tools/call), on both transports unless marked:
   garbage {lines}       sends `lines` events that are not JSON-RPC first, then "ok"
   huge {mb}             answers one text block of `mb` megabytes
   log_flood {n}         sends n notifications/message at level error first, then "ok"
+  progress_flood {n}    sends n progress notifications for a token nobody issued, then "ok"
   http_500              the POST is answered with HTTP 500
   reset                 the connection is reset (RST): streamable HTTP the POST's, SSE the
                         event stream's
@@ -47,6 +50,7 @@ FLAGS = sys.argv[2:]
 SSE = "--sse" in FLAGS
 NAMES = ["echo", "never", "wrong_id", "bad_result", "huge", "log_flood", "http_500", "reset"]
 NAMES += ["die", "slow_loris", "cut_json", "cut_sse", "stall_sse", "malformed", "garbage"]
+NAMES += ["progress_flood"]
 HUGE = int(FLAGS[FLAGS.index("--huge-list") + 1]) if "--huge-list" in FLAGS else 0
 TOOLS = [{"name": name, "description": name, "inputSchema": {"type": "object"}} for name in NAMES]
 TOOLS += [
@@ -57,6 +61,11 @@ TOOLS += [
     }
     for i in range(HUGE)
 ]
+if "--bad-tools" in FLAGS:
+    TOOLS += [
+        {"name": "no_schema", "description": "inputSchema missing"},
+        {"name": "string_schema", "description": "not an object", "inputSchema": "x"},
+    ]
 SESSION = f"session-{os.getpid()}"
 SPECIAL = {"never", "http_500", "reset", "die", "slow_loris", "cut_json", "cut_sse", "stall_sse"}
 
@@ -143,6 +152,16 @@ async def messages_for(message: dict[str, Any]) -> list[dict[str, Any] | str] | 
             for i in range(int(arguments.get("n", 100)))
         ]
         return [*log, text(request_id, "ok")]
+    if name == "progress_flood":
+        progress = [
+            {
+                "jsonrpc": "2.0",
+                "method": "notifications/progress",
+                "params": {"progressToken": "nobody-issued-this", "progress": i, "total": 10**6},
+            }
+            for i in range(int(arguments.get("n", 100)))
+        ]
+        return [*progress, text(request_id, "ok")]
     if name == "garbage":
         lines = int(arguments.get("lines", 10))
         return [*(f"garbage line {i}" for i in range(lines)), text(request_id, "ok")]
