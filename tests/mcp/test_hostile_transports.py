@@ -11,6 +11,7 @@ fixture checks).
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import sys
 import time
@@ -277,6 +278,29 @@ async def test_tools_with_a_bad_input_schema_are_skipped_with_a_warning_each(
         "MCP server 'bad': skipped tool 'no_schema': inputSchema is missing",
         "MCP server 'bad': skipped tool 'string_schema': inputSchema is not an object",
     ]
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_a_burst_of_list_changed_is_coalesced(transport: str) -> None:
+    tool = "list_changed" if transport != "stdio" else "list_changed_flood"
+    async with attached(transport, tool_timeout=60) as bad:
+        assert (await tools_listed(bad)) == 1
+        assert (await bad.call(tool, n=200)).text == "ok"
+        deadline = time.monotonic() + 20
+        previous = -1
+        while (current := await tools_listed(bad)) != previous:
+            assert time.monotonic() < deadline, "tool listings kept coming"
+            previous = current
+            await asyncio.sleep(0.5)
+    # One refresh at a time, at most one queued: the listings follow the burst's duration, not
+    # its size (over stdio it arrives at once: one or two listings; over HTTP, one event at a
+    # time, while listings are fast: ~20).
+    assert 2 <= current <= 50, current
+
+
+async def tools_listed(bad: Attached) -> int:
+    count: int = json.loads((await bad.call("stats")).text)["tools_list"]
+    return count
 
 
 @pytest.mark.parametrize(("transport", "mb"), [("stdio", 100), ("http", 100), ("sse", 50)])

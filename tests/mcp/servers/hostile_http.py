@@ -21,6 +21,8 @@ Tools (tools/call), on both transports unless marked:
   huge {mb}             answers one text block of `mb` megabytes
   log_flood {n}         sends n notifications/message at level error first, then "ok"
   progress_flood {n}    sends n progress notifications for a token nobody issued, then "ok"
+  list_changed {n}      sends n notifications/tools/list_changed first, then "ok"
+  stats                 answers JSON: {"tools_list": how many tools/list requests came}
   http_500              the POST is answered with HTTP 500
   reset                 the connection is reset (RST): streamable HTTP the POST's, SSE the
                         event stream's
@@ -50,7 +52,8 @@ FLAGS = sys.argv[2:]
 SSE = "--sse" in FLAGS
 NAMES = ["echo", "never", "wrong_id", "bad_result", "huge", "log_flood", "http_500", "reset"]
 NAMES += ["die", "slow_loris", "cut_json", "cut_sse", "stall_sse", "malformed", "garbage"]
-NAMES += ["progress_flood"]
+NAMES += ["progress_flood", "list_changed", "stats"]
+STATS = {"tools_list": 0}
 HUGE = int(FLAGS[FLAGS.index("--huge-list") + 1]) if "--huge-list" in FLAGS else 0
 TOOLS = [{"name": name, "description": name, "inputSchema": {"type": "object"}} for name in NAMES]
 TOOLS += [
@@ -116,11 +119,12 @@ async def messages_for(message: dict[str, Any]) -> list[dict[str, Any] | str] | 
             return None
         result = {
             "protocolVersion": params.get("protocolVersion", "2025-06-18"),
-            "capabilities": {"tools": {}},
+            "capabilities": {"tools": {"listChanged": True}},
             "serverInfo": {"name": "hostile-http", "version": "1"},
         }
         return [reply(request_id, result)]
     if method == "tools/list":
+        STATS["tools_list"] += 1
         if "--slow-list" in FLAGS:
             await asyncio.sleep(30)
         return [reply(request_id, {"tools": TOOLS})]
@@ -162,6 +166,11 @@ async def messages_for(message: dict[str, Any]) -> list[dict[str, Any] | str] | 
             for i in range(int(arguments.get("n", 100)))
         ]
         return [*progress, text(request_id, "ok")]
+    if name == "list_changed":
+        changed = {"jsonrpc": "2.0", "method": "notifications/tools/list_changed"}
+        return [*([changed] * int(arguments.get("n", 1))), text(request_id, "ok")]
+    if name == "stats":
+        return [text(request_id, json.dumps(STATS))]
     if name == "garbage":
         lines = int(arguments.get("lines", 10))
         return [*(f"garbage line {i}" for i in range(lines)), text(request_id, "ok")]
