@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,28 @@ EVERYTHING = ROOT / "node_modules" / ".bin" / "mcp-server-everything"
 TIME_SERVER = ROOT / ".venv" / "bin" / "mcp-server-time"
 FIXTURE = Path(__file__).parent / "servers" / "fixture_server.py"
 OAUTH_SERVER = Path(__file__).parent / "servers" / "oauth_server.py"
+HOSTILE_HTTP = Path(__file__).parent / "servers" / "hostile_http.py"
+
+
+@contextmanager
+def hostile_http_server(*flags: str, port: int | None = None) -> Iterator[int]:
+    """servers/hostile_http.py running with `flags`: its port (stopped, then waited for)."""
+    port = free_port() if port is None else port
+    process = subprocess.Popen([sys.executable, str(HOSTILE_HTTP), str(port), *flags])
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                assert process.poll() is None, "the hostile HTTP server exited"
+                assert time.monotonic() < deadline, "the hostile HTTP server did not start"
+                time.sleep(0.05)
+        yield port
+    finally:
+        process.kill()
+        process.wait(10)
 
 
 def fixture_server(mode: str, *extra: str, **settings: Any) -> dict[str, Any]:

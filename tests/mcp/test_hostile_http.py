@@ -6,12 +6,8 @@ work. Every test bounds its time generously.
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -22,29 +18,14 @@ from fastagent.mcp.registry import ServerRegistry
 from fastagent.messages import ToolCall, ToolResult
 from fastagent.tools import ToolSet
 
-from .conftest import free_port, mcp_settings
+from .conftest import hostile_http_server, mcp_settings
 
 pytestmark = pytest.mark.e2e
 
-HOSTILE_HTTP = Path(__file__).parent / "servers" / "hostile_http.py"
-
 
 def _start(*flags: str) -> Iterator[str]:
-    port = free_port()
-    process = subprocess.Popen([sys.executable, str(HOSTILE_HTTP), str(port), *flags])
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "the hostile HTTP server did not start"
-                time.sleep(0.05)
+    with hostile_http_server(*flags) as port:
         yield f"http://127.0.0.1:{port}/mcp"
-    finally:
-        process.kill()
-        process.wait(10)
 
 
 @pytest.fixture

@@ -14,7 +14,8 @@ the client through them:
 - tools in a ``tools/list`` result that are not valid tool definitions (``inputSchema``
   missing or not an object, no name, ...) are dropped with one warning naming server and tool;
 - other unreadable items (lines that are not JSON-RPC) are counted and dropped: the SDK has
-  logged them already, and `fastagent.logging` turns that into one rate-limited line.
+  logged them already, and `fastagent.logging` turns that into one rate-limited line;
+- a `StreamFailed` item (the transport's last words) is kept as `StreamGuard.close_reason`.
 """
 
 from __future__ import annotations
@@ -33,9 +34,20 @@ from fastagent.logging import get_logger
 if TYPE_CHECKING:
     from mcp.client._transport import TransportStreams
 
-__all__ = ["StreamGuard"]
+__all__ = ["MAX_EVENT_BYTES", "StreamFailed", "StreamGuard", "first_problem"]
 
 _MALFORMED_REPLY = mcp_types.INTERNAL_ERROR
+
+MAX_EVENT_BYTES = 64 * 2**20
+"""The largest server-sent event the HTTP transports read (one JSON-RPC message, 64 MiB)."""
+
+
+class StreamFailed(Exception):
+    """A transport's last item before its read stream closes: why the connection ended."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 def _key(request_id: object) -> str:
@@ -58,6 +70,8 @@ class StreamGuard:
         """Unreadable items dropped so far (lines that are not JSON-RPC, ...)."""
         self.dropped_progress = 0
         """Progress notifications dropped because no request in flight has their token."""
+        self.close_reason = ""
+        """Why the transport closed, when it said (`StreamFailed`); empty otherwise."""
         self._closed = asyncio.Event()
         self._methods: dict[str, str] = {}
         self._tokens: dict[str, str] = {}
@@ -123,6 +137,9 @@ class StreamGuard:
 
     def received(self, item: SessionMessage | Exception) -> SessionMessage | Exception | None:
         """What the session gets for `item` from the server; None drops it."""
+        if isinstance(item, StreamFailed):
+            self.close_reason = item.reason
+            return None
         if isinstance(item, Exception):
             return self._unreadable(item)
         message = item.message
@@ -201,7 +218,7 @@ class StreamGuard:
                     "MCP server '%s': skipped tool '%s': %s",
                     self.server,
                     name if isinstance(name, str) else "?",
-                    _first_problem(exc),
+                    first_problem(exc),
                 )
                 continue
             kept.append(raw)
@@ -216,16 +233,19 @@ def _reply_id(key: str) -> int | str:
     return int(key) if key.lstrip("-").isdigit() else key
 
 
-def _first_problem(error: ValidationError) -> str:
-    """``inputSchema: Field required``: the first problem of `error`, on one line."""
-    detail = error.errors(include_url=False)[0]
+def first_problem(error: ValidationError) -> str:
+    """``inputSchema is missing``: the first problem of `error`, on one line."""
+    errors = error.errors(include_url=False)
+    if not errors:
+        return "invalid"
+    detail = errors[0]
     where = ".".join(str(part) for part in detail.get("loc", ()))
     problem = str(detail.get("msg", "invalid"))
     if detail.get("type") == "missing":
-        problem = "missing"
-    elif detail.get("type") == "dict_type":
-        problem = "not an object"
-    return f"{where} is {problem}" if where else problem
+        return f"{where} is missing" if where else problem
+    if detail.get("type") == "dict_type":
+        return f"{where} is not an object" if where else problem
+    return f"{where}: {problem}" if where else problem
 
 
 class _GuardedReceive:

@@ -6,12 +6,18 @@ timeout) ends the whole transport, and with it every later call. `contained_http
 the SDK's ``streamable_http_client`` with one change: such an exception becomes a JSON-RPC
 error for that request (after the ``initialize`` request: a failure there is still a failed
 start-up), and the transport stays up. An HTTP error status the SDK reports only as "Server
-returned an error response" is named in the error (``HTTP 403 from the server``).
+returned an error response" is named in the error (``HTTP 403 from the server``), and a reply
+it cannot parse is ``the server sent a malformed reply to <method>`` (one line, as over stdio
+and SSE). In a request's event-stream response, an event that is not JSON-RPC and does not
+look like a reply is skipped, like a garbage line over stdio (the SDK fails the request). A
+server-sent event may be up to `fastagent.mcp.guard.MAX_EVENT_BYTES` (the SDK's default is
+1 MiB).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
@@ -24,9 +30,11 @@ from mcp.shared.message import SessionMessage
 
 from fastagent._redact import redact
 from fastagent.logging import get_logger
+from fastagent.mcp.guard import MAX_EVENT_BYTES
 
 if TYPE_CHECKING:
     import httpx2
+    from httpx2 import ServerSentEvent
     from mcp.client._transport import TransportStreams
 
 __all__ = [
@@ -38,6 +46,7 @@ __all__ = [
 
 _log = get_logger("mcp")
 _SDK_STATUS_MESSAGE = "Server returned an error response"
+_SDK_PARSE_MESSAGES = ("Failed to parse JSON response:", "Failed to parse SSE message:")
 _last_status: ContextVar[int | None] = ContextVar("fastagent_mcp_http_status", default=None)
 
 
@@ -57,37 +66,66 @@ async def inject_trace_context(request: httpx2.Request) -> None:
     inject(request.headers)
 
 
-class _StatusNamingWriter:
-    """The transport's read-stream writer, naming the HTTP status in the SDK's status errors."""
+class _ReplyNamingWriter:
+    """The read-stream writer of one request, telling the SDK's errors for it in our words.
 
-    def __init__(self, inner: Any) -> None:
+    ``Server returned an error response`` names the HTTP status; ``Failed to parse JSON
+    response: <pydantic dump>`` becomes ``the server sent a malformed reply to <method>``, as
+    over stdio and SSE (`fastagent.mcp.guard`).
+    """
+
+    def __init__(self, inner: Any, method: str) -> None:
         self._inner = inner
+        self._method = method
 
     async def send(self, item: Any) -> None:
         message = getattr(item, "message", None)
-        status = _last_status.get()
-        if (
-            isinstance(message, mcp_types.JSONRPCError)
-            and message.error.message == _SDK_STATUS_MESSAGE
-            and status is not None
-        ):
-            error = message.error.model_copy(update={"message": f"HTTP {status} from the server"})
-            item = SessionMessage(message.model_copy(update={"error": error}))
+        if isinstance(message, mcp_types.JSONRPCError):
+            text = message.error.message
+            status = _last_status.get()
+            if text == _SDK_STATUS_MESSAGE and status is not None:
+                item = _with_message(message, f"HTTP {status} from the server")
+            elif text.startswith(_SDK_PARSE_MESSAGES):
+                item = _with_message(
+                    message,
+                    f"the server sent a malformed reply to {self._method}",
+                    code=mcp_types.INTERNAL_ERROR,
+                )
         await self._inner.send(item)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
 
 
+def _with_message(
+    message: mcp_types.JSONRPCError, text: str, *, code: int | None = None
+) -> SessionMessage:
+    update: dict[str, Any] = {"message": text}
+    if code is not None:
+        update["code"] = code
+    error = message.error.model_copy(update=update)
+    return SessionMessage(message.model_copy(update={"error": error}))
+
+
+def _answers_a_request(data: str) -> bool:
+    """Whether unparsable event data still looks like a reply (an object with an id)."""
+    try:
+        value = json.loads(data)
+    except ValueError:
+        return False
+    return isinstance(value, dict) and "id" in value and "method" not in value
+
+
 class ContainedHTTPTransport(StreamableHTTPTransport):
     """The SDK's streamable HTTP transport, with each request's failure kept to that request."""
 
     async def _handle_post_request(self, ctx: RequestContext) -> None:
-        ctx.read_stream_writer = _StatusNamingWriter(ctx.read_stream_writer)  # type: ignore[assignment]
+        message = ctx.session_message.message
+        method = message.method if isinstance(message, mcp_types.JSONRPCRequest) else "request"
+        ctx.read_stream_writer = _ReplyNamingWriter(ctx.read_stream_writer, method)  # type: ignore[assignment]
         try:
             await super()._handle_post_request(ctx)
         except Exception as exc:
-            message = ctx.session_message.message
             if self._is_initialization_request(message):
                 raise
             detail = redact(str(exc)) or type(exc).__name__
@@ -98,6 +136,26 @@ class ContainedHTTPTransport(StreamableHTTPTransport):
                 )
             else:
                 _log.warning("MCP notification to %s not delivered: %s", redact(self.url), reason)
+
+    async def _handle_sse_event(
+        self,
+        sse: ServerSentEvent,
+        read_stream_writer: Any,
+        original_request_id: mcp_types.RequestId | None = None,
+        resumption_callback: Callable[[str], Awaitable[None]] | None = None,
+    ) -> bool:
+        # In the response to one request, an event that is not JSON-RPC and does not look like
+        # a reply is skipped, as a garbage line over stdio is; the SDK would fail the request.
+        if sse.event == "message" and sse.data and original_request_id is not None:
+            try:
+                mcp_types.jsonrpc_message_adapter.validate_json(sse.data, by_name=False)
+            except ValueError:
+                if not _answers_a_request(sse.data):
+                    _log.debug("skipped an unreadable event from MCP server %s", redact(self.url))
+                    return False
+        return await super()._handle_sse_event(
+            sse, read_stream_writer, original_request_id, resumption_callback
+        )
 
 
 @asynccontextmanager
@@ -111,7 +169,7 @@ async def contained_http_client(
         client: The HTTP client (headers, timeouts, auth).
         terminate_on_close: Send DELETE for the session when leaving.
     """
-    transport = ContainedHTTPTransport(url)
+    transport = ContainedHTTPTransport(url, max_sse_event_size=MAX_EVENT_BYTES)
     read_writer, read_stream = create_context_streams[SessionMessage | Exception](0)
     write_stream, write_reader = create_context_streams[SessionMessage](0)
     async with (

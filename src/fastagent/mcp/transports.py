@@ -5,8 +5,10 @@ pair; leaving it closes the connection (for stdio: stdin closed, then SIGTERM, t
 the server's whole process group, which the SDK starts in a session of its own).
 
 A stdio server's stdout is decoded with replacement: a byte that is not UTF-8 spoils one line
-(skipped as garbage), never the stream. Streamable HTTP uses `fastagent.mcp.http`, where one
-failed HTTP exchange fails one request instead of the whole transport.
+(skipped as garbage), never the stream; it is read in time linear in its size
+(`fastagent.mcp.stdio`). Streamable HTTP uses `fastagent.mcp.http` and SSE
+`fastagent.mcp.sse`, where one failed HTTP exchange fails one request instead of the whole
+transport.
 """
 
 from __future__ import annotations
@@ -150,9 +152,9 @@ async def open_transport(
         async with _open_stdio(name, settings, errlog, tag) as streams:
             yield streams
     elif transport == "sse":
-        from mcp.client.sse import sse_client
+        from fastagent.mcp.sse import contained_sse_client
 
-        async with sse_client(
+        async with contained_sse_client(
             settings.url or "",
             headers=dict(settings.headers),
             timeout=settings.init_timeout,
@@ -186,9 +188,10 @@ async def _open_stdio(
 ) -> AsyncIterator[TransportStreams]:
     import sys
 
-    from mcp.client.stdio import StdioServerParameters, stdio_client
+    from mcp.client.stdio import StdioServerParameters
 
     from fastagent.mcp.reaper import TAG_VARIABLE
+    from fastagent.mcp.stdio import stdio_client
 
     env = server_environment(settings)
     command = _resolve_command(name, settings, env)

@@ -10,6 +10,8 @@ Options:
                     our stdout open; write "<pid> <start time>" of it to FILE
   --helper-follows  the helper exits by itself as soon as this server has exited
   --die-at-start    exit with code 4 right after starting the helper (before initialize)
+  --hang-init       read requests but never answer initialize
+  --huge-list N     tools/list offers N more tools (tool_0 ... tool_N-1), each with a schema
 
 Tools (tools/call):
   echo {message}        answers "echo: <message>"
@@ -22,6 +24,17 @@ Tools (tools/call):
   list_changed_flood {n}  sends n notifications/tools/list_changed, then "ok"
   stats                 answers JSON: {"tools_list": count, "max_in_flight": max concurrent}
   die                   exits at once with code 3
+  sigkill               kills itself with SIGKILL
+  close_stdout          closes its stdout (and its stdin) but keeps running, silent
+  wrong_id              answers with an id nobody used (and a string id of no request), never
+                        with the right one
+  bad_result            answers with a result object that is no CallToolResult
+                        (``content`` is a string)
+  huge {mb}             answers one text block of `mb` megabytes
+  log_flood {n}         sends n notifications/message at level error, then "ok"
+  stderr_flood {mb}     writes `mb` megabytes to stderr (one line without a newline among
+                        them), then "ok"
+  slow_loris {seconds}  writes its reply one byte at a time, spread over `seconds`
 
 tools/list takes 50 ms (so concurrent listings overlap and are counted).
 """
@@ -31,6 +44,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -53,11 +67,27 @@ GOOD_TOOLS: list[dict[str, Any]] = [
         "list_changed_flood",
         "stats",
         "die",
+        "sigkill",
+        "close_stdout",
+        "wrong_id",
+        "bad_result",
+        "huge",
+        "log_flood",
+        "stderr_flood",
+        "slow_loris",
     )
 ]
 BAD_TOOLS: list[dict[str, Any]] = [
     {"name": "no_schema", "description": "inputSchema missing"},
     {"name": "string_schema", "description": "inputSchema not an object", "inputSchema": "x"},
+]
+HUGE_TOOLS: list[dict[str, Any]] = [
+    {
+        "name": f"tool_{i}",
+        "description": "one of many tools " * 10,
+        "inputSchema": {"type": "object", "properties": {"a": {"type": "string"}}},
+    }
+    for i in range(int(ARGS[ARGS.index("--huge-list") + 1]) if "--huge-list" in ARGS else 0)
 ]
 
 
@@ -129,6 +159,43 @@ async def call_tool(request_id: Any, name: str, arguments: dict[str, Any]) -> No
         sys.stderr.write("dying now\n")
         sys.stderr.flush()
         os._exit(3)
+    elif name == "sigkill":
+        os.kill(os.getpid(), signal.SIGKILL)
+    elif name == "close_stdout":
+        sys.stderr.write("closing stdout\n")
+        sys.stderr.flush()
+        os.close(1)
+        os.close(0)
+        await asyncio.sleep(600)
+    elif name == "wrong_id":
+        other = request_id + 1000 if isinstance(request_id, int) else f"{request_id}-other"
+        text(other, "for nobody")
+        text("no-such-request", "for nobody either")
+    elif name == "bad_result":
+        result(request_id, {"content": "not a list of blocks", "isError": "perhaps"})
+    elif name == "huge":
+        size = int(float(arguments.get("mb", 1)) * 2**20)
+        text(request_id, "x" * size)
+    elif name == "log_flood":
+        for i in range(int(arguments.get("n", 100))):
+            params = {"level": "error", "logger": "flood", "data": f"log line {i}"}
+            write({"jsonrpc": "2.0", "method": "notifications/message", "params": params})
+        text(request_id, "ok")
+    elif name == "stderr_flood":
+        size = int(float(arguments.get("mb", 1)) * 2**20)
+        chunk = "e" * 65535 + "\n"
+        os.write(2, b"y" * 100_000)  # one endless line
+        for _ in range(size // len(chunk)):
+            os.write(2, chunk.encode())
+        text(request_id, "ok")
+    elif name == "slow_loris":
+        reply = {"jsonrpc": "2.0", "id": request_id, "result": {"content": []}}
+        data = json.dumps(reply).encode() + b"\n"
+        pause = float(arguments.get("seconds", 10)) / len(data)
+        for byte in data:
+            OUT.write(bytes([byte]))
+            OUT.flush()
+            await asyncio.sleep(pause)
     else:
         write({"jsonrpc": "2.0", "id": request_id, "error": {"code": -32602, "message": name}})
 
@@ -139,7 +206,7 @@ async def list_tools(request_id: Any) -> None:
     STATS["max_in_flight"] = max(STATS["max_in_flight"], STATS["in_flight"])
     await asyncio.sleep(30 if "--slow-list" in ARGS else 0.05)
     STATS["in_flight"] -= 1
-    tools = GOOD_TOOLS + (BAD_TOOLS if "--bad-tools" in ARGS else [])
+    tools = GOOD_TOOLS + (BAD_TOOLS if "--bad-tools" in ARGS else []) + HUGE_TOOLS
     result(request_id, {"tools": tools})
 
 
@@ -148,6 +215,8 @@ async def handle(message: dict[str, Any]) -> None:
     request_id = message.get("id")
     params = message.get("params") or {}
     if method == "initialize":
+        if "--hang-init" in ARGS:
+            return
         result(
             request_id,
             {
