@@ -24,6 +24,7 @@ CONFTEST = f"""
 import importlib.util, resource, sys
 
 resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # no core file from the SIGILL
+sys.path.insert(0, {str(E2E.parent)!r})  # tests/, as the suite's pythonpath has it
 spec = importlib.util.spec_from_file_location("e2e_conftest", {str(E2E / "conftest.py")!r})
 module = importlib.util.module_from_spec(spec)
 sys.modules["e2e_conftest"] = module
